@@ -1,0 +1,127 @@
+/**
+ * chaoslet: the LitmusChaos execution plane as one daemon. This file only wires components
+ * together; each lives in its own folder under src/.
+ *
+ * @module
+ */
+import { ConfigError, helpText, loadConfig } from "./src/config/config.ts";
+import { createLogger } from "./src/log/log.ts";
+import { connect, loadKubeConfig } from "./src/kube/connection.ts";
+import { KubeClient } from "./src/kube/client.ts";
+import { SharedCache } from "./src/kube/cache.ts";
+import { Resources } from "./src/kube/resources.ts";
+import { SelfMetrics } from "./src/exporter/self_metrics.ts";
+import { createApp } from "./src/api/app.ts";
+import { EventRecorder } from "./src/kube/events.ts";
+import { nativeFaults } from "./src/faults/registry.ts";
+import { createProbeSession } from "./src/probes/session.ts";
+import { EngineReconciler } from "./src/operator/engine_reconciler.ts";
+import { startEngineController } from "./src/operator/controller.ts";
+import type { ChaosEngine, ChaosExperiment, Pod } from "./src/kube/types.ts";
+
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(Deno.args);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`chaoslet: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (config === "help") {
+    console.log(helpText());
+    return 0;
+  }
+  const log = createLogger(config.logLevel, { component: "chaoslet" });
+
+  let conn;
+  try {
+    conn = await connect(loadKubeConfig(config.kubeconfig));
+  } catch (err) {
+    console.error(`chaoslet: cannot load Kubernetes configuration: ${(err as Error).message}`);
+    return 2;
+  }
+  const client = new KubeClient(conn);
+  const stop = new AbortController();
+
+  let cache: SharedCache | undefined = undefined;
+  const metrics = new SelfMetrics(() => cache?.sizes() ?? {}, () => cache?.synced ?? false);
+  cache = new SharedCache(client, log.child({ component: "cache" }), config.watchNamespace, metrics);
+  const engines = cache.informer<ChaosEngine>(Resources.chaosengines);
+  const experiments = cache.informer<ChaosExperiment>(Resources.chaosexperiments);
+  cache.informer(Resources.chaosresults);
+  const pods = cache.informer<Pod>(Resources.pods);
+  cache.start(stop.signal);
+
+  const app = createApp({
+    log: log.child({ component: "api" }),
+    registry: metrics.registry,
+    ready: () => cache!.synced ? { ready: true } : { ready: false, reason: "informer caches are not synced yet" },
+  });
+
+  const server = Deno.serve({
+    hostname: config.host,
+    port: config.port,
+    signal: stop.signal,
+    onListen: ({ hostname, port }) => log.info("listening", { url: `http://${hostname}:${port}` }),
+  }, app.fetch);
+
+  const startedAt = performance.now();
+  let reconciler: EngineReconciler | undefined;
+  cache.waitForSync().then(() => {
+    log.info("caches synced", { ms: Math.round(performance.now() - startedAt), objects: cache!.sizes() });
+    const events = new EventRecorder(client, log.child({ component: "events" }), "chaoslet", config.identity);
+    let requeue: (key: string) => void = () => {};
+    reconciler = new EngineReconciler({
+      client,
+      engines,
+      events,
+      log: log.child({ component: "operator" }),
+      requeue: (key) => requeue(key),
+      runner: {
+        client,
+        log: log.child({ component: "runner" }),
+        events,
+        experiments,
+        pods,
+        faults: nativeFaults(),
+        probes: createProbeSession,
+        allowInProcessCommands: config.allowInProcessCommands,
+        identity: config.identity,
+        metrics,
+      },
+    });
+    const queue = startEngineController({
+      engines,
+      reconcile: (key) => reconciler!.reconcile(key),
+      log: log.child({ component: "operator" }),
+      onReconciled: (ms, ok) => metrics.reconciled("chaosengine", ms / 1000, ok),
+    }, stop.signal);
+    requeue = (key) => queue.add(key);
+    metrics.gauge("chaoslet_workqueue_depth", "ChaosEngine keys waiting in the work queue.", () => queue.depth);
+    metrics.gauge("chaoslet_active_runs", "Engine runs in progress in this replica.", () => reconciler!.activeRuns);
+  });
+
+  const shutdown = (signal: string) => {
+    if (stop.signal.aborted) return;
+    log.info("shutting down", { signal });
+    // Interrupt runs first (their faults revert), then stop the watches and the server.
+    (reconciler?.shutdown() ?? Promise.resolve()).finally(() => stop.abort());
+    // Hard deadline: whatever still runs after the grace period is cut off.
+    setTimeout(() => {
+      log.warn("shutdown timed out, exiting");
+      Deno.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+  };
+  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
+  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+
+  await server.finished;
+  conn.close();
+  log.info("stopped");
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main());

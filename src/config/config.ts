@@ -1,0 +1,162 @@
+/**
+ * Daemon configuration from flags and environment variables. Flags win over env; every
+ * option has a documented default, and a bad value fails with a one-line reason that
+ * quotes it.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { isLogLevel, type LogLevel } from "../log/log.ts";
+
+/** The daemon's settings after parsing and validation. */
+export interface Config {
+  kubeconfig: string;
+  host: string;
+  port: number;
+  watchNamespace: string;
+  logLevel: LogLevel;
+  shutdownTimeoutMs: number;
+  metricsRequireAuth: boolean;
+  allowInProcessCommands: boolean;
+  identity: string;
+}
+
+type Kind = "string" | "int" | "bool" | "level";
+
+interface OptionSpec {
+  flag: string;
+  env: string;
+  kind: Kind;
+  default: string;
+  help: string;
+}
+
+/** Every option, in the order `--help` prints them. */
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "kubeconfig",
+    env: "KUBECONFIG",
+    kind: "string",
+    default: "",
+    help: "kubeconfig file; empty means in-cluster service account, then ~/.kube/config",
+  },
+  { flag: "host", env: "HOST", kind: "string", default: "0.0.0.0", help: "address the HTTP server binds" },
+  { flag: "port", env: "PORT", kind: "int", default: "8080", help: "port of the HTTP API, /metrics and probes" },
+  {
+    flag: "watch-namespace",
+    env: "WATCH_NAMESPACE",
+    kind: "string",
+    default: "",
+    help: "act in this namespace only; empty means all namespaces",
+  },
+  { flag: "log-level", env: "LOG_LEVEL", kind: "level", default: "info", help: "debug, info, warn or error" },
+  {
+    flag: "shutdown-timeout",
+    env: "SHUTDOWN_TIMEOUT_SECONDS",
+    kind: "int",
+    default: "5",
+    help: "seconds to finish in-flight work after SIGTERM",
+  },
+  {
+    flag: "metrics-require-auth",
+    env: "METRICS_REQUIRE_AUTH",
+    kind: "bool",
+    default: "false",
+    help: "require a bearer token on /metrics",
+  },
+  {
+    flag: "allow-inprocess-commands",
+    env: "ALLOW_INPROCESS_COMMANDS",
+    kind: "bool",
+    default: "false",
+    help: "let cmdProbes without a source run inside the daemon instead of a Pod",
+  },
+  {
+    flag: "identity",
+    env: "POD_NAME",
+    kind: "string",
+    default: "",
+    help: "this replica's name in leases and logs; defaults to the hostname",
+  },
+];
+
+/** Thrown for a bad flag or env value; main prints the message alone and exits 2. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function parseValue(spec: OptionSpec, raw: string, source: string): string | number | boolean {
+  switch (spec.kind) {
+    case "int": {
+      if (!/^\d+$/.test(raw.trim())) {
+        throw new ConfigError(`Invalid ${source} "${raw}": expected a non-negative integer`);
+      }
+      return Number(raw.trim());
+    }
+    case "bool": {
+      const v = raw.trim().toLowerCase();
+      if (["true", "1", "yes"].includes(v)) return true;
+      if (["false", "0", "no", ""].includes(v)) return false;
+      throw new ConfigError(`Invalid ${source} "${raw}": expected true or false`);
+    }
+    case "level":
+      if (!isLogLevel(raw)) throw new ConfigError(`Invalid ${source} "${raw}": expected debug, info, warn or error`);
+      return raw;
+    default:
+      return raw;
+  }
+}
+
+/** The text printed by `--help`. */
+export function helpText(): string {
+  const lines = ["Usage: deno task start [options]", "", "Options (flag, env, default):"];
+  for (const o of OPTIONS) {
+    const flag = o.kind === "bool" ? `--${o.flag}` : `--${o.flag}=<${o.kind === "int" ? "n" : "value"}>`;
+    lines.push(`  ${flag.padEnd(34)} ${o.help}`, `  ${"".padEnd(34)} env ${o.env}, default "${o.default}"`);
+  }
+  lines.push(`  ${"--help".padEnd(34)} print this help`);
+  return lines.join("\n");
+}
+
+/**
+ * Parses argv and env into a Config. Returns "help" when --help was asked for.
+ * Throws ConfigError with a one-line reason for anything invalid.
+ */
+export function loadConfig(
+  args: string[],
+  env: (name: string) => string | undefined = (n) => Deno.env.get(n),
+): Config | "help" {
+  const options: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" } };
+  for (const o of OPTIONS) options[o.flag] = { type: o.kind === "bool" ? "boolean" : "string" };
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: false, strict: true });
+  } catch (err) {
+    throw new ConfigError((err as Error).message.split("\n")[0]);
+  }
+  if (parsed.values.help) return "help";
+  const out: Record<string, string | number | boolean> = {};
+  for (const o of OPTIONS) {
+    const fromFlag = parsed.values[o.flag];
+    const fromEnv = env(o.env);
+    let value: string | number | boolean;
+    if (typeof fromFlag === "boolean") value = fromFlag;
+    else if (typeof fromFlag === "string") value = parseValue(o, fromFlag, `--${o.flag}`);
+    else if (fromEnv !== undefined) value = parseValue(o, fromEnv, `env ${o.env}`);
+    else value = parseValue(o, o.default, `default of --${o.flag}`);
+    out[o.flag] = value;
+  }
+  const port = out["port"] as number;
+  if (port > 65535) throw new ConfigError(`Invalid --port "${port}": must be at most 65535`);
+  return {
+    kubeconfig: out["kubeconfig"] as string,
+    host: out["host"] as string,
+    port,
+    watchNamespace: out["watch-namespace"] as string,
+    logLevel: out["log-level"] as LogLevel,
+    shutdownTimeoutMs: (out["shutdown-timeout"] as number) * 1000,
+    metricsRequireAuth: out["metrics-require-auth"] as boolean,
+    allowInProcessCommands: out["allow-inprocess-commands"] as boolean,
+    identity: (out["identity"] as string) || Deno.hostname(),
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Measures how long a `/metrics` scrape takes with many ChaosResults. Call it from a test, or
+ * run `deno run -A src/exporter/litmus_metrics_bench.ts [results] [scrapes]`.
+ *
+ * @module
+ */
+import client from "prom-client";
+import { Store } from "../kube/store.ts";
+import type { ChaosEngine, ChaosResult, KubeObject } from "../kube/types.ts";
+import { makeEngine, makeEngineEvent, makeResult } from "./litmus_fixtures.ts";
+import { registerLitmusMetrics } from "./litmus_metrics.ts";
+
+/** Timings of {@link measureLitmusScrape}, in milliseconds. */
+export interface ScrapeTimings {
+  results: number;
+  scrapes: number;
+  p50: number;
+  p90: number;
+  max: number;
+  /** Size of one scrape body. */
+  bytes: number;
+}
+
+/**
+ * Fills stores with `results` ChaosResults spread over 10 namespaces, each with its own active
+ * engine (so every result is exported) and the 4 lifecycle events an experiment leaves, then
+ * times `registry.metrics()`.
+ */
+export async function measureLitmusScrape(results = 10_000, scrapes = 21): Promise<ScrapeTimings> {
+  const engines = new Store<ChaosEngine>();
+  const chaosResults = new Store<ChaosResult>();
+  const events = new Store<KubeObject>();
+  const verdicts = ["Pass", "Fail", "Awaited", "Error"];
+  for (let i = 0; i < results; i++) {
+    const namespace = `team-${i % 10}`;
+    const verdict = verdicts[i % verdicts.length];
+    const engine = makeEngine(`engine-${i}`, {
+      namespace,
+      labels: { context: "bench", workflow_name: `wf-${i % 50}` },
+    });
+    engines.apply(engine);
+    const t = Date.UTC(2026, 0, 1, 0, 0, i % 3600);
+    for (
+      const [reason, offset] of [
+        ["ExperimentDependencyCheck", 0],
+        ["PreChaosCheck", 5],
+        ["ChaosInject", 10],
+        ["Summary", 60],
+      ] as const
+    ) {
+      events.apply(makeEngineEvent(engine, reason, new Date(t + offset * 1000).toISOString()));
+    }
+    chaosResults.apply(makeResult(engine.metadata.name!, "pod-delete", {
+      namespace,
+      verdict,
+      probeSuccessPercentage: verdict === "Awaited" ? "Awaited" : String(i % 101),
+      passedRuns: i % 7,
+      failedRuns: i % 3,
+    }));
+  }
+  const registry = new client.Registry();
+  const handle = registerLitmusMetrics(registry, { results: chaosResults, engines, events }, {
+    watchNamespace: "",
+    scrapeIntervalSeconds: 10,
+  });
+  try {
+    const took: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < scrapes; i++) {
+      const start = performance.now();
+      bytes = (await registry.metrics()).length;
+      took.push(performance.now() - start);
+    }
+    took.sort((a, b) => a - b);
+    const at = (q: number) => took[Math.min(took.length - 1, Math.floor(q * took.length))];
+    return { results, scrapes, p50: at(0.5), p90: at(0.9), max: took[took.length - 1], bytes };
+  } finally {
+    handle.close();
+  }
+}
+
+if (import.meta.main) {
+  const [results, scrapes] = Deno.args.map(Number);
+  console.log(await measureLitmusScrape(results || undefined, scrapes || undefined));
+}

@@ -1,0 +1,110 @@
+/**
+ * chaoslet's own metrics (as opposed to the Litmus exporter's): cache and watch health, and
+ * the shared prom-client registry every component registers into.
+ *
+ * @module
+ */
+import client from "prom-client";
+import type { ReflectorMetrics } from "../kube/reflector.ts";
+import type { RunnerMetrics } from "../runner/deps.ts";
+
+/** The daemon's Prometheus registry and the cache metrics. */
+export class SelfMetrics implements ReflectorMetrics, RunnerMetrics {
+  readonly registry = new client.Registry();
+  readonly #watchRestarts;
+  readonly #relists;
+  readonly #events;
+  readonly #injection;
+  readonly #experiments;
+  readonly #reconcile;
+
+  constructor(cacheSizes: () => Record<string, number>, cacheSynced: () => boolean) {
+    const registers = [this.registry];
+    this.#watchRestarts = new client.Counter({
+      name: "chaoslet_watch_restarts_total",
+      help: "Watches restarted, by resource and reason (gone = 410 relist, http_N, error).",
+      labelNames: ["resource", "reason"],
+      registers,
+    });
+    this.#relists = new client.Counter({
+      name: "chaoslet_cache_relists_total",
+      help: "Full lists stored in the cache, by resource.",
+      labelNames: ["resource"],
+      registers,
+    });
+    this.#events = new client.Counter({
+      name: "chaoslet_watch_events_total",
+      help: "Watch events received, by resource and type.",
+      labelNames: ["resource", "type"],
+      registers,
+    });
+    new client.Gauge({
+      name: "chaoslet_cache_objects",
+      help: "Objects held in the informer cache, by resource.",
+      labelNames: ["resource"],
+      registers,
+      collect() {
+        for (const [resource, n] of Object.entries(cacheSizes())) this.set({ resource }, n);
+      },
+    });
+    new client.Gauge({
+      name: "chaoslet_cache_synced",
+      help: "1 when every informer has completed its first list.",
+      registers,
+      collect() {
+        this.set(cacheSynced() ? 1 : 0);
+      },
+    });
+    this.#injection = new client.Histogram({
+      name: "chaoslet_injection_latency_seconds",
+      help: "Seconds from a ChaosEngine's creation to the fault's first injection.",
+      labelNames: ["fault"],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.#experiments = new client.Counter({
+      name: "chaoslet_experiments_finished_total",
+      help: "Experiments finished, by fault and verdict.",
+      labelNames: ["fault", "verdict"],
+      registers,
+    });
+    this.#reconcile = new client.Histogram({
+      name: "chaoslet_reconcile_duration_seconds",
+      help: "Time spent in one ChaosEngine reconcile, by outcome.",
+      labelNames: ["controller", "outcome"],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    });
+    client.collectDefaultMetrics({ register: this.registry, prefix: "chaoslet_" });
+  }
+
+  /** Adds a gauge whose value is read at scrape time. */
+  gauge(name: string, help: string, read: () => number): void {
+    new client.Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+  injectionLatency(fault: string, seconds: number): void {
+    this.#injection.observe({ fault }, seconds);
+  }
+  experimentFinished(fault: string, verdict: string): void {
+    this.#experiments.inc({ fault, verdict });
+  }
+  reconciled(controller: string, seconds: number, ok: boolean): void {
+    this.#reconcile.observe({ controller, outcome: ok ? "success" : "error" }, seconds);
+  }
+  watchRestart(resource: string, reason: string): void {
+    this.#watchRestarts.inc({ resource, reason });
+  }
+  relist(resource: string): void {
+    this.#relists.inc({ resource });
+  }
+  event(resource: string, type: string): void {
+    this.#events.inc({ resource, type });
+  }
+}

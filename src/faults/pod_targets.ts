@@ -1,0 +1,154 @@
+/**
+ * Target selection for pod-level faults (litmus.md §5.3), with every read made as the run's
+ * service account so the API server enforces exactly what that account may see.
+ *
+ * @module
+ */
+import { isApiError } from "../kube/client.ts";
+import { Resources, type ResourceType } from "../kube/resources.ts";
+import type { KubeObject, OwnerReference, Pod } from "../kube/types.ts";
+import {
+  orderForTermination,
+  parseTargets,
+  pickConsecutive,
+  podsAffected,
+  resolveOwnerKind,
+} from "../runner/targets.ts";
+import { FaultError, type FaultContext } from "./types.ts";
+
+/** A selected pod and the workload that owns it (lowercase kind, as Litmus prints it). */
+export interface TargetPod {
+  pod: Pod;
+  owner?: { kind: string; name: string };
+}
+
+type Ctx = Pick<FaultContext, "client" | "as" | "env" | "engine" | "rng">;
+
+const OWNER_TYPES: Record<string, ResourceType> = {
+  ReplicaSet: Resources.replicasets,
+  ReplicationController: Resources.replicationcontrollers,
+};
+
+function isLive(p: Pod): boolean {
+  return !p.metadata.deletionTimestamp && p.status?.phase === "Running";
+}
+
+/** Resolves owners through ReplicaSets (one GET each, cached for the call). */
+function ownerLookup(ctx: Ctx) {
+  const cache = new Map<string, Promise<OwnerReference[] | undefined>>();
+  return (kind: string, ns: string, name: string): Promise<OwnerReference[] | undefined> => {
+    const rt = OWNER_TYPES[kind];
+    if (!rt) return Promise.resolve(undefined);
+    const key = `${kind}/${ns}/${name}`;
+    let p = cache.get(key);
+    if (!p) {
+      p = ctx.client.get<KubeObject>(rt, ns, name, { as: ctx.as }).then(
+        (o) => o.metadata.ownerReferences,
+        (err) => {
+          if (isApiError(err, 404)) return undefined;
+          throw err;
+        },
+      );
+      cache.set(key, p);
+    }
+    return p;
+  };
+}
+
+async function listPods(ctx: Ctx, ns: string, labelSelector?: string): Promise<Pod[]> {
+  const list = await ctx.client.list<Pod>(Resources.pods, ns, { as: ctx.as, query: { labelSelector } });
+  return list.items;
+}
+
+async function getPods(ctx: Ctx, ns: string, names: string[]): Promise<Pod[]> {
+  return await Promise.all(names.map(async (name) => {
+    try {
+      return await ctx.client.get<Pod>(Resources.pods, ns, name, { as: ctx.as });
+    } catch (err) {
+      if (isApiError(err, 404)) {
+        throw new FaultError("TARGET_SELECTION_ERROR", `pod "${name}" not found in namespace "${ns}"`, "ChaosInject");
+      }
+      throw err;
+    }
+  }));
+}
+
+/** Every pod the TARGETS env (or TARGET_PODS) designates, before the percentage filter. */
+async function candidates(ctx: Ctx): Promise<{ pods: TargetPod[]; filterable: boolean }> {
+  const targets = parseTargets(ctx.env("TARGETS") ?? "");
+  const engineNs = ctx.engine.metadata.namespace!;
+  const lookup = ownerLookup(ctx);
+  const withOwner = async (pod: Pod): Promise<TargetPod> => {
+    const o = await resolveOwnerKind(pod as Parameters<typeof resolveOwnerKind>[0], lookup);
+    return { pod, owner: o };
+  };
+  const targetPods = (ctx.env("TARGET_PODS") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  if (targetPods.length) {
+    const ns = targets[0]?.namespace || ctx.env("CHAOS_NAMESPACE") || engineNs;
+    return { pods: await Promise.all((await getPods(ctx, ns, targetPods)).map(withOwner)), filterable: false };
+  }
+  const out = new Map<string, TargetPod>();
+  for (const t of targets) {
+    const ns = t.namespace || engineNs;
+    if (t.kind === "pod") {
+      for (const p of await getPods(ctx, ns, t.names ?? [])) out.set(p.metadata.uid!, await withOwner(p));
+      continue;
+    }
+    if (t.labels?.length) {
+      for (const label of t.labels) {
+        for (const p of await listPods(ctx, ns, label)) {
+          const tp = await withOwner(p);
+          if (t.kind === "KIND" || tp.owner?.kind === t.kind.toLowerCase()) out.set(p.metadata.uid!, tp);
+        }
+      }
+    } else if (t.names?.length) {
+      const all = await Promise.all((await listPods(ctx, ns)).map(withOwner));
+      for (const name of t.names) {
+        const hits = all.filter((tp) => tp.owner?.kind === t.kind.toLowerCase() && tp.owner?.name === name);
+        if (!hits.length) {
+          throw new FaultError("TARGET_SELECTION_ERROR", `no pods of ${t.kind} "${name}" in namespace "${ns}"`);
+        }
+        for (const tp of hits) out.set(tp.pod.metadata.uid!, tp);
+      }
+    } else {
+      // appinfo without a label: any application pod, but never chaos infrastructure.
+      for (const p of await listPods(ctx, ns)) {
+        if (p.metadata.labels?.chaosUID || p.metadata.labels?.name === "chaos-operator") continue;
+        out.set(p.metadata.uid!, await withOwner(p));
+      }
+    }
+  }
+  return { pods: [...out.values()], filterable: true };
+}
+
+/**
+ * Selects the pods to hit in one round: TARGETS/TARGET_PODS, NODE_LABEL, PODS_AFFECTED_PERC
+ * and POD_TERMINATION_ORDER. Throws TARGET_SELECTION_ERROR when nothing matches.
+ */
+export async function selectTargetPods(ctx: Ctx): Promise<TargetPod[]> {
+  const { pods, filterable } = await candidates(ctx);
+  let live = pods.filter((tp) => isLive(tp.pod));
+  if (!filterable) {
+    if (!live.length) throw new FaultError("TARGET_SELECTION_ERROR", "none of TARGET_PODS is running");
+    return live;
+  }
+  const nodeLabel = ctx.env("NODE_LABEL");
+  if (nodeLabel) {
+    const nodes = await ctx.client.list(Resources.nodes, undefined, { as: ctx.as, query: { labelSelector: nodeLabel } });
+    const names = new Set(nodes.items.map((n) => n.metadata.name));
+    live = live.filter((tp) => names.has(tp.pod.spec?.nodeName ?? ""));
+  }
+  if (!live.length) {
+    const what = ctx.env("TARGETS") || "(empty TARGETS)";
+    throw new FaultError("TARGET_SELECTION_ERROR", `no running pods match targets "${what}"`);
+  }
+  const n = podsAffected(live.length, ctx.env("PODS_AFFECTED_PERC") ?? "", ctx.rng);
+  const picked = pickConsecutive(live, n, ctx.rng, (tp) => tp.pod.metadata.uid!);
+  const order = ctx.env("POD_TERMINATION_ORDER") || "random";
+  // Sort light wrappers so the selected pods keep their resolved owners.
+  const wrapped = picked.map((tp) => ({
+    metadata: { name: tp.pod.metadata.name!, namespace: tp.pod.metadata.namespace! },
+    tp,
+  }));
+  return orderForTermination(wrapped, order).map((w) => w.tp);
+}

@@ -1,0 +1,185 @@
+/**
+ * A small Kubernetes REST client on Deno's native fetch: CRUD, patch with an explicit
+ * content type, watch streams, and impersonation of a run's service account.
+ *
+ * @module
+ */
+import type { Connection } from "./connection.ts";
+import { type ResourceType, resourcePath } from "./resources.ts";
+import type { KubeObject, ObjectList } from "./types.ts";
+
+/** Who a request acts as. Impersonating a service account makes the API server apply its RBAC. */
+export interface Impersonation {
+  user: string;
+}
+
+/** The identity of `system:serviceaccount:<ns>:<name>`. Groups are added by the API server itself. */
+export function asServiceAccount(namespace: string, name: string): Impersonation {
+  return { user: `system:serviceaccount:${namespace}:${name}` };
+}
+
+export type PatchType = "merge" | "json" | "strategic" | "apply";
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: "application/merge-patch+json",
+  json: "application/json-patch+json",
+  strategic: "application/strategic-merge-patch+json",
+  apply: "application/apply-patch+yaml",
+};
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  contentType?: string;
+  as?: Impersonation;
+  signal?: AbortSignal;
+}
+
+/** A non-2xx answer from the API server, carrying its Status reason. */
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+    readonly verb: string,
+    readonly path: string,
+  ) {
+    super(message);
+  }
+  get notFound(): boolean {
+    return this.status === 404;
+  }
+  get conflict(): boolean {
+    return this.status === 409 && this.reason !== "AlreadyExists";
+  }
+  get alreadyExists(): boolean {
+    return this.status === 409 && this.reason === "AlreadyExists";
+  }
+  get forbidden(): boolean {
+    return this.status === 403;
+  }
+  get gone(): boolean {
+    return this.status === 410;
+  }
+}
+
+/** True when `err` is an ApiError with the given HTTP status. */
+export function isApiError(err: unknown, status?: number): err is ApiError {
+  return err instanceof ApiError && (status === undefined || err.status === status);
+}
+
+function queryString(q?: Query): string {
+  if (!q) return "";
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(q)) {
+    if (v !== undefined && v !== "") parts.push(`${k}=${encodeURIComponent(String(v))}`);
+  }
+  return parts.length ? `?${parts.join("&")}` : "";
+}
+
+/** The REST client. One instance is shared by every component. */
+export class KubeClient {
+  constructor(readonly conn: Connection, readonly fieldManager = "chaoslet") {}
+
+  /** Sends one request and returns the raw Response (used by watch). Throws ApiError on non-2xx. */
+  async raw(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
+    const headers: Record<string, string> = { ...(await this.conn.authHeaders()), Accept: "application/json" };
+    if (opts.as) headers["Impersonate-User"] = opts.as.user;
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
+      headers["Content-Type"] = opts.contentType ?? "application/json";
+    }
+    const res = await fetch(this.conn.server + path + queryString(opts.query), {
+      method,
+      headers,
+      body,
+      client: this.conn.httpClient,
+      signal: opts.signal,
+    });
+    if (res.ok) return res;
+    const text = await res.text();
+    let reason = res.statusText;
+    let message = text.slice(0, 500);
+    try {
+      const status = JSON.parse(text);
+      reason = status.reason ?? reason;
+      message = status.message ?? message;
+    } catch { /* not a Status object */ }
+    throw new ApiError(res.status, reason, `${method} ${path}: ${res.status} ${reason}: ${message}`, method, path);
+  }
+
+  /** Sends one request and parses the JSON answer. */
+  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.raw(method, path, opts);
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  get<T = KubeObject>(rt: ResourceType, ns: string | undefined, name: string, opts: RequestOptions = {}) {
+    return this.request<T>("GET", resourcePath(rt, ns, name), opts);
+  }
+
+  list<T = KubeObject>(rt: ResourceType, ns: string | undefined, opts: RequestOptions = {}) {
+    return this.request<ObjectList<T>>("GET", resourcePath(rt, ns), opts);
+  }
+
+  create<T = KubeObject>(rt: ResourceType, ns: string | undefined, body: unknown, opts: RequestOptions = {}) {
+    return this.request<T>("POST", resourcePath(rt, ns), { ...opts, body });
+  }
+
+  /** Full replace (PUT); fails with a conflict when metadata.resourceVersion is stale. */
+  update<T = KubeObject>(rt: ResourceType, ns: string | undefined, name: string, body: unknown, opts: RequestOptions = {}) {
+    return this.request<T>("PUT", resourcePath(rt, ns, name), { ...opts, body });
+  }
+
+  /** Patch with an explicit content type: the API server rejects a merge body sent as a JSON patch. */
+  patch<T = KubeObject>(
+    rt: ResourceType,
+    ns: string | undefined,
+    name: string,
+    body: unknown,
+    type: PatchType = "merge",
+    opts: RequestOptions & { subresource?: string } = {},
+  ) {
+    const query = type === "apply" ? { fieldManager: this.fieldManager, force: true, ...opts.query } : opts.query;
+    return this.request<T>("PATCH", resourcePath(rt, ns, name, opts.subresource), {
+      ...opts,
+      query,
+      body,
+      contentType: PATCH_CONTENT_TYPES[type],
+    });
+  }
+
+  delete(
+    rt: ResourceType,
+    ns: string | undefined,
+    name: string,
+    opts: RequestOptions & { gracePeriodSeconds?: number; propagationPolicy?: string; uid?: string } = {},
+  ) {
+    const body: Record<string, unknown> = { kind: "DeleteOptions", apiVersion: "v1" };
+    if (opts.gracePeriodSeconds !== undefined) body.gracePeriodSeconds = opts.gracePeriodSeconds;
+    if (opts.propagationPolicy) body.propagationPolicy = opts.propagationPolicy;
+    if (opts.uid) body.preconditions = { uid: opts.uid };
+    return this.request<KubeObject>("DELETE", resourcePath(rt, ns, name), { ...opts, body });
+  }
+
+  /** Like delete, but a missing object counts as success. Returns false when it was already gone. */
+  async deleteIfExists(
+    rt: ResourceType,
+    ns: string | undefined,
+    name: string,
+    opts: Parameters<KubeClient["delete"]>[3] = {},
+  ): Promise<boolean> {
+    try {
+      await this.delete(rt, ns, name, opts);
+      return true;
+    } catch (err) {
+      if (isApiError(err, 404)) return false;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * The ChaosEngine state machine of Litmus 3.x (litmus.md §3.2), level-triggered: each call
+ * reads the engine from the cache and moves it one step. The runner pod of Litmus is replaced
+ * by an in-process EngineRun, tracked here by engine UID.
+ *
+ * @module
+ */
+import { isApiError, type KubeClient } from "../kube/client.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import { Resources } from "../kube/resources.ts";
+import type { StoreReader } from "../kube/store.ts";
+import type { ChaosEngine } from "../kube/types.ts";
+import type { Logger } from "../log/log.ts";
+import type { RunnerDeps } from "../runner/deps.ts";
+import { EngineRun, updateEngine } from "../runner/engine_run.ts";
+import { finalizeAbandoned } from "../runner/abandoned.ts";
+import type { ReconcileResult } from "./queue.ts";
+
+export const FINALIZER = "chaosengine.litmuschaos.io/finalizer";
+
+export interface ReconcilerDeps {
+  client: KubeClient;
+  engines: StoreReader<ChaosEngine>;
+  events: EventRecorder;
+  log: Logger;
+  runner: RunnerDeps;
+  /** Called when a run ends, so the engine is reconciled again. */
+  requeue: (key: string) => void;
+}
+
+const withoutFinalizer = (e: ChaosEngine) => (e.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+
+/** Reconciles ChaosEngines and owns their in-process runs. */
+export class EngineReconciler {
+  readonly #runs = new Map<string, EngineRun>();
+
+  constructor(readonly deps: ReconcilerDeps) {}
+
+  /** Runs in flight, for metrics and tests. */
+  get activeRuns(): number {
+    return this.#runs.size;
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const [ns, name] = key.split("/");
+    const engine = this.deps.engines.get(ns, name);
+    if (!engine) return;
+    if (engine.metadata.deletionTimestamp) return await this.#onDelete(engine);
+    const state = engine.spec?.engineState || "active";
+    const status = engine.status?.engineStatus || "";
+    const uid = engine.metadata.uid!;
+
+    if (state === "active" && (status === "" || (status === "initialized" && !engine.metadata.finalizers?.includes(FINALIZER)))) {
+      return await this.#initialize(engine);
+    }
+    if (state === "active" && status === "initialized") {
+      if (!this.#runs.has(uid)) this.#start(engine);
+      return;
+    }
+    if (state === "stop" && status === "initialized") return await this.#abort(engine);
+    if (state === "active" && (status === "stopped" || status === "completed")) return await this.#restart(engine, status);
+  }
+
+  async #initialize(engine: ChaosEngine): Promise<void> {
+    const { client, events } = this.deps;
+    const updated = await updateEngine(client, engine.metadata.namespace!, engine.metadata.name!, engine.metadata.uid!, (e) => {
+      if (e.metadata.deletionTimestamp) return false;
+      e.spec.engineState ||= "active";
+      e.status = { ...e.status, engineStatus: "initialized" };
+      e.metadata.finalizers = [...withoutFinalizer(e), FINALIZER];
+      return true;
+    });
+    if (updated) {
+      events.record(engine, {
+        reason: "ChaosEngineInitialized",
+        message: `Identifying app under test & launching in-process run of ${engine.metadata.name}`,
+      });
+    }
+  }
+
+  #start(engine: ChaosEngine): void {
+    const { log, requeue } = this.deps;
+    const key = `${engine.metadata.namespace}/${engine.metadata.name}`;
+    const run = new EngineRun(this.deps.runner, engine);
+    this.#runs.set(run.uid, run);
+    log.info("run started", { engine: key, uid: run.uid });
+    run.done.then((end) => {
+      this.#runs.delete(run.uid);
+      log.info("run ended", { engine: key, end });
+      if (end !== "interrupted") requeue(key);
+    });
+  }
+
+  /** engineState stop while running (or after a crash): end the run as Stopped, then mark the engine stopped. */
+  async #abort(engine: ChaosEngine): Promise<void> {
+    const { client, events, log } = this.deps;
+    const run = this.#runs.get(engine.metadata.uid!);
+    if (run) {
+      run.abort("stop");
+      await run.done;
+    } else {
+      await finalizeAbandoned(this.deps.runner, engine);
+    }
+    await this.#deleteChaosJobs(engine);
+    const updated = await updateEngine(client, engine.metadata.namespace!, engine.metadata.name!, engine.metadata.uid!, (e) => {
+      if (e.status?.engineStatus !== "initialized") return false;
+      const experiments = (e.status?.experiments ?? []).map((x) =>
+        x.status === "Running" || x.status === "Waiting for Job Creation"
+          ? { ...x, status: "Forcefully Aborted", verdict: "Stopped", lastUpdateTime: new Date().toISOString() }
+          : x
+      );
+      e.status = { ...e.status, engineStatus: "stopped", experiments };
+      e.metadata.finalizers = withoutFinalizer(e);
+      return true;
+    });
+    if (updated) {
+      log.info("engine stopped", { engine: engine.metadata.name, namespace: engine.metadata.namespace });
+      events.record(engine, { reason: "ChaosEngineStopped", message: "Chaos stopped: all chaos resources reverted" });
+    }
+  }
+
+  async #restart(engine: ChaosEngine, from: string): Promise<void> {
+    const { client, events } = this.deps;
+    await this.#deleteChaosJobs(engine);
+    const updated = await updateEngine(client, engine.metadata.namespace!, engine.metadata.name!, engine.metadata.uid!, (e) => {
+      if ((e.spec.engineState || "active") !== "active" || e.status?.engineStatus !== from) return false;
+      e.status = { ...e.status, engineStatus: "initialized", experiments: [] };
+      // After completion Litmus drops the stale finalizer; the next reconcile adds it again.
+      if (from === "completed") e.metadata.finalizers = withoutFinalizer(e);
+      return true;
+    });
+    if (updated) events.record(engine, { reason: "RestartInProgress", message: `ChaosEngine restarted after it was ${from}` });
+  }
+
+  async #onDelete(engine: ChaosEngine): Promise<void> {
+    const { client, log } = this.deps;
+    if (!engine.metadata.finalizers?.includes(FINALIZER)) return;
+    const run = this.#runs.get(engine.metadata.uid!);
+    if (run) {
+      run.abort("deleted");
+      await run.done;
+    } else if (engine.status?.engineStatus === "initialized") {
+      await finalizeAbandoned(this.deps.runner, engine);
+    }
+    await this.#deleteChaosJobs(engine);
+    await updateEngine(client, engine.metadata.namespace!, engine.metadata.name!, engine.metadata.uid!, (e) => {
+      if (!e.metadata.finalizers?.includes(FINALIZER)) return false;
+      e.metadata.finalizers = withoutFinalizer(e);
+      return true;
+    });
+    log.info("engine deleted, finalizer removed", { engine: engine.metadata.name, namespace: engine.metadata.namespace });
+  }
+
+  /** Job-mode leftovers: every Job and Pod labelled with the engine's chaosUID. */
+  async #deleteChaosJobs(engine: ChaosEngine): Promise<void> {
+    const { client } = this.deps;
+    const ns = engine.metadata.namespace!;
+    const labelSelector = `chaosUID=${engine.metadata.uid}`;
+    for (const rt of [Resources.jobs, Resources.pods]) {
+      const list = await client.list(rt, ns, { query: { labelSelector } });
+      for (const o of list.items) {
+        await client.deleteIfExists(rt, ns, o.metadata.name!, { propagationPolicy: "Background" }).catch((err) => {
+          if (!isApiError(err, 404)) throw err;
+        });
+      }
+    }
+  }
+
+  /** Daemon shutdown: interrupt every run (reverting what it injected) and wait for them. */
+  async shutdown(): Promise<void> {
+    for (const run of this.#runs.values()) run.abort("shutdown");
+    await Promise.all([...this.#runs.values()].map((r) => r.done));
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * A short-lived Pod that cmdProbe commands run in (litmus.md §6.2): `<experiment>-probe-<runid>` in the
+ * engine's namespace, labels `name` and `chaosUID`, command `/bin/sh -c "sleep 10000"` unless the source
+ * says otherwise. Every API call, and the `pods/exec` WebSocket, acts as the run's impersonated identity.
+ *
+ * @module
+ */
+import { Writable } from "node:stream";
+import * as k8s from "@kubernetes/client-node";
+import { isApiError } from "../kube/client.ts";
+import { Resources } from "../kube/resources.ts";
+import type { Pod } from "../kube/types.ts";
+import { sleep } from "./fault.ts";
+import type { ProbeContext } from "./types.ts";
+
+/** The container every probe Pod runs; exec targets it. */
+export const PROBE_CONTAINER = "probe";
+
+/** What `exec` returns: the command's output and exit code. */
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** A DNS-1123 Pod name `<experiment>-probe-<runid>`, at most 63 characters. */
+export function probePodName(experiment: string, runId: string): string {
+  const base = experiment.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 63 - 7 - runId.length);
+  return `${base.replace(/-+$/, "")}-probe-${runId}`;
+}
+
+/** A random 6-character run id, as Litmus uses for probe pods. */
+export function runId(): string {
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(6)),
+    (b) => "abcdefghijklmnopqrstuvwxyz0123456789"[b % 36],
+  )
+    .join("");
+}
+
+/** The Pod manifest; `source` is the cmdProbe's source block (empty for inline commands). */
+export function probePodManifest(
+  ctx: ProbeContext,
+  name: string,
+  image: string,
+  source: Record<string, unknown>,
+) {
+  const sa = /^system:serviceaccount:[^:]+:(.+)$/.exec(ctx.as.user)?.[1];
+  const labels = { ...(source.labels as Record<string, string> ?? {}), name, chaosUID: ctx.chaosUID };
+  const container: Record<string, unknown> = {
+    name: PROBE_CONTAINER,
+    image,
+    imagePullPolicy: source.imagePullPolicy ?? "IfNotPresent",
+    command: source.command ?? ["/bin/sh"],
+    args: source.args ?? ["-c", "sleep 10000"],
+    env: source.env,
+    volumeMounts: source.volumeMount ?? source.volumeMounts,
+  };
+  if (source.privileged === true) container.securityContext = { privileged: true };
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: ctx.namespace, labels, annotations: source.annotations },
+    spec: {
+      restartPolicy: "Never",
+      // Nothing in the pod needs a graceful stop; a zero grace period frees it at once.
+      terminationGracePeriodSeconds: 0,
+      serviceAccountName: sa,
+      hostNetwork: source.hostNetwork === true ? true : undefined,
+      nodeSelector: source.nodeSelector,
+      tolerations: source.tolerations,
+      volumes: source.volumes,
+      imagePullSecrets: source.imagePullSecrets,
+      containers: [container],
+    },
+  };
+}
+
+/** A KubeConfig view that adds Impersonate-User to the exec WebSocket upgrade. */
+function impersonating(kc: k8s.KubeConfig, user: string): k8s.KubeConfig {
+  const view = Object.create(kc) as k8s.KubeConfig;
+  view.applyToHTTPSOptions = async (opts: Parameters<k8s.KubeConfig["applyToHTTPSOptions"]>[0]) => {
+    await kc.applyToHTTPSOptions(opts);
+    const o = opts as { headers?: Record<string, string> };
+    o.headers = { ...o.headers, "Impersonate-User": user };
+  };
+  return view;
+}
+
+function collector(): { stream: Writable; text: () => string } {
+  const chunks: Uint8Array[] = [];
+  const stream = new Writable({
+    write(chunk: Uint8Array, _enc, cb) {
+      chunks.push(chunk);
+      cb();
+    },
+  });
+  return { stream, text: () => new TextDecoder().decode(Uint8Array.from(chunks.flatMap((c) => [...c]))) };
+}
+
+/** The exit code in a pods/exec V1Status: 0 on Success, the ExitCode cause otherwise, -1 if unknown. */
+export function exitCodeOf(status: k8s.V1Status | undefined): number {
+  if (!status) return -1;
+  if (status.status === "Success") return 0;
+  const cause = status.details?.causes?.find((c) => c.reason === "ExitCode");
+  return cause?.message !== undefined && /^\d+$/.test(cause.message) ? Number(cause.message) : -1;
+}
+
+/** One probe Pod. */
+export class ProbePod {
+  #created = false;
+  constructor(
+    readonly ctx: ProbeContext,
+    readonly name: string,
+    readonly image: string,
+    readonly source: Record<string, unknown> = {},
+  ) {}
+
+  /** Creates the Pod (once) and waits until it runs with its container ready. */
+  async ensure(signal: AbortSignal): Promise<void> {
+    const { ctx } = this;
+    if (!this.#created) {
+      try {
+        await ctx.client.create(
+          Resources.pods,
+          ctx.namespace,
+          probePodManifest(ctx, this.name, this.image, this.source),
+          {
+            as: ctx.as,
+            signal,
+          },
+        );
+      } catch (err) {
+        if (!isApiError(err, 409)) throw err; // AlreadyExists: an earlier attempt created it
+      }
+      this.#created = true;
+    }
+    const deadline = Date.now() + ctx.statusCheckTimeoutMs;
+    for (;;) {
+      const pod = await ctx.client.get<Pod>(Resources.pods, ctx.namespace, this.name, { as: ctx.as, signal });
+      const phase = pod.status?.phase;
+      if (phase === "Failed" || phase === "Succeeded") {
+        throw new Error(`probe pod ${this.name} ended (${phase})`);
+      }
+      const ready = pod.status?.containerStatuses?.every((c) => c.ready) ?? false;
+      if (phase === "Running" && ready) return;
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `probe pod ${this.name} not running within ${ctx.statusCheckTimeoutMs}ms (phase ${
+            phase ?? "none"
+          })`,
+        );
+      }
+      if (!(await sleep(ctx.statusCheckDelayMs, signal))) throw signal.reason;
+    }
+  }
+
+  /** Runs `/bin/sh -c command` in the Pod through pods/exec. */
+  async exec(command: string, signal: AbortSignal): Promise<ExecResult> {
+    const out = collector();
+    const err = collector();
+    let status: k8s.V1Status | undefined;
+    const exec = new k8s.Exec(impersonating(this.ctx.client.conn.kubeConfig, this.ctx.as.user));
+    const ws = await exec.exec(
+      this.ctx.namespace,
+      this.name,
+      PROBE_CONTAINER,
+      ["/bin/sh", "-c", command],
+      out.stream,
+      err.stream,
+      null,
+      false,
+      (s) => status = s,
+    );
+    await new Promise<void>((resolve) => {
+      const onAbort = () => ws.close();
+      signal.addEventListener("abort", onAbort, { once: true });
+      ws.on("close", () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      });
+    });
+    if (signal.aborted) throw signal.reason;
+    if (!status) throw new Error(`exec in probe pod ${this.name} ended without a status`);
+    const exitCode = exitCodeOf(status);
+    const stderr = err.text() || (exitCode !== 0 ? status.message ?? "" : "");
+    return { stdout: out.text(), stderr, exitCode };
+  }
+
+  /** Deletes the Pod; never throws (cleanup runs on every path, including aborts). */
+  async delete(): Promise<void> {
+    if (!this.#created) return;
+    try {
+      await this.ctx.client.deleteIfExists(Resources.pods, this.ctx.namespace, this.name, {
+        as: this.ctx.as,
+        gracePeriodSeconds: 0,
+      });
+      this.#created = false;
+    } catch (err) {
+      this.ctx.log.warn("could not delete probe pod", { pod: this.name, error: err });
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Finishes what a run that is no longer in memory (the daemon was killed, or another replica
+ * led) left behind when its engine is stopped or deleted: undo recorded chaos and write the
+ * result as Stopped, so no engine or result stays Running forever.
+ *
+ * @module
+ */
+import { asServiceAccount } from "../kube/client.ts";
+import type { ChaosEngine, ChaosResult } from "../kube/types.ts";
+import type { RunnerDeps } from "./deps.ts";
+import { resultName } from "./env.ts";
+import { ResultWriter, revertRecords } from "./result_writer.ts";
+
+export async function finalizeAbandoned(deps: RunnerDeps, engine: ChaosEngine): Promise<void> {
+  const ns = engine.metadata.namespace!;
+  const as = asServiceAccount(ns, engine.spec.chaosServiceAccount || "default");
+  for (const entry of engine.status?.experiments ?? []) {
+    if (entry.status !== "Running") continue;
+    const instance = engine.spec.experiments?.find((e) => e.name === entry.name)?.spec?.components?.env
+      ?.find((v) => v.name === "INSTANCE_ID")?.value;
+    const w = new ResultWriter(deps.client, engine, entry.name, resultName(engine.metadata.name!, entry.name, instance), deps.log, instance);
+    const result: ChaosResult | undefined = await w.read();
+    const fault = deps.faults.get(entry.name);
+    for (const rec of revertRecords(result)) {
+      try {
+        await fault?.revert?.({ client: deps.client, as, log: deps.log }, rec);
+        await w.clearRevert(rec);
+      } catch (err) {
+        deps.log.error("cannot revert abandoned chaos", { action: rec.action, name: rec.name, error: String(err) });
+      }
+    }
+    if (result?.status?.experimentStatus?.phase === "Running") {
+      await w.finish({
+        verdict: "Stopped",
+        probes: result.status.probeStatuses ?? [],
+        errorOutput: { errorCode: "EXPERIMENT_ABORTED", reason: "Chaos injection stopped!" },
+      });
+      deps.events.record(engine, {
+        reason: "Summary",
+        message: `${entry.name} experiment has been aborted`,
+        type: "Warning",
+        key: `Summary${entry.name}${engine.metadata.uid}`,
+      });
+    }
+  }
+}

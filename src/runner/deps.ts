@@ -1,0 +1,44 @@
+/**
+ * What the runner needs from the rest of the daemon, as one small typed interface.
+ *
+ * @module
+ */
+import type { KubeClient } from "../kube/client.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import type { StoreReader } from "../kube/store.ts";
+import type { ChaosExperiment, Pod } from "../kube/types.ts";
+import type { Logger } from "../log/log.ts";
+import type { NativeFault } from "../faults/types.ts";
+import type { ProbeSessionFactory } from "../probes/types.ts";
+
+/** Observations the runner reports; main wires them to Prometheus. */
+export interface RunnerMetrics {
+  /** Seconds from the engine's creation to the first injection. */
+  injectionLatency(fault: string, seconds: number): void;
+  experimentFinished(fault: string, verdict: string): void;
+}
+
+export interface RunnerDeps {
+  client: KubeClient;
+  log: Logger;
+  events: EventRecorder;
+  experiments: StoreReader<ChaosExperiment>;
+  pods: StoreReader<Pod>;
+  faults: ReadonlyMap<string, NativeFault>;
+  probes: ProbeSessionFactory;
+  allowInProcessCommands: boolean;
+  /** This replica's name, written into status.experiments[].runner. */
+  identity: string;
+  metrics?: RunnerMetrics;
+  rng?: () => number;
+}
+
+/** Why a run was aborted. `shutdown` leaves state for the next leader to resume; the others end it as Stopped. */
+export type AbortReason = "stop" | "halt" | "probe" | "shutdown" | "deleted";
+
+/** Reads the abort reason of a run's signal. */
+export function abortReason(signal: AbortSignal): AbortReason | undefined {
+  if (!signal.aborted) return undefined;
+  const r = signal.reason;
+  return typeof r === "string" ? r as AbortReason : "stop";
+}

@@ -1,0 +1,174 @@
+/**
+ * One run of a ChaosEngine: its experiments in list order, each entry of
+ * `status.experiments[]` written before the experiment acts (so a crash leaves a truthful
+ * trail), then the engine marked completed. Aborting ends the current experiment at once.
+ *
+ * @module
+ */
+import { isApiError, type KubeClient } from "../kube/client.ts";
+import { Resources } from "../kube/resources.ts";
+import type { ChaosEngine, EngineExperiment, ExperimentStatusEntry } from "../kube/types.ts";
+import type { AbortReason, RunnerDeps } from "./deps.ts";
+import { type ExperimentOutcome, runExperiment } from "./experiment.ts";
+import { resultName } from "./env.ts";
+import { validateAppInfo } from "./targets.ts";
+import { errorOutput } from "./verdict.ts";
+import { ResultWriter } from "./result_writer.ts";
+
+export type RunEnd = "completed" | "aborted" | "interrupted";
+
+/** Statuses after which an experiment is not run again when a run resumes. */
+const FINISHED = new Set(["Completed", "ChaosExperiment Not Found", "Skipped", "Forcefully Aborted"]);
+
+/** GET, mutate, PUT, retrying on conflicts: the engine is shared with users and other writers. */
+export async function updateEngine(
+  client: KubeClient,
+  ns: string,
+  name: string,
+  uid: string,
+  mutate: (e: ChaosEngine) => boolean,
+): Promise<ChaosEngine | undefined> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    let cur: ChaosEngine;
+    try {
+      cur = await client.get<ChaosEngine>(Resources.chaosengines, ns, name);
+    } catch (err) {
+      if (isApiError(err, 404)) return undefined;
+      throw err;
+    }
+    if (cur.metadata.uid !== uid) return undefined;
+    if (!mutate(cur)) return cur;
+    try {
+      return await client.update<ChaosEngine>(Resources.chaosengines, ns, name, cur);
+    } catch (err) {
+      if (!isApiError(err, 409)) throw err;
+    }
+  }
+  throw new Error(`engine ${ns}/${name}: too many update conflicts`);
+}
+
+function newEntry(name: string, runner: string): ExperimentStatusEntry {
+  return {
+    name,
+    runner,
+    experimentPod: "Yet to be launched",
+    status: "Waiting for Job Creation",
+    verdict: "N/A",
+    lastUpdateTime: new Date().toISOString(),
+  };
+}
+
+/** Runs an engine's experiments; `done` resolves with how the run ended. */
+export class EngineRun {
+  readonly #ctl = new AbortController();
+  readonly done: Promise<RunEnd>;
+  readonly #runner: string;
+  #entries: ExperimentStatusEntry[] = [];
+
+  constructor(readonly deps: RunnerDeps, readonly engine: ChaosEngine) {
+    this.#runner = `chaoslet/${deps.identity}`;
+    this.done = this.#run().catch((err) => {
+      deps.log.error("engine run failed unexpectedly", { engine: engine.metadata.name, error: String(err) });
+      return "interrupted" as RunEnd;
+    });
+  }
+
+  get uid(): string {
+    return this.engine.metadata.uid!;
+  }
+
+  /** Stops the run; `shutdown` leaves its state for the next leader, other reasons end it as Stopped. */
+  abort(reason: AbortReason): void {
+    if (!this.#ctl.signal.aborted) this.#ctl.abort(reason);
+  }
+
+  get aborted(): AbortReason | undefined {
+    return this.#ctl.signal.aborted ? this.#ctl.signal.reason as AbortReason : undefined;
+  }
+
+  async #writeEntries(): Promise<void> {
+    const { metadata } = this.engine;
+    try {
+      await this.deps.client.patch(Resources.chaosengines, metadata.namespace, metadata.name!, {
+        status: { experiments: this.#entries },
+      });
+    } catch (err) {
+      if (!isApiError(err, 404)) throw err;
+    }
+  }
+
+  async #setEntry(i: number, patch: Partial<ExperimentStatusEntry>): Promise<void> {
+    this.#entries[i] = { ...this.#entries[i], ...patch, lastUpdateTime: new Date().toISOString() };
+    await this.#writeEntries();
+  }
+
+  /** Bad engine-level input ends every experiment with Error, a reason in its result, and an Event. */
+  async #failAll(experiments: EngineExperiment[], reason: string): Promise<void> {
+    const { deps, engine } = this;
+    deps.events.record(engine, { reason: "ChaosEngineInvalid", message: reason, type: "Warning" });
+    for (const [i, exp] of experiments.entries()) {
+      const w = new ResultWriter(deps.client, engine, exp.name, resultName(engine.metadata.name!, exp.name), deps.log);
+      await w.begin([]);
+      await w.finish({ verdict: "Error", probes: [], errorOutput: errorOutput("GENERIC_ERROR", reason, "PreChaos") });
+      if (this.#entries[i]) this.#entries[i] = { ...this.#entries[i], status: "Skipped", verdict: "Error", experimentPod: "N/A" };
+    }
+    await this.#writeEntries();
+  }
+
+  async #run(): Promise<RunEnd> {
+    const { deps, engine } = this;
+    const signal = this.#ctl.signal;
+    const experiments = engine.spec.experiments ?? [];
+    const existing = new Map((engine.status?.experiments ?? []).map((e) => [e.name, e]));
+    this.#entries = experiments.map((e) => existing.get(e.name) ?? newEntry(e.name, this.#runner));
+    await this.#writeEntries();
+
+    const names = experiments.map((e) => e.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    const invalid = !experiments.length
+      ? "spec.experiments is empty: nothing to run"
+      : dup
+      ? `spec.experiments: experiment "${dup}" is listed twice; each experiment may appear once per engine`
+      : validateAppInfo(engine.spec as never);
+    if (invalid) {
+      await this.#failAll(experiments, invalid);
+    } else {
+      for (const [i, exp] of experiments.entries()) {
+        if (signal.aborted) break;
+        if (FINISHED.has(this.#entries[i].status)) continue;
+        await this.#setEntry(i, { status: "Running", verdict: "Awaited", runner: this.#runner });
+        let outcome: ExperimentOutcome;
+        try {
+          outcome = await runExperiment(deps, engine, exp, signal, (r) => this.abort(r));
+        } catch (err) {
+          if (this.aborted === "shutdown") return "interrupted";
+          deps.log.error("experiment failed unexpectedly", { experiment: exp.name, error: String(err) });
+          outcome = { status: "Skipped", verdict: "Error", experimentPod: "N/A" };
+        }
+        if (outcome.interrupted) return "interrupted";
+        if (this.aborted && this.aborted !== "probe") return "aborted";
+        await this.#setEntry(i, { status: outcome.status, verdict: outcome.verdict, experimentPod: outcome.experimentPod });
+        if (this.aborted === "probe") {
+          // As litmus-go does when a stopOnFailure probe fails: stop the engine, so the run ends stopped.
+          await deps.client.patch(Resources.chaosengines, engine.metadata.namespace, engine.metadata.name!, {
+            spec: { engineState: "stop" },
+          }).catch((err) => deps.log.warn("cannot stop engine after probe failure", { error: String(err) }));
+          return "aborted";
+        }
+      }
+    }
+    if (this.aborted === "shutdown") return "interrupted";
+    if (this.aborted) return "aborted";
+
+    const done = await updateEngine(deps.client, engine.metadata.namespace!, engine.metadata.name!, this.uid, (e) => {
+      if ((e.spec.engineState || "active") !== "active" || e.status?.engineStatus !== "initialized") return false;
+      e.status = { ...e.status, engineStatus: "completed", experiments: this.#entries };
+      e.spec.engineState = "stop";
+      return true;
+    });
+    if (done?.status?.engineStatus === "completed") {
+      deps.events.record(engine, { reason: "ChaosEngineCompleted", message: "ChaosEngine completed, will delete or retain the resources according to jobCleanUpPolicy" });
+    }
+    return "completed";
+  }
+}

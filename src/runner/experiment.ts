@@ -1,0 +1,253 @@
+/**
+ * Runs one experiment of an engine in-process, following litmus-go's lifecycle (litmus.md
+ * §5.1): result SOT, health check, probes, injection, probes, EOT verdict, Events. Faults
+ * chaoslet does not implement natively go to Job mode.
+ *
+ * @module
+ */
+import { asServiceAccount, isApiError } from "../kube/client.ts";
+import { Resources } from "../kube/resources.ts";
+import type { ChaosEngine, ChaosExperiment, EngineExperiment, ProbeStatus } from "../kube/types.ts";
+import { FaultError, type FaultContext, type NativeFault, type RevertRecord } from "../faults/types.ts";
+import { parseSeconds } from "../util/duration.ts";
+import { waitWorkloadsHealthy } from "../faults/workload_health.ts";
+import { selectTargetPods } from "../faults/pod_targets.ts";
+import { ProbeSpecError, type ProbeSession } from "../probes/types.ts";
+import { type AbortReason, abortReason, type RunnerDeps } from "./deps.ts";
+import { mergeExperimentEnv, resultName } from "./env.ts";
+import { buildTargetsString } from "./targets.ts";
+import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict.ts";
+import { ResultWriter, revertRecords } from "./result_writer.ts";
+import { runJobMode } from "./job_mode.ts";
+
+/** How an experiment ended, for the engine's status.experiments[] entry. */
+export interface ExperimentOutcome {
+  status: "Completed" | "ChaosExperiment Not Found" | "Skipped";
+  verdict: string;
+  experimentPod: string;
+  /** True when the daemon shut down mid-run: nothing was finalized, the next leader resumes. */
+  interrupted?: boolean;
+}
+
+/** Fetches the ChaosExperiment from the cache, falling back to the API (the cache may lag a fresh create). */
+async function getExperiment(deps: RunnerDeps, ns: string, name: string): Promise<ChaosExperiment | undefined> {
+  const cached = deps.experiments.get(ns, name);
+  if (cached) return cached;
+  try {
+    return await deps.client.get<ChaosExperiment>(Resources.chaosexperiments, ns, name);
+  } catch (err) {
+    if (isApiError(err, 404)) return undefined;
+    throw err;
+  }
+}
+
+function awaitedProbes(entry: EngineExperiment): ProbeStatus[] {
+  return (entry.spec?.probe ?? []).map((p) => ({
+    name: String(p.name),
+    type: String(p.type),
+    mode: String(p.mode),
+    status: { verdict: "Awaited", description: "" },
+  }));
+}
+
+/** Runs experiment `entry` of `engine`. Never throws for experiment failures; they become verdicts. */
+export async function runExperiment(
+  deps: RunnerDeps,
+  engine: ChaosEngine,
+  entry: EngineExperiment,
+  signal: AbortSignal,
+  abort: (reason: AbortReason) => void,
+): Promise<ExperimentOutcome> {
+  const ns = engine.metadata.namespace!;
+  const expName = entry.name;
+  const log = deps.log.child({ engine: engine.metadata.name, namespace: ns, experiment: expName });
+  const uid = engine.metadata.uid!;
+  const engineEvent = (reason: string, message: string, type: "Normal" | "Warning" = "Normal") =>
+    deps.events.record(engine, { reason, message, type, key: `${reason}${expName}${uid}` });
+
+  const experiment = await getExperiment(deps, ns, expName);
+  const writerFor = (instanceId?: string) =>
+    new ResultWriter(deps.client, engine, expName, resultName(engine.metadata.name!, expName, instanceId), log, instanceId);
+  if (!experiment) {
+    const reason = `ChaosExperiment "${expName}" not found in namespace "${ns}"`;
+    log.warn(reason);
+    engineEvent("ExperimentNotFound", `${reason}; skipping it`, "Warning");
+    const w = writerFor();
+    await w.begin(awaitedProbes(entry));
+    await w.finish({
+      verdict: "Fail",
+      probes: awaitedProbes(entry),
+      errorOutput: errorOutput("EXPERIMENT_NOT_FOUND", reason, "PreChaos"),
+    });
+    return { status: "ChaosExperiment Not Found", verdict: "Fail", experimentPod: "N/A" };
+  }
+
+  // Env merge errors are bad input: end with Error and say which entry is wrong.
+  let merged;
+  try {
+    merged = mergeExperimentEnv({
+      engineName: engine.metadata.name!,
+      namespace: ns,
+      engineUid: uid,
+      experimentName: expName,
+      targets: buildTargetsString(engine.spec as never, ns),
+      auxiliaryAppInfo: engine.spec.auxiliaryAppInfo,
+      imagePullPolicy: experiment.spec?.definition?.imagePullPolicy,
+      terminationGracePeriodSeconds: engine.spec.terminationGracePeriodSeconds,
+      defaultHealthCheck: engine.spec.defaultHealthCheck,
+      chaosServiceAccount: engine.spec.chaosServiceAccount,
+      experimentEnv: experiment.spec?.definition?.env,
+      engineEnv: entry.spec?.components?.env,
+      statusCheckTimeouts: entry.spec?.components?.statusCheckTimeouts,
+      jobCleanUpPolicy: engine.spec.jobCleanUpPolicy,
+    });
+  } catch (err) {
+    const w = writerFor();
+    await w.begin(awaitedProbes(entry));
+    const reason = (err as Error).message;
+    engineEvent("EnvParseError", reason, "Warning");
+    await w.finish({ verdict: "Error", probes: awaitedProbes(entry), errorOutput: errorOutput("GENERIC_ERROR", reason, "PreChaos") });
+    return { status: "Skipped", verdict: "Error", experimentPod: "N/A" };
+  }
+
+  const fault = deps.faults.get(expName) ?? deps.faults.get(String(experiment.metadata.labels?.name ?? ""));
+  engineEvent("ExperimentDependencyCheck", `Experiment resources validated for Chaos Experiment: ${expName}`);
+  if (!fault) return await runJobMode(deps, engine, entry, experiment, merged, signal, log);
+
+  const writer = writerFor(merged.instanceId);
+  const env = (name: string) => merged.lookup(name);
+  const sa = engine.spec.chaosServiceAccount || "default";
+  const as = asServiceAccount(ns, sa);
+  const runnerField = `chaoslet/${deps.identity}`;
+  let probes: ProbeSession | undefined;
+  let firstInjection: number | undefined;
+  const faultCtx: FaultContext = {
+    client: deps.client,
+    as,
+    log,
+    engine,
+    experimentName: expName,
+    env,
+    signal,
+    rng: deps.rng ?? Math.random,
+    statusCheckTimeoutMs: merged.statusCheckTimeout * 1000,
+    statusCheckDelayMs: merged.statusCheckDelay * 1000,
+    onInject(message) {
+      firstInjection ??= Date.now();
+      probes?.duringChaos();
+      engineEvent("ChaosInject", message);
+    },
+    recordTarget: (kind, name, status) => writer.recordTarget(kind, name, status),
+    saveRevert: (r) => writer.saveRevert(r),
+    clearRevert: (r) => writer.clearRevert(r),
+  };
+
+  // Undo whatever a crashed earlier attempt left behind, before starting again.
+  const previous = await writer.read();
+  for (const rec of revertRecords(previous)) await revertOne(deps, fault, faultCtx, rec);
+
+  await writer.begin(awaitedProbes(entry));
+  let verdict: ExperimentVerdict = "Pass";
+  let errOut: ErrorOutput | undefined;
+  const fail = (v: ExperimentVerdict, code: string, reason: string, phase: string, target = "") => {
+    verdict = v;
+    errOut = errorOutput(code, reason, phase, target);
+  };
+  try {
+    probes = deps.probes(entry.spec?.probe ?? [], {
+      client: deps.client,
+      as,
+      namespace: ns,
+      engineName: engine.metadata.name!,
+      experimentName: expName,
+      chaosUID: uid,
+      log,
+      chaosDurationMs: safeSeconds(env("TOTAL_CHAOS_DURATION"), 30) * 1000,
+      statusCheckTimeoutMs: faultCtx.statusCheckTimeoutMs,
+      statusCheckDelayMs: faultCtx.statusCheckDelayMs,
+      allowInProcessCommands: deps.allowInProcessCommands,
+      signal,
+      onStopOnFailure: (probeName, reason) => {
+        log.warn("probe with stopOnFailure failed; stopping the chaos", { probe: probeName, reason });
+        abort("probe");
+      },
+    });
+    if (env("DEFAULT_HEALTH_CHECK") === "true") {
+      const targets = await selectTargetPods(faultCtx).catch(() => []);
+      const owners = targets.filter((t) => t.owner).map((t) => ({ ...t.owner!, namespace: t.pod.metadata.namespace! }));
+      await waitWorkloadsHealthy(faultCtx, owners, "PreChaos").catch((err) => {
+        engineEvent("PreChaosCheck", "AUT: Not Running", "Warning");
+        throw err;
+      });
+    }
+    const pre = await probes.preChaos();
+    if (!pre.ok) {
+      fail(pre.kind === "failure" ? "Fail" : "Error", pre.code, pre.reason, "PreChaos", pre.probeName);
+    } else {
+      engineEvent("PreChaosCheck", probes.statuses().length ? "AUT: Running, Probes: Successful" : "AUT: Running");
+      const report = await fault.run(faultCtx);
+      log.info("fault finished", { summary: report.summary });
+      if (!signal.aborted) {
+        const post = await probes.postChaos();
+        if (!post.ok) fail(post.kind === "failure" ? "Fail" : "Error", post.code, post.reason, "PostChaos", post.probeName);
+        engineEvent("PostChaosCheck", post.ok ? "AUT: Running, Probes: Successful" : "Probes: Unsuccessful");
+      }
+    }
+  } catch (err) {
+    if (err instanceof ProbeSpecError) fail("Error", "GENERIC_ERROR", err.message, "PreChaos", err.probeName);
+    else if (err instanceof FaultError) fail("Error", err.code, err.message, err.phase, err.target);
+    else if (isApiError(err, 403)) fail("Error", "CHAOS_INJECT_ERROR", `permission denied: ${err.message}`, "ChaosInject");
+    else if (err instanceof TypeError || err instanceof RangeError) fail("Error", "GENERIC_ERROR", err.message, "PreChaos");
+    else if (!signal.aborted) fail("Error", "GENERIC_ERROR", String((err as Error)?.message ?? err), "ChaosInject");
+  } finally {
+    probes?.cancel();
+  }
+  if (firstInjection && engine.metadata.creationTimestamp) {
+    const latency = (firstInjection - Date.parse(engine.metadata.creationTimestamp)) / 1000;
+    deps.metrics?.injectionLatency(expName, Math.max(0, latency));
+  }
+
+  const reason = abortReason(signal);
+  if (reason === "shutdown") return { status: "Completed", verdict: "Awaited", experimentPod: runnerField, interrupted: true };
+  if (reason) {
+    verdict = "Stopped";
+    errOut = { errorCode: "EXPERIMENT_ABORTED", reason: "Chaos injection stopped!" };
+  }
+  const done = await writer.finish({
+    verdict,
+    probes: probes?.statuses() ?? awaitedProbes(entry),
+    stoppedByProbe: probes?.stoppedByProbe,
+    errorOutput: errOut,
+  });
+  deps.metrics?.experimentFinished(expName, done.verdict);
+  const summary = done.verdict === "Stopped"
+    ? `${expName} experiment has been aborted`
+    : `${expName} experiment has been ${done.verdict}ed`;
+  engineEvent("Summary", summary, done.verdict === "Pass" ? "Normal" : "Warning");
+  deps.events.record(await writer.read() ?? engine, {
+    reason: done.verdict,
+    message: errOut ? `${summary}: ${errOut.reason}` : summary,
+    type: done.verdict === "Pass" ? "Normal" : "Warning",
+  });
+  log.info("experiment finished", { verdict: done.verdict, phase: done.phase, error: errOut?.reason });
+  return { status: "Completed", verdict: done.verdict, experimentPod: runnerField };
+}
+
+/** TOTAL_CHAOS_DURATION for probe timing; a bad value is reported by the fault itself, so fall back here. */
+function safeSeconds(raw: string | undefined, fallback: number): number {
+  try {
+    return parseSeconds("TOTAL_CHAOS_DURATION", raw, fallback);
+  } catch {
+    return fallback;
+  }
+}
+
+async function revertOne(deps: RunnerDeps, fault: NativeFault, ctx: FaultContext, rec: RevertRecord) {
+  try {
+    if (fault.revert) await fault.revert(ctx, rec);
+    await ctx.clearRevert(rec);
+    deps.log.info("reverted leftover chaos", { action: rec.action, kind: rec.kind, name: rec.name });
+  } catch (err) {
+    deps.log.error("cannot revert leftover chaos", { action: rec.action, name: rec.name, error: String(err) });
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Job mode: a fault chaoslet does not implement natively runs as Litmus runs it, in a batch
+ * Job built from the ChaosExperiment (image, command, args, the §4.3 env contract, labels with
+ * chaosUID, the chaosServiceAccount). The experiment pod writes the ChaosResult; we read it.
+ *
+ * @module
+ */
+import { sleep } from "../kube/backoff.ts";
+import { isApiError } from "../kube/client.ts";
+import { Resources } from "../kube/resources.ts";
+import type { ChaosEngine, ChaosExperiment, ChaosResult, EngineExperiment, KubeObject, Pod } from "../kube/types.ts";
+import type { Logger } from "../log/log.ts";
+import { abortReason, type RunnerDeps } from "./deps.ts";
+import type { MergedEnv } from "./env.ts";
+import { resultName } from "./env.ts";
+import type { ExperimentOutcome } from "./experiment.ts";
+
+/** Label that ties a Job to its experiment, so a restarted daemon adopts the Job instead of starting another. */
+export const EXPERIMENT_LABEL = "chaoslet.io/experiment";
+
+function randomSuffix(rng: () => number): string {
+  const abc = "abcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from({ length: 6 }, () => abc[Math.floor(rng() * abc.length)]).join("");
+}
+
+type Volume = { name: string; mountPath: string; nodePath?: string; type?: string };
+
+/** Builds the Job exactly as Litmus's runner does (litmus.md §4.4). */
+export function buildExperimentJob(
+  engine: ChaosEngine,
+  entry: EngineExperiment,
+  experiment: ChaosExperiment,
+  env: MergedEnv,
+  rng: () => number = Math.random,
+): KubeObject {
+  const def = experiment.spec.definition;
+  const comps = entry.spec?.components ?? {};
+  const name = `${entry.name.slice(0, 56)}-${randomSuffix(rng)}`;
+  const labels: Record<string, string> = {
+    ...(def.labels ?? {}),
+    ...(engine.metadata.labels ?? {}),
+    chaosUID: engine.metadata.uid!,
+    [EXPERIMENT_LABEL]: entry.name,
+  };
+  const cms = new Map<string, Volume>();
+  for (const c of [...(def.configMaps ?? []), ...(comps.configMaps ?? [])] as Volume[]) cms.set(c.name, c);
+  const secrets = new Map<string, Volume>();
+  for (const c of [...(def.secrets ?? []), ...(comps.secrets ?? [])] as Volume[]) secrets.set(c.name, c);
+  const hostVols = (def.hostFileVolumes ?? []) as Volume[];
+  const volumes = [
+    ...[...cms.values()].map((c) => ({ name: c.name, configMap: { name: c.name } })),
+    ...[...secrets.values()].map((s) => ({ name: s.name, secret: { secretName: s.name } })),
+    ...hostVols.map((h) => ({ name: h.name, hostPath: { path: h.nodePath, type: h.type } })),
+  ];
+  const mounts = [...cms.values(), ...secrets.values(), ...hostVols].map((v) => ({ name: v.name, mountPath: v.mountPath }));
+  const grace = engine.spec.terminationGracePeriodSeconds;
+  const podSpec: Record<string, unknown> = {
+    restartPolicy: "Never",
+    serviceAccountName: engine.spec.chaosServiceAccount || undefined,
+    hostPID: def.hostPID || undefined,
+    nodeSelector: comps.nodeSelector,
+    tolerations: comps.tolerations,
+    imagePullSecrets: comps.experimentImagePullSecrets,
+    securityContext: def.securityContext?.podSecurityContext,
+    terminationGracePeriodSeconds: grace ? grace : undefined,
+    volumes: volumes.length ? volumes : undefined,
+    containers: [{
+      name,
+      image: comps.experimentImage || def.image,
+      imagePullPolicy: def.imagePullPolicy || "Always",
+      command: def.command,
+      args: def.args,
+      env: env.env,
+      resources: comps.resources,
+      securityContext: def.securityContext?.containerSecurityContext,
+      volumeMounts: mounts.length ? mounts : undefined,
+    }],
+  };
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      name,
+      namespace: engine.metadata.namespace,
+      labels,
+      annotations: comps.experimentAnnotations,
+      ownerReferences: [{
+        apiVersion: "litmuschaos.io/v1alpha1",
+        kind: "ChaosEngine",
+        name: engine.metadata.name!,
+        uid: engine.metadata.uid!,
+      }],
+    },
+    spec: { template: { metadata: { labels, annotations: comps.experimentAnnotations }, spec: podSpec } },
+  };
+}
+
+/** Runs the experiment as a Job, waits for its pod, and copies the verdict from the ChaosResult. */
+export async function runJobMode(
+  deps: RunnerDeps,
+  engine: ChaosEngine,
+  entry: EngineExperiment,
+  experiment: ChaosExperiment,
+  env: MergedEnv,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<ExperimentOutcome> {
+  const ns = engine.metadata.namespace!;
+  const uid = engine.metadata.uid!;
+  const event = (reason: string, message: string, type: "Normal" | "Warning" = "Normal") =>
+    deps.events.record(engine, { reason, message, type, key: `${reason}${entry.name}${uid}` });
+  const selector = `chaosUID=${uid},${EXPERIMENT_LABEL}=${entry.name}`;
+  const existing = await deps.client.list(Resources.jobs, ns, { query: { labelSelector: selector } });
+  const adopted = existing.items.find((j) => !j.metadata.deletionTimestamp);
+  let job: KubeObject;
+  if (adopted) {
+    job = adopted;
+    log.info("adopting the experiment Job of an earlier attempt", { job: job.metadata.name });
+  } else {
+    job = await deps.client.create(Resources.jobs, ns, buildExperimentJob(engine, entry, experiment, env, deps.rng));
+    event("ExperimentJobCreate", `Experiment Job ${job.metadata.name} for Chaos Experiment: ${entry.name}`);
+  }
+  const jobName = job.metadata.name!;
+  const timeoutMs = env.statusCheckTimeout * 1000;
+  const skipped = (why: string): ExperimentOutcome => {
+    log.warn("experiment job failed", { job: jobName, reason: why });
+    event("ExperimentJobFailed", `Experiment Job creation failed, skipping Chaos Experiment: ${entry.name}: ${why}`, "Warning");
+    return { status: "Skipped", verdict: "Fail", experimentPod: jobName };
+  };
+
+  let podName = "";
+  let pendingSince = Date.now();
+  while (!signal.aborted) {
+    const pods = deps.pods.listByLabels(ns, { "job-name": jobName }) as Pod[];
+    if (pods.length > 1) return skipped(`Multiple pods exist with same job-name label ${jobName}`);
+    const pod = pods[0];
+    if (!pod) {
+      if (Date.now() - pendingSince > timeoutMs) return skipped(`no pod for job ${jobName} within ${env.statusCheckTimeout}s`);
+    } else {
+      podName = pod.metadata.name!;
+      const phase = pod.status?.phase;
+      if (phase === "Succeeded") break;
+      if (phase === "Failed") return skipped(`experiment pod ${podName} failed`);
+      if (phase === "Pending" && Date.now() - pendingSince > timeoutMs) {
+        return skipped(`experiment pod ${podName} still Pending after ${env.statusCheckTimeout}s`);
+      }
+      if (phase !== "Pending") pendingSince = Date.now();
+    }
+    await sleep(500, signal);
+  }
+
+  const reason = abortReason(signal);
+  if (reason === "shutdown") return { status: "Completed", verdict: "Awaited", experimentPod: podName, interrupted: true };
+  if (reason) {
+    // As Litmus's operator does on abort: delete the chaos Job and its pods.
+    await deps.client.deleteIfExists(Resources.jobs, ns, jobName, { propagationPolicy: "Background", gracePeriodSeconds: 0 });
+    return { status: "Completed", verdict: "Stopped", experimentPod: podName };
+  }
+
+  let result: ChaosResult | undefined;
+  const rname = resultName(engine.metadata.name!, entry.name, env.instanceId);
+  try {
+    result = await deps.client.get<ChaosResult>(Resources.chaosresults, ns, rname);
+  } catch (err) {
+    if (!isApiError(err, 404)) throw err;
+  }
+  const verdict = result?.status?.experimentStatus?.verdict ?? "Error";
+  if (!result) event("ChaosResultNotFound", `experiment Job ${jobName} finished without writing ChaosResult ${rname}`, "Warning");
+  if (engine.spec.jobCleanUpPolicy === "delete") {
+    await deps.client.deleteIfExists(Resources.jobs, ns, jobName, { propagationPolicy: "Foreground" });
+    event("ExperimentJobCleanUp", `Experiment Job ${jobName} will be deleted`);
+  }
+  deps.metrics?.experimentFinished(entry.name, verdict);
+  return { status: "Completed", verdict, experimentPod: podName || jobName };
+}

@@ -1,0 +1,177 @@
+/**
+ * Writes the ChaosResult `<engine>-<experiment>` the way litmus-go does (litmus.md §2.4, §5.2):
+ * Running/Awaited at the start with history kept, targets as they are hit, and the EOT verdict.
+ * Undo records of faults are kept as annotations on the result, written before the change.
+ *
+ * @module
+ */
+import { isApiError, type KubeClient } from "../kube/client.ts";
+import type { Logger } from "../log/log.ts";
+import { Resources } from "../kube/resources.ts";
+import type { ChaosEngine, ChaosResult, ProbeStatus, ResultHistoryTarget } from "../kube/types.ts";
+import type { RevertRecord } from "../faults/types.ts";
+import { type ErrorOutput, type ExperimentVerdict, finishResult, type ProbeStatus as VerdictProbe } from "./verdict.ts";
+
+/** Annotation prefix of undo records; one annotation per record so writers never clobber each other. */
+export const REVERT_PREFIX = "revert.chaoslet.io/";
+
+function revertKey(r: RevertRecord): string {
+  const raw = `${r.action}.${r.kind}.${r.namespace ?? ""}.${r.name}`.toLowerCase().replace(/[^a-z0-9.-]/g, "-");
+  return REVERT_PREFIX + raw.slice(0, 63).replace(/[-.]+$/, "");
+}
+
+/** Reads the undo records left on a result (e.g. by a run that crashed). */
+export function revertRecords(result: ChaosResult | undefined): RevertRecord[] {
+  const out: RevertRecord[] = [];
+  for (const [k, v] of Object.entries(result?.metadata.annotations ?? {})) {
+    if (!k.startsWith(REVERT_PREFIX)) continue;
+    try {
+      out.push(JSON.parse(v));
+    } catch { /* a corrupt record cannot be acted on; it stays visible for a human */ }
+  }
+  return out;
+}
+
+export interface FinishArgs {
+  verdict: ExperimentVerdict;
+  probes: ProbeStatus[];
+  stoppedByProbe?: boolean;
+  errorOutput?: ErrorOutput;
+}
+
+/** One experiment's ChaosResult. */
+export class ResultWriter {
+  readonly #targets = new Map<string, ResultHistoryTarget>();
+  #flush: Promise<void> = Promise.resolve();
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly client: KubeClient,
+    readonly engine: ChaosEngine,
+    readonly experimentName: string,
+    readonly name: string,
+    readonly log: Logger,
+    readonly instanceId = "",
+  ) {}
+
+  get namespace(): string {
+    return this.engine.metadata.namespace!;
+  }
+
+  /** Reads the current result, or undefined. */
+  async read(): Promise<ChaosResult | undefined> {
+    try {
+      return await this.client.get<ChaosResult>(Resources.chaosresults, this.namespace, this.name);
+    } catch (err) {
+      if (isApiError(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  /** SOT: creates the result, or resets its experiment status while keeping its history. */
+  async begin(probes: ProbeStatus[]): Promise<ChaosResult> {
+    const labels = {
+      chaosUID: this.engine.metadata.uid!,
+      name: this.experimentName,
+      "app.kubernetes.io/part-of": "litmus",
+      "app.kubernetes.io/managed-by": "chaoslet",
+    };
+    const experimentStatus = { phase: "Running", verdict: "Awaited", probeSuccessPercentage: "Awaited" };
+    const spec = { engine: this.engine.metadata.name, experiment: this.experimentName, instance: this.instanceId };
+    const existing = await this.read();
+    if (!existing) {
+      try {
+        return await this.client.create<ChaosResult>(Resources.chaosresults, this.namespace, {
+          apiVersion: "litmuschaos.io/v1alpha1",
+          kind: "ChaosResult",
+          metadata: { name: this.name, namespace: this.namespace, labels },
+          spec,
+          status: {
+            experimentStatus,
+            probeStatuses: probes,
+            history: { passedRuns: 0, failedRuns: 0, stoppedRuns: 0, targets: [] },
+          },
+        });
+      } catch (err) {
+        if (!isApiError(err, 409)) throw err;
+      }
+    }
+    for (const t of existing?.status?.history?.targets ?? []) this.#targets.set(`${t.kind}/${t.name}`, t);
+    return await this.client.patch<ChaosResult>(Resources.chaosresults, this.namespace, this.name, {
+      metadata: { labels },
+      spec,
+      status: { experimentStatus: { ...experimentStatus, errorOutput: null }, probeStatuses: probes },
+    });
+  }
+
+  /** Records a target's chaos status; writes are batched so a round of deletes costs one patch. */
+  recordTarget(kind: string, name: string, chaosStatus: string): void {
+    const key = `${kind}/${name}`;
+    if (this.#targets.get(key)?.chaosStatus === chaosStatus) return;
+    this.#targets.set(key, { name, kind, chaosStatus });
+    if (this.#flushTimer !== undefined) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      this.#flush = this.#flush.then(() => this.#writeTargets());
+    }, 200);
+  }
+
+  async #writeTargets(): Promise<void> {
+    try {
+      await this.client.patch(Resources.chaosresults, this.namespace, this.name, {
+        status: { history: { targets: [...this.#targets.values()] } },
+      });
+    } catch (err) {
+      this.log.warn("cannot record targets in ChaosResult", { result: this.name, error: String(err) });
+    }
+  }
+
+  /** Persists an undo record before the change it describes. */
+  async saveRevert(record: RevertRecord): Promise<void> {
+    await this.client.patch(Resources.chaosresults, this.namespace, this.name, {
+      metadata: { annotations: { [revertKey(record)]: JSON.stringify(record) } },
+    });
+  }
+
+  /** Removes an undo record once the change is undone. */
+  async clearRevert(record: RevertRecord): Promise<void> {
+    try {
+      await this.client.patch(Resources.chaosresults, this.namespace, this.name, {
+        metadata: { annotations: { [revertKey(record)]: null } },
+      });
+    } catch (err) {
+      if (!isApiError(err, 404)) throw err;
+    }
+  }
+
+  /** EOT: applies Litmus's verdict rules on the fresh history and writes the final status. */
+  async finish(args: FinishArgs): Promise<{ verdict: string; phase: string; probeSuccessPercentage: string }> {
+    if (this.#flushTimer !== undefined) {
+      clearTimeout(this.#flushTimer);
+      this.#flushTimer = undefined;
+      this.#flush = this.#flush.then(() => this.#writeTargets());
+    }
+    await this.#flush;
+    const current = await this.read();
+    const h = current?.status?.history;
+    const done = finishResult({
+      verdict: args.verdict,
+      probes: args.probes as VerdictProbe[],
+      stoppedByProbe: args.stoppedByProbe,
+      history: { passedRuns: h?.passedRuns ?? 0, failedRuns: h?.failedRuns ?? 0, stoppedRuns: h?.stoppedRuns ?? 0 },
+    });
+    await this.client.patch(Resources.chaosresults, this.namespace, this.name, {
+      status: {
+        experimentStatus: {
+          phase: done.phase,
+          verdict: done.verdict,
+          probeSuccessPercentage: done.probeSuccessPercentage,
+          errorOutput: args.errorOutput ?? null,
+        },
+        probeStatuses: done.probes,
+        history: { ...done.history, targets: [...this.#targets.values()] },
+      },
+    });
+    return done;
+  }
+}

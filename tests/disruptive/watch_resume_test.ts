@@ -1,0 +1,47 @@
+/**
+ * Issue 2: after the API server is stopped for 10 s and started again, the daemon's watches
+ * resume by themselves and new objects reach the cache, with no daemon restart. Runs alone
+ * (tests/run.sh runs tests/disruptive/ after everything else).
+ */
+import assert from "node:assert/strict";
+import { Resources } from "../../src/kube/resources.ts";
+import { clusterEnv } from "../lib/env.ts";
+import { admin, applyCrds, dropNamespace, newNamespace, waitFor } from "../lib/kube.ts";
+import { Daemon } from "../lib/daemon.ts";
+
+async function testbed(cmd: string) {
+  const out = await new Deno.Command("bash", { args: [clusterEnv().testbed, cmd], stdout: "piped", stderr: "piped" })
+    .output();
+  assert.equal(out.code, 0, `testbed ${cmd} failed: ${new TextDecoder().decode(out.stderr)}`);
+}
+
+Deno.test("watches resume after the API server is down for 10 s", async () => {
+  await applyCrds();
+  const kube = await admin();
+  const ns = await newNamespace("resume");
+  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
+  try {
+    await daemon.ready();
+    const series = `chaoslet_cache_objects{resource="chaosengines.litmuschaos.io"}`;
+    await testbed("apiserver-stop");
+    await new Promise((r) => setTimeout(r, 10_000));
+    await testbed("apiserver-start");
+    await waitFor("API server back", () => kube.get(Resources.namespaces, undefined, ns), 60_000, 250);
+    const created = performance.now();
+    await kube.create(Resources.chaosengines, ns, {
+      apiVersion: "litmuschaos.io/v1alpha1",
+      kind: "ChaosEngine",
+      metadata: { name: "after-outage" },
+      spec: { engineState: "stop", experiments: [{ name: "pod-delete" }] },
+    });
+    await waitFor("engine in the cache after the outage", async () => (await daemon.metric(series)) === 1, 30_000, 100);
+    console.log(`engine reached the cache ${Math.round(performance.now() - created)} ms after creation`);
+    const restarts = (await daemon.metrics()).split("\n").filter((l) => l.startsWith("chaoslet_watch_restarts_total"));
+    assert.ok(restarts.length > 0, "the outage should show up as watch restarts");
+    const exited = await Promise.race([daemon.exited.then(() => true), Promise.resolve(false)]);
+    assert.equal(exited, false, "the daemon must not exit during an API-server outage");
+  } finally {
+    await daemon.stop();
+    await dropNamespace(ns);
+  }
+});
