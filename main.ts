@@ -17,7 +17,8 @@ import { nativeFaults } from "./src/faults/registry.ts";
 import { createProbeSession } from "./src/probes/session.ts";
 import { EngineReconciler } from "./src/operator/engine_reconciler.ts";
 import { startEngineController } from "./src/operator/controller.ts";
-import type { ChaosEngine, ChaosExperiment, Pod } from "./src/kube/types.ts";
+import type { ChaosEngine, ChaosExperiment, ChaosResult, Pod } from "./src/kube/types.ts";
+import { registerLitmusMetrics } from "./src/exporter/litmus_metrics.ts";
 
 async function main(): Promise<number> {
   let config;
@@ -51,9 +52,15 @@ async function main(): Promise<number> {
   cache = new SharedCache(client, log.child({ component: "cache" }), config.watchNamespace, metrics);
   const engines = cache.informer<ChaosEngine>(Resources.chaosengines);
   const experiments = cache.informer<ChaosExperiment>(Resources.chaosexperiments);
-  cache.informer(Resources.chaosresults);
+  const results = cache.informer<ChaosResult>(Resources.chaosresults);
   const pods = cache.informer<Pod>(Resources.pods);
+  // The exporter's time metrics come from Litmus's engine Events; only chaos Events are kept.
+  const events = cache.informer(Resources.events, { fieldSelector: "involvedObject.kind=ChaosEngine" });
   cache.start(stop.signal);
+  registerLitmusMetrics(metrics.registry, { results, engines, events }, {
+    watchNamespace: config.watchNamespace,
+    scrapeIntervalSeconds: config.scrapeIntervalSeconds,
+  });
 
   const app = createApp({
     log: log.child({ component: "api" }),
@@ -72,18 +79,18 @@ async function main(): Promise<number> {
   let reconciler: EngineReconciler | undefined;
   cache.waitForSync().then(() => {
     log.info("caches synced", { ms: Math.round(performance.now() - startedAt), objects: cache!.sizes() });
-    const events = new EventRecorder(client, log.child({ component: "events" }), "chaoslet", config.identity);
+    const recorder = new EventRecorder(client, log.child({ component: "events" }), "chaoslet", config.identity);
     let requeue: (key: string) => void = () => {};
     reconciler = new EngineReconciler({
       client,
       engines,
-      events,
+      events: recorder,
       log: log.child({ component: "operator" }),
       requeue: (key) => requeue(key),
       runner: {
         client,
         log: log.child({ component: "runner" }),
-        events,
+        events: recorder,
         experiments,
         pods,
         faults: nativeFaults(),

@@ -19,6 +19,7 @@ export interface Config {
   metricsRequireAuth: boolean;
   allowInProcessCommands: boolean;
   identity: string;
+  scrapeIntervalSeconds: number;
 }
 
 type Kind = "string" | "int" | "bool" | "level";
@@ -70,6 +71,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "bool",
     default: "false",
     help: "let cmdProbes without a source run inside the daemon instead of a Pod",
+  },
+  {
+    flag: "tsdb-scrape-interval",
+    env: "TSDB_SCRAPE_INTERVAL",
+    kind: "int",
+    default: "10",
+    help: "seconds a final experiment verdict stays 1 before the exporter resets it to 0 (Litmus semantics)",
   },
   {
     flag: "identity",
@@ -158,5 +166,6 @@ export function loadConfig(
     metricsRequireAuth: out["metrics-require-auth"] as boolean,
     allowInProcessCommands: out["allow-inprocess-commands"] as boolean,
     identity: (out["identity"] as string) || Deno.hostname(),
+    scrapeIntervalSeconds: out["tsdb-scrape-interval"] as number,
   };
 }

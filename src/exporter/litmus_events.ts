@@ -52,6 +52,7 @@ interface Bucket {
 export class EngineEventIndex {
   readonly #buckets = new Map<string, Bucket>();
   readonly #unsubscribe: () => void;
+  #generation = 0;
 
   constructor(events: StoreReader<KubeObject>) {
     // list() and subscribe() run back to back on one thread, so no change falls in between.
@@ -73,6 +74,11 @@ export class EngineEventIndex {
       inject: Math.max(byUid.inject, byName.inject),
       end: Math.max(byUid.end, byName.end),
     };
+  }
+
+  /** Changes with every indexed event change: callers may reuse times read at the same generation. */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** Stops following the Event store. */
@@ -101,12 +107,14 @@ export class EngineEventIndex {
     if (!bucket) this.#buckets.set(key, bucket = { events: new Map() });
     bucket.events.set(eventKey(ev), { field, at });
     bucket.times = undefined;
+    this.#generation++;
   }
 
   #remove(ev: CoreEvent): void {
     const key = engineKeyOf(ev);
     const bucket = key ? this.#buckets.get(key) : undefined;
     if (!bucket || !bucket.events.delete(eventKey(ev))) return;
+    this.#generation++;
     // Events expire after an hour; drop empty buckets so deleted engines do not leak memory.
     if (bucket.events.size === 0) this.#buckets.delete(key!);
     else bucket.times = undefined;

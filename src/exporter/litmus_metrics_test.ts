@@ -213,6 +213,37 @@ Deno.test("a deleted result loses all its series", async () => {
   assert.deepEqual(lines.filter((l) => l.includes("drop-pod-delete")), []);
   assert.equal(lines.filter((l) => l.includes('chaosresult_name="keep-pod-delete"')).length, 9);
   assert.ok(lines.includes("litmuschaos_cluster_scoped_experiments_installed_count 1"));
+  // Its timer went with it: the same object created again is a new verdict, not an old one.
+  env.clock.ms += 60_000;
+  env.results.apply({ ...dropped, metadata: { ...dropped.metadata, resourceVersion: "again" } });
+  const again = family(await env.scrape(), "litmuschaos_experiment_verdict").filter((l) =>
+    l.includes("drop-")
+  );
+  assert.equal(again.length, 1);
+  assert.match(again[0], /\} 1$/);
+});
+
+Deno.test("one scrape reads the stores once, so every family sees the same snapshot", async () => {
+  let lists = 0;
+  class CountingStore extends Store<ChaosResult> {
+    override list(namespace?: string): ChaosResult[] {
+      lists++;
+      return super.list(namespace);
+    }
+  }
+  const results = new CountingStore();
+  const engines = new Store<ChaosEngine>();
+  const registry = new client.Registry();
+  registerLitmusMetrics(registry, { results, engines, events: new Store<KubeObject>() }, {
+    watchNamespace: "",
+    scrapeIntervalSeconds: 10,
+  });
+  engines.apply(makeEngine("e1"));
+  results.apply(makeResult("e1", "pod-delete", { verdict: "Pass" }));
+  await registry.metrics();
+  assert.equal(lists, 1);
+  await Promise.all([registry.metrics(), registry.getMetricsAsJSON()]);
+  assert.equal(lists, 2);
 });
 
 Deno.test("a watch namespace exports namespace_scoped aggregates over that namespace only", async () => {

@@ -61,8 +61,10 @@ interface Tracked {
   result: ChaosResult;
   engine: ChaosEngine;
   times: Readonly<EngineTimes>;
+  /** EngineEventIndex generation `times` was read at. */
+  eventsGeneration: number;
   verdict: string;
-  /** When this verdict was first exported (ms). */
+  /** When this verdict was first processed (ms): the reset timer starts there, as upstream. */
   since: number;
   /** The verdict series has been reset to 0. */
   reset: boolean;
@@ -83,14 +85,9 @@ export class ResultTracker {
     this.#resetMs = scrapeIntervalSeconds * 1000;
   }
 
-  /** Results currently tracked (for tests and leak checks). */
-  get size(): number {
-    return this.#state.size;
-  }
-
   /** Processes one changed result, like upstream's per-event pass. */
   observe(result: ChaosResult, now: number): void {
-    this.#process(result, now);
+    this.#process(result, this.#engineOf(result), now);
   }
 
   /** Drops a deleted result: its series disappear from the next scrape. */
@@ -103,11 +100,12 @@ export class ResultTracker {
     const rows: ResultRow[] = [];
     const totals: Totals = { passed: 0, failed: 0, awaited: 0, runCount: 0, installed: results.length };
     for (const result of results) {
-      const { engineFound, row } = this.#process(result, now);
+      const engine = this.#engineOf(result);
+      const row = this.#process(result, engine, now);
       if (row) rows.push(row);
       // Upstream returns before counting when the engine is gone: such a result only adds to
       // experiments_installed_count.
-      if (!engineFound) continue;
+      if (!engine) continue;
       const passed = result.status?.history?.passedRuns ?? 0;
       const failed = result.status?.history?.failedRuns ?? 0;
       const awaited = isAwaited(verdictOf(result)) ? 1 : 0;
@@ -119,35 +117,58 @@ export class ResultTracker {
     return { rows, totals };
   }
 
-  #process(result: ChaosResult, now: number): { engineFound: boolean; row?: ResultRow } {
+  #engineOf(result: ChaosResult): ChaosEngine | undefined {
+    return this.#engines.get(result.metadata.namespace ?? "", result.spec?.engine ?? "");
+  }
+
+  /** Upstream's per-result step: the row to export now, if any. */
+  #process(result: ChaosResult, engine: ChaosEngine | undefined, now: number): ResultRow | undefined {
     const uid = uidOf(result);
     const prev = this.#state.get(uid);
-    const engine = this.#engines.get(result.metadata.namespace ?? "", result.spec?.engine ?? "");
     // Skipped results keep what they last exported: upstream never deletes those series until
     // the ChaosResult itself is deleted.
-    if (!engine) return { engineFound: false, row: prev?.row };
+    if (!engine) return prev?.row;
     const verdict = verdictOf(result);
     // A completed engine is followed only until its final verdict has been exported and reset;
     // one never seen before (e.g. finished while the daemon was down) is not exported at all.
     if (engine.status?.engineStatus === "completed" && (!prev || (prev.verdict === verdict && prev.reset))) {
-      return { engineFound: true, row: prev?.row };
+      return prev?.row;
     }
-    let since = now;
-    let reset = false;
-    if (prev && prev.verdict === verdict) {
-      since = prev.since;
-      reset = now - since >= this.#resetMs;
+    if (!prev || prev.verdict !== verdict) {
+      const times = this.#events.times(engine);
+      const row = buildRow(result, engine, verdict, isAwaited(verdict) ? 0 : 1, times);
+      this.#state.set(uid, {
+        result,
+        engine,
+        times,
+        eventsGeneration: this.#events.generation,
+        verdict,
+        since: now,
+        reset: false,
+        row,
+      });
+      return row;
     }
-    const verdictValue = isAwaited(verdict) || reset ? 0 : 1;
-    const times = this.#events.times(engine);
-    // The store replaces objects on change, so identity tells whether anything moved. Reusing the
-    // row keeps 10,000 unchanged results from being re-rendered on every scrape.
-    const row = prev && prev.result === result && prev.engine === engine && prev.times === times &&
-        prev.row.verdict === verdictValue
-      ? prev.row
-      : buildRow(result, engine, verdict, verdictValue, times);
-    this.#state.set(uid, { result, engine, times, verdict, since, reset, row });
-    return { engineFound: true, row };
+    // Same verdict: the state is updated in place, which keeps a scrape of 10,000 unchanged
+    // results free of allocations.
+    prev.reset = now - prev.since >= this.#resetMs;
+    const verdictValue = isAwaited(verdict) || prev.reset ? 0 : 1;
+    const generation = this.#events.generation;
+    const times = prev.engine === engine && prev.eventsGeneration === generation
+      ? prev.times
+      : this.#events.times(engine);
+    // The store replaces objects on change, so identity tells whether anything moved.
+    if (
+      prev.result !== result || prev.engine !== engine || prev.times !== times ||
+      prev.row.verdict !== verdictValue
+    ) {
+      prev.row = buildRow(result, engine, verdict, verdictValue, times);
+    }
+    prev.result = result;
+    prev.engine = engine;
+    prev.times = times;
+    prev.eventsGeneration = generation;
+    return prev.row;
   }
 }
 

@@ -56,8 +56,20 @@ function ownerLookup(ctx: Ctx) {
 }
 
 async function listPods(ctx: Ctx, ns: string, labelSelector?: string): Promise<Pod[]> {
-  const list = await ctx.client.list<Pod>(Resources.pods, ns, { as: ctx.as, query: { labelSelector } });
-  return list.items;
+  try {
+    const list = await ctx.client.list<Pod>(Resources.pods, ns, { as: ctx.as, query: { labelSelector } });
+    return list.items;
+  } catch (err) {
+    // The run's account usually has no rights in a namespace that does not exist; name the likelier mistake.
+    if (isApiError(err, 403) && !(await namespaceExists(ctx, ns))) {
+      throw new FaultError("TARGET_SELECTION_ERROR", `target namespace "${ns}" does not exist`);
+    }
+    throw err;
+  }
+}
+
+function namespaceExists(ctx: Ctx, ns: string): Promise<boolean> {
+  return ctx.client.get(Resources.namespaces, undefined, ns).then(() => true, (err) => !isApiError(err, 404));
 }
 
 async function getPods(ctx: Ctx, ns: string, names: string[]): Promise<Pod[]> {
@@ -140,6 +152,12 @@ export async function selectTargetPods(ctx: Ctx): Promise<TargetPod[]> {
   }
   if (!live.length) {
     const what = ctx.env("TARGETS") || "(empty TARGETS)";
+    for (const t of parseTargets(ctx.env("TARGETS") ?? "")) {
+      // An empty list is what a missing namespace looks like; say so, since it is the likelier typo.
+      if (!(await namespaceExists(ctx, t.namespace))) {
+        throw new FaultError("TARGET_SELECTION_ERROR", `target namespace "${t.namespace}" does not exist`);
+      }
+    }
     throw new FaultError("TARGET_SELECTION_ERROR", `no running pods match targets "${what}"`);
   }
   const n = podsAffected(live.length, ctx.env("PODS_AFFECTED_PERC") ?? "", ctx.rng);

@@ -19,6 +19,16 @@ export interface AttemptOptions {
   onTimeout?: (timeoutMs: number) => ProbeFault;
 }
 
+/** How long an aborted attempt may take to wind down before the probe moves on without it. */
+const SETTLE_MS = 1000;
+
+/** Waits until `p` settles, at most SETTLE_MS. */
+async function settle(p: Promise<unknown>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([p.catch(() => {}), new Promise((r) => timer = setTimeout(r, SETTLE_MS))]);
+  clearTimeout(timer);
+}
+
 /** The PROBE_TIMEOUT failure of an attempt that overran its budget. */
 export function timeoutFault(timeoutMs: number): ProbeFault {
   return new ProbeFault(
@@ -59,11 +69,14 @@ export async function runAttempts<T>(
       ctl.signal.addEventListener("abort", () => reject(ctl.signal.reason), { once: true });
     });
     aborted.catch(() => {}); // the race below observes it; this only silences the unhandled rejection
+    const running = attempt(ctl.signal, n);
     try {
-      const value = await Promise.race([attempt(ctl.signal, n), aborted]);
+      const value = await Promise.race([running, aborted]);
       if (!timedOut) return value;
       last = (opts.onTimeout ?? timeoutFault)(run.probeTimeoutMs);
     } catch (err) {
+      // Give the aborted attempt a moment to release what it holds (a killed process, a closed socket).
+      await settle(running);
       if (signal.aborted) throw new ProbeCancelled();
       last = timedOut ? (opts.onTimeout ?? timeoutFault)(run.probeTimeoutMs) : asFault(opts.type, err);
     } finally {

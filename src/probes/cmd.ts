@@ -73,17 +73,62 @@ export class CmdPods {
   }
 }
 
-/** Runs a command inside the daemon; the signal kills it. */
+const SETSID = ["/usr/bin/setsid", "/bin/setsid"].find((p) => {
+  try {
+    return Deno.statSync(p).isFile;
+  } catch {
+    return false;
+  }
+});
+
+/** Reads a child's pipe to the end, or until `signal` aborts (a surviving grandchild may hold it open). */
+async function drain(stream: ReadableStream<Uint8Array>, signal: AbortSignal): Promise<string> {
+  const reader = stream.getReader();
+  const onAbort = () => reader.cancel().catch(() => {});
+  signal.addEventListener("abort", onAbort, { once: true });
+  const chunks: Uint8Array[] = [];
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+  return new TextDecoder().decode(Uint8Array.from(chunks.flatMap((c) => [...c])));
+}
+
+/**
+ * Runs a command inside the daemon; the signal kills it. With `setsid` available the shell leads its own
+ * process group and the whole group is killed, so `sleep 60; …` leaves no orphan behind.
+ */
 export async function runInProcess(command: string, signal: AbortSignal): Promise<ExecResult> {
-  const out = await new Deno.Command("/bin/sh", {
-    args: ["-c", command],
+  const argv = [...(SETSID ? [SETSID] : []), "/bin/sh", "-c", command];
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    signal,
   })
-    .output();
-  const dec = new TextDecoder();
-  return { stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr), exitCode: out.code };
+    .spawn();
+  const kill = () => {
+    try {
+      Deno.kill(SETSID ? -child.pid : child.pid, "SIGKILL");
+    } catch { /* already gone */ }
+  };
+  if (signal.aborted) kill();
+  signal.addEventListener("abort", kill, { once: true });
+  try {
+    const [stdout, stderr, status] = await Promise.all([
+      drain(child.stdout, signal),
+      drain(child.stderr, signal),
+      child.status,
+    ]);
+    return { stdout, stderr, exitCode: status.code };
+  } finally {
+    signal.removeEventListener("abort", kill);
+  }
 }
 
 async function execute(

@@ -11,7 +11,7 @@
 #                    TokenRequest/TokenReview/SubjectAccessReview, impersonation and RBAC enforcement
 #   env              print `export KUBECONFIG=... KUBECTL=... TESTBED=... TESTBED_DIR=...` (for eval)
 #   apiserver-stop [kill]  stop only kube-apiserver (etcd, kcm, scheduler, kwok keep running); SIGTERM, or SIGKILL
-#                    with "kill"; returns once it no longer serves (<= 3 s)
+#                    with "kill"; returns once it no longer serves (<= 1.1 s)
 #   apiserver-start  start kube-apiserver again with the same flags and PKI, and wait until it is ready
 #   logs [N]         print the last N (default 40) lines of every component log
 #
@@ -258,12 +258,14 @@ start_apiserver() {
     --kubelet-preferred-address-types=InternalIP --profiling=false
 }
 start_rest() {
+  # no --authentication/authorization-kubeconfig: only /healthz is used (always allowed), and with them the kcm logs
+  # "missing content for CA bundle ... requestheader-client-ca-file" over and over
   start kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig="$KC" \
-    --authentication-kubeconfig="$KC" --authorization-kubeconfig="$KC" --bind-address=127.0.0.1 --secure-port="$KCM_PORT" \
+    --bind-address=127.0.0.1 --secure-port="$KCM_PORT" \
     --leader-elect=false --service-account-private-key-file="$P/sa.key" --root-ca-file="$P/ca.crt" \
     --use-service-account-credentials=true --controllers='*' --node-monitor-period=1s --kube-api-qps=100 --kube-api-burst=200
-  start kube-scheduler "$BIN/kube-scheduler" --kubeconfig="$KC" --authentication-kubeconfig="$KC" \
-    --authorization-kubeconfig="$KC" --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --leader-elect=false
+  start kube-scheduler "$BIN/kube-scheduler" --kubeconfig="$KC" \
+    --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --leader-elect=false
   mkdir -p "$WORK/kwok"
   start kwok env KWOK_WORKDIR="$WORK/kwok" HOME="$WORK/kwok" "$BIN/kwok" --kubeconfig="$KC" \
     --config="$BIN/kwok-stages.yaml" \
@@ -334,8 +336,8 @@ down() {                                    # stop only our own processes (recor
     case " $pids " in *" $pid "*) continue ;; esac
     if ours "$pid"; then kill "$pid" 2>/dev/null || true; pids="$pids $pid"; fi
   done
-  for i in $(seq 30); do                    # up to 3 s for a clean exit, then SIGKILL (the data is throwaway; a
-                                            # SIGTERMed kube-apiserver stops serving at once but may linger >10 s)
+  for i in $(seq 15); do                    # up to 1.5 s for a clean exit, then SIGKILL (the data is throwaway; a
+                                            # SIGTERMed kube-apiserver stops serving at once, then drains for 60 s)
     n=""; for pid in $pids; do ours "$pid" && n="$n $pid"; done
     pids=$n; [ -z "$pids" ] && break
     sleep 0.1
@@ -383,8 +385,8 @@ apiserver_stop() {                          # apiserver-stop [kill]: SIGTERM (gr
   pid=$(pidof_c kube-apiserver)
   ours "$pid" || { say "kube-apiserver is not running"; return 0; }
   if [ "$mode" = kill ]; then kill -9 "$pid"; else kill "$pid"; fi
-  # it stops listening within milliseconds but may take >10 s to exit: give it 3 s, then SIGKILL
-  for i in $(seq 60); do ours "$pid" || break; sleep 0.05; done
+  # it stops listening within milliseconds but then drains for 60 s: give it 1 s, then SIGKILL
+  for i in $(seq 20); do ours "$pid" || break; sleep 0.05; done
   if ours "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
   for i in $(seq 40); do ours "$pid" || break; sleep 0.05; done
   rm -f "$WORK/pids/kube-apiserver"

@@ -1,0 +1,102 @@
+/**
+ * Issue 3: bad input ends the experiment with a clear verdict, an errorOutput reason and an
+ * Event; the daemon never crashes and never loops hot.
+ */
+import assert from "node:assert/strict";
+import type { ChaosEngine } from "../src/kube/types.ts";
+import { Daemon } from "./lib/daemon.ts";
+import { applyCrds, createDeployment, dropNamespace, newNamespace } from "./lib/kube.ts";
+import { engineFor, installFault } from "./lib/hub.ts";
+import { createEngine, eventReasons, getResult, waitEngineStatus } from "./lib/chaos.ts";
+
+interface Case {
+  name: string;
+  mutate: (e: ChaosEngine) => void;
+  verdict: string;
+  reason: RegExp;
+  event: string;
+}
+
+const CASES: Case[] = [
+  {
+    name: "missing-exp",
+    mutate: (e) => e.spec.experiments![0].name = "no-such-fault",
+    verdict: "Fail",
+    reason: /ChaosExperiment \\?"no-such-fault\\?" not found/,
+    event: "ExperimentNotFound",
+  },
+  {
+    name: "bad-duration",
+    mutate: (e) => e.spec.experiments![0].spec!.components!.env!.push({ name: "TOTAL_CHAOS_DURATION", value: "ten" }),
+    verdict: "Error",
+    reason: /TOTAL_CHAOS_DURATION.*\\?"ten\\?"/,
+    event: "Summary",
+  },
+  {
+    name: "bad-percent",
+    mutate: (e) => e.spec.experiments![0].spec!.components!.env!.push({ name: "PODS_AFFECTED_PERC", value: "lots" }),
+    verdict: "Error",
+    reason: /PODS_AFFECTED_PERC.*\\?"lots\\?"/,
+    event: "Summary",
+  },
+  {
+    name: "no-targets",
+    mutate: (e) => e.spec.appinfo!.applabel = "app=nothing-here",
+    verdict: "Error",
+    reason: /no running pods match targets/,
+    event: "Summary",
+  },
+  {
+    name: "no-namespace",
+    mutate: (e) => e.spec.appinfo!.appns = "no-such-namespace",
+    verdict: "Error",
+    reason: /target namespace \\?"no-such-namespace\\?" does not exist/,
+    event: "Summary",
+  },
+  {
+    name: "duplicate",
+    mutate: (e) => e.spec.experiments!.push(structuredClone(e.spec.experiments![0])),
+    verdict: "Error",
+    reason: /listed twice/,
+    event: "ChaosEngineInvalid",
+  },
+];
+
+Deno.test("bad input ends each experiment with a clear verdict, reason and Event, and the daemon stays up", async (t) => {
+  await applyCrds();
+  const ns = await newNamespace("badin");
+  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
+  try {
+    await createDeployment(ns, "web", 2);
+    if (!await installFault("pod-delete", ns, "pod-delete-sa")) return;
+    await daemon.ready();
+    for (const c of CASES) {
+      const engine = engineFor("pod-delete", ns, { engineName: c.name, env: { TOTAL_CHAOS_DURATION: "2", CHAOS_INTERVAL: "1" } })!;
+      c.mutate(engine);
+      await createEngine(engine);
+    }
+    for (const c of CASES) {
+      await t.step(c.name, async () => {
+        const done = await waitEngineStatus(ns, c.name, ["completed", "stopped"], 30_000);
+        const entry = done.status!.experiments![0];
+        assert.equal(entry.verdict, c.verdict, JSON.stringify(done.status));
+        const resultName = `${c.name}-${done.spec.experiments![0].name}`;
+        const r = await getResult(ns, resultName);
+        assert.ok(r, `ChaosResult ${resultName}`);
+        const reason = r.status?.experimentStatus.errorOutput?.reason ?? "";
+        assert.match(reason, c.reason);
+        assert.ok((await eventReasons(ns, c.name)).has(c.event), `Event ${c.event} on ${c.name}`);
+      });
+    }
+    const reconciles = await daemon.metric(`chaoslet_reconcile_duration_seconds_count{controller="chaosengine",outcome="success"}`);
+    const failures = await daemon.metric(`chaoslet_reconcile_duration_seconds_count{controller="chaosengine",outcome="error"}`) ?? 0;
+    assert.ok((reconciles ?? 0) < 100, `no hot loop: ${reconciles} reconciles for ${CASES.length} engines`);
+    assert.ok(failures < 10, `reconcile errors: ${failures}\n${daemon.dump()}`);
+    const health = await fetch(`${daemon.url}/healthz`);
+    assert.equal(health.status, 200);
+    await health.body?.cancel();
+  } finally {
+    await daemon.stop();
+    await dropNamespace(ns);
+  }
+});
