@@ -17,6 +17,8 @@ import { nativeFaults } from "./src/faults/registry.ts";
 import { createProbeSession } from "./src/probes/session.ts";
 import { EngineReconciler } from "./src/operator/engine_reconciler.ts";
 import { startEngineController } from "./src/operator/controller.ts";
+import { LeaderElector } from "./src/operator/leader.ts";
+import type { WorkQueue } from "./src/operator/queue.ts";
 import type { ChaosEngine, ChaosExperiment, ChaosResult, Pod } from "./src/kube/types.ts";
 import { registerLitmusMetrics } from "./src/exporter/litmus_metrics.ts";
 
@@ -76,17 +78,21 @@ async function main(): Promise<number> {
   }, app.fetch);
 
   const startedAt = performance.now();
+  const recorder = new EventRecorder(client, log.child({ component: "events" }), "chaoslet", config.identity);
   let reconciler: EngineReconciler | undefined;
-  cache.waitForSync().then(() => {
-    log.info("caches synced", { ms: Math.round(performance.now() - startedAt), objects: cache!.sizes() });
-    const recorder = new EventRecorder(client, log.child({ component: "events" }), "chaoslet", config.identity);
-    let requeue: (key: string) => void = () => {};
-    reconciler = new EngineReconciler({
+  let queue: WorkQueue | undefined;
+  metrics.gauge("chaoslet_workqueue_depth", "ChaosEngine keys waiting in the work queue.", () => queue?.depth ?? 0);
+  metrics.gauge("chaoslet_active_runs", "Engine runs in progress in this replica.", () => reconciler?.activeRuns ?? 0);
+  metrics.gauge("chaoslet_leader", "1 while this replica leads and may inject chaos.", () => reconciler ? 1 : 0);
+
+  /** Everything that changes the cluster runs only while this replica leads; `signal` aborts when it stops leading. */
+  const leaderWork = (signal: AbortSignal): Promise<void> => {
+    const rec = new EngineReconciler({
       client,
       engines,
       events: recorder,
       log: log.child({ component: "operator" }),
-      requeue: (key) => requeue(key),
+      requeue: (key) => queue?.add(key),
       runner: {
         client,
         log: log.child({ component: "runner" }),
@@ -100,22 +106,52 @@ async function main(): Promise<number> {
         metrics,
       },
     });
-    const queue = startEngineController({
+    reconciler = rec;
+    queue = startEngineController({
       engines,
-      reconcile: (key) => reconciler!.reconcile(key),
+      reconcile: (key) => rec.reconcile(key),
       log: log.child({ component: "operator" }),
       onReconciled: (ms, ok) => metrics.reconciled("chaosengine", ms / 1000, ok),
-    }, stop.signal);
-    requeue = (key) => queue.add(key);
-    metrics.gauge("chaoslet_workqueue_depth", "ChaosEngine keys waiting in the work queue.", () => queue.depth);
-    metrics.gauge("chaoslet_active_runs", "Engine runs in progress in this replica.", () => reconciler!.activeRuns);
+    }, signal);
+    // On losing leadership or shutting down: interrupt runs (their faults revert) and leave state to the next leader.
+    return new Promise((resolve) =>
+      signal.addEventListener("abort", () => {
+        rec.shutdown().finally(() => {
+          if (reconciler === rec) reconciler = undefined;
+          resolve();
+        });
+      }, { once: true })
+    );
+  };
+
+  const work = new AbortController();
+  let leaderDone: Promise<void> = Promise.resolve();
+  cache.waitForSync().then(() => {
+    log.info("caches synced", { ms: Math.round(performance.now() - startedAt), objects: cache!.sizes() });
+    if (work.signal.aborted) return;
+    if (!config.leaderElect) {
+      leaderDone = leaderWork(work.signal);
+      return;
+    }
+    const elector = new LeaderElector({
+      client,
+      log: log.child({ component: "leader" }),
+      namespace: config.leaseNamespace || conn.namespace,
+      name: config.leaseName,
+      identity: config.identity,
+      leaseDurationMs: config.leaseDurationSeconds * 1000,
+      renewDeadlineMs: config.renewDeadlineSeconds * 1000,
+      retryPeriodMs: config.retryPeriodSeconds * 1000,
+    });
+    leaderDone = elector.run(leaderWork, work.signal);
   });
 
   const shutdown = (signal: string) => {
-    if (stop.signal.aborted) return;
+    if (stop.signal.aborted || work.signal.aborted) return;
     log.info("shutting down", { signal });
     // Interrupt runs first (their faults revert), then stop the watches and the server.
-    (reconciler?.shutdown() ?? Promise.resolve()).finally(() => stop.abort());
+    work.abort();
+    leaderDone.finally(() => stop.abort());
     // Hard deadline: whatever still runs after the grace period is cut off.
     setTimeout(() => {
       log.warn("shutdown timed out, exiting");

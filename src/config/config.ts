@@ -20,6 +20,12 @@ export interface Config {
   allowInProcessCommands: boolean;
   identity: string;
   scrapeIntervalSeconds: number;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
 }
 
 type Kind = "string" | "int" | "bool" | "level";
@@ -78,6 +84,42 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "int",
     default: "10",
     help: "seconds a final experiment verdict stays 1 before the exporter resets it to 0 (Litmus semantics)",
+  },
+  {
+    flag: "leader-elect",
+    env: "LEADER_ELECT",
+    kind: "bool",
+    default: "false",
+    help: "elect a leader on a Lease; only the leader reconciles and injects (enable with more than one replica)",
+  },
+  {
+    flag: "lease-namespace",
+    env: "LEASE_NAMESPACE",
+    kind: "string",
+    default: "",
+    help: "namespace of the leader Lease; empty means the daemon's own namespace",
+  },
+  { flag: "lease-name", env: "LEASE_NAME", kind: "string", default: "chaoslet-leader", help: "name of the leader Lease" },
+  {
+    flag: "lease-duration",
+    env: "LEASE_DURATION_SECONDS",
+    kind: "int",
+    default: "15",
+    help: "seconds a standby waits after the last renewal before taking over",
+  },
+  {
+    flag: "renew-deadline",
+    env: "RENEW_DEADLINE_SECONDS",
+    kind: "int",
+    default: "10",
+    help: "seconds the leader keeps trying to renew before it stops injecting and reverts",
+  },
+  {
+    flag: "retry-period",
+    env: "RETRY_PERIOD_SECONDS",
+    kind: "int",
+    default: "2",
+    help: "seconds between lease renewals and acquisition attempts",
   },
   {
     flag: "identity",
@@ -156,6 +198,14 @@ export function loadConfig(
   }
   const port = out["port"] as number;
   if (port > 65535) throw new ConfigError(`Invalid --port "${port}": must be at most 65535`);
+  const lease = out["lease-duration"] as number;
+  const renew = out["renew-deadline"] as number;
+  const retry = out["retry-period"] as number;
+  if (!(retry < renew && renew < lease)) {
+    throw new ConfigError(
+      `Invalid lease timing "${retry}/${renew}/${lease}": need retry-period < renew-deadline < lease-duration`,
+    );
+  }
   return {
     kubeconfig: out["kubeconfig"] as string,
     host: out["host"] as string,
@@ -167,5 +217,11 @@ export function loadConfig(
     allowInProcessCommands: out["allow-inprocess-commands"] as boolean,
     identity: (out["identity"] as string) || Deno.hostname(),
     scrapeIntervalSeconds: out["tsdb-scrape-interval"] as number,
+    leaderElect: out["leader-elect"] as boolean,
+    leaseNamespace: out["lease-namespace"] as string,
+    leaseName: out["lease-name"] as string,
+    leaseDurationSeconds: out["lease-duration"] as number,
+    renewDeadlineSeconds: out["renew-deadline"] as number,
+    retryPeriodSeconds: out["retry-period"] as number,
   };
 }

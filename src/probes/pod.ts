@@ -183,8 +183,11 @@ export class ProbePod {
     if (signal.aborted) throw signal.reason;
     if (!status) throw new Error(`exec in probe pod ${this.name} ended without a status`);
     const exitCode = exitCodeOf(status);
-    const stderr = err.text() || (exitCode !== 0 ? status.message ?? "" : "");
-    return { stdout: out.text(), stderr, exitCode };
+    // A Failure without an exit code is the exec itself failing (e.g. the node's kubelet is unreachable).
+    if (exitCode < 0) {
+      throw new Error(`exec in probe pod ${this.name} failed: ${status.message ?? status.reason ?? "?"}`);
+    }
+    return { stdout: out.text(), stderr: err.text(), exitCode };
   }
 
   /** Deletes the Pod; never throws (cleanup runs on every path, including aborts). */

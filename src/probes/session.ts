@@ -30,6 +30,8 @@ import { ProbeLoop } from "./loop.ts";
 import { noProbeMetrics, type ProbeMetrics } from "./metrics.ts";
 import { promAttempt } from "./prom.ts";
 import { parseProbes, type ProbeSpec } from "./spec.ts";
+
+export { NOT_EVALUATED, notEvaluated } from "./status.ts";
 import type { ProbeContext, ProbeOutcome, ProbeSession, ProbeSessionFactory } from "./types.ts";
 
 let metrics: ProbeMetrics = noProbeMetrics;
@@ -40,15 +42,8 @@ export function configureProbes(opts: { metrics?: ProbeMetrics; inlineImage?: st
   if (opts.inlineImage) probeSettings.inlineImage = opts.inlineImage;
 }
 
-/** Litmus's description of a probe that was never judged. */
-export const NOT_EVALUATED = "Either probe is not executed or not evaluated";
-
-/** §5.2 at EOT: probes still Awaited become N/A. */
-export function notEvaluated(statuses: ProbeStatus[]): ProbeStatus[] {
-  return statuses.map((s) =>
-    s.status.verdict === "Awaited" ? { ...s, status: { verdict: "N/A", description: NOT_EVALUATED } } : s
-  );
-}
+/** Floor of probePollingInterval (litmus-go loops without a pause when it is unset). */
+const MIN_POLL_MS = 100;
 
 type Phase = "PreChaos" | "PostChaos";
 
@@ -60,6 +55,8 @@ interface State {
   preFailed: boolean;
   loop?: ProbeLoop;
   tripped: boolean;
+  /** Completed triggers, for `verbosity: info` (log the first comparison). */
+  runs: number;
 }
 
 const outcomeOf = (st: State): ProbeOutcome => ({
@@ -88,7 +85,13 @@ class Session implements ProbeSession {
   #onChaosStarted = false;
 
   constructor(specs: ProbeSpec[], readonly ctx: ProbeContext) {
-    this.#states = specs.map((spec) => ({ spec, verdict: "Awaited", preFailed: false, tripped: false }));
+    this.#states = specs.map((spec) => ({
+      spec,
+      verdict: "Awaited",
+      preFailed: false,
+      tripped: false,
+      runs: 0,
+    }));
     this.#env = { ctx, registers: new Map() };
     this.#pods = new CmdPods(ctx);
     this.#attempts = {
@@ -119,14 +122,22 @@ class Session implements ProbeSession {
       );
       if (typeof out === "string") this.#env.registers.set(spec.name, out);
       metrics.observe(spec.type, spec.mode, (performance.now() - started) / 1000, "passed");
+      this.#logRun(st, "passed");
       return undefined;
     } catch (err) {
       if (err instanceof ProbeCancelled || this.#abort.signal.aborted) throw new ProbeCancelled();
       const fault = asFault(spec.type, err);
       const outcome = fault.kind === "failure" ? "failed" : "error";
       metrics.observe(spec.type, spec.mode, (performance.now() - started) / 1000, outcome);
+      this.#logRun(st, outcome, fault.message);
       return fault;
     }
+  }
+
+  /** Every trigger at debug; with `verbosity: info` the first one at info, as litmus-go does. */
+  #logRun(st: State, outcome: string, reason?: string): void {
+    const level = ++st.runs === 1 && st.spec.run.verbosity === "info" ? "info" : "debug";
+    this.ctx.log[level]("probe run", { probe: st.spec.name, run: st.runs, outcome, reason });
   }
 
   /** Records a judgement. Edge keeps a pre-chaos failure; a passing pre-chaos Edge run stays Awaited. */
@@ -181,7 +192,8 @@ class Session implements ProbeSession {
     const run = st.spec.run;
     st.loop = new ProbeLoop({
       initialDelayMs: run.initialDelayMs,
-      pollingIntervalMs: run.pollingIntervalMs,
+      // One daemon serves every run: an unset polling interval must not become a busy loop.
+      pollingIntervalMs: Math.max(run.pollingIntervalMs, MIN_POLL_MS),
       windowMs,
       signal: this.#abort.signal,
       trigger: (signal) => this.#trigger(st, signal),
@@ -216,7 +228,7 @@ class Session implements ProbeSession {
         await this.#runOnce(st, "PreChaos");
         if (mode === "SOT") await this.#pods.release(st.spec.name);
         if (this.#fatal(st)) {
-          this.#endAll(); // the run ends here: no background probe may outlive it
+          await this.#endAll(); // the run ends here: no background probe may outlive it
           return outcomeOf(st);
         }
       }
@@ -244,7 +256,7 @@ class Session implements ProbeSession {
       await Promise.all(loops.map((st) => this.#pods.release(st.spec.name)));
       const fatalLoop = loops.find((st) => this.#fatal(st));
       if (fatalLoop) {
-        this.#endAll();
+        await this.#endAll();
         return outcomeOf(fatalLoop);
       }
       for (const st of this.#states) {
@@ -252,11 +264,11 @@ class Session implements ProbeSession {
         await this.#runOnce(st, "PostChaos");
         await this.#pods.release(st.spec.name);
         if (this.#fatal(st)) {
-          this.#endAll();
+          await this.#endAll();
           return outcomeOf(st);
         }
       }
-      this.#endAll();
+      await this.#endAll();
       const failed = this.#states.find((st) => st.fault);
       return failed ? outcomeOf(failed) : { ok: true };
     } catch (err) {
@@ -266,15 +278,15 @@ class Session implements ProbeSession {
   }
 
   /** Stops background loops and deletes probe Pods; statuses stay as they are. */
-  #endAll(): void {
+  async #endAll(): Promise<void> {
     for (const st of this.#states) st.loop?.abort();
-    this.#pods.releaseAll().catch((err) => this.ctx.log.warn("probe pod cleanup failed", { error: err }));
+    await this.#pods.releaseAll(); // ProbePod.delete never throws
   }
 
   cancel(): void {
     if (this.#abort.signal.aborted) return;
     this.#abort.abort();
-    this.#endAll();
+    void this.#endAll(); // cancel() is synchronous: the Pods are deleted in the background
   }
 
   statuses(): ProbeStatus[] {

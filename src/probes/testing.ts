@@ -91,3 +91,66 @@ NU67gi7bkzJAqfaKlgIT+pukJO/823bwmAh7t5qAaDtoNPWid6e/64To
 -----END PRIVATE KEY-----
 `,
 };
+
+/** Debian's Prometheus, for promProbe integration tests. */
+export const PROMETHEUS = "/usr/bin/prometheus";
+
+/**
+ * Starts Prometheus on 127.0.0.1 (temp config and TSDB) scraping a 127.0.0.1 target that serves `metrics`
+ * (exposition text), and waits until the first scrape is queryable. Returns undefined, after logging why,
+ * when the binary is absent. Everything it starts is stopped by `stop()`.
+ */
+export async function startPrometheus(metrics: string) {
+  try {
+    await Deno.stat(PROMETHEUS);
+  } catch {
+    console.log(
+      `SKIP: ${PROMETHEUS} is absent (apt-get install -y prometheus); promProbe not checked against it`,
+    );
+    return undefined;
+  }
+  const job = "probe-target";
+  const target = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response(metrics, { headers: { "Content-Type": "text/plain; version=0.0.4" } }),
+  );
+  const dir = await Deno.makeTempDir({ prefix: "probes-prom-" });
+  const port = closedPort();
+  await Deno.writeTextFile(
+    `${dir}/prometheus.yml`,
+    `global: {scrape_interval: 1s}\nscrape_configs:\n- job_name: ${job}\n` +
+      `  static_configs: [{targets: ["127.0.0.1:${target.addr.port}"]}]\n`,
+  );
+  const child = new Deno.Command(PROMETHEUS, {
+    args: [
+      `--config.file=${dir}/prometheus.yml`,
+      `--storage.tsdb.path=${dir}/data`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already exited */ }
+    await child.status;
+    await target.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const body =
+        await (await fetch(`${endpoint}/api/v1/query?query=${encodeURIComponent(`up{job="${job}"}`)}`))
+          .json();
+      if (body?.data?.result?.[0]?.value?.[1] === "1") return { endpoint, job, stop };
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`Prometheus on ${endpoint} did not scrape 127.0.0.1:${target.addr.port} within 60s`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

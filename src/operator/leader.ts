@@ -1,0 +1,153 @@
+/**
+ * Leader election on a coordination.k8s.io Lease, as client-go's leaderelection does it: the
+ * leader renews every retry period; a leader that cannot renew within the renew deadline
+ * steps down (stopping and reverting its runs) before the lease can expire, so two replicas
+ * never inject the same chaos.
+ *
+ * @module
+ */
+import { sleep } from "../kube/backoff.ts";
+import { isApiError, type KubeClient } from "../kube/client.ts";
+import { Resources } from "../kube/resources.ts";
+import type { KubeObject } from "../kube/types.ts";
+import type { Logger } from "../log/log.ts";
+
+export interface LeaderOptions {
+  client: KubeClient;
+  log: Logger;
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  now?: () => number;
+}
+
+/** Work that runs only while this replica leads; its signal aborts when leadership is lost. */
+export type LeaderWork = (signal: AbortSignal) => Promise<void> | void;
+
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace("Z", "000Z");
+}
+
+/** Runs `work` whenever this replica holds the lease. */
+export class LeaderElector {
+  #leading = false;
+  #lastRenew = 0;
+  #workCtl: AbortController | undefined;
+  #work: Promise<void> | undefined;
+  readonly #now: () => number;
+
+  constructor(readonly o: LeaderOptions) {
+    this.#now = o.now ?? Date.now;
+  }
+
+  get isLeader(): boolean {
+    return this.#leading;
+  }
+
+  /** Tries once to acquire or renew; returns whether we hold the lease now. */
+  async tryAcquireOrRenew(): Promise<boolean> {
+    const { client, namespace, name, identity, leaseDurationMs } = this.o;
+    const now = this.#now();
+    let lease: KubeObject & { spec?: LeaseSpec };
+    try {
+      lease = await client.get(Resources.leases, namespace, name);
+    } catch (err) {
+      if (!isApiError(err, 404)) throw err;
+      await client.create(Resources.leases, namespace, {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: { name, namespace },
+        spec: {
+          holderIdentity: identity,
+          leaseDurationSeconds: Math.ceil(leaseDurationMs / 1000),
+          acquireTime: microTime(now),
+          renewTime: microTime(now),
+          leaseTransitions: 0,
+        },
+      });
+      return true;
+    }
+    const spec: LeaseSpec = lease.spec ?? {};
+    const renewed = spec.renewTime ? Date.parse(spec.renewTime) : 0;
+    const expired = renewed + (spec.leaseDurationSeconds ?? 0) * 1000 < now;
+    const mine = spec.holderIdentity === identity;
+    if (!mine && !expired && spec.holderIdentity) return false;
+    lease.spec = {
+      ...spec,
+      holderIdentity: identity,
+      leaseDurationSeconds: Math.ceil(leaseDurationMs / 1000),
+      renewTime: microTime(now),
+      acquireTime: mine ? spec.acquireTime : microTime(now),
+      leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
+    };
+    // The resourceVersion in `lease` makes this a compare-and-swap: a concurrent winner makes us fail with 409.
+    await client.update(Resources.leases, namespace, name, lease);
+    return true;
+  }
+
+  /** Loops until `signal` aborts, starting and stopping `work` as leadership changes. */
+  async run(work: LeaderWork, signal: AbortSignal): Promise<void> {
+    const { log, retryPeriodMs, renewDeadlineMs } = this.o;
+    while (!signal.aborted) {
+      let ok = false;
+      try {
+        ok = await this.tryAcquireOrRenew();
+      } catch (err) {
+        if (!isApiError(err, 409)) log.warn("lease renewal failed", { error: String(err) });
+      }
+      const now = this.#now();
+      if (ok) {
+        this.#lastRenew = now;
+        if (!this.#leading) this.#start(work);
+      } else if (this.#leading && now - this.#lastRenew > renewDeadlineMs) {
+        // Before the deadline we keep leading: a brief API hiccup must not interrupt running chaos.
+        log.warn("could not renew the lease within the renew deadline; stepping down", { renewDeadlineMs });
+        await this.#stop();
+      }
+      await sleep(retryPeriodMs, signal);
+    }
+    await this.#stop();
+    await this.release();
+  }
+
+  #start(work: LeaderWork): void {
+    this.#leading = true;
+    this.#workCtl = new AbortController();
+    this.o.log.info("became leader", { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity });
+    this.#work = Promise.resolve(work(this.#workCtl.signal)).catch((err) =>
+      this.o.log.error("leader work failed", { error: String(err) })
+    );
+  }
+
+  async #stop(): Promise<void> {
+    if (!this.#leading) return;
+    this.#leading = false;
+    this.#workCtl?.abort();
+    await this.#work;
+    this.o.log.info("stopped leading", { identity: this.o.identity });
+  }
+
+  /** Gives the lease up on a clean shutdown, so a standby takes over at once instead of after expiry. */
+  async release(): Promise<void> {
+    const { client, namespace, name, identity } = this.o;
+    try {
+      const lease = await client.get(Resources.leases, namespace, name);
+      if (lease.spec?.holderIdentity !== identity) return;
+      lease.spec = { ...lease.spec, holderIdentity: "", renewTime: microTime(0) };
+      await client.update(Resources.leases, namespace, name, lease);
+    } catch {
+      /* best effort: the lease expires on its own */
+    }
+  }
+}
