@@ -48,7 +48,21 @@ if [ "${CHAOSLET_RUN_STAGE:-}" != inner ]; then
 fi
 
 # -------------------------------------------------------------------------------- stage 2: (normally) loopback only
-export TESTBED_DIR=$REPO/.cluster/test TESTBED=$TESTBED_SH
+# One test cluster per run. Two runs in the same checkout at once (several engineers): the second one, in its own
+# network namespace, uses .cluster/test-<pid> (removed afterwards unless something failed); without a namespace the
+# ports would clash, so it waits.
+mkdir -p "$REPO/.cluster"
+PRIVATE_DIR=""
+exec 8>"$REPO/.cluster/test.lock"
+if flock -n 8; then
+  TESTBED_DIR=$REPO/.cluster/test
+elif [ "${CHAOSLET_NETNS:-}" = 1 ]; then
+  exec 8>&-; TESTBED_DIR=$REPO/.cluster/test-$$; PRIVATE_DIR=1
+  say "another tests/run.sh is using .cluster/test: this run uses ${TESTBED_DIR#"$REPO"/}"
+else
+  say "waiting for another tests/run.sh in this checkout to finish"; flock 8; TESTBED_DIR=$REPO/.cluster/test
+fi
+export TESTBED_DIR TESTBED=$TESTBED_SH
 if [ "${CHAOSLET_NETNS:-}" != 1 ]; then
   # sharing the host's loopback: keep clear of the ports of a developers' cluster running there
   export ETCD_PORT=${ETCD_PORT:-33790} ETCD_PEER_PORT=${ETCD_PEER_PORT:-33800} API_PORT=${API_PORT:-36443} \
@@ -65,6 +79,7 @@ finish() {
     say "cluster logs kept in $LOGDIR"
   fi
   bash "$TESTBED_SH" down >/dev/null 2>&1 || say "WARNING: testbed down failed"
+  [ -n "$PRIVATE_DIR" ] && [ "$FAILED" -eq 0 ] && rm -rf "$TESTBED_DIR"
   [ "$RAN" -gt 0 ] || say "no test ran"
   if [ "$SKIPPED" -gt 0 ]; then echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"; else echo "$PASSED passed, $FAILED failed"; fi
   [ "$FAILED" -eq 0 ] && [ "$RAN" -gt 0 ] && [ "$PASSED" -gt 0 ]
@@ -91,7 +106,7 @@ phase() {                                   # phase NAME ARGS...: run deno test,
   local name=$1 log rc line p f i; shift
   log=$LOGDIR/deno-test-$name.log
   say "phase $name: deno test $*"
-  timeout --kill-after=30 "${CHAOSLET_TEST_TIMEOUT:-1800}" deno test "$@" 2>&1 | tee "$log"
+  timeout --foreground --kill-after=30 "${CHAOSLET_TEST_TIMEOUT:-1800}" deno test "$@" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   [ "$rc" -eq 124 ] && say "phase $name timed out after ${CHAOSLET_TEST_TIMEOUT:-1800} s"
   # e.g. "FAILED | 3 passed (2 steps) | 1 failed | 1 ignored (4ms)"

@@ -104,14 +104,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "lease-duration",
     env: "LEASE_DURATION_SECONDS",
     kind: "int",
-    default: "15",
+    default: "12",
     help: "seconds a standby waits after the last renewal before taking over",
   },
   {
     flag: "renew-deadline",
     env: "RENEW_DEADLINE_SECONDS",
     kind: "int",
-    default: "10",
+    default: "8",
     help: "seconds the leader keeps trying to renew before it stops injecting and reverts",
   },
   {

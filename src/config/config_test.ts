@@ -34,3 +34,9 @@ Deno.test("--help lists every option with its env name and default", () => {
     assert.ok(text.includes(`--${o.flag}`) && text.includes(`env ${o.env}`), `help misses ${o.flag}`);
   }
 });
+
+Deno.test("loadConfig() requires retry-period < renew-deadline < lease-duration", () => {
+  assert.throws(() => loadConfig(["--lease-duration=5", "--renew-deadline=8"], noEnv), /"2\/8\/5"/);
+  const c = loadConfig(["--leader-elect"], noEnv);
+  assert.ok(c !== "help" && c.leaderElect && c.leaseDurationSeconds === 12 && c.renewDeadlineSeconds === 8);
+});

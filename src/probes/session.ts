@@ -30,9 +30,9 @@ import { ProbeLoop } from "./loop.ts";
 import { noProbeMetrics, type ProbeMetrics } from "./metrics.ts";
 import { promAttempt } from "./prom.ts";
 import { parseProbes, type ProbeSpec } from "./spec.ts";
+import type { ProbeContext, ProbeOutcome, ProbeSession, ProbeSessionFactory } from "./types.ts";
 
 export { NOT_EVALUATED, notEvaluated } from "./status.ts";
-import type { ProbeContext, ProbeOutcome, ProbeSession, ProbeSessionFactory } from "./types.ts";
 
 let metrics: ProbeMetrics = noProbeMetrics;
 

@@ -200,7 +200,8 @@ YAML
 start() {                                   # start NAME CMD...: own session, stdin closed, log to logs/NAME.log, pid to pids/NAME
   local n=$1 i; shift
   rm -f "$WORK/pids/$n"
-  setsid bash -c 'echo $$ > "$0"; exec "$@"' "$WORK/pids/$n.new" "$@" </dev/null >"$WORK/logs/$n.log" 2>&1 &
+  setsid bash -c 'echo $$ > "$0"; exec "$@"' "$WORK/pids/$n.new" "$@" </dev/null >"$WORK/logs/$n.log" 2>&1 \
+    3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &    # no inherited lock or pipe fds
   for i in $(seq 100); do [ -s "$WORK/pids/$n.new" ] && break; sleep 0.01; done
   mv "$WORK/pids/$n.new" "$WORK/pids/$n"
 }
@@ -211,6 +212,7 @@ ours() {                                    # pid $1 is alive and runs on this w
   case "$cmd" in *"$P/"*|*"$KC"*|*"--data-dir=$WORK/etcd"*) return 0 ;; esac
   return 1
 }
+other_ns() { [ "$(readlink "/proc/$1/ns/net" 2>/dev/null)" != "$(readlink /proc/self/ns/net)" ]; }
 pidof_c() { [ -f "$WORK/pids/$1" ] && cat "$WORK/pids/$1" || true; }
 running() { ours "$(pidof_c "$1")"; }
 alive() {                                   # every started component is still running
@@ -297,6 +299,13 @@ up() {
   local t0 t1 t2 p
   t0=$(now)
   build
+  for p in $COMPONENTS; do                  # e.g. `testbed.sh up` from the host while dev.sh keeps this dir's cluster in a netns
+    if running "$p" && other_ns "$(pidof_c "$p")" && [ "${TESTBED_FORCE:-}" != 1 ]; then
+      say "a cluster in $WORK is running in another network namespace (dev.sh's?): not touching it."
+      say "use tests/cluster/dev.sh, or another TESTBED_DIR, or stop it first (testbed.sh down), or set TESTBED_FORCE=1"
+      exit 1
+    fi
+  done
   down >/dev/null 2>&1 || true
   for p in "$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$KCM_PORT" "$SCHED_PORT"; do
     ! port_busy "$p" || { say "port 127.0.0.1:$p is already in use (another cluster in this network namespace?)"; exit 1; }
@@ -360,6 +369,7 @@ status() {
         *) h="" ;;
       esac
       case $h in UNHEALTHY|NOT-READY) ok=1 ;; esac
+      if other_ns "$pid"; then h="(in another network namespace: ask there, e.g. dev.sh status)"; ok=1; fi
       printf '%-24s running  pid %-8s %s\n' "$n" "$pid" "$h"
     else
       printf '%-24s stopped\n' "$n"; ok=1
