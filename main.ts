@@ -14,7 +14,8 @@ import { SelfMetrics } from "./src/exporter/self_metrics.ts";
 import { createApp } from "./src/api/app.ts";
 import { EventRecorder } from "./src/kube/events.ts";
 import { nativeFaults } from "./src/faults/registry.ts";
-import { createProbeSession } from "./src/probes/session.ts";
+import { configureProbes, createProbeSession } from "./src/probes/session.ts";
+import { registerProbeMetrics } from "./src/probes/metrics.ts";
 import { EngineReconciler } from "./src/operator/engine_reconciler.ts";
 import { startEngineController } from "./src/operator/controller.ts";
 import { LeaderElector } from "./src/operator/leader.ts";
@@ -59,6 +60,7 @@ async function main(): Promise<number> {
   // The exporter's time metrics come from Litmus's engine Events; only chaos Events are kept.
   const events = cache.informer(Resources.events, { fieldSelector: "involvedObject.kind=ChaosEngine" });
   cache.start(stop.signal);
+  configureProbes({ metrics: registerProbeMetrics(metrics.registry) });
   registerLitmusMetrics(metrics.registry, { results, engines, events }, {
     watchNamespace: config.watchNamespace,
     scrapeIntervalSeconds: config.scrapeIntervalSeconds,
@@ -67,7 +69,8 @@ async function main(): Promise<number> {
   const app = createApp({
     log: log.child({ component: "api" }),
     registry: metrics.registry,
-    ready: () => cache!.synced ? { ready: true } : { ready: false, reason: "informer caches are not synced yet" },
+    ready: () =>
+      cache!.synced ? { ready: true } : { ready: false, reason: "informer caches are not synced yet" },
   });
 
   const server = Deno.serve({
@@ -81,9 +84,21 @@ async function main(): Promise<number> {
   const recorder = new EventRecorder(client, log.child({ component: "events" }), "chaoslet", config.identity);
   let reconciler: EngineReconciler | undefined;
   let queue: WorkQueue | undefined;
-  metrics.gauge("chaoslet_workqueue_depth", "ChaosEngine keys waiting in the work queue.", () => queue?.depth ?? 0);
-  metrics.gauge("chaoslet_active_runs", "Engine runs in progress in this replica.", () => reconciler?.activeRuns ?? 0);
-  metrics.gauge("chaoslet_leader", "1 while this replica leads and may inject chaos.", () => reconciler ? 1 : 0);
+  metrics.gauge(
+    "chaoslet_workqueue_depth",
+    "ChaosEngine keys waiting in the work queue.",
+    () => queue?.depth ?? 0,
+  );
+  metrics.gauge(
+    "chaoslet_active_runs",
+    "Engine runs in progress in this replica.",
+    () => reconciler?.activeRuns ?? 0,
+  );
+  metrics.gauge(
+    "chaoslet_leader",
+    "1 while this replica leads and may inject chaos.",
+    () => reconciler ? 1 : 0,
+  );
 
   /** Everything that changes the cluster runs only while this replica leads; `signal` aborts when it stops leading. */
   const leaderWork = (signal: AbortSignal): Promise<void> => {

@@ -27,14 +27,16 @@ const CASES: Case[] = [
   },
   {
     name: "bad-duration",
-    mutate: (e) => e.spec.experiments![0].spec!.components!.env!.push({ name: "TOTAL_CHAOS_DURATION", value: "ten" }),
+    mutate: (e) =>
+      e.spec.experiments![0].spec!.components!.env!.push({ name: "TOTAL_CHAOS_DURATION", value: "ten" }),
     verdict: "Error",
     reason: /TOTAL_CHAOS_DURATION.*\\?"ten\\?"/,
     event: "Summary",
   },
   {
     name: "bad-percent",
-    mutate: (e) => e.spec.experiments![0].spec!.components!.env!.push({ name: "PODS_AFFECTED_PERC", value: "lots" }),
+    mutate: (e) =>
+      e.spec.experiments![0].spec!.components!.env!.push({ name: "PODS_AFFECTED_PERC", value: "lots" }),
     verdict: "Error",
     reason: /PODS_AFFECTED_PERC.*\\?"lots\\?"/,
     event: "Summary",
@@ -71,7 +73,10 @@ Deno.test("bad input ends each experiment with a clear verdict, reason and Event
     if (!await installFault("pod-delete", ns, "pod-delete-sa")) return;
     await daemon.ready();
     for (const c of CASES) {
-      const engine = engineFor("pod-delete", ns, { engineName: c.name, env: { TOTAL_CHAOS_DURATION: "2", CHAOS_INTERVAL: "1" } })!;
+      const engine = engineFor("pod-delete", ns, {
+        engineName: c.name,
+        env: { TOTAL_CHAOS_DURATION: "2", CHAOS_INTERVAL: "1" },
+      })!;
       c.mutate(engine);
       await createEngine(engine);
     }
@@ -88,8 +93,12 @@ Deno.test("bad input ends each experiment with a clear verdict, reason and Event
         assert.ok((await eventReasons(ns, c.name)).has(c.event), `Event ${c.event} on ${c.name}`);
       });
     }
-    const reconciles = await daemon.metric(`chaoslet_reconcile_duration_seconds_count{controller="chaosengine",outcome="success"}`);
-    const failures = await daemon.metric(`chaoslet_reconcile_duration_seconds_count{controller="chaosengine",outcome="error"}`) ?? 0;
+    const reconciles = await daemon.metric(
+      `chaoslet_reconcile_duration_seconds_count{controller="chaosengine",outcome="success"}`,
+    );
+    const failures = await daemon.metric(
+      `chaoslet_reconcile_duration_seconds_count{controller="chaosengine",outcome="error"}`,
+    ) ?? 0;
     assert.ok((reconciles ?? 0) < 100, `no hot loop: ${reconciles} reconciles for ${CASES.length} engines`);
     assert.ok(failures < 10, `reconcile errors: ${failures}\n${daemon.dump()}`);
     const health = await fetch(`${daemon.url}/healthz`);

@@ -47,25 +47,40 @@ async function setup(prefix: string, sa = "pod-delete-sa") {
 
 /** Waits until the engine's first experiment is Running (the fault is injecting). */
 async function waitRunning(ns: string, name: string) {
-  await waitFor(`${name} running`, async () => {
-    const e = await getOrUndefined<ChaosEngine>(Resources.chaosengines, ns, name);
-    return e?.status?.experiments?.[0]?.status === "Running" &&
-      (await getResult(ns, `${name}-pod-delete`))?.status?.experimentStatus.phase === "Running";
-  }, 30_000, 50);
+  await waitFor(
+    `${name} running`,
+    async () => {
+      const e = await getOrUndefined<ChaosEngine>(Resources.chaosengines, ns, name);
+      return e?.status?.experiments?.[0]?.status === "Running" &&
+        (await getResult(ns, `${name}-pod-delete`))?.status?.experimentStatus.phase === "Running";
+    },
+    30_000,
+    50,
+  );
 }
 
 Deno.test("engineState stop mid-run halts the fault within 1 s: Stopped, stopped, stoppedRuns+1", async () => {
   await using s = await setup("abort");
   if (!s.fault) return;
-  await createEngine(engineFor("pod-delete", s.ns, { engineName: "halt", env: { TOTAL_CHAOS_DURATION: "60", CHAOS_INTERVAL: "1" } })!);
+  await createEngine(
+    engineFor("pod-delete", s.ns, {
+      engineName: "halt",
+      env: { TOTAL_CHAOS_DURATION: "60", CHAOS_INTERVAL: "1" },
+    })!,
+  );
   await waitRunning(s.ns, "halt");
   const kube = await admin();
   const t0 = performance.now();
   await kube.patch(Resources.chaosengines, s.ns, "halt", { spec: { engineState: "stop" } });
-  const result = await waitFor("Stopped verdict", async () => {
-    const r = await getResult(s.ns, "halt-pod-delete");
-    return r?.status?.experimentStatus.verdict === "Stopped" ? r : undefined;
-  }, 5000, 20);
+  const result = await waitFor(
+    "Stopped verdict",
+    async () => {
+      const r = await getResult(s.ns, "halt-pod-delete");
+      return r?.status?.experimentStatus.verdict === "Stopped" ? r : undefined;
+    },
+    5000,
+    20,
+  );
   const ms = performance.now() - t0;
   assert.ok(ms < 1000, `abort took ${Math.round(ms)} ms`);
   assert.equal(result.status?.experimentStatus.phase, "Stopped");
@@ -81,11 +96,21 @@ Deno.test("engineState stop mid-run halts the fault within 1 s: Stopped, stopped
 Deno.test("deleting a running engine stops the chaos, then removes the finalizer", async () => {
   await using s = await setup("del");
   if (!s.fault) return;
-  await createEngine(engineFor("pod-delete", s.ns, { engineName: "gone", env: { TOTAL_CHAOS_DURATION: "60", CHAOS_INTERVAL: "1" } })!);
+  await createEngine(
+    engineFor("pod-delete", s.ns, {
+      engineName: "gone",
+      env: { TOTAL_CHAOS_DURATION: "60", CHAOS_INTERVAL: "1" },
+    })!,
+  );
   await waitRunning(s.ns, "gone");
   const kube = await admin();
   await kube.delete(Resources.chaosengines, s.ns, "gone");
-  await waitFor("engine gone", async () => !(await getOrUndefined(Resources.chaosengines, s.ns, "gone")), 10_000, 50);
+  await waitFor(
+    "engine gone",
+    async () => !(await getOrUndefined(Resources.chaosengines, s.ns, "gone")),
+    10_000,
+    50,
+  );
   const r = await getResult(s.ns, "gone-pod-delete");
   assert.equal(r?.status?.experimentStatus.verdict, "Stopped");
 });
@@ -108,7 +133,13 @@ Deno.test("a chaosServiceAccount without delete on pods ends with Error naming t
     ]);
     await daemon.ready();
     const before = await podUids(ns, "app=web");
-    await createEngine(engineFor("pod-delete", ns, { engineName: "weak", serviceAccount: "weak-sa", env: { TOTAL_CHAOS_DURATION: "3", CHAOS_INTERVAL: "1" } })!);
+    await createEngine(
+      engineFor("pod-delete", ns, {
+        engineName: "weak",
+        serviceAccount: "weak-sa",
+        env: { TOTAL_CHAOS_DURATION: "3", CHAOS_INTERVAL: "1" },
+      })!,
+    );
     const engine = await waitEngineStatus(ns, "weak", ["completed"], 30_000);
     assert.equal(engine.status?.experiments?.[0].verdict, "Error", daemon.dump());
     const r = await getResult(ns, "weak-pod-delete");
@@ -125,7 +156,12 @@ Deno.test("a chaosServiceAccount without delete on pods ends with Error naming t
 Deno.test("SIGKILL mid-run, then restart: the run resumes and ends with a truthful verdict, nothing stuck", async () => {
   await using s = await setup("crash");
   if (!s.fault) return;
-  await createEngine(engineFor("pod-delete", s.ns, { engineName: "phoenix", env: { TOTAL_CHAOS_DURATION: "4", CHAOS_INTERVAL: "1" } })!);
+  await createEngine(
+    engineFor("pod-delete", s.ns, {
+      engineName: "phoenix",
+      env: { TOTAL_CHAOS_DURATION: "4", CHAOS_INTERVAL: "1" },
+    })!,
+  );
   await waitRunning(s.ns, "phoenix");
   s.daemon.signal("SIGKILL");
   await s.daemon.exited;
@@ -139,13 +175,22 @@ Deno.test("SIGKILL mid-run, then restart: the run resumes and ends with a truthf
   assert.equal(r?.status?.history.passedRuns, 1, "the interrupted attempt must not count as a run");
   // A completed engine can be deleted at once: the finalizer never gets stuck.
   await (await admin()).delete(Resources.chaosengines, s.ns, "phoenix");
-  await waitFor("engine deleted", async () => !(await getOrUndefined(Resources.chaosengines, s.ns, "phoenix")), 10_000);
+  await waitFor(
+    "engine deleted",
+    async () => !(await getOrUndefined(Resources.chaosengines, s.ns, "phoenix")),
+    10_000,
+  );
 });
 
 Deno.test("SIGKILL, stop while the daemon is down, restart: the result ends Stopped, not Running", async () => {
   await using s = await setup("crashstop");
   if (!s.fault) return;
-  await createEngine(engineFor("pod-delete", s.ns, { engineName: "lazarus", env: { TOTAL_CHAOS_DURATION: "30", CHAOS_INTERVAL: "1" } })!);
+  await createEngine(
+    engineFor("pod-delete", s.ns, {
+      engineName: "lazarus",
+      env: { TOTAL_CHAOS_DURATION: "30", CHAOS_INTERVAL: "1" },
+    })!,
+  );
   await waitRunning(s.ns, "lazarus");
   s.daemon.signal("SIGKILL");
   await s.daemon.exited;

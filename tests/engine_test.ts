@@ -68,10 +68,24 @@ for (
     assert.equal(deployment.status.readyReplicas, 3);
 
     const reasons = await eventReasons(s.ns, "web-chaos");
-    for (const r of ["ChaosEngineInitialized", "ExperimentDependencyCheck", "ChaosInject", "PreChaosCheck", "Summary"]) {
+    for (
+      const r of [
+        "ChaosEngineInitialized",
+        "ExperimentDependencyCheck",
+        "ChaosInject",
+        "PreChaosCheck",
+        "Summary",
+      ]
+    ) {
       assert.ok(reasons.has(r), `missing Event ${r}; have ${[...reasons.keys()]}`);
     }
-    assert.ok(!done.metadata.finalizers?.length || done.metadata.finalizers.includes("chaosengine.litmuschaos.io/finalizer"));
+    assert.ok(
+      !done.metadata.finalizers?.length ||
+        done.metadata.finalizers.includes("chaosengine.litmuschaos.io/finalizer"),
+    );
+    // A stale cache right after completion must never start the same engine again.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(s.daemon.logsWith("run started").length, 1, s.daemon.dump());
   });
 }
 
@@ -82,6 +96,10 @@ Deno.test("a completed engine runs again when engineState is set back to active"
   await waitEngineStatus(s.ns, "again", ["completed"]);
   const kube = await admin();
   await kube.patch(Resources.chaosengines, s.ns, "again", { spec: { engineState: "active" } });
-  await waitFor("second run", async () => (await getResult(s.ns, "again-pod-delete"))?.status?.history.passedRuns === 2, 60_000);
+  await waitFor(
+    "second run",
+    async () => (await getResult(s.ns, "again-pod-delete"))?.status?.history.passedRuns === 2,
+    60_000,
+  );
   await waitEngineStatus(s.ns, "again", ["completed"]);
 });

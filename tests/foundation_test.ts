@@ -19,7 +19,9 @@ Deno.test("CRDs install, and every ChaosHub fault.yaml and engine.yaml is accept
     for (const fault of faults) {
       await t.step(fault, async () => {
         for (const file of ["fault.yaml", "engine.yaml"]) {
-          for (const obj of parseYaml(Deno.readTextFileSync(`${SHARED}/compat/hub/faults/${fault}/${file}`))) {
+          for (
+            const obj of parseYaml(Deno.readTextFileSync(`${SHARED}/compat/hub/faults/${fault}/${file}`))
+          ) {
             obj.metadata.namespace = ns;
             // Every hub engine is called nginx-chaos; give each its own name in the shared namespace.
             if (obj.kind === "ChaosEngine") obj.metadata.name = `${fault}-engine`;
@@ -29,7 +31,11 @@ Deno.test("CRDs install, and every ChaosHub fault.yaml and engine.yaml is accept
             const created = await kube.create(rt, ns, obj);
             assert.equal(created.metadata.name, obj.metadata.name);
             // Unknown fields are preserved, as upstream's CRDs do.
-            assert.deepEqual(created.spec, obj.spec, `${fault}/${file}: spec changed on the way through the API server`);
+            assert.deepEqual(
+              created.spec,
+              obj.spec,
+              `${fault}/${file}: spec changed on the way through the API server`,
+            );
           }
         }
       });
@@ -79,7 +85,13 @@ Deno.test("the daemon becomes ready, caches a new engine within 1 s, and exits c
     await waitFor("engine in the daemon cache", async () => (await daemon.metric(series)) === 1, 1000, 20);
     console.log(`engine cached after ${Math.round(performance.now() - created)} ms`);
     const metrics = await daemon.metrics();
-    for (const family of ["chaoslet_watch_events_total", "chaoslet_cache_relists_total", "chaoslet_cache_synced 1"]) {
+    for (
+      const family of [
+        "chaoslet_watch_events_total",
+        "chaoslet_cache_relists_total",
+        "chaoslet_cache_synced 1",
+      ]
+    ) {
       assert.ok(metrics.includes(family), `missing ${family} in /metrics`);
     }
     const health = await fetch(`${daemon.url}/healthz`);
@@ -104,7 +116,11 @@ Deno.test("a bad flag value exits 2 with a one-line reason, and --help lists eve
       stdout: "piped",
       stderr: "piped",
     }).output();
-    return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
+    return {
+      code: out.code,
+      stdout: new TextDecoder().decode(out.stdout),
+      stderr: new TextDecoder().decode(out.stderr),
+    };
   };
   const bad = await run("--port=eighty");
   assert.equal(bad.code, 2);

@@ -6,7 +6,15 @@ import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { EnvVar, KubeObject } from "../src/kube/types.ts";
 import { Daemon } from "./lib/daemon.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, getOrUndefined, newNamespace, waitFor } from "./lib/kube.ts";
+import {
+  admin,
+  applyCrds,
+  createDeployment,
+  dropNamespace,
+  getOrUndefined,
+  newNamespace,
+  waitFor,
+} from "./lib/kube.ts";
 import { engineFor, installFault } from "./lib/hub.ts";
 import { createEngine, eventReasons, waitEngineStatus } from "./lib/chaos.ts";
 
@@ -32,7 +40,9 @@ Deno.test("pod-cpu-hog runs as a Litmus Job with the env contract, and its Chaos
     const created = await createEngine(engine);
 
     const job = await waitFor("experiment Job", async () => {
-      const jobs = await kube.list(Resources.jobs, ns, { query: { labelSelector: `chaosUID=${created.metadata.uid}` } });
+      const jobs = await kube.list(Resources.jobs, ns, {
+        query: { labelSelector: `chaosUID=${created.metadata.uid}` },
+      });
       return jobs.items[0];
     }, 20_000);
     assert.match(job.metadata.name!, /^pod-cpu-hog-[a-z0-9]{6}$/);
@@ -60,7 +70,9 @@ Deno.test("pod-cpu-hog runs as a Litmus Job with the env contract, and its Chaos
     assert.equal(value("STATUS_CHECK_TIMEOUT"), "180");
     assert.equal(value("JOB_CLEANUP_POLICY"), "delete");
     assert.equal(value("TERMINATION_GRACE_PERIOD_SECONDS"), "0");
-    assert.deepEqual(env.get("POD_NAME")?.valueFrom, { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } });
+    assert.deepEqual(env.get("POD_NAME")?.valueFrom, {
+      fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" },
+    });
     assert.equal([...env.keys()].at(-1), "POD_NAME");
 
     // Play the experiment pod: write the ChaosResult as litmus-go does at EOT.
@@ -81,7 +93,10 @@ Deno.test("pod-cpu-hog runs as a Litmus Job with the env contract, and its Chaos
       const entry = done.status!.experiments![0];
       assert.equal(entry.verdict, "Pass", daemon.dump());
       assert.match(entry.experimentPod, new RegExp(`^${job.metadata.name}-`));
-      await waitFor("Job deleted by jobCleanUpPolicy", async () => !(await getOrUndefined(Resources.jobs, ns, job.metadata.name!)));
+      await waitFor(
+        "Job deleted by jobCleanUpPolicy",
+        async () => !(await getOrUndefined(Resources.jobs, ns, job.metadata.name!)),
+      );
       const reasons = await eventReasons(ns, "hog");
       for (const r of ["ExperimentDependencyCheck", "ExperimentJobCreate", "ExperimentJobCleanUp"]) {
         assert.ok(reasons.has(r), `Event ${r}; have ${[...reasons.keys()]}`);
@@ -103,7 +118,9 @@ Deno.test("a Job-mode experiment whose pod never writes a result ends with Error
     await createDeployment(ns, "web", 1);
     if (!await installFault("pod-memory-hog", ns, "pod-memory-hog-sa")) return;
     await daemon.ready();
-    await createEngine(engineFor("pod-memory-hog", ns, { engineName: "silent", serviceAccount: "pod-memory-hog-sa" })!);
+    await createEngine(
+      engineFor("pod-memory-hog", ns, { engineName: "silent", serviceAccount: "pod-memory-hog-sa" })!,
+    );
     const done = await waitEngineStatus(ns, "silent", ["completed"], 60_000);
     assert.equal(done.status!.experiments![0].verdict, "Error");
     const reasons = await eventReasons(ns, "silent");

@@ -32,17 +32,24 @@ Deno.test("two replicas: one leader injects; SIGKILL of the leader hands the run
     const leader = await waitFor("exactly one leader", leaderOf, 20_000);
     const standby = leader === a ? b : a;
 
-    await createEngine(engineFor("pod-delete", ns, {
-      engineName: "ha",
-      env: { TOTAL_CHAOS_DURATION: "16", CHAOS_INTERVAL: String(INTERVAL_S) },
-    })!);
+    await createEngine(
+      engineFor("pod-delete", ns, {
+        engineName: "ha",
+        env: { TOTAL_CHAOS_DURATION: "16", CHAOS_INTERVAL: String(INTERVAL_S) },
+      })!,
+    );
     await waitFor("first deletion by the leader", () => deleteRounds(leader).length >= 2, 20_000);
     assert.equal(deleteRounds(standby).length, 0, "the standby must not inject");
 
     const killedAt = Date.now();
     leader.signal("SIGKILL");
     await leader.exited;
-    await waitFor("standby takes over", async () => (await standby.metric("chaoslet_leader")) === 1, 20_000, 100);
+    await waitFor(
+      "standby takes over",
+      async () => (await standby.metric("chaoslet_leader")) === 1,
+      20_000,
+      100,
+    );
     const takeoverMs = Date.now() - killedAt;
     console.log(`takeover after ${takeoverMs} ms`);
     // Defaults: lease 12 s + one 2 s retry period, so a standby leads again within 15 s of the crash.

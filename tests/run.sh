@@ -27,7 +27,8 @@ if [ "${CHAOSLET_RUN_STAGE:-}" != inner ]; then
   if ! command -v deno >/dev/null; then
     say "deno not found: npm install -g deno@2.9.6"
     npm install -g deno@2.9.6 >&2 || fatal "could not install deno"
-    hash -r; command -v deno >/dev/null || fatal "deno still not on PATH after npm install -g"
+    hash -r; command -v deno >/dev/null || PATH=$PATH:$(npm prefix -g)/bin
+    command -v deno >/dev/null || fatal "deno still not on PATH after npm install -g"
   fi
   say "caching dependencies ($(deno --version | head -1))"
   deno install >&2 || say "WARNING: deno install failed (tests may fail to resolve npm packages)"

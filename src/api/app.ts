@@ -37,7 +37,9 @@ export function createApp(deps: AppDeps): Hono {
     return c.body(body, 200, { "Content-Type": deps.registry.contentType });
   });
 
-  app.notFound((c) => c.json({ error: "NotFound", message: `No route for ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) =>
+    c.json({ error: "NotFound", message: `No route for ${c.req.method} ${c.req.path}` }, 404)
+  );
 
   app.onError((err, c) => {
     if (err instanceof HTTPException) {

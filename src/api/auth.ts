@@ -73,7 +73,9 @@ export class KubeAccessControl implements AccessControl {
       this.reviews++;
       let review;
       try {
-        review = await this.client.request<{ status?: { authenticated?: boolean; user?: UserInfo; error?: string } }>(
+        review = await this.client.request<
+          { status?: { authenticated?: boolean; user?: UserInfo; error?: string } }
+        >(
           "POST",
           "/apis/authentication.k8s.io/v1/tokenreviews",
           {
@@ -99,7 +101,9 @@ export class KubeAccessControl implements AccessControl {
         : { resourceAttributes: { ...request } };
       let review;
       try {
-        review = await this.client.request<{ status?: { allowed?: boolean; denied?: boolean; reason?: string } }>(
+        review = await this.client.request<
+          { status?: { allowed?: boolean; denied?: boolean; reason?: string } }
+        >(
           "POST",
           "/apis/authorization.k8s.io/v1/subjectaccessreviews",
           {
@@ -139,7 +143,13 @@ export async function checkAccess(
   const token = bearerToken(authorization);
   const challenge = { "WWW-Authenticate": 'Bearer realm="chaoslet"' };
   if (!token) {
-    throw new HttpError(401, "Unauthorized", "an Authorization: Bearer <token> header is required", undefined, challenge);
+    throw new HttpError(
+      401,
+      "Unauthorized",
+      "an Authorization: Bearer <token> header is required",
+      undefined,
+      challenge,
+    );
   }
   const user = await access.authenticate(token);
   if (!user) throw new HttpError(401, "Unauthorized", "the bearer token is not valid", undefined, challenge);
@@ -148,7 +158,11 @@ export async function checkAccess(
 }
 
 /** Throws HttpError 403 unless `user` may perform `request`. */
-export async function requireAllowed(access: AccessControl, user: UserInfo, request: AccessRequest): Promise<void> {
+export async function requireAllowed(
+  access: AccessControl,
+  user: UserInfo,
+  request: AccessRequest,
+): Promise<void> {
   const d = await access.authorize(user, request);
   if (!d.allowed) {
     const why = d.reason ? `: ${d.reason}` : "";

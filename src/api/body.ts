@@ -60,7 +60,11 @@ export function checkShape(value: unknown, maxNodes = MAX_NODES, maxDepth = MAX_
   while (stack.length) {
     const [v, depth] = stack.pop()!;
     if (++nodes > maxNodes) {
-      throw badRequest(`document has more than ${maxNodes} values (after expanding aliases)`, undefined, "BadRequest");
+      throw badRequest(
+        `document has more than ${maxNodes} values (after expanding aliases)`,
+        undefined,
+        "BadRequest",
+      );
     }
     if (typeof v !== "object" || v === null) continue;
     if (depth >= maxDepth) {

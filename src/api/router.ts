@@ -7,7 +7,13 @@
  */
 import { type Context, Hono } from "hono";
 import type { Logger } from "../log/log.ts";
-import { type AccessControl, type AccessRequest, checkAccess, requireAllowed, type UserInfo } from "./auth.ts";
+import {
+  type AccessControl,
+  type AccessRequest,
+  checkAccess,
+  requireAllowed,
+  type UserInfo,
+} from "./auth.ts";
 import { readBody } from "./body.ts";
 import { badRequest, fromKubeError, HttpError } from "./errors.ts";
 import { type Schema, SchemaError } from "./schema.ts";
@@ -62,10 +68,16 @@ export function errorResponse(c: Context, err: unknown, log: Logger): Response {
   else if (err instanceof SchemaError) e = badRequest(err.message, err.field || "body");
   else e = fromKubeError(err);
   if (!e) {
-    log.error("unhandled error in HTTP handler", { method: c.req.method, path: c.req.path, error: String(err) });
+    log.error("unhandled error in HTTP handler", {
+      method: c.req.method,
+      path: c.req.path,
+      error: String(err),
+    });
     return c.json({ error: "InternalError", message: "internal error; see the daemon log" }, 500);
   }
-  if (e.status >= 500) log.warn("request failed", { method: c.req.method, path: c.req.path, error: e.message });
+  if (e.status >= 500) {
+    log.warn("request failed", { method: c.req.method, path: c.req.path, error: e.message });
+  }
   return c.json(e.body(), e.status, e.headers);
 }
 
@@ -76,7 +88,10 @@ function parsePart<T>(schema: Schema<T> | undefined, value: unknown, prefix: str
   } catch (err) {
     if (err instanceof SchemaError) {
       const field = err.field ? `${prefix}.${err.field}` : prefix;
-      throw badRequest(`${prefix === "query" ? "query parameter" : "path parameter"} ${err.field}: ${err.message}`, field);
+      throw badRequest(
+        `${prefix === "query" ? "query parameter" : "path parameter"} ${err.field}: ${err.message}`,
+        field,
+      );
     }
     throw err;
   }

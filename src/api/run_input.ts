@@ -52,7 +52,9 @@ function shortFormSpec(req: RunShortForm, ns: string): ChaosEngineSpec {
       throw badRequest("set exactly one of targets.labels or targets.names", "targets");
     }
     if (t.kind === "pod") {
-      if (!t.names) throw badRequest('targets of kind "pod" are selected by names, not labels', "targets.labels");
+      if (!t.names) {
+        throw badRequest('targets of kind "pod" are selected by names, not labels', "targets.labels");
+      }
       spec.selectors = { pods: [{ namespace, names: t.names.join(",") }] };
     } else if (t.names) {
       spec.selectors = { workloads: [{ kind: t.kind, namespace, names: t.names.join(",") }] };
@@ -82,7 +84,9 @@ function checkEngineSpec(spec: ChaosEngineSpec): void {
 export function engineFromRequest(req: RunShortForm | EngineBody, ns: string, username: string): ChaosEngine {
   const rt = Resources.chaosengines;
   if ("experiment" in req) {
-    const metadata: ChaosEngine["metadata"] = req.name ? { name: req.name } : { generateName: namePrefix(req.experiment) };
+    const metadata: ChaosEngine["metadata"] = req.name
+      ? { name: req.name }
+      : { generateName: namePrefix(req.experiment) };
     metadata.namespace = ns;
     if (req.labels) metadata.labels = req.labels;
     metadata.annotations = { [REQUESTED_BY]: username };
@@ -90,7 +94,10 @@ export function engineFromRequest(req: RunShortForm | EngineBody, ns: string, us
   }
   const meta = req.metadata ?? {};
   if (meta.namespace !== undefined && meta.namespace !== ns) {
-    throw badRequest(`metadata.namespace "${meta.namespace}" does not match the path namespace "${ns}"`, "metadata.namespace");
+    throw badRequest(
+      `metadata.namespace "${meta.namespace}" does not match the path namespace "${ns}"`,
+      "metadata.namespace",
+    );
   }
   const spec = req.spec as ChaosEngineSpec;
   checkEngineSpec(spec);

@@ -92,7 +92,9 @@ export function decodeToken(token: string): string {
   try {
     const b64 = token.replaceAll("-", "+").replaceAll("_", "/");
     const bin = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
-    const parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0))));
+    const parsed = JSON.parse(
+      new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0))),
+    );
     if (parsed?.v === TOKEN_VERSION && typeof parsed.after === "string") return parsed.after;
   } catch { /* fall through */ }
   throw badRequest(`continue token ${JSON.stringify(token.slice(0, 40))} is not valid`, "query.continue");
@@ -113,7 +115,9 @@ export function paginate<T extends KubeObject, V>(
   token?: string,
 ): Page<V> {
   const after = token === undefined ? undefined : decodeToken(token);
-  const keyed = objects.map((o) => [objectSortKey(o), o] as const).filter(([k]) => after === undefined || k > after);
+  const keyed = objects.map((o) => [objectSortKey(o), o] as const).filter(([k]) =>
+    after === undefined || k > after
+  );
   keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const items: V[] = [];
   let lastKey = "";

@@ -81,7 +81,9 @@ class StringSchema extends Schema<string> {
     super();
   }
   parse(v: unknown, path = ""): string {
-    if (typeof v !== "string") throw new SchemaError(path, `expected a string, got ${typeName(v)} ${show(v)}`);
+    if (typeof v !== "string") {
+      throw new SchemaError(path, `expected a string, got ${typeName(v)} ${show(v)}`);
+    }
     const { minLength, maxLength, pattern, patternName } = this.opts;
     if (minLength !== undefined && v.length < minLength) {
       throw new SchemaError(path, `${show(v)} is shorter than ${minLength} characters`);
@@ -106,7 +108,10 @@ class EnumSchema<E extends string> extends Schema<E> {
   }
   parse(v: unknown, path = ""): E {
     if (typeof v === "string" && (this.values as readonly string[]).includes(v)) return v as E;
-    throw new SchemaError(path, `${show(v)} is not one of ${this.values.map((x) => JSON.stringify(x)).join(", ")}`);
+    throw new SchemaError(
+      path,
+      `${show(v)} is not one of ${this.values.map((x) => JSON.stringify(x)).join(", ")}`,
+    );
   }
   protected emit(): JsonSchema {
     return { type: "string", enum: [...this.values] };
@@ -123,7 +128,9 @@ class IntSchema extends Schema<number> {
       throw new SchemaError(path, `expected an integer, got ${show(v)}`);
     }
     if (this.min !== undefined && n < this.min) throw new SchemaError(path, `${n} is less than ${this.min}`);
-    if (this.max !== undefined && n > this.max) throw new SchemaError(path, `${n} is greater than ${this.max}`);
+    if (this.max !== undefined && n > this.max) {
+      throw new SchemaError(path, `${n} is greater than ${this.max}`);
+    }
     return n;
   }
   protected emit(): JsonSchema {
@@ -231,7 +238,9 @@ export class OptionalSchema<T> extends Schema<T | undefined> {
 }
 
 type Shape = Record<string, Schema<unknown>>;
-type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K] extends OptionalSchema<unknown> ? K : never }[keyof S];
+type OptionalKeys<S extends Shape> = {
+  [K in keyof S]: S[K] extends OptionalSchema<unknown> ? K : never;
+}[keyof S];
 type RequiredKeys<S extends Shape> = Exclude<keyof S, OptionalKeys<S>>;
 /** The output type of an object schema: optional fields become `?:`. */
 export type ObjectOut<S extends Shape> =
@@ -351,8 +360,10 @@ export const s = {
   /** Any JSON object, kept as is (fields the CRDs preserve without a schema). */
   anyObject: () => new AnySchema("object"),
   array: <T>(item: Schema<T>, opts?: { minItems?: number; maxItems?: number }) => new ArraySchema(item, opts),
-  record: <T>(value: Schema<T>, opts?: { key?: StringSchema; minProperties?: number; maxProperties?: number }) =>
-    new RecordSchema(value, opts),
+  record: <T>(
+    value: Schema<T>,
+    opts?: { key?: StringSchema; minProperties?: number; maxProperties?: number },
+  ) => new RecordSchema(value, opts),
   object: <S extends Shape>(shape: S, unknownKeys?: UnknownKeys) => new ObjectSchema(shape, unknownKeys),
   optional: <T>(inner: Schema<T>) => new OptionalSchema(inner),
   /** A schema published once under components.schemas and referenced by `$ref`. */

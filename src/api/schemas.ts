@@ -10,7 +10,12 @@ const LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 
 /** A DNS-1123 label: namespaces, engine names. */
 export const dnsLabel = () =>
-  s.string({ minLength: 1, maxLength: 63, pattern: new RegExp(`^${LABEL}$`), patternName: "a DNS-1123 label" });
+  s.string({
+    minLength: 1,
+    maxLength: 63,
+    pattern: new RegExp(`^${LABEL}$`),
+    patternName: "a DNS-1123 label",
+  });
 
 /** A DNS-1123 subdomain: ChaosExperiment and ServiceAccount names. */
 export const dnsSubdomain = (maxLength = 253) =>
@@ -61,14 +66,23 @@ export const ProbeSchema = s.named(
   }, "keep"),
 );
 
-export const WORKLOAD_KINDS = ["deployment", "statefulset", "daemonset", "deploymentconfig", "rollout", "job"] as const;
+export const WORKLOAD_KINDS = [
+  "deployment",
+  "statefulset",
+  "daemonset",
+  "deploymentconfig",
+  "rollout",
+  "job",
+] as const;
 
 const ExperimentEntrySchema = s.object({
   name: dnsSubdomain(),
   spec: s.optional(s.object({
     components: s.optional(s.object({
       env: s.optional(s.array(EnvVarSchema, { maxItems: 512 })),
-      statusCheckTimeouts: s.optional(s.object({ delay: s.optional(s.int(0)), timeout: s.optional(s.int(0)) })),
+      statusCheckTimeouts: s.optional(
+        s.object({ delay: s.optional(s.int(0)), timeout: s.optional(s.int(0)) }),
+      ),
     }, "keep")),
     probe: s.optional(s.array(ProbeSchema, { maxItems: 64 })),
   }, "keep")),
@@ -93,9 +107,11 @@ export const EngineSpecSchema = s.named(
         }),
         { maxItems: 64 },
       )),
-      pods: s.optional(s.array(s.object({ namespace: dnsLabel(), names: s.string({ minLength: 1, maxLength: 4096 }) }), {
-        maxItems: 64,
-      })),
+      pods: s.optional(
+        s.array(s.object({ namespace: dnsLabel(), names: s.string({ minLength: 1, maxLength: 4096 }) }), {
+          maxItems: 64,
+        }),
+      ),
     })),
     engineState: s.optional(s.enum(["active", "stop"])),
     chaosServiceAccount: s.optional(dnsSubdomain()),
@@ -121,7 +137,9 @@ export const EngineBodySchema = s.named(
     kind: s.optional(s.enum(["ChaosEngine"])),
     metadata: s.optional(s.object({
       name: s.optional(dnsLabel()),
-      generateName: s.optional(s.string({ maxLength: 58, pattern: /^[a-z0-9][-a-z0-9]*$/, patternName: "a name prefix" })),
+      generateName: s.optional(
+        s.string({ maxLength: 58, pattern: /^[a-z0-9][-a-z0-9]*$/, patternName: "a name prefix" }),
+      ),
       ...metadataFields,
     }, "strip")),
     spec: EngineSpecSchema,
@@ -222,6 +240,10 @@ export const ListRunsQuery = s.object({
   experiment: s.optional(dnsSubdomain()),
 });
 export const PageQuery = s.object(pageQuery);
-export const CreateRunQuery = s.object({ dryRun: s.optional(s.boolString().describe("return the plan, create nothing")) });
-export const WatchQuery = s.object({ namespace: s.optional(dnsLabel().describe("only runs of this namespace")) });
+export const CreateRunQuery = s.object({
+  dryRun: s.optional(s.boolString().describe("return the plan, create nothing")),
+});
+export const WatchQuery = s.object({
+  namespace: s.optional(dnsLabel().describe("only runs of this namespace")),
+});
 export const NoQuery = s.object({});

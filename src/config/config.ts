@@ -48,7 +48,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "kubeconfig file; empty means in-cluster service account, then ~/.kube/config",
   },
   { flag: "host", env: "HOST", kind: "string", default: "0.0.0.0", help: "address the HTTP server binds" },
-  { flag: "port", env: "PORT", kind: "int", default: "8080", help: "port of the HTTP API, /metrics and probes" },
+  {
+    flag: "port",
+    env: "PORT",
+    kind: "int",
+    default: "8080",
+    help: "port of the HTTP API, /metrics and probes",
+  },
   {
     flag: "watch-namespace",
     env: "WATCH_NAMESPACE",
@@ -90,7 +96,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: "LEADER_ELECT",
     kind: "bool",
     default: "false",
-    help: "elect a leader on a Lease; only the leader reconciles and injects (enable with more than one replica)",
+    help:
+      "elect a leader on a Lease; only the leader reconciles and injects (enable with more than one replica)",
   },
   {
     flag: "lease-namespace",
@@ -99,7 +106,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "",
     help: "namespace of the leader Lease; empty means the daemon's own namespace",
   },
-  { flag: "lease-name", env: "LEASE_NAME", kind: "string", default: "chaoslet-leader", help: "name of the leader Lease" },
+  {
+    flag: "lease-name",
+    env: "LEASE_NAME",
+    kind: "string",
+    default: "chaoslet-leader",
+    help: "name of the leader Lease",
+  },
   {
     flag: "lease-duration",
     env: "LEASE_DURATION_SECONDS",
@@ -150,7 +163,9 @@ function parseValue(spec: OptionSpec, raw: string, source: string): string | num
       throw new ConfigError(`Invalid ${source} "${raw}": expected true or false`);
     }
     case "level":
-      if (!isLogLevel(raw)) throw new ConfigError(`Invalid ${source} "${raw}": expected debug, info, warn or error`);
+      if (!isLogLevel(raw)) {
+        throw new ConfigError(`Invalid ${source} "${raw}": expected debug, info, warn or error`);
+      }
       return raw;
     default:
       return raw;

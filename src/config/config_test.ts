@@ -21,7 +21,10 @@ Deno.test("loadConfig() lets flags win over env", () => {
 });
 
 Deno.test("loadConfig() rejects bad values with a reason quoting them", () => {
-  assert.throws(() => loadConfig(["--port=http"], noEnv), (e: Error) => e instanceof ConfigError && /"http"/.test(e.message));
+  assert.throws(
+    () => loadConfig(["--port=http"], noEnv),
+    (e: Error) => e instanceof ConfigError && /"http"/.test(e.message),
+  );
   assert.throws(() => loadConfig(["--port=70000"], noEnv), /at most 65535/);
   assert.throws(() => loadConfig([], (n) => n === "LOG_LEVEL" ? "loud" : undefined), /env LOG_LEVEL "loud"/);
   assert.throws(() => loadConfig(["--bogus"], noEnv), ConfigError);

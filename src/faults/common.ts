@@ -1,15 +1,18 @@
 /**
- * Small pieces every native fault shares: its timing tunables, the workloads behind its targets
- * (for the status checks Litmus runs after an injection), and combining an injection error with a
+ * Small pieces every native fault shares: its timing tunables, the target pods and the status check
+ * Litmus runs after a node fault injects, and combining an injection error with a
  * revert error the way litmus-go's PreserveError does.
  *
  * @module
  */
 import { sleep } from "../kube/backoff.ts";
+import { isApiError } from "../kube/client.ts";
+import { Resources } from "../kube/resources.ts";
+import type { Pod } from "../kube/types.ts";
+import { parseTargets } from "../runner/targets.ts";
 import { parseSeconds } from "../util/duration.ts";
 import { selectTargetPods } from "./pod_targets.ts";
 import { FaultError, type FaultContext } from "./types.ts";
-import type { WorkloadRef } from "./workload_health.ts";
 
 /** TOTAL_CHAOS_DURATION in ms (`defaultSeconds` is litmus-go's code default for the fault). */
 export function chaosDurationMs(ctx: Pick<FaultContext, "env">, defaultSeconds: number): number {
@@ -32,18 +35,63 @@ export function allTargets<T extends Pick<FaultContext, "env">>(ctx: T): T {
 }
 
 /**
- * The workloads owning the pods TARGETS designates, for the application status check that node faults
- * run after injecting (litmus-go's AUTStatusCheck). Empty when TARGETS is empty or matches no running
- * pod: node faults do not need an application.
+ * Every pod TARGETS designates, not being deleted, listed the way litmus-go's node faults and status
+ * checks list them: by label (or by name for `pod` targets) in the target namespace, without resolving
+ * owners, so the hub Roles (which grant pods but not replicasets) suffice. Workload-name targets need
+ * the owner chain and go through `selectTargetPods`.
  */
-export async function targetWorkloads(ctx: FaultContext): Promise<WorkloadRef[]> {
-  if (!(ctx.env("TARGETS") ?? "").trim()) return [];
-  try {
-    const pods = await selectTargetPods(allTargets({ ...ctx, env: (n: string) => n === "NODE_LABEL" ? "" : ctx.env(n) }));
-    return pods.filter((p) => p.owner).map((p) => ({ ...p.owner!, namespace: p.pod.metadata.namespace! }));
-  } catch (err) {
-    if (err instanceof FaultError && err.code === "TARGET_SELECTION_ERROR") return [];
-    throw err;
+export async function listTargetPods(ctx: FaultContext): Promise<Pod[]> {
+  const out = new Map<string, Pod>();
+  const engineNs = ctx.engine.metadata.namespace!;
+  for (const t of parseTargets(ctx.env("TARGETS") ?? "")) {
+    const ns = t.namespace || engineNs;
+    if (t.names?.length && t.kind !== "pod") {
+      for (const tp of await selectTargetPods(allTargets(ctx))) out.set(tp.pod.metadata.uid!, tp.pod);
+      continue;
+    }
+    if (t.names?.length) {
+      for (const name of t.names) {
+        try {
+          const p = await ctx.client.get<Pod>(Resources.pods, ns, name, { as: ctx.as });
+          out.set(p.metadata.uid!, p);
+        } catch (err) {
+          if (!isApiError(err, 404)) throw err;
+        }
+      }
+      continue;
+    }
+    for (const labelSelector of t.labels ?? [""]) {
+      const list = await ctx.client.list<Pod>(Resources.pods, ns, { as: ctx.as, query: { labelSelector } });
+      for (const p of list.items) out.set(p.metadata.uid!, p);
+    }
+  }
+  return [...out.values()].filter((p) => !p.metadata.deletionTimestamp);
+}
+
+/** Why a pod does not count as running for the status check, or undefined when it does. */
+function notRunning(p: Pod): string | undefined {
+  if (p.status?.phase !== "Running") return `pod ${p.metadata.name} is ${p.status?.phase ?? "Pending"}`;
+  const c = p.status.containerStatuses?.find((s) => !s.ready);
+  return c ? `container ${c.name} of pod ${p.metadata.name} is not ready` : undefined;
+}
+
+/**
+ * litmus-go's AUTStatusCheck after a node fault injects: every target pod Running with all containers
+ * ready (and at least one pod), polled until STATUS_CHECK_TIMEOUT, else STATUS_CHECKS_ERROR. Does
+ * nothing when TARGETS is empty: node faults do not need an application.
+ */
+export async function waitTargetPodsRunning(ctx: FaultContext): Promise<void> {
+  if (!(ctx.env("TARGETS") ?? "").trim()) return;
+  const deadline = Date.now() + ctx.statusCheckTimeoutMs;
+  const every = Math.max(100, Math.min(ctx.statusCheckDelayMs, 500));
+  while (!ctx.signal.aborted) {
+    const pods = await listTargetPods(ctx);
+    const why = pods.length ? pods.map(notRunning).find(Boolean) : `no pod matches TARGETS "${ctx.env("TARGETS")}"`;
+    if (!why) return;
+    if (Date.now() >= deadline) {
+      throw new FaultError("STATUS_CHECKS_ERROR", `application not running within the status check timeout: ${why}`);
+    }
+    await sleep(every, ctx.signal);
   }
 }
 

@@ -9,8 +9,7 @@
 import { isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { allTargets } from "./common.ts";
-import { selectTargetPods } from "./pod_targets.ts";
+import { listTargetPods } from "./common.ts";
 import { FaultError, type FaultContext, type RevertRecord } from "./types.ts";
 
 /** A node taint as the API stores it. */
@@ -80,9 +79,9 @@ export async function selectTargetNode(ctx: FaultContext): Promise<string> {
   if (!(ctx.env("TARGETS") ?? "").trim()) {
     throw new FaultError("TARGET_SELECTION_ERROR", "set TARGET_NODE, NODE_LABEL or the engine's appinfo to pick a node");
   }
-  const pods = (await selectTargetPods(allTargets(ctx))).filter((p) => p.pod.spec?.nodeName);
-  if (!pods.length) throw new FaultError("TARGET_SELECTION_ERROR", "no target pod is scheduled on a node");
-  return pods[Math.floor(ctx.rng() * pods.length)].pod.spec!.nodeName!;
+  const pods = (await listTargetPods(ctx)).filter((p) => p.spec?.nodeName);
+  if (!pods.length) throw new FaultError("TARGET_SELECTION_ERROR", `no pod of TARGETS "${ctx.env("TARGETS")}" is on a node`);
+  return pods[Math.floor(ctx.rng() * pods.length)].spec!.nodeName!;
 }
 
 /**
@@ -124,10 +123,7 @@ export function cordonRecord(node: NodeObject): RevertRecord {
   return { action: "cordon", kind: "node", name: node.metadata.name!, data: { unschedulable: !!node.spec?.unschedulable } };
 }
 
-/**
- * Adds `taint` unless the node already has a taint with that key (litmus-go leaves an existing key alone).
- * Returns true when the node now carries the key.
- */
+/** Adds `taint` unless the node already has a taint with that key (litmus-go leaves an existing key alone). */
 export async function addTaint(ctx: Api, name: string, taint: Taint): Promise<void> {
   await updateNodeSpec(ctx, name, (node) => {
     const taints = node.spec?.taints ?? [];

@@ -11,7 +11,7 @@ import { Resources } from "../kube/resources.ts";
 import { parseIntRange, parseSeconds } from "../util/duration.ts";
 import { parseSequence } from "../runner/targets.ts";
 import { selectTargetPods, type TargetPod } from "./pod_targets.ts";
-import { FaultError, type FaultContext, type FaultReport, type NativeFault } from "./types.ts";
+import { type FaultContext, FaultError, type FaultReport, type NativeFault } from "./types.ts";
 import { waitWorkloadsHealthy, type WorkloadRef } from "./workload_health.ts";
 
 /** CHAOS_INTERVAL in ms; with RANDOMNESS=true a "lower-upper" range (or "upper") is sampled each round. */
@@ -35,7 +35,12 @@ async function deletePod(ctx: FaultContext, tp: TargetPod, force: boolean): Prom
   } catch (err) {
     if (isApiError(err, 404) || isApiError(err, 409)) return; // already gone
     if (isApiError(err, 403)) {
-      throw new FaultError("CHAOS_INJECT_ERROR", `permission denied: ${err.message}`, "ChaosInject", `pod/${name}`);
+      throw new FaultError(
+        "CHAOS_INJECT_ERROR",
+        `permission denied: ${err.message}`,
+        "ChaosInject",
+        `pod/${name}`,
+      );
     }
     throw err;
   }

@@ -14,7 +14,7 @@ import {
   podsAffected,
   resolveOwnerKind,
 } from "../runner/targets.ts";
-import { FaultError, type FaultContext } from "./types.ts";
+import { type FaultContext, FaultError } from "./types.ts";
 
 /** A selected pod and the workload that owns it (lowercase kind, as Litmus prints it). */
 export interface TargetPod {
@@ -78,7 +78,11 @@ async function getPods(ctx: Ctx, ns: string, names: string[]): Promise<Pod[]> {
       return await ctx.client.get<Pod>(Resources.pods, ns, name, { as: ctx.as });
     } catch (err) {
       if (isApiError(err, 404)) {
-        throw new FaultError("TARGET_SELECTION_ERROR", `pod "${name}" not found in namespace "${ns}"`, "ChaosInject");
+        throw new FaultError(
+          "TARGET_SELECTION_ERROR",
+          `pod "${name}" not found in namespace "${ns}"`,
+          "ChaosInject",
+        );
       }
       throw err;
     }
@@ -97,7 +101,10 @@ async function candidates(ctx: Ctx): Promise<{ pods: TargetPod[]; filterable: bo
   const targetPods = (ctx.env("TARGET_PODS") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   if (targetPods.length) {
     const ns = targets[0]?.namespace || ctx.env("CHAOS_NAMESPACE") || engineNs;
-    return { pods: await Promise.all((await getPods(ctx, ns, targetPods)).map(withOwner)), filterable: false };
+    return {
+      pods: await Promise.all((await getPods(ctx, ns, targetPods)).map(withOwner)),
+      filterable: false,
+    };
   }
   const out = new Map<string, TargetPod>();
   for (const t of targets) {
@@ -118,7 +125,10 @@ async function candidates(ctx: Ctx): Promise<{ pods: TargetPod[]; filterable: bo
       for (const name of t.names) {
         const hits = all.filter((tp) => tp.owner?.kind === t.kind.toLowerCase() && tp.owner?.name === name);
         if (!hits.length) {
-          throw new FaultError("TARGET_SELECTION_ERROR", `no pods of ${t.kind} "${name}" in namespace "${ns}"`);
+          throw new FaultError(
+            "TARGET_SELECTION_ERROR",
+            `no pods of ${t.kind} "${name}" in namespace "${ns}"`,
+          );
         }
         for (const tp of hits) out.set(tp.pod.metadata.uid!, tp);
       }
@@ -146,7 +156,10 @@ export async function selectTargetPods(ctx: Ctx): Promise<TargetPod[]> {
   }
   const nodeLabel = ctx.env("NODE_LABEL");
   if (nodeLabel) {
-    const nodes = await ctx.client.list(Resources.nodes, undefined, { as: ctx.as, query: { labelSelector: nodeLabel } });
+    const nodes = await ctx.client.list(Resources.nodes, undefined, {
+      as: ctx.as,
+      query: { labelSelector: nodeLabel },
+    });
     const names = new Set(nodes.items.map((n) => n.metadata.name));
     live = live.filter((tp) => names.has(tp.pod.spec?.nodeName ?? ""));
   }

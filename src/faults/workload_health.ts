@@ -8,7 +8,7 @@ import { sleep } from "../kube/backoff.ts";
 import { isApiError } from "../kube/client.ts";
 import { Resources, type ResourceType } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { FaultError, type FaultContext } from "./types.ts";
+import { type FaultContext, FaultError } from "./types.ts";
 
 const WORKLOADS: Record<string, ResourceType> = {
   deployment: Resources.deployments,
@@ -27,7 +27,9 @@ export interface WorkloadRef {
 /** Why a workload is not healthy yet, or undefined when it is. */
 export function workloadUnready(kind: string, w: KubeObject): string | undefined {
   const s = w.status ?? {};
-  if ((s.observedGeneration ?? 0) < (w.metadata.generation ?? 0)) return "controller has not observed the latest spec";
+  if ((s.observedGeneration ?? 0) < (w.metadata.generation ?? 0)) {
+    return "controller has not observed the latest spec";
+  }
   if (kind === "daemonset") {
     const want = s.desiredNumberScheduled ?? 0;
     return (s.numberReady ?? 0) >= want ? undefined : `${s.numberReady ?? 0}/${want} pods ready`;
@@ -37,7 +39,9 @@ export function workloadUnready(kind: string, w: KubeObject): string | undefined
   const total = s.replicas ?? 0;
   if (ready < want) return `${ready}/${want} replicas ready`;
   // Terminating pods still count in status.replicas until they are gone.
-  if (kind === "deployment" && (s.updatedReplicas ?? total) < want) return `${s.updatedReplicas}/${want} updated`;
+  if (kind === "deployment" && (s.updatedReplicas ?? total) < want) {
+    return `${s.updatedReplicas}/${want} updated`;
+  }
   return undefined;
 }
 
@@ -50,7 +54,9 @@ export async function waitWorkloadsHealthy(
   workloads: WorkloadRef[],
   phase: "PreChaos" | "ChaosInject" | "PostChaos" = "ChaosInject",
 ): Promise<void> {
-  const unique = new Map(workloads.filter((w) => WORKLOADS[w.kind]).map((w) => [`${w.kind}/${w.namespace}/${w.name}`, w]));
+  const unique = new Map(
+    workloads.filter((w) => WORKLOADS[w.kind]).map((w) => [`${w.kind}/${w.namespace}/${w.name}`, w]),
+  );
   if (!unique.size) return;
   const deadline = Date.now() + ctx.statusCheckTimeoutMs;
   // Poll faster than Litmus's 2 s delay: a quicker check shortens runs without changing outcomes.

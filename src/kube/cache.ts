@@ -38,7 +38,10 @@ export class SharedCache {
   ) {}
 
   /** Registers (once) and returns the store of a resource type. */
-  informer<T extends KubeObject = KubeObject>(rt: ResourceType, opts: InformerOptions<T> = {}): StoreReader<T> {
+  informer<T extends KubeObject = KubeObject>(
+    rt: ResourceType,
+    opts: InformerOptions<T> = {},
+  ): StoreReader<T> {
     const key = keyOf(rt);
     const existing = this.#stores.get(key);
     if (existing) return existing as unknown as StoreReader<T>;

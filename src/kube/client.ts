@@ -5,7 +5,7 @@
  * @module
  */
 import type { Connection } from "./connection.ts";
-import { type ResourceType, resourcePath } from "./resources.ts";
+import { resourcePath, type ResourceType } from "./resources.ts";
 import type { KubeObject, ObjectList } from "./types.ts";
 
 /** Who a request acts as. Impersonating a service account makes the API server apply its RBAC. */
@@ -86,7 +86,10 @@ export class KubeClient {
 
   /** Sends one request and returns the raw Response (used by watch). Throws ApiError on non-2xx. */
   async raw(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
-    const headers: Record<string, string> = { ...(await this.conn.authHeaders()), Accept: "application/json" };
+    const headers: Record<string, string> = {
+      ...(await this.conn.authHeaders()),
+      Accept: "application/json",
+    };
     if (opts.as) headers["Impersonate-User"] = opts.as.user;
     let body: string | undefined;
     if (opts.body !== undefined) {
@@ -109,7 +112,13 @@ export class KubeClient {
       reason = status.reason ?? reason;
       message = status.message ?? message;
     } catch { /* not a Status object */ }
-    throw new ApiError(res.status, reason, `${method} ${path}: ${res.status} ${reason}: ${message}`, method, path);
+    throw new ApiError(
+      res.status,
+      reason,
+      `${method} ${path}: ${res.status} ${reason}: ${message}`,
+      method,
+      path,
+    );
   }
 
   /** Sends one request and parses the JSON answer. */
@@ -132,7 +141,13 @@ export class KubeClient {
   }
 
   /** Full replace (PUT); fails with a conflict when metadata.resourceVersion is stale. */
-  update<T = KubeObject>(rt: ResourceType, ns: string | undefined, name: string, body: unknown, opts: RequestOptions = {}) {
+  update<T = KubeObject>(
+    rt: ResourceType,
+    ns: string | undefined,
+    name: string,
+    body: unknown,
+    opts: RequestOptions = {},
+  ) {
     return this.request<T>("PUT", resourcePath(rt, ns, name), { ...opts, body });
   }
 
@@ -145,7 +160,9 @@ export class KubeClient {
     type: PatchType = "merge",
     opts: RequestOptions & { subresource?: string } = {},
   ) {
-    const query = type === "apply" ? { fieldManager: this.fieldManager, force: true, ...opts.query } : opts.query;
+    const query = type === "apply"
+      ? { fieldManager: this.fieldManager, force: true, ...opts.query }
+      : opts.query;
     return this.request<T>("PATCH", resourcePath(rt, ns, name, opts.subresource), {
       ...opts,
       query,

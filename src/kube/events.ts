@@ -72,7 +72,11 @@ export class EventRecorder {
         await this.#bump(ns, name, spec, now);
         return;
       }
-      this.log.warn("cannot record event", { reason: spec.reason, object: obj.metadata.name, error: String(err) });
+      this.log.warn("cannot record event", {
+        reason: spec.reason,
+        object: obj.metadata.name,
+        error: String(err),
+      });
     }
   }
 

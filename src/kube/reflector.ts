@@ -9,7 +9,7 @@
 import { Backoff, sleep } from "./backoff.ts";
 import { ApiError, isApiError, type KubeClient } from "./client.ts";
 import type { Logger } from "../log/log.ts";
-import { type ResourceType, resourcePath } from "./resources.ts";
+import { resourcePath, type ResourceType } from "./resources.ts";
 import type { Store } from "./store.ts";
 import type { KubeObject, WatchEvent } from "./types.ts";
 
@@ -66,7 +66,9 @@ export class Reflector<T extends KubeObject = KubeObject> {
       backoff: new Backoff({ maxMs: 10_000 }),
       ...opts,
     };
-    this.#name = opts.resource.group ? `${opts.resource.plural}.${opts.resource.group}` : opts.resource.plural;
+    this.#name = opts.resource.group
+      ? `${opts.resource.plural}.${opts.resource.group}`
+      : opts.resource.plural;
   }
 
   get name(): string {
@@ -178,7 +180,13 @@ export class Reflector<T extends KubeObject = KubeObject> {
           if (ev.type === "ERROR") {
             const st = ev.object as unknown as { code?: number; reason?: string; message?: string };
             if (st.code === 410) throw new GoneError(st.message);
-            throw new ApiError(st.code ?? 500, st.reason ?? "WatchError", st.message ?? "watch error", "WATCH", "");
+            throw new ApiError(
+              st.code ?? 500,
+              st.reason ?? "WatchError",
+              st.message ?? "watch error",
+              "WATCH",
+              "",
+            );
           }
           const rv = ev.object.metadata?.resourceVersion;
           if (rv) this.#rv = rv;

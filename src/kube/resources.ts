@@ -40,7 +40,13 @@ export const Resources = {
   replicationcontrollers: core("replicationcontrollers", "ReplicationController"),
   deployments: { group: "apps", version: "v1", plural: "deployments", kind: "Deployment", namespaced: true },
   replicasets: { group: "apps", version: "v1", plural: "replicasets", kind: "ReplicaSet", namespaced: true },
-  statefulsets: { group: "apps", version: "v1", plural: "statefulsets", kind: "StatefulSet", namespaced: true },
+  statefulsets: {
+    group: "apps",
+    version: "v1",
+    plural: "statefulsets",
+    kind: "StatefulSet",
+    namespaced: true,
+  },
   daemonsets: { group: "apps", version: "v1", plural: "daemonsets", kind: "DaemonSet", namespaced: true },
   jobs: { group: "batch", version: "v1", plural: "jobs", kind: "Job", namespaced: true },
   leases: { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true },
@@ -62,7 +68,12 @@ export function apiVersionOf(rt: ResourceType): string {
 }
 
 /** REST path of a collection or an object, e.g. /apis/apps/v1/namespaces/ns/deployments/web/scale. */
-export function resourcePath(rt: ResourceType, namespace?: string, name?: string, subresource?: string): string {
+export function resourcePath(
+  rt: ResourceType,
+  namespace?: string,
+  name?: string,
+  subresource?: string,
+): string {
   let p = rt.group ? `/apis/${rt.group}/${rt.version}` : `/api/${rt.version}`;
   if (rt.namespaced && namespace) p += `/namespaces/${encodeURIComponent(namespace)}`;
   p += `/${rt.plural}`;

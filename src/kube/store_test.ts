@@ -9,7 +9,9 @@ const obj = (ns: string, name: string, rv: string, labels?: Record<string, strin
 Deno.test("Store emits add, update and delete, and ignores a repeated resourceVersion", () => {
   const s = new Store();
   const seen: string[] = [];
-  s.subscribe((e: StoreEvent) => seen.push(`${e.type}:${e.object.metadata.name}:${e.old?.metadata.resourceVersion ?? ""}`));
+  s.subscribe((e: StoreEvent) =>
+    seen.push(`${e.type}:${e.object.metadata.name}:${e.old?.metadata.resourceVersion ?? ""}`)
+  );
   s.apply(obj("a", "x", "1"));
   s.apply(obj("a", "x", "1"));
   s.apply(obj("a", "x", "2"));

@@ -50,32 +50,73 @@ export class EngineReconciler {
     const status = engine.status?.engineStatus || "";
     const uid = engine.metadata.uid!;
 
-    if (state === "active" && (status === "" || (status === "initialized" && !engine.metadata.finalizers?.includes(FINALIZER)))) {
+    if (
+      state === "active" &&
+      (status === "" || (status === "initialized" && !engine.metadata.finalizers?.includes(FINALIZER)))
+    ) {
       return await this.#initialize(engine);
     }
     if (state === "active" && status === "initialized") {
-      if (!this.#runs.has(uid)) this.#start(engine);
+      if (!this.#runs.has(uid)) await this.#startIfStillActive(engine);
       return;
     }
     if (state === "stop" && status === "initialized") return await this.#abort(engine);
-    if (state === "active" && (status === "stopped" || status === "completed")) return await this.#restart(engine, status);
+    if (state === "active" && (status === "stopped" || status === "completed")) {
+      return await this.#restart(engine, status);
+    }
   }
 
   async #initialize(engine: ChaosEngine): Promise<void> {
     const { client, events } = this.deps;
-    const updated = await updateEngine(client, engine.metadata.namespace!, engine.metadata.name!, engine.metadata.uid!, (e) => {
-      if (e.metadata.deletionTimestamp) return false;
-      e.spec.engineState ||= "active";
-      e.status = { ...e.status, engineStatus: "initialized" };
-      e.metadata.finalizers = [...withoutFinalizer(e), FINALIZER];
-      return true;
-    });
-    if (updated) {
+    const updated = await updateEngine(
+      client,
+      engine.metadata.namespace!,
+      engine.metadata.name!,
+      engine.metadata.uid!,
+      (e) => {
+        if (e.metadata.deletionTimestamp) return false;
+        const done = e.status?.engineStatus === "initialized" && e.metadata.finalizers?.includes(FINALIZER);
+        if (
+          done || (e.spec.engineState || "active") !== "active" ||
+          (e.status?.engineStatus ?? "") !== (engine.status?.engineStatus ?? "")
+        ) {
+          return false;
+        }
+        e.spec.engineState ||= "active";
+        e.status = { ...e.status, engineStatus: "initialized" };
+        e.metadata.finalizers = [...withoutFinalizer(e), FINALIZER];
+        return true;
+      },
+    );
+    if (updated && updated.metadata.resourceVersion !== engine.metadata.resourceVersion) {
       events.record(engine, {
         reason: "ChaosEngineInitialized",
         message: `Identifying app under test & launching in-process run of ${engine.metadata.name}`,
       });
     }
+  }
+
+  /**
+   * The cache can lag our own writes: right after a run completes, a stale copy still says
+   * active+initialized. Starting from it would inject twice, so confirm with a fresh read first.
+   */
+  async #startIfStillActive(cached: ChaosEngine): Promise<void> {
+    let fresh: ChaosEngine;
+    try {
+      fresh = await this.deps.client.get<ChaosEngine>(
+        Resources.chaosengines,
+        cached.metadata.namespace,
+        cached.metadata.name!,
+      );
+    } catch (err) {
+      if (isApiError(err, 404)) return;
+      throw err;
+    }
+    const active = (fresh.spec?.engineState || "active") === "active" &&
+      fresh.status?.engineStatus === "initialized";
+    if (fresh.metadata.uid !== cached.metadata.uid || !active || fresh.metadata.deletionTimestamp) return;
+    if (!fresh.metadata.finalizers?.includes(FINALIZER)) return;
+    if (!this.#runs.has(fresh.metadata.uid!)) this.#start(fresh);
   }
 
   #start(engine: ChaosEngine): void {
@@ -102,34 +143,59 @@ export class EngineReconciler {
       await finalizeAbandoned(this.deps.runner, engine);
     }
     await this.#deleteChaosJobs(engine);
-    const updated = await updateEngine(client, engine.metadata.namespace!, engine.metadata.name!, engine.metadata.uid!, (e) => {
-      if (e.status?.engineStatus !== "initialized") return false;
-      const experiments = (e.status?.experiments ?? []).map((x) =>
-        x.status === "Running" || x.status === "Waiting for Job Creation"
-          ? { ...x, status: "Forcefully Aborted", verdict: "Stopped", lastUpdateTime: new Date().toISOString() }
-          : x
-      );
-      e.status = { ...e.status, engineStatus: "stopped", experiments };
-      e.metadata.finalizers = withoutFinalizer(e);
-      return true;
-    });
+    const updated = await updateEngine(
+      client,
+      engine.metadata.namespace!,
+      engine.metadata.name!,
+      engine.metadata.uid!,
+      (e) => {
+        if (e.status?.engineStatus !== "initialized") return false;
+        const experiments = (e.status?.experiments ?? []).map((x) =>
+          x.status === "Running" || x.status === "Waiting for Job Creation"
+            ? {
+              ...x,
+              status: "Forcefully Aborted",
+              verdict: "Stopped",
+              lastUpdateTime: new Date().toISOString(),
+            }
+            : x
+        );
+        e.status = { ...e.status, engineStatus: "stopped", experiments };
+        e.metadata.finalizers = withoutFinalizer(e);
+        return true;
+      },
+    );
     if (updated) {
       log.info("engine stopped", { engine: engine.metadata.name, namespace: engine.metadata.namespace });
-      events.record(engine, { reason: "ChaosEngineStopped", message: "Chaos stopped: all chaos resources reverted" });
+      events.record(engine, {
+        reason: "ChaosEngineStopped",
+        message: "Chaos stopped: all chaos resources reverted",
+      });
     }
   }
 
   async #restart(engine: ChaosEngine, from: string): Promise<void> {
     const { client, events } = this.deps;
     await this.#deleteChaosJobs(engine);
-    const updated = await updateEngine(client, engine.metadata.namespace!, engine.metadata.name!, engine.metadata.uid!, (e) => {
-      if ((e.spec.engineState || "active") !== "active" || e.status?.engineStatus !== from) return false;
-      e.status = { ...e.status, engineStatus: "initialized", experiments: [] };
-      // After completion Litmus drops the stale finalizer; the next reconcile adds it again.
-      if (from === "completed") e.metadata.finalizers = withoutFinalizer(e);
-      return true;
-    });
-    if (updated) events.record(engine, { reason: "RestartInProgress", message: `ChaosEngine restarted after it was ${from}` });
+    const updated = await updateEngine(
+      client,
+      engine.metadata.namespace!,
+      engine.metadata.name!,
+      engine.metadata.uid!,
+      (e) => {
+        if ((e.spec.engineState || "active") !== "active" || e.status?.engineStatus !== from) return false;
+        e.status = { ...e.status, engineStatus: "initialized", experiments: [] };
+        // After completion Litmus drops the stale finalizer; the next reconcile adds it again.
+        if (from === "completed") e.metadata.finalizers = withoutFinalizer(e);
+        return true;
+      },
+    );
+    if (updated) {
+      events.record(engine, {
+        reason: "RestartInProgress",
+        message: `ChaosEngine restarted after it was ${from}`,
+      });
+    }
   }
 
   async #onDelete(engine: ChaosEngine): Promise<void> {
@@ -143,12 +209,21 @@ export class EngineReconciler {
       await finalizeAbandoned(this.deps.runner, engine);
     }
     await this.#deleteChaosJobs(engine);
-    await updateEngine(client, engine.metadata.namespace!, engine.metadata.name!, engine.metadata.uid!, (e) => {
-      if (!e.metadata.finalizers?.includes(FINALIZER)) return false;
-      e.metadata.finalizers = withoutFinalizer(e);
-      return true;
+    await updateEngine(
+      client,
+      engine.metadata.namespace!,
+      engine.metadata.name!,
+      engine.metadata.uid!,
+      (e) => {
+        if (!e.metadata.finalizers?.includes(FINALIZER)) return false;
+        e.metadata.finalizers = withoutFinalizer(e);
+        return true;
+      },
+    );
+    log.info("engine deleted, finalizer removed", {
+      engine: engine.metadata.name,
+      namespace: engine.metadata.namespace,
     });
-    log.info("engine deleted, finalizer removed", { engine: engine.metadata.name, namespace: engine.metadata.namespace });
   }
 
   /** Job-mode leftovers: every Job and Pod labelled with the engine's chaosUID. */
@@ -159,9 +234,11 @@ export class EngineReconciler {
     for (const rt of [Resources.jobs, Resources.pods]) {
       const list = await client.list(rt, ns, { query: { labelSelector } });
       for (const o of list.items) {
-        await client.deleteIfExists(rt, ns, o.metadata.name!, { propagationPolicy: "Background" }).catch((err) => {
-          if (!isApiError(err, 404)) throw err;
-        });
+        await client.deleteIfExists(rt, ns, o.metadata.name!, { propagationPolicy: "Background" }).catch(
+          (err) => {
+            if (!isApiError(err, 404)) throw err;
+          },
+        );
       }
     }
   }

@@ -124,7 +124,10 @@ export class LeaderElector {
   #start(work: LeaderWork): void {
     this.#leading = true;
     this.#workCtl = new AbortController();
-    this.o.log.info("became leader", { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity });
+    this.o.log.info("became leader", {
+      lease: `${this.o.namespace}/${this.o.name}`,
+      identity: this.o.identity,
+    });
     this.#work = Promise.resolve(work(this.#workCtl.signal)).catch((err) =>
       this.o.log.error("leader work failed", { error: String(err) })
     );

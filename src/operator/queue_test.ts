@@ -9,7 +9,7 @@ Deno.test("WorkQueue dedupes a key queued many times before it runs", async () =
   const ctl = new AbortController();
   for (let i = 0; i < 5; i++) q.add("ns/a");
   q.add("ns/b");
-  const running = q.run(async (k) => void seen.push(k), ctl.signal);
+  const running = q.run((k) => Promise.resolve(void seen.push(k)), ctl.signal);
   await tick(20);
   ctl.abort();
   await running;
@@ -46,9 +46,9 @@ Deno.test("WorkQueue retries failures with growing delays, and drops terminal er
   const q2 = new WorkQueue({ workers: 1, onError: (_k, _e, retry) => errors.push(retry) });
   q.add("x");
   q2.add("t");
-  const a = q.run(async () => {
+  const a = q.run(() => {
     times.push(performance.now());
-    if (times.length < 4) throw new Error("transient");
+    return times.length < 4 ? Promise.reject(new Error("transient")) : Promise.resolve();
   }, ctl.signal);
   const b = q2.run(() => Promise.reject(new TerminalError("bad input")), ctl.signal);
   await tick(200);

@@ -18,7 +18,14 @@ export async function finalizeAbandoned(deps: RunnerDeps, engine: ChaosEngine): 
     if (entry.status !== "Running") continue;
     const instance = engine.spec.experiments?.find((e) => e.name === entry.name)?.spec?.components?.env
       ?.find((v) => v.name === "INSTANCE_ID")?.value;
-    const w = new ResultWriter(deps.client, engine, entry.name, resultName(engine.metadata.name!, entry.name, instance), deps.log, instance);
+    const w = new ResultWriter(
+      deps.client,
+      engine,
+      entry.name,
+      resultName(engine.metadata.name!, entry.name, instance),
+      deps.log,
+      instance,
+    );
     const result: ChaosResult | undefined = await w.read();
     const fault = deps.faults.get(entry.name);
     for (const rec of revertRecords(result)) {
@@ -26,7 +33,11 @@ export async function finalizeAbandoned(deps: RunnerDeps, engine: ChaosEngine): 
         await fault?.revert?.({ client: deps.client, as, log: deps.log }, rec);
         await w.clearRevert(rec);
       } catch (err) {
-        deps.log.error("cannot revert abandoned chaos", { action: rec.action, name: rec.name, error: String(err) });
+        deps.log.error("cannot revert abandoned chaos", {
+          action: rec.action,
+          name: rec.name,
+          error: String(err),
+        });
       }
     }
     if (result?.status?.experimentStatus?.phase === "Running") {

@@ -107,10 +107,22 @@ export class EngineRun {
     const { deps, engine } = this;
     deps.events.record(engine, { reason: "ChaosEngineInvalid", message: reason, type: "Warning" });
     for (const [i, exp] of experiments.entries()) {
-      const w = new ResultWriter(deps.client, engine, exp.name, resultName(engine.metadata.name!, exp.name), deps.log);
+      const w = new ResultWriter(
+        deps.client,
+        engine,
+        exp.name,
+        resultName(engine.metadata.name!, exp.name),
+        deps.log,
+      );
       await w.begin([]);
-      await w.finish({ verdict: "Error", probes: [], errorOutput: errorOutput("GENERIC_ERROR", reason, "PreChaos") });
-      if (this.#entries[i]) this.#entries[i] = { ...this.#entries[i], status: "Skipped", verdict: "Error", experimentPod: "N/A" };
+      await w.finish({
+        verdict: "Error",
+        probes: [],
+        errorOutput: errorOutput("GENERIC_ERROR", reason, "PreChaos"),
+      });
+      if (this.#entries[i]) {
+        this.#entries[i] = { ...this.#entries[i], status: "Skipped", verdict: "Error", experimentPod: "N/A" };
+      }
     }
     await this.#writeEntries();
   }
@@ -147,7 +159,11 @@ export class EngineRun {
         }
         if (outcome.interrupted) return "interrupted";
         if (this.aborted && this.aborted !== "probe") return "aborted";
-        await this.#setEntry(i, { status: outcome.status, verdict: outcome.verdict, experimentPod: outcome.experimentPod });
+        await this.#setEntry(i, {
+          status: outcome.status,
+          verdict: outcome.verdict,
+          experimentPod: outcome.experimentPod,
+        });
         if (this.aborted === "probe") {
           // As litmus-go does when a stopOnFailure probe fails: stop the engine, so the run ends stopped.
           await deps.client.patch(Resources.chaosengines, engine.metadata.namespace, engine.metadata.name!, {
@@ -160,14 +176,25 @@ export class EngineRun {
     if (this.aborted === "shutdown") return "interrupted";
     if (this.aborted) return "aborted";
 
-    const done = await updateEngine(deps.client, engine.metadata.namespace!, engine.metadata.name!, this.uid, (e) => {
-      if ((e.spec.engineState || "active") !== "active" || e.status?.engineStatus !== "initialized") return false;
-      e.status = { ...e.status, engineStatus: "completed", experiments: this.#entries };
-      e.spec.engineState = "stop";
-      return true;
-    });
+    const done = await updateEngine(
+      deps.client,
+      engine.metadata.namespace!,
+      engine.metadata.name!,
+      this.uid,
+      (e) => {
+        if (
+          (e.spec.engineState || "active") !== "active" || e.status?.engineStatus !== "initialized"
+        ) return false;
+        e.status = { ...e.status, engineStatus: "completed", experiments: this.#entries };
+        e.spec.engineState = "stop";
+        return true;
+      },
+    );
     if (done?.status?.engineStatus === "completed") {
-      deps.events.record(engine, { reason: "ChaosEngineCompleted", message: "ChaosEngine completed, will delete or retain the resources according to jobCleanUpPolicy" });
+      deps.events.record(engine, {
+        reason: "ChaosEngineCompleted",
+        message: "ChaosEngine completed, will delete or retain the resources according to jobCleanUpPolicy",
+      });
     }
     return "completed";
   }

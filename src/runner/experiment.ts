@@ -8,11 +8,11 @@
 import { asServiceAccount, isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosExperiment, EngineExperiment, ProbeStatus } from "../kube/types.ts";
-import { FaultError, type FaultContext, type NativeFault, type RevertRecord } from "../faults/types.ts";
+import { type FaultContext, FaultError, type NativeFault, type RevertRecord } from "../faults/types.ts";
 import { parseSeconds } from "../util/duration.ts";
 import { waitWorkloadsHealthy } from "../faults/workload_health.ts";
 import { selectTargetPods } from "../faults/pod_targets.ts";
-import { ProbeSpecError, type ProbeSession } from "../probes/types.ts";
+import { type ProbeSession, ProbeSpecError } from "../probes/types.ts";
 import { type AbortReason, abortReason, type RunnerDeps } from "./deps.ts";
 import { mergeExperimentEnv, resultName } from "./env.ts";
 import { buildTargetsString } from "./targets.ts";
@@ -30,7 +30,11 @@ export interface ExperimentOutcome {
 }
 
 /** Fetches the ChaosExperiment from the cache, falling back to the API (the cache may lag a fresh create). */
-async function getExperiment(deps: RunnerDeps, ns: string, name: string): Promise<ChaosExperiment | undefined> {
+async function getExperiment(
+  deps: RunnerDeps,
+  ns: string,
+  name: string,
+): Promise<ChaosExperiment | undefined> {
   const cached = deps.experiments.get(ns, name);
   if (cached) return cached;
   try {
@@ -67,7 +71,14 @@ export async function runExperiment(
 
   const experiment = await getExperiment(deps, ns, expName);
   const writerFor = (instanceId?: string) =>
-    new ResultWriter(deps.client, engine, expName, resultName(engine.metadata.name!, expName, instanceId), log, instanceId);
+    new ResultWriter(
+      deps.client,
+      engine,
+      expName,
+      resultName(engine.metadata.name!, expName, instanceId),
+      log,
+      instanceId,
+    );
   if (!experiment) {
     const reason = `ChaosExperiment "${expName}" not found in namespace "${ns}"`;
     log.warn(reason);
@@ -106,7 +117,11 @@ export async function runExperiment(
     await w.begin(awaitedProbes(entry));
     const reason = (err as Error).message;
     engineEvent("EnvParseError", reason, "Warning");
-    await w.finish({ verdict: "Error", probes: awaitedProbes(entry), errorOutput: errorOutput("GENERIC_ERROR", reason, "PreChaos") });
+    await w.finish({
+      verdict: "Error",
+      probes: awaitedProbes(entry),
+      errorOutput: errorOutput("GENERIC_ERROR", reason, "PreChaos"),
+    });
     return { status: "Skipped", verdict: "Error", experimentPod: "N/A" };
   }
 
@@ -174,7 +189,10 @@ export async function runExperiment(
     });
     if (env("DEFAULT_HEALTH_CHECK") === "true") {
       const targets = await selectTargetPods(faultCtx).catch(() => []);
-      const owners = targets.filter((t) => t.owner).map((t) => ({ ...t.owner!, namespace: t.pod.metadata.namespace! }));
+      const owners = targets.filter((t) => t.owner).map((t) => ({
+        ...t.owner!,
+        namespace: t.pod.metadata.namespace!,
+      }));
       await waitWorkloadsHealthy(faultCtx, owners, "PreChaos").catch((err) => {
         engineEvent("PreChaosCheck", "AUT: Not Running", "Warning");
         throw err;
@@ -184,21 +202,36 @@ export async function runExperiment(
     if (!pre.ok) {
       fail(pre.kind === "failure" ? "Fail" : "Error", pre.code, pre.reason, "PreChaos", pre.probeName);
     } else {
-      engineEvent("PreChaosCheck", probes.statuses().length ? "AUT: Running, Probes: Successful" : "AUT: Running");
+      engineEvent(
+        "PreChaosCheck",
+        probes.statuses().length ? "AUT: Running, Probes: Successful" : "AUT: Running",
+      );
       const report = await fault.run(faultCtx);
       log.info("fault finished", { summary: report.summary });
       if (!signal.aborted) {
         const post = await probes.postChaos();
-        if (!post.ok) fail(post.kind === "failure" ? "Fail" : "Error", post.code, post.reason, "PostChaos", post.probeName);
+        if (!post.ok) {
+          fail(
+            post.kind === "failure" ? "Fail" : "Error",
+            post.code,
+            post.reason,
+            "PostChaos",
+            post.probeName,
+          );
+        }
         engineEvent("PostChaosCheck", post.ok ? "AUT: Running, Probes: Successful" : "Probes: Unsuccessful");
       }
     }
   } catch (err) {
     if (err instanceof ProbeSpecError) fail("Error", "GENERIC_ERROR", err.message, "PreChaos", err.probeName);
     else if (err instanceof FaultError) fail("Error", err.code, err.message, err.phase, err.target);
-    else if (isApiError(err, 403)) fail("Error", "CHAOS_INJECT_ERROR", `permission denied: ${err.message}`, "ChaosInject");
-    else if (err instanceof TypeError || err instanceof RangeError) fail("Error", "GENERIC_ERROR", err.message, "PreChaos");
-    else if (!signal.aborted) fail("Error", "GENERIC_ERROR", String((err as Error)?.message ?? err), "ChaosInject");
+    else if (isApiError(err, 403)) {
+      fail("Error", "CHAOS_INJECT_ERROR", `permission denied: ${err.message}`, "ChaosInject");
+    } else if (err instanceof TypeError || err instanceof RangeError) {
+      fail("Error", "GENERIC_ERROR", err.message, "PreChaos");
+    } else if (!signal.aborted) {
+      fail("Error", "GENERIC_ERROR", String((err as Error)?.message ?? err), "ChaosInject");
+    }
   } finally {
     probes?.cancel();
   }
@@ -208,7 +241,9 @@ export async function runExperiment(
   }
 
   const reason = abortReason(signal);
-  if (reason === "shutdown") return { status: "Completed", verdict: "Awaited", experimentPod: runnerField, interrupted: true };
+  if (reason === "shutdown") {
+    return { status: "Completed", verdict: "Awaited", experimentPod: runnerField, interrupted: true };
+  }
   if (reason) {
     verdict = "Stopped";
     errOut = { errorCode: "EXPERIMENT_ABORTED", reason: "Chaos injection stopped!" };
@@ -248,6 +283,10 @@ async function revertOne(deps: RunnerDeps, fault: NativeFault, ctx: FaultContext
     await ctx.clearRevert(rec);
     deps.log.info("reverted leftover chaos", { action: rec.action, kind: rec.kind, name: rec.name });
   } catch (err) {
-    deps.log.error("cannot revert leftover chaos", { action: rec.action, name: rec.name, error: String(err) });
+    deps.log.error("cannot revert leftover chaos", {
+      action: rec.action,
+      name: rec.name,
+      error: String(err),
+    });
   }
 }

@@ -8,7 +8,14 @@
 import { sleep } from "../kube/backoff.ts";
 import { isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
-import type { ChaosEngine, ChaosExperiment, ChaosResult, EngineExperiment, KubeObject, Pod } from "../kube/types.ts";
+import type {
+  ChaosEngine,
+  ChaosExperiment,
+  ChaosResult,
+  EngineExperiment,
+  KubeObject,
+  Pod,
+} from "../kube/types.ts";
 import type { Logger } from "../log/log.ts";
 import { abortReason, type RunnerDeps } from "./deps.ts";
 import type { MergedEnv } from "./env.ts";
@@ -52,7 +59,10 @@ export function buildExperimentJob(
     ...[...secrets.values()].map((s) => ({ name: s.name, secret: { secretName: s.name } })),
     ...hostVols.map((h) => ({ name: h.name, hostPath: { path: h.nodePath, type: h.type } })),
   ];
-  const mounts = [...cms.values(), ...secrets.values(), ...hostVols].map((v) => ({ name: v.name, mountPath: v.mountPath }));
+  const mounts = [...cms.values(), ...secrets.values(), ...hostVols].map((v) => ({
+    name: v.name,
+    mountPath: v.mountPath,
+  }));
   const grace = engine.spec.terminationGracePeriodSeconds;
   const podSpec: Record<string, unknown> = {
     restartPolicy: "Never",
@@ -117,14 +127,22 @@ export async function runJobMode(
     job = adopted;
     log.info("adopting the experiment Job of an earlier attempt", { job: job.metadata.name });
   } else {
-    job = await deps.client.create(Resources.jobs, ns, buildExperimentJob(engine, entry, experiment, env, deps.rng));
+    job = await deps.client.create(
+      Resources.jobs,
+      ns,
+      buildExperimentJob(engine, entry, experiment, env, deps.rng),
+    );
     event("ExperimentJobCreate", `Experiment Job ${job.metadata.name} for Chaos Experiment: ${entry.name}`);
   }
   const jobName = job.metadata.name!;
   const timeoutMs = env.statusCheckTimeout * 1000;
   const skipped = (why: string): ExperimentOutcome => {
     log.warn("experiment job failed", { job: jobName, reason: why });
-    event("ExperimentJobFailed", `Experiment Job creation failed, skipping Chaos Experiment: ${entry.name}: ${why}`, "Warning");
+    event(
+      "ExperimentJobFailed",
+      `Experiment Job creation failed, skipping Chaos Experiment: ${entry.name}: ${why}`,
+      "Warning",
+    );
     return { status: "Skipped", verdict: "Fail", experimentPod: jobName };
   };
 
@@ -135,7 +153,9 @@ export async function runJobMode(
     if (pods.length > 1) return skipped(`Multiple pods exist with same job-name label ${jobName}`);
     const pod = pods[0];
     if (!pod) {
-      if (Date.now() - pendingSince > timeoutMs) return skipped(`no pod for job ${jobName} within ${env.statusCheckTimeout}s`);
+      if (Date.now() - pendingSince > timeoutMs) {
+        return skipped(`no pod for job ${jobName} within ${env.statusCheckTimeout}s`);
+      }
     } else {
       podName = pod.metadata.name!;
       const phase = pod.status?.phase;
@@ -150,10 +170,15 @@ export async function runJobMode(
   }
 
   const reason = abortReason(signal);
-  if (reason === "shutdown") return { status: "Completed", verdict: "Awaited", experimentPod: podName, interrupted: true };
+  if (reason === "shutdown") {
+    return { status: "Completed", verdict: "Awaited", experimentPod: podName, interrupted: true };
+  }
   if (reason) {
     // As Litmus's operator does on abort: delete the chaos Job and its pods.
-    await deps.client.deleteIfExists(Resources.jobs, ns, jobName, { propagationPolicy: "Background", gracePeriodSeconds: 0 });
+    await deps.client.deleteIfExists(Resources.jobs, ns, jobName, {
+      propagationPolicy: "Background",
+      gracePeriodSeconds: 0,
+    });
     return { status: "Completed", verdict: "Stopped", experimentPod: podName };
   }
 
@@ -165,7 +190,13 @@ export async function runJobMode(
     if (!isApiError(err, 404)) throw err;
   }
   const verdict = result?.status?.experimentStatus?.verdict ?? "Error";
-  if (!result) event("ChaosResultNotFound", `experiment Job ${jobName} finished without writing ChaosResult ${rname}`, "Warning");
+  if (!result) {
+    event(
+      "ChaosResultNotFound",
+      `experiment Job ${jobName} finished without writing ChaosResult ${rname}`,
+      "Warning",
+    );
+  }
   if (engine.spec.jobCleanUpPolicy === "delete") {
     await deps.client.deleteIfExists(Resources.jobs, ns, jobName, { propagationPolicy: "Foreground" });
     event("ExperimentJobCleanUp", `Experiment Job ${jobName} will be deleted`);

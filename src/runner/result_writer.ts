@@ -10,13 +10,21 @@ import type { Logger } from "../log/log.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosResult, ProbeStatus, ResultHistoryTarget } from "../kube/types.ts";
 import type { RevertRecord } from "../faults/types.ts";
-import { type ErrorOutput, type ExperimentVerdict, finishResult, type ProbeStatus as VerdictProbe } from "./verdict.ts";
+import {
+  type ErrorOutput,
+  type ExperimentVerdict,
+  finishResult,
+  type ProbeStatus as VerdictProbe,
+} from "./verdict.ts";
 
 /** Annotation prefix of undo records; one annotation per record so writers never clobber each other. */
 export const REVERT_PREFIX = "revert.chaoslet.io/";
 
 function revertKey(r: RevertRecord): string {
-  const raw = `${r.action}.${r.kind}.${r.namespace ?? ""}.${r.name}`.toLowerCase().replace(/[^a-z0-9.-]/g, "-");
+  const raw = `${r.action}.${r.kind}.${r.namespace ?? ""}.${r.name}`.toLowerCase().replace(
+    /[^a-z0-9.-]/g,
+    "-",
+  );
   return REVERT_PREFIX + raw.slice(0, 63).replace(/[-.]+$/, "");
 }
 
@@ -77,7 +85,11 @@ export class ResultWriter {
       "app.kubernetes.io/managed-by": "chaoslet",
     };
     const experimentStatus = { phase: "Running", verdict: "Awaited", probeSuccessPercentage: "Awaited" };
-    const spec = { engine: this.engine.metadata.name, experiment: this.experimentName, instance: this.instanceId };
+    const spec = {
+      engine: this.engine.metadata.name,
+      experiment: this.experimentName,
+      instance: this.instanceId,
+    };
     const existing = await this.read();
     if (!existing) {
       try {
@@ -145,7 +157,9 @@ export class ResultWriter {
   }
 
   /** EOT: applies Litmus's verdict rules on the fresh history and writes the final status. */
-  async finish(args: FinishArgs): Promise<{ verdict: string; phase: string; probeSuccessPercentage: string }> {
+  async finish(
+    args: FinishArgs,
+  ): Promise<{ verdict: string; phase: string; probeSuccessPercentage: string }> {
     if (this.#flushTimer !== undefined) {
       clearTimeout(this.#flushTimer);
       this.#flushTimer = undefined;
@@ -158,7 +172,11 @@ export class ResultWriter {
       verdict: args.verdict,
       probes: args.probes as VerdictProbe[],
       stoppedByProbe: args.stoppedByProbe,
-      history: { passedRuns: h?.passedRuns ?? 0, failedRuns: h?.failedRuns ?? 0, stoppedRuns: h?.stoppedRuns ?? 0 },
+      history: {
+        passedRuns: h?.passedRuns ?? 0,
+        failedRuns: h?.failedRuns ?? 0,
+        stoppedRuns: h?.stoppedRuns ?? 0,
+      },
     });
     await this.client.patch(Resources.chaosresults, this.namespace, this.name, {
       status: {

@@ -10,5 +10,8 @@ Deno.test("parseYamlDocuments() keeps field names exactly, including x-kubernete
 });
 
 Deno.test("parseYamlDocuments() reports invalid YAML as a SyntaxError with a position", () => {
-  assert.throws(() => parseYamlDocuments("a: [1, 2\nb: c"), (e: Error) => e instanceof SyntaxError && /\(2:1\)/.test(e.message));
+  assert.throws(
+    () => parseYamlDocuments("a: [1, 2\nb: c"),
+    (e: Error) => e instanceof SyntaxError && /\(2:1\)/.test(e.message),
+  );
 });

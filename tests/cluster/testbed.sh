@@ -469,7 +469,7 @@ usage() {
 }
 
 case "${1:-}" in
-  build) build ;;
+  build) build; say "binaries ready in $BIN" ;;
   up) up ;;
   down) down ;;
   status) status ;;

@@ -10,7 +10,11 @@ import { admin, applyCrds, dropNamespace, newNamespace, waitFor } from "../lib/k
 import { Daemon } from "../lib/daemon.ts";
 
 async function testbed(cmd: string) {
-  const out = await new Deno.Command("bash", { args: [clusterEnv().testbed, cmd], stdout: "piped", stderr: "piped" })
+  const out = await new Deno.Command("bash", {
+    args: [clusterEnv().testbed, cmd],
+    stdout: "piped",
+    stderr: "piped",
+  })
     .output();
   assert.equal(out.code, 0, `testbed ${cmd} failed: ${new TextDecoder().decode(out.stderr)}`);
 }
@@ -34,9 +38,16 @@ Deno.test("watches resume after the API server is down for 10 s", async () => {
       metadata: { name: "after-outage" },
       spec: { engineState: "stop", experiments: [{ name: "pod-delete" }] },
     });
-    await waitFor("engine in the cache after the outage", async () => (await daemon.metric(series)) === 1, 30_000, 100);
+    await waitFor(
+      "engine in the cache after the outage",
+      async () => (await daemon.metric(series)) === 1,
+      30_000,
+      100,
+    );
     console.log(`engine reached the cache ${Math.round(performance.now() - created)} ms after creation`);
-    const restarts = (await daemon.metrics()).split("\n").filter((l) => l.startsWith("chaoslet_watch_restarts_total"));
+    const restarts = (await daemon.metrics()).split("\n").filter((l) =>
+      l.startsWith("chaoslet_watch_restarts_total")
+    );
     assert.ok(restarts.length > 0, "the outage should show up as watch restarts");
     const exited = await Promise.race([daemon.exited.then(() => true), Promise.resolve(false)]);
     assert.equal(exited, false, "the daemon must not exit during an API-server outage");

@@ -14,10 +14,15 @@ export async function createEngine(engine: ChaosEngine): Promise<ChaosEngine> {
 
 /** Waits until the engine's engineStatus is one of `statuses` and returns it. */
 export async function waitEngineStatus(ns: string, name: string, statuses: string[], timeoutMs = 60_000) {
-  return await waitFor(`engine ${ns}/${name} to become ${statuses.join("|")}`, async () => {
-    const e = await getOrUndefined<ChaosEngine>(Resources.chaosengines, ns, name);
-    return e && statuses.includes(e.status?.engineStatus ?? "") ? e : undefined;
-  }, timeoutMs, 100);
+  return await waitFor(
+    `engine ${ns}/${name} to become ${statuses.join("|")}`,
+    async () => {
+      const e = await getOrUndefined<ChaosEngine>(Resources.chaosengines, ns, name);
+      return e && statuses.includes(e.status?.engineStatus ?? "") ? e : undefined;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 export async function getResult(ns: string, name: string): Promise<ChaosResult | undefined> {

@@ -85,11 +85,16 @@ export class Daemon {
 
   /** Waits until /readyz answers 200. */
   async ready(timeoutMs = 20_000): Promise<void> {
-    await waitFor("daemon /readyz", async () => {
-      const res = await fetch(`${this.url}/readyz`).catch(() => undefined);
-      await res?.body?.cancel();
-      return res?.status === 200;
-    }, timeoutMs, 50);
+    await waitFor(
+      "daemon /readyz",
+      async () => {
+        const res = await fetch(`${this.url}/readyz`).catch(() => undefined);
+        await res?.body?.cancel();
+        return res?.status === 200;
+      },
+      timeoutMs,
+      50,
+    );
   }
 
   async metrics(): Promise<string> {

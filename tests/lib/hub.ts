@@ -48,7 +48,11 @@ export function engineFor(fault: string, ns: string, o: EngineOptions = {}): Cha
 }
 
 /** Installs the hub fault in `ns` and its permissions as the Role of `sa` (default: the engine's SA). */
-export async function installFault(fault: string, ns: string, sa: string): Promise<ChaosExperiment | undefined> {
+export async function installFault(
+  fault: string,
+  ns: string,
+  sa: string,
+): Promise<ChaosExperiment | undefined> {
   const exp = hubFault(fault);
   if (!exp) return undefined;
   const kube = await admin();

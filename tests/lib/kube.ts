@@ -43,9 +43,14 @@ export async function waitFor<T>(
 export async function newNamespace(prefix: string): Promise<string> {
   const kube = await admin();
   const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
-  await kube.create(Resources.namespaces, undefined, { metadata: { name, labels: { "chaoslet-test": "true" } } });
+  await kube.create(Resources.namespaces, undefined, {
+    metadata: { name, labels: { "chaoslet-test": "true" } },
+  });
   // Pods need the default ServiceAccount, which the controller-manager creates shortly after.
-  await waitFor(`default ServiceAccount in ${name}`, () => kube.get(Resources.serviceaccounts, name, "default"));
+  await waitFor(
+    `default ServiceAccount in ${name}`,
+    () => kube.get(Resources.serviceaccounts, name, "default"),
+  );
   return name;
 }
 
@@ -107,7 +112,8 @@ export async function waitDeploymentReady(ns: string, name: string, timeoutMs = 
   const kube = await admin();
   await waitFor(`deployment ${ns}/${name} ready`, async () => {
     const d = await kube.get(Resources.deployments, ns, name);
-    return (d.status?.readyReplicas ?? 0) >= d.spec.replicas && (d.status?.updatedReplicas ?? 0) >= d.spec.replicas;
+    return (d.status?.readyReplicas ?? 0) >= d.spec.replicas &&
+      (d.status?.updatedReplicas ?? 0) >= d.spec.replicas;
   }, timeoutMs);
 }
 

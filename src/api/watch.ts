@@ -1,0 +1,121 @@
+/**
+ * GET /api/v1/watch: run changes as Server-Sent Events. A (re)connecting client first gets the current state
+ * of every run (a snapshot ending with SYNCED) unless its Last-Event-ID is still in the ring, in which case
+ * only the events it missed are replayed. The stream is pull-driven: a slow reader that falls out of the ring
+ * gets a fresh snapshot instead of an unbounded queue. It ends when the daemon shuts down.
+ *
+ * @module
+ */
+import type { StoreReader } from "../kube/store.ts";
+import type { ChaosEngine } from "../kube/types.ts";
+import { type ApiDeps, litmus, requireSynced } from "./deps.ts";
+import { errors, RunEventSchema } from "./responses.ts";
+import type { ApiRouter } from "./router.ts";
+import { summarize } from "./run_view.ts";
+import { WatchQuery } from "./schemas.ts";
+import type { RunEvent, RunEventLog } from "./watch_log.ts";
+
+const encoder = new TextEncoder();
+
+function frame(event: string, id: string, data: unknown): string {
+  return `event: ${event}\nid: ${id}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+export interface StreamOptions {
+  log: RunEventLog;
+  engines: StoreReader<ChaosEngine>;
+  /** Only runs of this namespace; undefined = all. */
+  namespace?: string;
+  lastEventId?: string | null;
+  shutdown: AbortSignal;
+  keepAliveMs?: number;
+}
+
+/** The SSE byte stream of run events for one client. */
+export function runEventStream(o: StreamOptions): ReadableStream<Uint8Array> {
+  const closed = new AbortController();
+  const stop = AbortSignal.any([closed.signal, o.shutdown]);
+  const keepAliveMs = o.keepAliveMs ?? 15_000;
+  let cursor = 0;
+
+  const snapshot = (): string => {
+    cursor = o.log.head;
+    const id = o.log.formatId(cursor);
+    const runs = o.engines.list(o.namespace).map(summarize);
+    runs.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+    return runs.map((run) => frame("ADDED", id, { type: "ADDED", snapshot: true, run })).join("") +
+      frame("SYNCED", id, { count: runs.length });
+  };
+  const wanted = (ev: RunEvent) => o.namespace === undefined || ev.run.namespace === o.namespace;
+
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const resumeAt = o.log.parseId(o.lastEventId);
+      let first = "retry: 2000\n\n";
+      if (resumeAt !== undefined && o.log.since(resumeAt) !== undefined) cursor = resumeAt;
+      else first += snapshot();
+      controller.enqueue(encoder.encode(first));
+    },
+    async pull(controller) {
+      while (!stop.aborted) {
+        const events = o.log.since(cursor);
+        if (events === undefined) {
+          // This reader fell behind the ring: resend the whole state rather than queueing without bound.
+          controller.enqueue(encoder.encode(snapshot()));
+          return;
+        }
+        if (events.length) {
+          cursor = events[events.length - 1].seq;
+          const text = events.filter(wanted).map((ev) => frame(ev.type, o.log.formatId(ev.seq), ev)).join("");
+          if (text) {
+            controller.enqueue(encoder.encode(text));
+            return;
+          }
+          continue;
+        }
+        const before = o.log.head;
+        await o.log.waitAfter(cursor, stop, keepAliveMs);
+        if (!stop.aborted && o.log.head === before) {
+          controller.enqueue(encoder.encode(": keep-alive\n\n"));
+          return;
+        }
+      }
+      if (o.shutdown.aborted) controller.close();
+    },
+    cancel() {
+      closed.abort();
+    },
+  });
+}
+
+/** Registers GET /watch on `router`. */
+export function registerWatchRoute(router: ApiRouter, deps: ApiDeps, log: RunEventLog): void {
+  router.route({
+    method: "get",
+    path: "/watch",
+    operationId: "watchRuns",
+    summary: "Run state changes as Server-Sent Events (resumable with Last-Event-ID)",
+    tag: "runs",
+    query: WatchQuery,
+    access: (_p, q) => litmus("watch", "chaosengines", q.namespace),
+    responses: {
+      200: { description: "an event stream", contentType: "text/event-stream", schema: RunEventSchema },
+      ...errors(400),
+    },
+  }, (c, { query }) => {
+    requireSynced(deps);
+    const stream = runEventStream({
+      log,
+      engines: deps.engines,
+      namespace: query.namespace,
+      lastEventId: c.req.header("last-event-id"),
+      shutdown: deps.shutdown,
+      keepAliveMs: deps.keepAliveMs,
+    });
+    return c.body(stream, 200, {
+      "Content-Type": "text/event-stream",
+      "Cache-Control": "no-cache",
+      "X-Accel-Buffering": "no",
+    });
+  });
+}

@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import { parseYamlDocuments } from "../util/yaml.ts";
+import { convertArgoWorkflow, formatErrors, validateChaosWorkflow } from "./convert.ts";
+import type { ChaosWorkflow } from "./types.ts";
+import { haveShared, SHARED } from "../../tests/lib/env.ts";
+
+const HUB = `${SHARED}/compat/hub/workflows/`;
+
+function hubFiles(): string[] {
+  if (!haveShared()) {
+    console.warn("skipping hub workflows: ../shared is absent");
+    return [];
+  }
+  return [...Deno.readDirSync(HUB)].map((e) => e.name).filter((n) => n.endsWith(".yaml")).sort();
+}
+
+Deno.test("every hub workflow converts and validates unchanged", () => {
+  for (const file of hubFiles()) {
+    const [manifest] = parseYamlDocuments(Deno.readTextFileSync(HUB + file));
+    const { workflow, errors, warnings } = convertArgoWorkflow(manifest, { namespace: "ns" });
+    assert.deepEqual(errors, [], `${file}: ${formatErrors(errors)}`);
+    assert.equal(workflow!.kind, "ChaosWorkflow");
+    assert.equal(workflow!.metadata.namespace, "ns");
+    assert.equal(workflow!.spec.entrypoint, "argowf-chaos");
+    assert.deepEqual(workflow!.spec.templates, (manifest as ChaosWorkflow).spec.templates, `${file}: templates kept as they are`);
+    // securityContext is kept (it goes on Job pods); nothing else is dropped from hub workflows.
+    assert.deepEqual(warnings, [], file);
+  }
+});
+
+Deno.test("pod-delete hub workflow: parameter overrides and label substitution", () => {
+  if (!hubFiles().includes("pod-delete.yaml")) return;
+  const [manifest] = parseYamlDocuments(Deno.readTextFileSync(HUB + "pod-delete.yaml"));
+  const { workflow, errors } = convertArgoWorkflow(manifest, { parameters: { appNamespace: "shop", appLabel: "app=web" } });
+  assert.deepEqual(errors, []);
+  const params = Object.fromEntries(workflow!.spec.arguments!.parameters!.map((p) => [p.name, p.value]));
+  assert.deepEqual(params, { adminModeNamespace: "litmus", appNamespace: "shop", appLabel: "app=web", appKind: "deployment" });
+  assert.equal(workflow!.metadata.labels!.subject, "shop_pod-delete");
+  assert.equal(workflow!.metadata.name, "argowf-chaos-pod-delete");
+  assert.equal((manifest as ChaosWorkflow).spec.arguments!.parameters![2].value, "app=my-app", "input not mutated");
+
+  const typo = convertArgoWorkflow(manifest, { parameters: { appNamspace: "x" } });
+  assert.deepEqual(typo.errors, [{ path: "spec.arguments.parameters", message: 'no parameter "appNamspace" to override' }]);
+});
+
+Deno.test("CronWorkflow converts its workflowSpec; wrong kinds are rejected", () => {
+  const spec = { entrypoint: "main", templates: [{ name: "main", suspend: { duration: "1" } }], shutdown: "Stop" };
+  const cron = convertArgoWorkflow({
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "CronWorkflow",
+    metadata: { generateName: "x-" },
+    spec: { schedule: "* * * * *", workflowSpec: spec },
+  });
+  assert.deepEqual(cron.errors, []);
+  assert.equal(cron.workflow!.metadata.generateName, "x-");
+  assert.equal(cron.workflow!.spec.stop, true, "spec.shutdown becomes spec.stop");
+  assert.match(cron.warnings[0], /schedule/);
+
+  const bad = convertArgoWorkflow({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: {} });
+  assert.deepEqual(bad.errors.map((e) => e.path), ["apiVersion", "kind", "spec"]);
+  const dropped = convertArgoWorkflow({ apiVersion: "argoproj.io/v1alpha1", kind: "Workflow", metadata: { name: "w" }, spec: { ...spec, volumes: [] } });
+  assert.deepEqual(dropped.warnings, ["spec.volumes is not supported by chaoslet and was dropped"]);
+});
+
+const wf = (spec: unknown) => ({ apiVersion: "chaoslet.io/v1alpha1", kind: "ChaosWorkflow", metadata: { name: "w" }, spec });
+
+Deno.test("validator: unknown templates, dependencies and entrypoint, with field paths", () => {
+  const errors = validateChaosWorkflow(wf({
+    entrypoint: "nope",
+    onExit: "gone",
+    templates: [
+      { name: "main", steps: [[{ name: "a", template: "missing" }]] },
+      { name: "d", dag: { tasks: [{ name: "x", template: "main", dependencies: ["y"] }] } },
+    ],
+  }), { checkObject: true });
+  assert.deepEqual(errors, [
+    { path: "spec.entrypoint", message: 'unknown template "nope"' },
+    { path: "spec.onExit", message: 'unknown template "gone"' },
+    { path: "spec.templates[0].steps[0][0].template", message: 'unknown template "missing"' },
+    { path: "spec.templates[1].dag.tasks[0].dependencies", message: 'unknown dependency "y" of task "x"' },
+  ]);
+});
+
+Deno.test("validator: dag cycles and template recursion", () => {
+  const cycle = validateChaosWorkflow(wf({
+    entrypoint: "d",
+    templates: [
+      { name: "d", dag: { tasks: [{ name: "a", template: "s", dependencies: ["c"] }, { name: "b", template: "s", dependencies: ["a"] }, { name: "c", template: "s", depends: "b" }] } },
+      { name: "s", suspend: {} },
+    ],
+  }));
+  assert.deepEqual(cycle, [{ path: "spec.templates[0].dag.tasks", message: "dependency cycle: a -> b -> c -> a" }]);
+  const recursion = validateChaosWorkflow(wf({
+    entrypoint: "a",
+    templates: [{ name: "a", steps: [[{ name: "x", template: "b" }]] }, { name: "b", steps: [[{ name: "y", template: "a" }]] }],
+  }));
+  assert.equal(recursion.length, 1);
+  assert.match(recursion[0].message, /template recursion: (a -> b -> a|b -> a -> b)/);
+});
+
+Deno.test("validator: missing parameters are named", () => {
+  const errors = validateChaosWorkflow(wf({
+    entrypoint: "main",
+    arguments: { parameters: [{ name: "ns", value: "x" }, { name: "novalue" }] },
+    templates: [
+      { name: "main", steps: [[{ name: "a", template: "c" }]] },
+      {
+        name: "c",
+        inputs: { parameters: [{ name: "who" }, { name: "opt", default: "d" }] },
+        container: { image: "busybox", args: ["{{workflow.parameters.ns}} {{workflow.parameters.nope}} {{inputs.parameters.who}} {{inputs.parameters.what}}"] },
+      },
+    ],
+  }));
+  assert.deepEqual(errors.map(formatErrorsOne), [
+    'spec.arguments.parameters[1].value: parameter "novalue" has no value',
+    'spec.templates[0].steps[0][0].arguments: missing parameter "who" required by template "c"',
+    'spec.templates[1]: "{{workflow.parameters.nope}}" refers to a missing workflow parameter "nope"',
+    'spec.templates[1]: "{{inputs.parameters.what}}" refers to a missing input parameter "what" of template "c"',
+  ]);
+});
+
+Deno.test("validator: unsupported Argo features and bad values are rejected, not ignored", () => {
+  const errors = validateChaosWorkflow(wf({
+    entrypoint: "main",
+    stop: "yes",
+    templates: [
+      { name: "main", steps: [[{ name: "a", template: "s", when: "{{x}} == 1" }, { name: "a", template: "t" }]] },
+      { name: "s", script: { image: "x", source: "echo" } },
+      { name: "t", metadata: { labels: { weight: "heavy" } }, suspend: { duration: "soon" }, container: { image: "x" } },
+      { name: "u", inputs: { artifacts: [{ name: "g", path: "rel", git: { repo: "r" } }] }, container: { image: "" } },
+      { name: "v", container: { image: "x", args: ["{{steps.a.outputs.result}}"] } },
+    ],
+  }));
+  const text = errors.map(formatErrorsOne).join("\n");
+  for (
+    const want of [
+      'spec.stop: stop "yes" is not a boolean',
+      'spec.templates[0].steps[0][1].name: step name "a" is used twice',
+      'spec.templates[0].steps[0][0].when: "when" is not supported by chaoslet',
+      'spec.templates[1].script: template type "script" is not supported by chaoslet',
+      "spec.templates[2]: template \"t\" has more than one type (container, suspend)",
+      'spec.templates[2].metadata.labels.weight: weight "heavy" is not a non-negative number',
+      'spec.templates[2].suspend.duration: duration "soon"',
+      'spec.templates[3].inputs.artifacts[0].raw: artifact "g": only raw artifacts',
+      'spec.templates[3].inputs.artifacts[0].path: artifact "g" needs an absolute path, got "rel"',
+      "spec.templates[3].container.image: a container needs an image",
+      'spec.templates[4]: "{{steps.a.outputs.result}}" is not supported by chaoslet',
+    ]
+  ) {
+    assert.ok(text.includes(want), `missing "${want}" in:\n${text}`);
+  }
+});
+
+Deno.test("validator: entrypoint inputs come from workflow arguments", () => {
+  const spec = {
+    entrypoint: "main",
+    arguments: { parameters: [{ name: "who", value: 3 }] },
+    templates: [{ name: "main", inputs: { parameters: [{ name: "who" }] }, suspend: { duration: 1 } }],
+  };
+  assert.deepEqual(validateChaosWorkflow(wf(spec)), []);
+  assert.deepEqual(validateChaosWorkflow(wf({ ...spec, arguments: undefined })), [
+    { path: "spec.entrypoint", message: 'missing parameter "who" required by template "main"' },
+  ]);
+});
+
+function formatErrorsOne(e: { path: string; message: string }): string {
+  return formatErrors([e]);
+}

@@ -1,0 +1,212 @@
+/**
+ * Static validation of a ChaosWorkflow: everything that can be known before running it (unknown
+ * templates and dependencies, DAG cycles and template recursion, missing parameters, unsupported
+ * Argo features), each reported with its field path. The API rejects submissions with these
+ * errors; the controller puts a workflow that fails them in phase Error without running anything.
+ *
+ * @module
+ */
+import { findCycle, taskDependencies } from "./dag.ts";
+import { durationMs, paramValue } from "./inputs.ts";
+import { weightError } from "./score.ts";
+import { checkVariable, variablesIn } from "./template.ts";
+import { API_VERSION, type ChaosWorkflowSpec, type FieldError, type Template, type WorkflowStep } from "./types.ts";
+
+const TEMPLATE_KINDS = ["steps", "dag", "container", "suspend"] as const;
+const UNSUPPORTED_KINDS = ["script", "resource", "data", "http", "containerSet", "plugin"];
+const UNSUPPORTED_STEP_FIELDS = ["when", "withItems", "withParam", "withSequence", "templateRef", "onExit", "hooks", "inline"];
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
+
+export interface ValidateOptions {
+  /** Also check apiVersion, kind and metadata (for submissions; objects read from the cluster have them). */
+  checkObject?: boolean;
+}
+
+/** Every problem found in `wf` (an object as submitted); empty when it can run. */
+export function validateChaosWorkflow(wf: unknown, opts: ValidateOptions = {}): FieldError[] {
+  const errors: FieldError[] = [];
+  const err = (path: string, message: string) => errors.push({ path, message });
+  if (!isObj(wf)) return [{ path: "", message: "a ChaosWorkflow must be an object" }];
+  if (opts.checkObject) {
+    if (wf.apiVersion !== API_VERSION) err("apiVersion", `apiVersion "${wf.apiVersion}" is not "${API_VERSION}"`);
+    if (wf.kind !== "ChaosWorkflow") err("kind", `kind "${wf.kind}" is not "ChaosWorkflow"`);
+    const md = wf.metadata;
+    if (!isObj(md) || (!md.name && !md.generateName)) err("metadata.name", "metadata.name or metadata.generateName is required");
+  }
+  if (!isObj(wf.spec)) return [...errors, { path: "spec", message: "spec is required" }];
+  validateSpec(wf.spec as unknown as ChaosWorkflowSpec, err);
+  return errors;
+}
+
+/** Formats errors as one line each: `path: message`. */
+export function formatErrors(errors: readonly FieldError[]): string {
+  return errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; ");
+}
+
+function validateSpec(spec: ChaosWorkflowSpec, err: (path: string, message: string) => void): void {
+  const templates = Array.isArray(spec.templates) ? spec.templates : [];
+  if (!templates.length) err("spec.templates", "at least one template is required");
+  const byName = new Map<string, { t: Template; i: number }>();
+  templates.forEach((t, i) => {
+    const p = `spec.templates[${i}]`;
+    if (!isObj(t) || typeof t.name !== "string" || !t.name) return err(`${p}.name`, "a template needs a name");
+    if (byName.has(t.name)) err(`${p}.name`, `template name "${t.name}" is used twice`);
+    else byName.set(t.name, { t, i });
+  });
+
+  const ref = (name: unknown, path: string) => {
+    if (typeof name !== "string" || !name) err(path, "a template name is required");
+    else if (!byName.has(name)) err(path, `unknown template "${name}"`);
+  };
+  if (typeof spec.entrypoint !== "string" || !spec.entrypoint) err("spec.entrypoint", "spec.entrypoint is required");
+  else ref(spec.entrypoint, "spec.entrypoint");
+  if (spec.onExit !== undefined) ref(spec.onExit, "spec.onExit");
+  if (spec.serviceAccountName !== undefined && typeof spec.serviceAccountName !== "string") {
+    err("spec.serviceAccountName", `serviceAccountName ${JSON.stringify(spec.serviceAccountName)} is not a string`);
+  }
+  if (spec.stop !== undefined && typeof spec.stop !== "boolean") err("spec.stop", `stop ${JSON.stringify(spec.stop)} is not a boolean`);
+
+  const wfParams = new Set<string>();
+  (spec.arguments?.parameters ?? []).forEach((p, i) => {
+    const path = `spec.arguments.parameters[${i}]`;
+    if (!p?.name) return err(`${path}.name`, "a parameter needs a name");
+    if (wfParams.has(p.name)) err(`${path}.name`, `parameter "${p.name}" is declared twice`);
+    wfParams.add(p.name);
+    if (paramValue(p.value) === undefined) err(`${path}.value`, `parameter "${p.name}" has no value`);
+  });
+
+  // Templates called with the workflow's arguments get their inputs from them (Argo semantics).
+  for (const [name, path] of [[spec.entrypoint, "spec.entrypoint"], [spec.onExit, "spec.onExit"]] as const) {
+    const target = name ? byName.get(name)?.t : undefined;
+    if (target) checkCallInputs(target, [...wfParams], path, err);
+  }
+
+  const calls = new Map<string, string[]>();
+  for (const { t, i } of byName.values()) {
+    const p = `spec.templates[${i}]`;
+    calls.set(t.name, validateTemplate(t, p, byName, wfParams, ref, err));
+  }
+  const recursion = findCycle(calls);
+  if (recursion) {
+    err(`spec.templates[${byName.get(recursion[0])!.i}]`, `template recursion: ${recursion.join(" -> ")} (no "when" to end it)`);
+  }
+}
+
+/** Validates one template; returns the names of the templates it calls. */
+function validateTemplate(
+  t: Template,
+  p: string,
+  byName: Map<string, { t: Template; i: number }>,
+  wfParams: Set<string>,
+  ref: (name: unknown, path: string) => void,
+  err: (path: string, message: string) => void,
+): string[] {
+  const kinds = TEMPLATE_KINDS.filter((k) => t[k] !== undefined);
+  for (const k of UNSUPPORTED_KINDS) if (t[k] !== undefined) err(`${p}.${k}`, `template type "${k}" is not supported by chaoslet`);
+  if (kinds.length > 1) err(p, `template "${t.name}" has more than one type (${kinds.join(", ")})`);
+  if (kinds.length === 0 && !UNSUPPORTED_KINDS.some((k) => t[k] !== undefined)) {
+    err(p, `template "${t.name}" has no steps, dag, container or suspend`);
+  }
+  const w = weightError(t.metadata?.labels?.weight, `${p}.metadata.labels.weight`);
+  if (w) err(w.path, w.message);
+
+  const inputs = new Set<string>();
+  (t.inputs?.parameters ?? []).forEach((ip, j) => {
+    if (!ip?.name) err(`${p}.inputs.parameters[${j}].name`, "an input parameter needs a name");
+    else inputs.add(ip.name);
+  });
+  const paths = new Set<string>();
+  (t.inputs?.artifacts ?? []).forEach((a, j) => {
+    const ap = `${p}.inputs.artifacts[${j}]`;
+    if (typeof a?.raw?.data !== "string") err(`${ap}.raw`, `artifact "${a?.name}": only raw artifacts (raw.data) are supported`);
+    if (typeof a?.path !== "string" || !a.path.startsWith("/")) err(`${ap}.path`, `artifact "${a?.name}" needs an absolute path, got "${a?.path}"`);
+    else if (paths.has(a.path)) err(`${ap}.path`, `artifact path "${a.path}" is used twice`);
+    else paths.add(a.path);
+  });
+
+  // Variables: everything but nested step/task arguments belongs to this template's scope, and
+  // so do those arguments (they are resolved in the caller's scope, which is this template).
+  for (const v of variablesIn({ ...t, name: undefined })) {
+    if (v.startsWith("workflow.parameters.") && !wfParams.has(v.slice(20))) {
+      err(p, `"{{${v}}}" refers to a missing workflow parameter "${v.slice(20)}"`);
+    } else if (v.startsWith("inputs.parameters.") && !inputs.has(v.slice(18))) {
+      err(p, `"{{${v}}}" refers to a missing input parameter "${v.slice(18)}" of template "${t.name}"`);
+    } else if (checkVariable(v)) err(p, `"{{${v}}}" is not supported by chaoslet`);
+  }
+
+  const called: string[] = [];
+  const step = (s: WorkflowStep, sp: string) => {
+    if (!isObj(s) || !s.name) return err(`${sp}.name`, "a step needs a name");
+    for (const f of UNSUPPORTED_STEP_FIELDS) if (s[f] !== undefined) err(`${sp}.${f}`, `"${f}" is not supported by chaoslet`);
+    ref(s.template, `${sp}.template`);
+    const target = byName.get(s.template)?.t;
+    if (target) {
+      called.push(target.name);
+      checkCallInputs(target, (s.arguments?.parameters ?? []).map((a) => a.name), `${sp}.arguments`, err);
+    }
+  };
+
+  if (t.steps !== undefined) {
+    if (!Array.isArray(t.steps) || !t.steps.length) err(`${p}.steps`, "steps must be a non-empty list of step groups");
+    else {
+      t.steps.forEach((group, g) => {
+        if (!Array.isArray(group) || !group.length) return err(`${p}.steps[${g}]`, "a step group must be a non-empty list");
+        const names = new Set<string>();
+        group.forEach((s, k) => {
+          if (s?.name && names.has(s.name)) err(`${p}.steps[${g}][${k}].name`, `step name "${s.name}" is used twice`);
+          names.add(s?.name);
+          step(s, `${p}.steps[${g}][${k}]`);
+        });
+      });
+    }
+  }
+  if (t.dag !== undefined) {
+    const tasks = Array.isArray(t.dag?.tasks) ? t.dag.tasks : [];
+    if (!tasks.length) err(`${p}.dag.tasks`, "a dag needs at least one task");
+    const deps = new Map<string, string[]>();
+    tasks.forEach((task, k) => {
+      const tp = `${p}.dag.tasks[${k}]`;
+      step(task, tp);
+      if (!task?.name) return;
+      if (deps.has(task.name)) err(`${tp}.name`, `task name "${task.name}" is used twice`);
+      try {
+        deps.set(task.name, taskDependencies(task));
+      } catch (e) {
+        err(`${tp}.depends`, (e as Error).message);
+        deps.set(task.name, []);
+      }
+    });
+    tasks.forEach((task, k) => {
+      for (const d of deps.get(task?.name) ?? []) {
+        if (!deps.has(d)) err(`${p}.dag.tasks[${k}].dependencies`, `unknown dependency "${d}" of task "${task.name}"`);
+      }
+    });
+    const cycle = findCycle(deps);
+    if (cycle) err(`${p}.dag.tasks`, `dependency cycle: ${cycle.join(" -> ")}`);
+  }
+  if (t.container !== undefined) {
+    if (!isObj(t.container) || typeof t.container.image !== "string" || !t.container.image) {
+      err(`${p}.container.image`, "a container needs an image");
+    }
+  }
+  if (t.suspend !== undefined && t.suspend?.duration !== undefined) {
+    try {
+      durationMs(t.suspend.duration);
+    } catch (e) {
+      err(`${p}.suspend.duration`, (e as Error).message);
+    }
+  }
+  return called;
+}
+
+/** Every input of `target` without a value or default must be among `given`. */
+function checkCallInputs(target: Template, given: string[], path: string, err: (path: string, message: string) => void) {
+  for (const ip of target.inputs?.parameters ?? []) {
+    if (!ip?.name || given.includes(ip.name)) continue;
+    if (paramValue(ip.value) === undefined && paramValue(ip.default) === undefined) {
+      err(path, `missing parameter "${ip.name}" required by template "${target.name}"`);
+    }
+  }
+}
