@@ -12,6 +12,8 @@ import { SharedCache } from "./src/kube/cache.ts";
 import { Resources } from "./src/kube/resources.ts";
 import { SelfMetrics } from "./src/exporter/self_metrics.ts";
 import { createApp } from "./src/api/app.ts";
+import { createApiRoutes } from "./src/api/routes.ts";
+import { KubeAccessControl, metricsGate } from "./src/api/auth.ts";
 import { EventRecorder } from "./src/kube/events.ts";
 import { nativeFaults } from "./src/faults/registry.ts";
 import { configureProbes, createProbeSession } from "./src/probes/session.ts";
@@ -22,6 +24,7 @@ import { LeaderElector } from "./src/operator/leader.ts";
 import type { WorkQueue } from "./src/operator/queue.ts";
 import type { ChaosEngine, ChaosExperiment, ChaosResult, Pod } from "./src/kube/types.ts";
 import { registerLitmusMetrics } from "./src/exporter/litmus_metrics.ts";
+import { EventTracker } from "./src/tracker/tracker.ts";
 
 async function main(): Promise<number> {
   let config;
@@ -66,9 +69,23 @@ async function main(): Promise<number> {
     scrapeIntervalSeconds: config.scrapeIntervalSeconds,
   });
 
+  // The HTTP API authenticates callers with TokenReview and authorizes each action with a SubjectAccessReview.
+  const access = new KubeAccessControl(client);
   const app = createApp({
     log: log.child({ component: "api" }),
     registry: metrics.registry,
+    metricsAuth: config.metricsRequireAuth ? metricsGate(access) : undefined,
+    api: createApiRoutes({
+      client,
+      access,
+      engines,
+      experiments,
+      results,
+      log: log.child({ component: "api" }),
+      shutdown: stop.signal,
+      watchNamespace: config.watchNamespace,
+      synced: () => cache!.synced,
+    }),
     ready: () =>
       cache!.synced ? { ready: true } : { ready: false, reason: "informer caches are not synced yet" },
   });
@@ -82,6 +99,18 @@ async function main(): Promise<number> {
 
   const startedAt = performance.now();
   const recorder = new EventRecorder(client, log.child({ component: "events" }), "chaoslet", config.identity);
+  // The tracker registers informers for every Deployment, StatefulSet, DaemonSet and EventTrackerPolicy;
+  // turned off, it costs nothing and its CRD need not be installed.
+  const tracker = config.trackerEnabled
+    ? new EventTracker({
+      client,
+      cache,
+      events: recorder,
+      log: log.child({ component: "tracker" }),
+      registry: metrics.registry,
+      cooldownMs: config.trackerCooldownSeconds * 1000,
+    })
+    : undefined;
   let reconciler: EngineReconciler | undefined;
   let queue: WorkQueue | undefined;
   metrics.gauge(
@@ -128,10 +157,12 @@ async function main(): Promise<number> {
       log: log.child({ component: "operator" }),
       onReconciled: (ms, ok) => metrics.reconciled("chaosengine", ms / 1000, ok),
     }, signal);
+    // Triggers create objects, so only the leader starts them; the tracker stops with this signal.
+    const trackerDone = tracker?.run(signal) ?? Promise.resolve();
     // On losing leadership or shutting down: interrupt runs (their faults revert) and leave state to the next leader.
     return new Promise((resolve) =>
       signal.addEventListener("abort", () => {
-        rec.shutdown().finally(() => {
+        Promise.allSettled([rec.shutdown(), trackerDone]).finally(() => {
           if (reconciler === rec) reconciler = undefined;
           resolve();
         });

@@ -67,7 +67,7 @@ export TESTBED_DIR TESTBED=$TESTBED_SH
 if [ "${CHAOSLET_NETNS:-}" != 1 ]; then
   # sharing the host's loopback: keep clear of the ports of a developers' cluster running there
   export ETCD_PORT=${ETCD_PORT:-33790} ETCD_PEER_PORT=${ETCD_PEER_PORT:-33800} API_PORT=${API_PORT:-36443} \
-         KCM_PORT=${KCM_PORT:-30257} SCHED_PORT=${SCHED_PORT:-30259}
+         KCM_PORT=${KCM_PORT:-30257} SCHED_PORT=${SCHED_PORT:-30259} KWOK_PORT=${KWOK_PORT:-30250}
 fi
 LOGDIR=$TESTBED_DIR/logs
 PASSED=0 FAILED=0 SKIPPED=0 RAN=0 FINISHED=""

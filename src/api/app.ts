@@ -1,6 +1,6 @@
 /**
  * The daemon's HTTP surface: health probes, /metrics, and (mounted by main) the /api/v1 routes.
- * Errors become JSON bodies without stack traces.
+ * Errors become JSON bodies without stack traces; every request is counted by route pattern.
  *
  * @module
  */
@@ -8,19 +8,29 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Registry } from "prom-client";
 import type { Logger } from "../log/log.ts";
+import { httpMetrics } from "./http_metrics.ts";
+import { errorResponse } from "./router.ts";
+import { API_BASE } from "./routes.ts";
 
 export interface AppDeps {
   log: Logger;
   registry: Registry;
   /** Ready only when the caches are synced (and anything else main adds). */
   ready: () => { ready: boolean; reason?: string };
-  /** Optional gate for /metrics (flag --metrics-require-auth). */
-  metricsAuth?: (authorization: string | undefined) => Promise<boolean>;
+  /**
+   * Optional gate for /metrics (flag --metrics-require-auth): resolves when the Authorization header may
+   * scrape, throws HttpError 401/403 otherwise (see `metricsGate`).
+   */
+  metricsAuth?: (authorization: string | undefined) => Promise<void>;
+  /** The /api/v1 routes (`createApiRoutes`). */
+  // deno-lint-ignore no-explicit-any
+  api?: Hono<any>;
 }
 
-/** Builds the Hono app for health, readiness and metrics. */
+/** Builds the Hono app for health, readiness, metrics and the API. */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  app.use("*", httpMetrics(deps.registry));
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
@@ -30,23 +40,20 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get("/metrics", async (c) => {
-    if (deps.metricsAuth && !(await deps.metricsAuth(c.req.header("authorization")))) {
-      return c.json({ error: "Unauthorized", message: "a valid bearer token is required for /metrics" }, 401);
-    }
+    if (deps.metricsAuth) await deps.metricsAuth(c.req.header("authorization"));
     const body = await deps.registry.metrics();
     return c.body(body, 200, { "Content-Type": deps.registry.contentType });
   });
 
-  app.notFound((c) =>
-    c.json({ error: "NotFound", message: `No route for ${c.req.method} ${c.req.path}` }, 404)
-  );
+  if (deps.api) app.route(API_BASE, deps.api);
+
+  app.notFound((c) => c.json({ error: "NotFound", message: `No route for ${c.req.method} ${c.req.path}` }, 404));
 
   app.onError((err, c) => {
     if (err instanceof HTTPException) {
-      return c.json({ error: err.message || "HTTPError", message: err.message }, err.status);
+      return c.json({ error: "HTTPError", message: err.message || `HTTP ${err.status}` }, err.status);
     }
-    deps.log.error("unhandled error in HTTP handler", { path: c.req.path, error: String(err) });
-    return c.json({ error: "InternalError", message: "internal error; see the daemon log" }, 500);
+    return errorResponse(c, err, deps.log);
   });
 
   return app;

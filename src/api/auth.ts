@@ -169,3 +169,10 @@ export async function requireAllowed(
     throw new HttpError(403, "Forbidden", `user "${user.username}" cannot ${describeAccess(request)}${why}`);
   }
 }
+
+/** The /metrics gate of --metrics-require-auth: a valid token whose user may `get` the URL /metrics. */
+export function metricsGate(access: AccessControl): (authorization: string | undefined) => Promise<void> {
+  return async (authorization) => {
+    await checkAccess(access, authorization, { verb: "get", path: "/metrics" });
+  };
+}

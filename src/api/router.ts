@@ -132,10 +132,3 @@ export class ApiRouter {
     });
   }
 }
-
-/** A 201/200 JSON response with an optional Location header. */
-export function created(c: Context, body: unknown, location: string): Response {
-  return c.json(body, 201, { Location: location });
-}
-
-export { HttpError };

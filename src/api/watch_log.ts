@@ -81,7 +81,7 @@ export class RunEventLog {
   /** Resolves when an event after `seq` exists, `signal` aborts, or `timeoutMs` passes. */
   async waitAfter(seq: number, signal: AbortSignal, timeoutMs: number): Promise<void> {
     if (this.#head > seq || signal.aborted) return;
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;
     try {
       await Promise.race([

@@ -26,6 +26,8 @@ export interface Config {
   leaseDurationSeconds: number;
   renewDeadlineSeconds: number;
   retryPeriodSeconds: number;
+  trackerEnabled: boolean;
+  trackerCooldownSeconds: number;
 }
 
 type Kind = "string" | "int" | "bool" | "level";
@@ -135,6 +137,20 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "seconds between lease renewals and acquisition attempts",
   },
   {
+    flag: "tracker-enabled",
+    env: "TRACKER_ENABLED",
+    kind: "bool",
+    default: "true",
+    help: "start runs when EventTrackerPolicies match workload changes; --no-tracker-enabled: off",
+  },
+  {
+    flag: "tracker-cooldown",
+    env: "TRACKER_COOLDOWN_SECONDS",
+    kind: "int",
+    default: "60",
+    help: "minimum seconds between two runs triggered by the same workload",
+  },
+  {
     flag: "identity",
     env: "POD_NAME",
     kind: "string",
@@ -195,7 +211,7 @@ export function loadConfig(
   for (const o of OPTIONS) options[o.flag] = { type: o.kind === "bool" ? "boolean" : "string" };
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: false, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: false, strict: true, allowNegative: true });
   } catch (err) {
     throw new ConfigError((err as Error).message.split("\n")[0]);
   }
@@ -238,5 +254,7 @@ export function loadConfig(
     leaseDurationSeconds: out["lease-duration"] as number,
     renewDeadlineSeconds: out["renew-deadline"] as number,
     retryPeriodSeconds: out["retry-period"] as number,
+    trackerEnabled: out["tracker-enabled"] as boolean,
+    trackerCooldownSeconds: out["tracker-cooldown"] as number,
   };
 }

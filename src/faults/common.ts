@@ -46,7 +46,13 @@ export async function listTargetPods(ctx: FaultContext): Promise<Pod[]> {
   for (const t of parseTargets(ctx.env("TARGETS") ?? "")) {
     const ns = t.namespace || engineNs;
     if (t.names?.length && t.kind !== "pod") {
-      for (const tp of await selectTargetPods(allTargets(ctx))) out.set(tp.pod.metadata.uid!, tp.pod);
+      // NODE_LABEL picks the node of node faults; it must not hide the application's pods here.
+      const everyPod = allTargets({ ...ctx, env: (n: string) => n === "NODE_LABEL" ? "" : ctx.env(n) });
+      try {
+        for (const tp of await selectTargetPods(everyPod)) out.set(tp.pod.metadata.uid!, tp.pod);
+      } catch (err) {
+        if (!(err instanceof FaultError && err.code === "TARGET_SELECTION_ERROR")) throw err;
+      }
       continue;
     }
     if (t.names?.length) {

@@ -30,7 +30,10 @@ function resourceOf(link: RunLink): ResourceType {
 /** True when the API server serves the group/version of `rt` (a 404 on a get can mean "no such CRD"). */
 async function served(client: KubeClient, rt: ResourceType): Promise<boolean> {
   try {
-    const list = await client.request<{ resources?: { name: string }[] }>("GET", `/apis/${rt.group}/${rt.version}`);
+    const list = await client.request<{ resources?: { name: string }[] }>(
+      "GET",
+      `/apis/${rt.group}/${rt.version}`,
+    );
     return (list.resources ?? []).some((r) => r.name === rt.plural);
   } catch (err) {
     if (isApiError(err, 404)) return false;

@@ -57,7 +57,9 @@ export function linkOf(obj: KubeObject): RunLink | { error: string } | undefined
   const candidates: RunLink[] = [];
   const add = (kind: RunLink["kind"], annotation: string) => {
     const value = ann[annotation];
-    if (value !== undefined) candidates.push({ kind, template: value.trim(), annotation, experimentId: value });
+    if (value !== undefined) {
+      candidates.push({ kind, template: value.trim(), annotation, experimentId: value });
+    }
   };
   add("ChaosEngine", ANNOTATIONS.engine);
   add("ChaosWorkflow", ANNOTATIONS.workflow);
@@ -67,7 +69,9 @@ export function linkOf(obj: KubeObject): RunLink | { error: string } | undefined
   }
   if (candidates.length === 0) return undefined;
   if (candidates.length > 1) {
-    return { error: `annotations ${candidates.map((c) => c.annotation).join(" and ")} are both set; keep one` };
+    return {
+      error: `annotations ${candidates.map((c) => c.annotation).join(" and ")} are both set; keep one`,
+    };
   }
   const link = candidates[0];
   if (link.template.length > 253 || !NAME.test(link.template)) {
@@ -105,7 +109,10 @@ export interface TriggerInfo {
  * because Litmus puts engine names in labels.
  */
 export async function runName(template: string, workloadUid: string, generation: number): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${workloadUid}/${generation}`));
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(`${workloadUid}/${generation}`),
+  );
   const hex = [...new Uint8Array(digest).slice(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join("");
   const prefix = template.slice(0, 54).replace(/[-.]+$/, "");
   return `${prefix}-${hex}`;

@@ -9,6 +9,7 @@ import { isApiError, type KubeClient } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { appendStatuses, type PolicyStatusEntry } from "./bookkeeping.ts";
+import { validatePolicy } from "./conditions.ts";
 import { ANNOTATIONS } from "./links.ts";
 
 /** What to change on one policy. */
@@ -21,11 +22,18 @@ export interface PolicyChange {
 const ATTEMPTS = 5;
 
 /**
- * Applies `change` to the policy `ns/name` with read-modify-write, retrying on conflicts: several
+ * Applies a change to the policy `ns/name` with read-modify-write, retrying on conflicts: several
  * workloads can match the same policy at once, and `statuses[]` is a list a merge patch would replace
- * whole. Returns false when the policy no longer exists.
+ * whole. `change` may be a function of the freshly read policy that returns undefined for "nothing to
+ * do", so decisions are made on the current object rather than on a possibly stale cached one.
+ * Returns false when nothing was written (no change, or the policy no longer exists).
  */
-export async function updatePolicy(client: KubeClient, ns: string, name: string, change: PolicyChange): Promise<boolean> {
+export async function updatePolicy(
+  client: KubeClient,
+  ns: string,
+  name: string,
+  change: PolicyChange | ((policy: KubeObject) => PolicyChange | undefined),
+): Promise<boolean> {
   for (let attempt = 1;; attempt++) {
     let policy: KubeObject;
     try {
@@ -34,11 +42,13 @@ export async function updatePolicy(client: KubeClient, ns: string, name: string,
       if (isApiError(err, 404)) return false;
       throw err;
     }
+    const c = typeof change === "function" ? change(policy) : change;
+    if (!c) return false;
     const annotations = { ...policy.metadata.annotations };
-    if (change.error === null) delete annotations[ANNOTATIONS.policyError];
-    else if (change.error !== undefined) annotations[ANNOTATIONS.policyError] = change.error;
+    if (c.error === null) delete annotations[ANNOTATIONS.policyError];
+    else if (c.error !== undefined) annotations[ANNOTATIONS.policyError] = c.error;
     const next: KubeObject = { ...policy, metadata: { ...policy.metadata, annotations } };
-    if (change.entries?.length) next.statuses = appendStatuses(policy.statuses, change.entries);
+    if (c.entries?.length) next.statuses = appendStatuses(policy.statuses, c.entries);
     try {
       await client.update(Resources.eventtrackerpolicies, ns, name, next);
       return true;
@@ -47,4 +57,10 @@ export async function updatePolicy(client: KubeClient, ns: string, name: string,
       if (!isApiError(err, 409) || attempt >= ATTEMPTS) throw err;
     }
   }
+}
+
+/** All of a policy's validation errors as one line ("spec.conditions[0].key: …; …"), or undefined. */
+export function validationMessage(policy: KubeObject): string | undefined {
+  const errors = validatePolicy(policy.spec);
+  return errors.length ? errors.map((e) => `${e.path}: ${e.message}`).join("; ") : undefined;
 }

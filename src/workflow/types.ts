@@ -108,8 +108,11 @@ export type WorkflowPhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Er
 export type NodePhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Error" | "Skipped" | "Omitted";
 export type NodeType = "Steps" | "StepGroup" | "DAG" | "Pod" | "Suspend";
 
-/** How a Pod-type node was executed: natively by the daemon, or as a real Job. */
-export type NodeAction = "apply" | "chaos" | "script" | "job";
+/**
+ * How a Pod-type node runs: `native` (kubectl apply/delete and sleep done by the daemon), `chaos`
+ * (a litmus-checker step: the ChaosEngine is created and awaited by the daemon) or `job` (a real Job).
+ */
+export type NodeAction = "native" | "chaos" | "job";
 
 /** What a fault node learned from its ChaosEngine and ChaosResult (the subscriber's chaosData). */
 export interface ChaosData {

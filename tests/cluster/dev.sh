@@ -20,7 +20,7 @@ TESTBED_SH=$HERE/testbed.sh
 REPO=$(cd "$HERE/../.." && pwd)
 NS=${CHAOSLET_DEV_NETNS:-chaoslet-dev}
 export TESTBED_DIR=$REPO/.cluster           # always the developers' cluster, whatever the caller's environment says
-unset ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHED_PORT CHAOSLET_RUN_STAGE
+unset ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHED_PORT KWOK_PORT CHAOSLET_RUN_STAGE
 say() { echo "dev.sh: $*" >&2; }
 
 ns_ok() { ip netns exec "$NS" true 2>/dev/null; }

@@ -32,6 +32,7 @@ P=$WORK/pki; KC=$WORK/kubeconfig; STATE=$WORK/testbed.env
 NODES=${TESTBED_NODES:-3}
 ETCD_PORT=${ETCD_PORT:-23790}; ETCD_PEER_PORT=${ETCD_PEER_PORT:-23800}
 API_PORT=${API_PORT:-26443}; KCM_PORT=${KCM_PORT:-20257}; SCHED_PORT=${SCHED_PORT:-20259}
+KWOK_PORT=${KWOK_PORT:-20250}              # kwok's kubelet-like server (exec/logs for fake pods), 127.0.0.1 only
 COMPONENTS="etcd kube-apiserver kube-controller-manager kube-scheduler kwok"
 KUBE_CMDS="kube-apiserver kube-controller-manager kube-scheduler kubectl"
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off
@@ -268,9 +269,23 @@ start_rest() {
     --use-service-account-credentials=true --controllers='*' --node-monitor-period=1s --kube-api-qps=100 --kube-api-burst=200
   start kube-scheduler "$BIN/kube-scheduler" --kubeconfig="$KC" \
     --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --leader-elect=false
-  mkdir -p "$WORK/kwok"
+  mkdir -p "$WORK/kwok" "$WORK/kwok/exec"
+  chmod 0777 "$WORK/kwok/exec"
+  # `kubectl exec` into a fake pod runs the command on this machine (testbed.md §5.7), as nobody, in a scratch
+  # dir, inside the test network namespace. Exec faults and cmdProbes are tested through it.
+  cat >"$WORK/kwok/exec.yaml" <<YAML
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterExec
+metadata: {name: local-exec}
+spec:
+  execs:
+  - local:
+      workDir: $WORK/kwok/exec
+      securityContext: {runAsUser: 65534, runAsGroup: 65534}
+YAML
   start kwok env KWOK_WORKDIR="$WORK/kwok" HOME="$WORK/kwok" "$BIN/kwok" --kubeconfig="$KC" \
-    --config="$BIN/kwok-stages.yaml" \
+    --config="$BIN/kwok-stages.yaml" --config="$WORK/kwok/exec.yaml" \
+    --server-address="127.0.0.1:$KWOK_PORT" --node-port="$KWOK_PORT" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --node-ip=127.0.0.1 --cidr=10.244.0.0/16 --node-lease-duration-seconds=40
 }
@@ -291,6 +306,7 @@ status:
   allocatable: {cpu: "32", memory: 256Gi, pods: "110"}
   capacity: {cpu: "32", memory: 256Gi, pods: "110"}
   addresses: [{type: InternalIP, address: 127.0.0.1}, {type: Hostname, address: $n}]
+  daemonEndpoints: {kubeletEndpoint: {Port: $KWOK_PORT}}
 YAML
   done
 }
@@ -311,8 +327,8 @@ up() {
     ! port_busy "$p" || { say "port 127.0.0.1:$p is already in use (another cluster in this network namespace?)"; exit 1; }
   done
   mkdir -p "$WORK/logs" "$WORK/pids"
-  printf 'ETCD_PORT=%s\nETCD_PEER_PORT=%s\nAPI_PORT=%s\nKCM_PORT=%s\nSCHED_PORT=%s\nNODES=%s\n' \
-    "$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$KCM_PORT" "$SCHED_PORT" "$NODES" > "$STATE"
+  printf 'ETCD_PORT=%s\nETCD_PEER_PORT=%s\nAPI_PORT=%s\nKCM_PORT=%s\nSCHED_PORT=%s\nKWOK_PORT=%s\nNODES=%s\n' \
+    "$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$KCM_PORT" "$SCHED_PORT" "$KWOK_PORT" "$NODES" > "$STATE"
   start_etcd                                # etcd needs no PKI: start it first and make the PKI meanwhile
   pki; kubeconfig
   wait_for etcd 30 etcd_ok || fail_up
