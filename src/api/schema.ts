@@ -250,11 +250,15 @@ export type ObjectOut<S extends Shape> =
 /** What happens to keys the shape does not list. */
 export type UnknownKeys = "reject" | "strip" | "keep";
 
-class ObjectSchema<S extends Shape> extends Schema<ObjectOut<S>> {
-  constructor(readonly shape: S, readonly unknownKeys: UnknownKeys = "reject") {
+/** Output of an object schema; one that keeps unknown keys also carries an index signature. */
+export type ObjectResult<S extends Shape, U extends UnknownKeys> = U extends "keep" ? ObjectOut<S> & Record<string, unknown>
+  : ObjectOut<S>;
+
+class ObjectSchema<S extends Shape, U extends UnknownKeys> extends Schema<ObjectResult<S, U>> {
+  constructor(readonly shape: S, readonly unknownKeys: U) {
     super();
   }
-  parse(v: unknown, path = ""): ObjectOut<S> {
+  parse(v: unknown, path = ""): ObjectResult<S, U> {
     if (!isPlainObject(v)) throw new SchemaError(path, `expected an object, got ${typeName(v)} ${show(v)}`);
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
@@ -273,7 +277,7 @@ class ObjectSchema<S extends Shape> extends Schema<ObjectOut<S>> {
       const parsed = schema.parse(v[k], p);
       if (parsed !== undefined) out[k] = parsed;
     }
-    return out as ObjectOut<S>;
+    return out as ObjectResult<S, U>;
   }
   protected emit(ctx: EmitContext): JsonSchema {
     const properties: Record<string, JsonSchema> = {};
@@ -364,7 +368,8 @@ export const s = {
     value: Schema<T>,
     opts?: { key?: StringSchema; minProperties?: number; maxProperties?: number },
   ) => new RecordSchema(value, opts),
-  object: <S extends Shape>(shape: S, unknownKeys?: UnknownKeys) => new ObjectSchema(shape, unknownKeys),
+  object: <S extends Shape, U extends UnknownKeys = "reject">(shape: S, unknownKeys?: U) =>
+    new ObjectSchema<S, U>(shape, unknownKeys ?? ("reject" as U)),
   optional: <T>(inner: Schema<T>) => new OptionalSchema(inner),
   /** A schema published once under components.schemas and referenced by `$ref`. */
   named: <T>(name: string, inner: Schema<T>) => new NamedSchema(name, inner),

@@ -12,7 +12,7 @@ import type { Pod } from "../kube/types.ts";
 import { parseTargets } from "../runner/targets.ts";
 import { parseSeconds } from "../util/duration.ts";
 import { selectTargetPods } from "./pod_targets.ts";
-import { FaultError, type FaultContext } from "./types.ts";
+import { type FaultContext, FaultError } from "./types.ts";
 
 /** TOTAL_CHAOS_DURATION in ms (`defaultSeconds` is litmus-go's code default for the fault). */
 export function chaosDurationMs(ctx: Pick<FaultContext, "env">, defaultSeconds: number): number {
@@ -92,10 +92,15 @@ export async function waitTargetPodsRunning(ctx: FaultContext): Promise<void> {
   const every = Math.max(100, Math.min(ctx.statusCheckDelayMs, 500));
   while (!ctx.signal.aborted) {
     const pods = await listTargetPods(ctx);
-    const why = pods.length ? pods.map(notRunning).find(Boolean) : `no pod matches TARGETS "${ctx.env("TARGETS")}"`;
+    const why = pods.length
+      ? pods.map(notRunning).find(Boolean)
+      : `no pod matches TARGETS "${ctx.env("TARGETS")}"`;
     if (!why) return;
     if (Date.now() >= deadline) {
-      throw new FaultError("STATUS_CHECKS_ERROR", `application not running within the status check timeout: ${why}`);
+      throw new FaultError(
+        "STATUS_CHECKS_ERROR",
+        `application not running within the status check timeout: ${why}`,
+      );
     }
     await sleep(every, ctx.signal);
   }
@@ -118,5 +123,10 @@ export function combineErrors(injectErr: unknown, revertErr: unknown): unknown {
 export function revertError(err: unknown, target: string): FaultError {
   if (err instanceof FaultError) return err;
   const why = err instanceof Error ? err.message : String(err);
-  return new FaultError("CHAOS_REVERT_ERROR", `failed to revert chaos on ${target}: ${why}`, "ChaosInject", target);
+  return new FaultError(
+    "CHAOS_REVERT_ERROR",
+    `failed to revert chaos on ${target}: ${why}`,
+    "ChaosInject",
+    target,
+  );
 }

@@ -17,7 +17,13 @@ import { parseSequence } from "../runner/targets.ts";
 import { chaosDurationMs, combineErrors, ramp, rampTimeMs } from "./common.ts";
 import { ExecError, execInContainer, type ExecOutcome, type ExecTarget, shell } from "./pod_exec.ts";
 import { selectTargetPods } from "./pod_targets.ts";
-import { FaultError, type FaultContext, type FaultReport, type NativeFault, type RevertRecord } from "./types.ts";
+import {
+  type FaultContext,
+  FaultError,
+  type FaultReport,
+  type NativeFault,
+  type RevertRecord,
+} from "./types.ts";
 
 /** What one hog fault runs. */
 export interface HogPlan {
@@ -54,16 +60,31 @@ async function killHog(ctx: FaultContext, t: ExecTarget, kill: string): Promise<
   try {
     r = await execInContainer(ctx, t, shell(kill));
   } catch (err) {
-    throw new FaultError("CHAOS_REVERT_ERROR", `failed to revert chaos: ${(err as Error).message}`, "ChaosInject", where(t));
+    throw new FaultError(
+      "CHAOS_REVERT_ERROR",
+      `failed to revert chaos: ${(err as Error).message}`,
+      "ChaosInject",
+      where(t),
+    );
   }
   if (r.exitCode !== 0) {
     const out = (r.stdout + r.stderr || r.message).trim().slice(0, 300);
-    throw new FaultError("CHAOS_REVERT_ERROR", `failed to revert chaos: kill command exited with ${r.exitCode}: ${out}`, "ChaosInject", where(t));
+    throw new FaultError(
+      "CHAOS_REVERT_ERROR",
+      `failed to revert chaos: kill command exited with ${r.exitCode}: ${out}`,
+      "ChaosInject",
+      where(t),
+    );
   }
 }
 
-/** Injects into `targets` at once, holds, and kills; returns true when a hog was OOM-killed. */
-async function hogRound(ctx: FaultContext, plan: HogPlan, targets: ExecTarget[], durationMs: number): Promise<void> {
+/** Injects into `targets` at once, holds for the duration (or until a session fails), and kills. */
+async function hogRound(
+  ctx: FaultContext,
+  plan: HogPlan,
+  targets: ExecTarget[],
+  durationMs: number,
+): Promise<void> {
   const sessions = new AbortController();
   let settle!: (v: { failure: string; t: ExecTarget }) => void;
   const failed = new Promise<{ failure: string; t: ExecTarget }>((r) => settle = r);
@@ -73,7 +94,9 @@ async function hogRound(ctx: FaultContext, plan: HogPlan, targets: ExecTarget[],
   try {
     for (const t of targets) {
       await ctx.saveRevert(recordOf(t, plan.kill));
-      ctx.onInject(`Injecting ${plan.name} chaos on ${t.pod} pod: ${plan.sessions} exec session(s) of "${plan.inject}" in container "${t.container}"`);
+      ctx.onInject(
+        `Injecting ${plan.name} chaos on ${t.pod} pod: ${plan.sessions} exec session(s) of "${plan.inject}" in container "${t.container}"`,
+      );
       for (let i = 0; i < plan.sessions; i++) {
         running.push(
           execInContainer(ctx, t, shell(plan.inject), sessions.signal).then(
@@ -91,8 +114,9 @@ async function hogRound(ctx: FaultContext, plan: HogPlan, targets: ExecTarget[],
     ctx.log.info(`${plan.name}: injected`, { pods: targets.map((t) => t.pod), sessions: plan.sessions });
     const ended = await Promise.race([sleep(durationMs, ctx.signal).then(() => undefined), failed]);
     holding = false;
-    if (ended?.failure === "oom") ctx.log.warn(`${plan.name}: chaos process OOM killed`, { pod: ended.t.pod });
-    else if (ended) {
+    if (ended?.failure === "oom") {
+      ctx.log.warn(`${plan.name}: chaos process OOM killed`, { pod: ended.t.pod });
+    } else if (ended) {
       injectErr = new FaultError(
         "CHAOS_INJECT_ERROR",
         `failed to stress ${plan.resource} of target pod: ${ended.failure}`,
@@ -121,7 +145,11 @@ async function hogRound(ctx: FaultContext, plan: HogPlan, targets: ExecTarget[],
 }
 
 /** Runs a hog fault end to end. */
-export async function runExecHog(ctx: FaultContext, plan: HogPlan, defaultDurationSeconds: number): Promise<FaultReport> {
+export async function runExecHog(
+  ctx: FaultContext,
+  plan: HogPlan,
+  defaultDurationSeconds: number,
+): Promise<FaultReport> {
   const durationMs = chaosDurationMs(ctx, defaultDurationSeconds);
   const rampMs = rampTimeMs(ctx);
   const sequence = parseSequence(ctx.env("SEQUENCE") || "parallel", ctx.rng);
@@ -140,7 +168,10 @@ export async function runExecHog(ctx: FaultContext, plan: HogPlan, defaultDurati
     await hogRound(ctx, plan, targets, durationMs);
   }
   await ramp(ctx, rampMs);
-  return { summary: `${plan.sessions} session(s) of "${plan.inject}" in ${targets.length} pod(s), then killed`, firstInjectionAt };
+  return {
+    summary: `${plan.sessions} session(s) of "${plan.inject}" in ${targets.length} pod(s), then killed`,
+    firstInjectionAt,
+  };
 }
 
 /** `revert` for hog faults: runs the persisted kill command. A pod that is gone took its processes with it. */
@@ -151,9 +182,18 @@ export const revertExecHog: NonNullable<NativeFault["revert"]> = async (ctx, rec
     throw new Error(`cannot revert exec hog record ${JSON.stringify(record)}`);
   }
   try {
-    const r = await execInContainer(ctx, { namespace: record.namespace, pod: record.name, container }, shell(command));
+    const r = await execInContainer(
+      ctx,
+      { namespace: record.namespace, pod: record.name, container },
+      shell(command),
+    );
     // Nothing left to kill is fine: the record may be replayed after the processes already ended.
-    if (r.exitCode !== 0) ctx.log.warn("kill command exited non-zero while reverting", { pod: record.name, exitCode: r.exitCode });
+    if (r.exitCode !== 0) {
+      ctx.log.warn("kill command exited non-zero while reverting", {
+        pod: record.name,
+        exitCode: r.exitCode,
+      });
+    }
   } catch (err) {
     if (err instanceof ExecError && err.status === 404) return;
     throw err;

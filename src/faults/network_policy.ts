@@ -53,7 +53,11 @@ export function parseLabels(name: string, raw: string | undefined): Record<strin
     if (!text) continue;
     const parts = text.split("=");
     if (parts.length > 2 || !parts[0].trim()) {
-      throw new TypeError(`Invalid ${name} ${JSON.stringify(raw)}: expected "key=value[,key=value]", got ${JSON.stringify(text)}`);
+      throw new TypeError(
+        `Invalid ${name} ${JSON.stringify(raw)}: expected "key=value[,key=value]", got ${
+          JSON.stringify(text)
+        }`,
+      );
     }
     out[parts[0].trim()] = (parts[1] ?? "").trim();
   }
@@ -75,7 +79,10 @@ export function parsePorts(raw: string | undefined): PolicyPort[] {
     if (ch === "]") depth--;
     yaml += ch === "," && depth === 0 ? "\n" : ch;
   }
-  const bad = (why: string) => new TypeError(`Invalid PORTS ${JSON.stringify(raw)}: ${why}; expected e.g. "tcp: [8080,80], udp: [9000]"`);
+  const bad = (why: string) =>
+    new TypeError(
+      `Invalid PORTS ${JSON.stringify(raw)}: ${why}; expected e.g. "tcp: [8080,80], udp: [9000]"`,
+    );
   let doc: unknown;
   try {
     doc = parseYamlDocuments(yaml.split("\n").map((l) => l.trim()).join("\n"))[0];
@@ -86,7 +93,9 @@ export function parsePorts(raw: string | undefined): PolicyPort[] {
   const out: PolicyPort[] = [];
   for (const [proto, list] of Object.entries(doc as Record<string, unknown>)) {
     const protocol = proto.toUpperCase();
-    if (protocol !== "TCP" && protocol !== "UDP" && protocol !== "SCTP") throw bad(`unknown protocol "${proto}"`);
+    if (protocol !== "TCP" && protocol !== "UDP" && protocol !== "SCTP") {
+      throw bad(`unknown protocol "${proto}"`);
+    }
     for (const p of Array.isArray(list) ? list : [list]) {
       if (!Number.isInteger(p) || p < 1 || p > 65535) throw bad(`port ${JSON.stringify(p)} is not 1-65535`);
       out.push({ protocol, port: p });
@@ -123,14 +132,20 @@ export function exceptCidrs(ipsRaw: string | undefined, hostsRaw: string | undef
   const out: string[] = [];
   for (const ip of (ipsRaw ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
     const c = toCidr(ip);
-    if (!c) throw new TypeError(`Invalid DESTINATION_IPS ${JSON.stringify(ipsRaw)}: "${ip}" is not an IP address or CIDR`);
+    if (!c) {
+      throw new TypeError(
+        `Invalid DESTINATION_IPS ${JSON.stringify(ipsRaw)}: "${ip}" is not an IP address or CIDR`,
+      );
+    }
     if (!out.includes(c)) out.push(c);
   }
   for (const host of (hostsRaw ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
     const c = toCidr(host);
     if (!c) {
       throw new TypeError(
-        `Invalid DESTINATION_HOSTS ${JSON.stringify(hostsRaw)}: "${host}" is a hostname and chaoslet does not resolve ` +
+        `Invalid DESTINATION_HOSTS ${
+          JSON.stringify(hostsRaw)
+        }: "${host}" is a hostname and chaoslet does not resolve ` +
           "names (no DNS on the target's behalf); put its addresses in DESTINATION_IPS",
       );
     }
@@ -140,7 +155,10 @@ export function exceptCidrs(ipsRaw: string | undefined, hostsRaw: string | undef
 }
 
 /** Reads the fault's env into a PartitionSpec; `podSelector` comes from the targets. */
-export function partitionSpec(env: (n: string) => string | undefined, podSelector: Record<string, string>): PartitionSpec {
+export function partitionSpec(
+  env: (n: string) => string | undefined,
+  podSelector: Record<string, string>,
+): PartitionSpec {
   return {
     policyTypes: policyTypes(env("POLICY_TYPES")),
     podSelector,
@@ -154,11 +172,15 @@ export function partitionSpec(env: (n: string) => string | undefined, podSelecto
 /** The peers of the one rule: allowed namespaces, allowed pods, and everything but the cut-off addresses. */
 function peers(s: PartitionSpec): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  if (Object.keys(s.namespaceSelector).length) out.push({ namespaceSelector: { matchLabels: s.namespaceSelector } });
+  if (Object.keys(s.namespaceSelector).length) {
+    out.push({ namespaceSelector: { matchLabels: s.namespaceSelector } });
+  }
   if (Object.keys(s.peerPodSelector).length) out.push({ podSelector: { matchLabels: s.peerPodSelector } });
   const v4 = s.exceptCidrs.filter((c) => !c.includes(":"));
   const v6 = s.exceptCidrs.filter((c) => c.includes(":"));
-  if (v4.length || v6.length) out.push({ ipBlock: { cidr: "0.0.0.0/0", ...(v4.length ? { except: v4 } : {}) } });
+  if (v4.length || v6.length) {
+    out.push({ ipBlock: { cidr: "0.0.0.0/0", ...(v4.length ? { except: v4 } : {}) } });
+  }
   if (v6.length) out.push({ ipBlock: { cidr: "::/0", except: v6 } });
   return out;
 }
@@ -171,8 +193,15 @@ export function buildNetworkPolicy(
   const p = peers(s);
   const ports = s.ports.map((x) => ({ protocol: x.protocol, port: x.port }));
   const rule = p.length || ports.length;
-  const spec: Record<string, unknown> = { podSelector: { matchLabels: s.podSelector }, policyTypes: s.policyTypes };
-  if (rule && s.policyTypes.includes("Egress")) spec.egress = [{ ...(p.length ? { to: p } : {}), ...(ports.length ? { ports } : {}) }];
-  if (rule && s.policyTypes.includes("Ingress")) spec.ingress = [{ ...(p.length ? { from: p } : {}), ...(ports.length ? { ports } : {}) }];
+  const spec: Record<string, unknown> = {
+    podSelector: { matchLabels: s.podSelector },
+    policyTypes: s.policyTypes,
+  };
+  if (rule && s.policyTypes.includes("Egress")) {
+    spec.egress = [{ ...(p.length ? { to: p } : {}), ...(ports.length ? { ports } : {}) }];
+  }
+  if (rule && s.policyTypes.includes("Ingress")) {
+    spec.ingress = [{ ...(p.length ? { from: p } : {}), ...(ports.length ? { ports } : {}) }];
+  }
   return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: meta, spec };
 }

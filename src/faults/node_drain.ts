@@ -18,7 +18,7 @@ import type { Pod } from "../kube/types.ts";
 import { chaosDurationMs } from "./common.ts";
 import { revertNode, runNodeFault } from "./node_fault.ts";
 import { cordonRecord, setUnschedulable } from "./node_state.ts";
-import { FaultError, type FaultContext, type NativeFault } from "./types.ts";
+import { type FaultContext, FaultError, type NativeFault } from "./types.ts";
 
 /** How often blocked evictions are retried and leaving pods are re-checked (kubectl uses 5 s). */
 const RETRY_MS = 500;
@@ -55,7 +55,12 @@ async function evict(ctx: FaultContext, pod: Pod): Promise<"gone" | "accepted" |
     if (isApiError(err, 404)) return "gone";
     if (isApiError(err, 429)) return { blocked: err.message };
     if (isApiError(err, 403)) {
-      throw new FaultError("CHAOS_INJECT_ERROR", `permission denied: ${err.message}`, "ChaosInject", `pod/${namespace}/${name}`);
+      throw new FaultError(
+        "CHAOS_INJECT_ERROR",
+        `permission denied: ${err.message}`,
+        "ChaosInject",
+        `pod/${namespace}/${name}`,
+      );
     }
     throw err;
   }
@@ -84,7 +89,9 @@ export async function drainNode(ctx: FaultContext, node: string, deadline: numbe
     if (Date.now() >= deadline) {
       const left = [...pending.values()].map((p) => {
         const why = blocked.get(key(p));
-        return `${p.metadata.namespace}/${p.metadata.name}${why ? ` (${why})` : " (evicted, still terminating)"}`;
+        return `${p.metadata.namespace}/${p.metadata.name}${
+          why ? ` (${why})` : " (evicted, still terminating)"
+        }`;
       });
       throw new FaultError(
         "CHAOS_INJECT_ERROR",

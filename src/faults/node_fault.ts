@@ -7,7 +7,14 @@
  * @module
  */
 import { sleep } from "../kube/backoff.ts";
-import { chaosDurationMs, combineErrors, ramp, rampTimeMs, revertError, waitTargetPodsRunning } from "./common.ts";
+import {
+  chaosDurationMs,
+  combineErrors,
+  ramp,
+  rampTimeMs,
+  revertError,
+  waitTargetPodsRunning,
+} from "./common.ts";
 import { getNode, type NodeObject, revertNodeRecord, selectTargetNode } from "./node_state.ts";
 import type { FaultContext, FaultReport, NativeFault, RevertRecord } from "./types.ts";
 
@@ -68,7 +75,10 @@ export async function runNodeFault(
   const failure = combineErrors(injectErr, revertErr);
   if (failure !== undefined) throw failure;
   await ramp(ctx, rampMs);
-  return { summary: `${nodeName} ${chaos.summary} for ${durationMs / 1000}s, then restored`, firstInjectionAt };
+  return {
+    summary: `${nodeName} ${chaos.summary} for ${durationMs / 1000}s, then restored`,
+    firstInjectionAt,
+  };
 }
 
 /** `revert` for node faults: undoes a persisted taint or cordon record. */

@@ -10,7 +10,7 @@ import { isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { listTargetPods } from "./common.ts";
-import { FaultError, type FaultContext, type RevertRecord } from "./types.ts";
+import { type FaultContext, FaultError, type RevertRecord } from "./types.ts";
 
 /** A node taint as the API stores it. */
 export interface Taint {
@@ -40,7 +40,9 @@ export function parseTaint(raw: string | undefined): Taint {
   const [key, value = "node-taint"] = label.split("=");
   if (!key || rest.length || !EFFECTS.has(effect)) {
     throw new TypeError(
-      `Invalid TAINTS ${JSON.stringify(raw ?? "")}: expected "key[=value][:effect]" with effect NoSchedule, ` +
+      `Invalid TAINTS ${
+        JSON.stringify(raw ?? "")
+      }: expected "key[=value][:effect]" with effect NoSchedule, ` +
         "PreferNoSchedule or NoExecute",
     );
   }
@@ -52,7 +54,9 @@ export async function getNode(ctx: Api, name: string): Promise<NodeObject> {
   try {
     return await ctx.client.get<NodeObject>(Resources.nodes, undefined, name, { as: ctx.as });
   } catch (err) {
-    if (isApiError(err, 404)) throw new FaultError("TARGET_SELECTION_ERROR", `node "${name}" not found`, "ChaosInject");
+    if (isApiError(err, 404)) {
+      throw new FaultError("TARGET_SELECTION_ERROR", `node "${name}" not found`, "ChaosInject");
+    }
     throw err;
   }
 }
@@ -65,22 +69,35 @@ export async function selectTargetNode(ctx: FaultContext): Promise<string> {
   const named = (ctx.env("TARGET_NODE") ?? "").trim();
   if (named) {
     if (named.includes(",")) {
-      throw new FaultError("TARGET_SELECTION_ERROR", `TARGET_NODE "${named}" names more than one node; this fault takes one`);
+      throw new FaultError(
+        "TARGET_SELECTION_ERROR",
+        `TARGET_NODE "${named}" names more than one node; this fault takes one`,
+      );
     }
     await getNode(ctx, named);
     return named;
   }
   const label = (ctx.env("NODE_LABEL") ?? "").trim();
   if (label) {
-    const nodes = await ctx.client.list(Resources.nodes, undefined, { as: ctx.as, query: { labelSelector: label } });
-    if (!nodes.items.length) throw new FaultError("TARGET_SELECTION_ERROR", `no node matches NODE_LABEL "${label}"`);
+    const nodes = await ctx.client.list(Resources.nodes, undefined, {
+      as: ctx.as,
+      query: { labelSelector: label },
+    });
+    if (!nodes.items.length) {
+      throw new FaultError("TARGET_SELECTION_ERROR", `no node matches NODE_LABEL "${label}"`);
+    }
     return nodes.items[Math.floor(ctx.rng() * nodes.items.length)].metadata.name!;
   }
   if (!(ctx.env("TARGETS") ?? "").trim()) {
-    throw new FaultError("TARGET_SELECTION_ERROR", "set TARGET_NODE, NODE_LABEL or the engine's appinfo to pick a node");
+    throw new FaultError(
+      "TARGET_SELECTION_ERROR",
+      "set TARGET_NODE, NODE_LABEL or the engine's appinfo to pick a node",
+    );
   }
   const pods = (await listTargetPods(ctx)).filter((p) => p.spec?.nodeName);
-  if (!pods.length) throw new FaultError("TARGET_SELECTION_ERROR", `no pod of TARGETS "${ctx.env("TARGETS")}" is on a node`);
+  if (!pods.length) {
+    throw new FaultError("TARGET_SELECTION_ERROR", `no pod of TARGETS "${ctx.env("TARGETS")}" is on a node`);
+  }
   return pods[Math.floor(ctx.rng() * pods.length)].spec!.nodeName!;
 }
 
@@ -98,10 +115,17 @@ export async function updateNodeSpec(
     const spec = change(node);
     if (!spec) return node;
     try {
-      return await ctx.client.patch<NodeObject>(Resources.nodes, undefined, name, {
-        metadata: { resourceVersion: node.metadata.resourceVersion },
-        spec,
-      }, "merge", { as: ctx.as });
+      return await ctx.client.patch<NodeObject>(
+        Resources.nodes,
+        undefined,
+        name,
+        {
+          metadata: { resourceVersion: node.metadata.resourceVersion },
+          spec,
+        },
+        "merge",
+        { as: ctx.as },
+      );
     } catch (err) {
       if (!isApiError(err, 409) || attempt >= 10) throw err;
     }
@@ -120,7 +144,12 @@ export function taintRecord(node: NodeObject, taint: Taint): RevertRecord {
 
 /** The undo record of a cordon: whether the node was unschedulable before. */
 export function cordonRecord(node: NodeObject): RevertRecord {
-  return { action: "cordon", kind: "node", name: node.metadata.name!, data: { unschedulable: !!node.spec?.unschedulable } };
+  return {
+    action: "cordon",
+    kind: "node",
+    name: node.metadata.name!,
+    data: { unschedulable: !!node.spec?.unschedulable },
+  };
 }
 
 /** Adds `taint` unless the node already has a taint with that key (litmus-go leaves an existing key alone). */
@@ -154,7 +183,9 @@ export async function revertNodeRecord(ctx: Api, record: RevertRecord): Promise<
       await updateNodeSpec(ctx, record.name, (node) => {
         const taints = node.spec?.taints ?? [];
         const mine = taints.filter((t) => t.key === key);
-        if (mine.length === previous.length && mine.every((t, i) => sameTaint(t, previous[i]))) return undefined;
+        if (mine.length === previous.length && mine.every((t, i) => sameTaint(t, previous[i]))) {
+          return undefined;
+        }
         return { taints: [...taints.filter((t) => t.key !== key), ...previous] };
       });
     } else if (record.action === "cordon") {

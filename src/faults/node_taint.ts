@@ -7,10 +7,9 @@
  *
  * @module
  */
-import { runNodeFault } from "./node_fault.ts";
+import { revertNode, runNodeFault } from "./node_fault.ts";
 import { addTaint, parseTaint, taintRecord } from "./node_state.ts";
 import type { NativeFault } from "./types.ts";
-import { revertNode } from "./node_fault.ts";
 
 export const nodeTaint: NativeFault = {
   name: "node-taint",

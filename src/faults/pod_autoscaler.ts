@@ -18,7 +18,7 @@ import { Resources, type ResourceType } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { parseTargets, podsAffected } from "../runner/targets.ts";
 import { chaosDurationMs, combineErrors, ramp, rampTimeMs, revertError } from "./common.ts";
-import { FaultError, type FaultContext, type NativeFault, type RevertRecord } from "./types.ts";
+import { type FaultContext, FaultError, type NativeFault, type RevertRecord } from "./types.ts";
 
 type Api = Pick<FaultContext, "client" | "as" | "log">;
 
@@ -40,7 +40,9 @@ export interface ScaledApp {
 /** Parses REPLICA_COUNT: a whole number >= 0 (litmus-go turns garbage and "" into 0; chaoslet refuses). */
 export function parseReplicaCount(raw: string | undefined): number {
   const text = (raw ?? "").trim();
-  if (!/^\d+$/.test(text)) throw new TypeError(`Invalid REPLICA_COUNT ${JSON.stringify(raw ?? "")}: expected a whole number >= 0`);
+  if (!/^\d+$/.test(text)) {
+    throw new TypeError(`Invalid REPLICA_COUNT ${JSON.stringify(raw ?? "")}: expected a whole number >= 0`);
+  }
   return Number(text);
 }
 
@@ -52,7 +54,12 @@ async function findApps(ctx: FaultContext): Promise<ScaledApp[]> {
   for (const t of parseTargets(ctx.env("TARGETS") ?? "")) {
     const k = KINDS[t.kind.toLowerCase()];
     if (!k) {
-      throw new FaultError("GENERIC_ERROR", `application type "${t.kind}" is not supported: pod-autoscaler scales deployments and statefulsets`, "ChaosInject", `{kind: ${t.kind}}`);
+      throw new FaultError(
+        "GENERIC_ERROR",
+        `application type "${t.kind}" is not supported: pod-autoscaler scales deployments and statefulsets`,
+        "ChaosInject",
+        `{kind: ${t.kind}}`,
+      );
     }
     const ns = t.namespace || ctx.engine.metadata.namespace!;
     const objs: KubeObject[] = [];
@@ -61,7 +68,12 @@ async function findApps(ctx: FaultContext): Promise<ScaledApp[]> {
         try {
           objs.push(await ctx.client.get(k.rt, ns, name, { as: ctx.as }));
         } catch (err) {
-          if (isApiError(err, 404)) throw new FaultError("TARGET_SELECTION_ERROR", `${k.kind} "${name}" not found in namespace "${ns}"`);
+          if (isApiError(err, 404)) {
+            throw new FaultError(
+              "TARGET_SELECTION_ERROR",
+              `${k.kind} "${name}" not found in namespace "${ns}"`,
+            );
+          }
           throw err;
         }
       }
@@ -71,13 +83,26 @@ async function findApps(ctx: FaultContext): Promise<ScaledApp[]> {
       }
     }
     if (!objs.length) {
-      throw new FaultError("TARGET_SELECTION_ERROR", `no ${k.kind} found with matching labels "${(t.labels ?? []).join(",")}" in namespace "${ns}"`);
+      throw new FaultError(
+        "TARGET_SELECTION_ERROR",
+        `no ${k.kind} found with matching labels "${(t.labels ?? []).join(",")}" in namespace "${ns}"`,
+      );
     }
     for (const o of objs) {
-      found.set(`${k.kind}/${ns}/${o.metadata.name}`, { kind: k.kind, namespace: ns, name: o.metadata.name!, replicas: o.spec?.replicas ?? 1 });
+      found.set(`${k.kind}/${ns}/${o.metadata.name}`, {
+        kind: k.kind,
+        namespace: ns,
+        name: o.metadata.name!,
+        replicas: o.spec?.replicas ?? 1,
+      });
     }
   }
-  if (!found.size) throw new FaultError("TARGET_SELECTION_ERROR", "no target workload: set the engine's appinfo or selectors");
+  if (!found.size) {
+    throw new FaultError(
+      "TARGET_SELECTION_ERROR",
+      "no target workload: set the engine's appinfo or selectors",
+    );
+  }
   const apps = [...found.values()];
   return apps.slice(0, podsAffected(apps.length, ctx.env("APP_AFFECT_PERC") || "100", ctx.rng));
 }
@@ -147,7 +172,11 @@ export const podAutoscaler: NativeFault = {
         await scaleTo(ctx, a, replicas);
         firstInjectionAt ??= Date.now();
         ctx.recordTarget(a.kind, a.name, "injected");
-        ctx.log.info("pod-autoscaler: scaled", { workload: `${a.kind}/${a.name}`, from: a.replicas, to: replicas });
+        ctx.log.info("pod-autoscaler: scaled", {
+          workload: `${a.kind}/${a.name}`,
+          from: a.replicas,
+          to: replicas,
+        });
       }
       const short = await waitReady(ctx, apps, () => replicas, started + durationMs);
       if (short && !ctx.signal.aborted) {
@@ -193,7 +222,9 @@ export const podAutoscaler: NativeFault = {
   async revert(ctx, record) {
     const replicas = Number(record.data?.replicas);
     if (!KINDS[record.kind] || !Number.isInteger(replicas)) {
-      throw new Error(`cannot revert pod-autoscaler record ${JSON.stringify(record)}: no valid kind and replicas`);
+      throw new Error(
+        `cannot revert pod-autoscaler record ${JSON.stringify(record)}: no valid kind and replicas`,
+      );
     }
     try {
       await scaleTo(ctx, { kind: record.kind, namespace: record.namespace!, name: record.name }, replicas);

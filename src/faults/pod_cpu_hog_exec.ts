@@ -17,7 +17,9 @@ export const CPU_KILL_DEFAULT =
 export function parseCores(raw: string | undefined): number {
   const text = (raw ?? "").trim() || "1";
   if (!/^\d+$/.test(text) || Number(text) < 1) {
-    throw new TypeError(`Invalid CPU_CORES ${JSON.stringify(raw)}: expected a whole number >= 1 (one exec session per core)`);
+    throw new TypeError(
+      `Invalid CPU_CORES ${JSON.stringify(raw)}: expected a whole number >= 1 (one exec session per core)`,
+    );
   }
   return Number(text);
 }

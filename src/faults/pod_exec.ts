@@ -124,8 +124,13 @@ export async function execInContainer(
   const message = status?.message ?? "";
   const exitCode = exitCodeOf(status);
   if (exitCode === undefined) {
-    if (signal?.aborted) return { exitCode: -1, stdout: out.text(), stderr: err.text(), message, aborted: true };
-    throw new ExecError(`exec in ${where} failed: ${message || "the stream closed without a status"}`, status?.code);
+    if (signal?.aborted) {
+      return { exitCode: -1, stdout: out.text(), stderr: err.text(), message, aborted: true };
+    }
+    throw new ExecError(
+      `exec in ${where} failed: ${message || "the stream closed without a status"}`,
+      status?.code,
+    );
   }
   return { exitCode, stdout: out.text(), stderr: err.text(), message };
 }

@@ -17,7 +17,9 @@ export const MEMORY_KILL_DEFAULT =
 export function parseMegabytes(raw: string | undefined): number {
   const text = (raw ?? "").trim() || "500";
   if (!/^\d+$/.test(text) || Number(text) < 1) {
-    throw new TypeError(`Invalid MEMORY_CONSUMPTION ${JSON.stringify(raw)}: expected megabytes as a whole number >= 1`);
+    throw new TypeError(
+      `Invalid MEMORY_CONSUMPTION ${JSON.stringify(raw)}: expected megabytes as a whole number >= 1`,
+    );
   }
   return Number(text);
 }

@@ -16,7 +16,7 @@ import type { Pod } from "../kube/types.ts";
 import { parseTargets } from "../runner/targets.ts";
 import { chaosDurationMs, combineErrors, ramp, rampTimeMs, revertError } from "./common.ts";
 import { buildNetworkPolicy, parseLabels, partitionSpec } from "./network_policy.ts";
-import { FaultError, type FaultContext, type NativeFault, type RevertRecord } from "./types.ts";
+import { type FaultContext, FaultError, type NativeFault, type RevertRecord } from "./types.ts";
 
 /** networking.k8s.io/v1 NetworkPolicy (not among the daemon's own resource types). */
 export const NetworkPolicies: ResourceType = {
@@ -46,19 +46,35 @@ function partitionTargets(ctx: FaultContext): PartitionTarget[] {
       );
     }
     for (const label of t.labels) {
-      out.push({ namespace: t.namespace || ctx.engine.metadata.namespace!, label, matchLabels: parseLabels("TARGETS label", label) });
+      out.push({
+        namespace: t.namespace || ctx.engine.metadata.namespace!,
+        label,
+        matchLabels: parseLabels("TARGETS label", label),
+      });
     }
   }
-  if (!out.length) throw new FaultError("TARGET_SELECTION_ERROR", "provide the appLabel: pod-network-partition needs target pods selected by label");
+  if (!out.length) {
+    throw new FaultError(
+      "TARGET_SELECTION_ERROR",
+      "provide the appLabel: pod-network-partition needs target pods selected by label",
+    );
+  }
   return out;
 }
 
 /** A 6-character run id, as litmus-go's GetRunID. */
 function runId(rng: () => number): string {
-  return Array.from({ length: 6 }, () => "abcdefghijklmnopqrstuvwxyz0123456789"[Math.floor(rng() * 36)]).join("");
+  return Array.from({ length: 6 }, () => "abcdefghijklmnopqrstuvwxyz0123456789"[Math.floor(rng() * 36)]).join(
+    "",
+  );
 }
 
-const recordOf = (namespace: string, name: string): RevertRecord => ({ action: "networkpolicy", kind: "networkpolicy", namespace, name });
+const recordOf = (namespace: string, name: string): RevertRecord => ({
+  action: "networkpolicy",
+  kind: "networkpolicy",
+  namespace,
+  name,
+});
 
 export const podNetworkPartition: NativeFault = {
   name: "pod-network-partition",
@@ -73,39 +89,67 @@ export const podNetworkPartition: NativeFault = {
 
     const pods: Pod[] = [];
     for (const t of targets) {
-      const list = await ctx.client.list<Pod>(Resources.pods, t.namespace, { as: ctx.as, query: { labelSelector: t.label } });
+      const list = await ctx.client.list<Pod>(Resources.pods, t.namespace, {
+        as: ctx.as,
+        query: { labelSelector: t.label },
+      });
       pods.push(...list.items.filter((p) => !p.metadata.deletionTimestamp));
     }
     if (!pods.length) {
-      throw new FaultError("TARGET_SELECTION_ERROR", `no pod matches the target labels "${targets.map((t) => t.label).join(",")}"`);
+      throw new FaultError(
+        "TARGET_SELECTION_ERROR",
+        `no pod matches the target labels "${targets.map((t) => t.label).join(",")}"`,
+      );
     }
     const id = runId(ctx.rng);
     const base = `${ctx.experimentName}-np-${id}`;
-    const policies = targets.map((t, i) => ({ namespace: t.namespace, name: i ? `${base}-${i}` : base, spec: specs[i] }));
+    const policies = targets.map((t, i) => ({
+      namespace: t.namespace,
+      name: i ? `${base}-${i}` : base,
+      spec: specs[i],
+    }));
 
     let injectErr: unknown;
     let firstInjectionAt: number | undefined;
     const created: typeof policies = [];
     try {
       ctx.onInject(
-        `Injecting pod-network-partition chaos on ${pods.map((p) => p.metadata.name).join(", ")}: NetworkPolicy ${policies.map((p) => p.name).join(", ")}`,
+        `Injecting pod-network-partition chaos on ${
+          pods.map((p) => p.metadata.name).join(", ")
+        }: NetworkPolicy ${policies.map((p) => p.name).join(", ")}`,
       );
       for (const p of policies) {
         await ctx.saveRevert(recordOf(p.namespace, p.name));
         created.push(p);
-        const labels = { name: p.name, chaosUID: ctx.engine.metadata.uid!, "app.kubernetes.io/part-of": "litmus" };
+        const labels = {
+          name: p.name,
+          chaosUID: ctx.engine.metadata.uid!,
+          "app.kubernetes.io/part-of": "litmus",
+        };
         try {
-          await ctx.client.create(NetworkPolicies, p.namespace, buildNetworkPolicy({ name: p.name, namespace: p.namespace, labels }, p.spec), {
-            as: ctx.as,
-          });
+          await ctx.client.create(
+            NetworkPolicies,
+            p.namespace,
+            buildNetworkPolicy({ name: p.name, namespace: p.namespace, labels }, p.spec),
+            {
+              as: ctx.as,
+            },
+          );
         } catch (err) {
           if (!isApiError(err)) throw err;
-          throw new FaultError("CHAOS_INJECT_ERROR", `failed to create network policy: ${err.message}`, "ChaosInject", `{name: ${p.name}, namespace: ${p.namespace}}`);
+          throw new FaultError(
+            "CHAOS_INJECT_ERROR",
+            `failed to create network policy: ${err.message}`,
+            "ChaosInject",
+            `{name: ${p.name}, namespace: ${p.namespace}}`,
+          );
         }
         firstInjectionAt ??= Date.now();
       }
       for (const pod of pods) ctx.recordTarget("pod", pod.metadata.name!, "injected");
-      ctx.log.info("pod-network-partition: network policy created", { policies: policies.map((p) => p.name) });
+      ctx.log.info("pod-network-partition: network policy created", {
+        policies: policies.map((p) => p.name),
+      });
       await sleep(durationMs, ctx.signal);
     } catch (err) {
       injectErr = err;
@@ -120,11 +164,18 @@ export const podNetworkPartition: NativeFault = {
         revertErr ??= revertError(err, `{name: ${p.name}, namespace: ${p.namespace}}`);
       }
     }
-    if (created.length && !revertErr) for (const pod of pods) ctx.recordTarget("pod", pod.metadata.name!, "reverted");
+    if (created.length && !revertErr) {
+      for (const pod of pods) ctx.recordTarget("pod", pod.metadata.name!, "reverted");
+    }
     const failure = combineErrors(injectErr, revertErr);
     if (failure !== undefined) throw failure;
     await ramp(ctx, rampMs);
-    return { summary: `partitioned ${pods.length} pod(s) with ${policies.length} NetworkPolicy for ${durationMs / 1000}s`, firstInjectionAt };
+    return {
+      summary: `partitioned ${pods.length} pod(s) with ${policies.length} NetworkPolicy for ${
+        durationMs / 1000
+      }s`,
+      firstInjectionAt,
+    };
   },
   async revert(ctx, record) {
     if (record.action !== "networkpolicy" || !record.namespace) {

@@ -3,10 +3,30 @@
  *
  * @module
  */
+import { containerKill } from "./container_kill.ts";
+import { nodeCordon } from "./node_cordon.ts";
+import { nodeDrain } from "./node_drain.ts";
+import { nodeTaint } from "./node_taint.ts";
+import { podAutoscaler } from "./pod_autoscaler.ts";
+import { podCpuHogExec } from "./pod_cpu_hog_exec.ts";
 import { podDelete } from "./pod_delete.ts";
+import { podMemoryHogExec } from "./pod_memory_hog_exec.ts";
+import { podNetworkPartition } from "./pod_network_partition.ts";
 import type { NativeFault } from "./types.ts";
 
 /** Native faults by name. */
 export function nativeFaults(): Map<string, NativeFault> {
-  return new Map([podDelete].map((f) => [f.name, f]));
+  return new Map(
+    [
+      podDelete,
+      podAutoscaler,
+      nodeTaint,
+      nodeCordon,
+      nodeDrain,
+      podNetworkPartition,
+      containerKill,
+      podCpuHogExec,
+      podMemoryHogExec,
+    ].map((f) => [f.name, f]),
+  );
 }

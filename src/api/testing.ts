@@ -1,0 +1,95 @@
+/**
+ * Helpers for tests of the API against a real cluster: ServiceAccount tokens from the TokenRequest API,
+ * RBAC for them, and a small Server-Sent Events reader.
+ *
+ * @module
+ */
+import type { KubeClient } from "../kube/client.ts";
+import { Resources, type ResourceType } from "../kube/resources.ts";
+
+const rbac = (plural: string, kind: string, namespaced: boolean): ResourceType => ({
+  group: "rbac.authorization.k8s.io",
+  version: "v1",
+  plural,
+  kind,
+  namespaced,
+});
+export const ClusterRoles = rbac("clusterroles", "ClusterRole", false);
+export const ClusterRoleBindings = rbac("clusterrolebindings", "ClusterRoleBinding", false);
+
+/** A short-lived token of ServiceAccount `ns/sa`, from the TokenRequest API. */
+export async function requestToken(kube: KubeClient, ns: string, sa: string, seconds = 3600): Promise<string> {
+  const res = await kube.request<{ status: { token: string } }>(
+    "POST",
+    `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`,
+    { body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: seconds } } },
+  );
+  return res.status.token;
+}
+
+/**
+ * Creates ServiceAccount `ns/sa` (if missing) and binds it cluster-wide to ClusterRole `role`; a new
+ * ClusterRole with `rules` is created first when rules are given. Returns a cleanup function for the
+ * cluster-scoped objects (namespaces take the rest with them).
+ */
+export async function clusterBinding(
+  kube: KubeClient,
+  ns: string,
+  sa: string,
+  role: string,
+  rules?: unknown[],
+): Promise<() => Promise<void>> {
+  try {
+    await kube.create(Resources.serviceaccounts, ns, { metadata: { name: sa } });
+  } catch (err) {
+    if ((err as { status?: number }).status !== 409) throw err;
+  }
+  const binding = `${role}-${ns}-${sa}`.slice(0, 253);
+  if (rules) await kube.create(ClusterRoles, undefined, { metadata: { name: role }, rules });
+  await kube.create(ClusterRoleBindings, undefined, {
+    metadata: { name: binding },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
+    subjects: [{ kind: "ServiceAccount", name: sa, namespace: ns }],
+  });
+  return async () => {
+    await kube.deleteIfExists(ClusterRoleBindings, undefined, binding);
+    if (rules) await kube.deleteIfExists(ClusterRoles, undefined, role);
+  };
+}
+
+/** One Server-Sent Event. */
+export interface SseFrame {
+  event: string;
+  id?: string;
+  data: string;
+}
+
+/** Parses an SSE response body into frames (comments skipped) until it ends or is cancelled. */
+export async function* sseFrames(body: ReadableStream<Uint8Array>): AsyncGenerator<SseFrame> {
+  let buf = "";
+  for await (const chunk of body.pipeThrough(new TextDecoderStream())) {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf("\n\n")) >= 0) {
+      const block = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const f: SseFrame = { event: "message", data: "" };
+      let any = false;
+      for (const line of block.split("\n")) {
+        const m = /^(event|id|data): ?(.*)$/.exec(line);
+        if (!m) continue;
+        any = true;
+        if (m[1] === "data") f.data += (f.data ? "\n" : "") + m[2];
+        else f[m[1] as "event" | "id"] = m[2];
+      }
+      if (any && f.data) yield f;
+    }
+  }
+}
+
+/** Percentile (0..100) of a list of numbers, nearest-rank. */
+export function percentile(values: readonly number[], p: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
