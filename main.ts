@@ -21,10 +21,19 @@ import { registerProbeMetrics } from "./src/probes/metrics.ts";
 import { EngineReconciler } from "./src/operator/engine_reconciler.ts";
 import { startEngineController } from "./src/operator/controller.ts";
 import { LeaderElector } from "./src/operator/leader.ts";
+import { HALT_CONFIGMAP, HaltSwitch } from "./src/operator/halt.ts";
+import { commaList, type Guardrails } from "./src/operator/guardrails.ts";
 import type { WorkQueue } from "./src/operator/queue.ts";
 import type { ChaosEngine, ChaosExperiment, ChaosResult, Pod } from "./src/kube/types.ts";
 import { registerLitmusMetrics } from "./src/exporter/litmus_metrics.ts";
 import { EventTracker } from "./src/tracker/tracker.ts";
+import { WorkflowController } from "./src/workflow/controller.ts";
+import { type ChaosWorkflow, ChaosWorkflows } from "./src/workflow/types.ts";
+import { OptionalInformers } from "./src/schedule/discovery.ts";
+import { registerScheduleMetrics } from "./src/schedule/metrics.ts";
+import { startSchedules } from "./src/schedule/start.ts";
+import { ChaosSchedules } from "./src/schedule/types.ts";
+import { startSubscriber } from "./src/subscriber/start.ts";
 
 async function main(): Promise<number> {
   let config;
@@ -60,8 +69,36 @@ async function main(): Promise<number> {
   const experiments = cache.informer<ChaosExperiment>(Resources.chaosexperiments);
   const results = cache.informer<ChaosResult>(Resources.chaosresults);
   const pods = cache.informer<Pod>(Resources.pods);
+  const workflows = cache.informer<ChaosWorkflow>(ChaosWorkflows);
   // The exporter's time metrics come from Litmus's engine Events; only chaos Events are kept.
   const events = cache.informer(Resources.events, { fieldSelector: "involvedObject.kind=ChaosEngine" });
+  // The daemon's own namespace: leader Lease, kill-switch ConfigMap, and never a chaos target.
+  const systemNs = config.systemNamespace || conn.namespace;
+  const halt = new HaltSwitch(
+    cache.informer(Resources.configmaps, {
+      namespace: systemNs,
+      fieldSelector: `metadata.name=${HALT_CONFIGMAP}`,
+    }),
+    systemNs,
+  );
+  const guardrails: Guardrails = {
+    allow: commaList(config.namespaceAllowlist),
+    deny: [...new Set([...commaList(config.namespaceDenylist), systemNs])],
+    maxRuns: config.maxConcurrentRuns,
+    maxRunsPerNamespace: config.maxConcurrentRunsPerNamespace,
+    maxAffectedFraction: config.maxAffectedFraction,
+  };
+  // ChaosSchedule is watched only when its CRD is served (an informer on a missing CRD never syncs).
+  const optional = new OptionalInformers(cache, client, log.child({ component: "discovery" }));
+  await optional.discover([ChaosSchedules], stop.signal, 3_000);
+  const scheduleMetrics = registerScheduleMetrics(metrics.registry);
+  const subscriber = startSubscriber({
+    config,
+    engines,
+    workflows,
+    registry: metrics.registry,
+    log: log.child({ component: "subscriber" }),
+  });
   cache.start(stop.signal);
   configureProbes({ metrics: registerProbeMetrics(metrics.registry) });
   registerLitmusMetrics(metrics.registry, { results, engines, events }, {
@@ -113,6 +150,12 @@ async function main(): Promise<number> {
     : undefined;
   let reconciler: EngineReconciler | undefined;
   let queue: WorkQueue | undefined;
+  let workflowController: WorkflowController | undefined;
+  metrics.gauge(
+    "chaoslet_workflow_runs",
+    "ChaosWorkflow runs in progress in this replica.",
+    () => workflowController?.activeRuns ?? 0,
+  );
   metrics.gauge(
     "chaoslet_workqueue_depth",
     "ChaosEngine keys waiting in the work queue.",
@@ -137,6 +180,8 @@ async function main(): Promise<number> {
       events: recorder,
       log: log.child({ component: "operator" }),
       requeue: (key) => queue?.add(key),
+      guardrails,
+      halt: () => halt.state,
       runner: {
         client,
         log: log.child({ component: "runner" }),
@@ -148,6 +193,7 @@ async function main(): Promise<number> {
         allowInProcessCommands: config.allowInProcessCommands,
         identity: config.identity,
         metrics,
+        maxAffectedFraction: config.maxAffectedFraction,
       },
     });
     reconciler = rec;
@@ -157,18 +203,53 @@ async function main(): Promise<number> {
       log: log.child({ component: "operator" }),
       onReconciled: (ms, ok) => metrics.reconciled("chaosengine", ms / 1000, ok),
     }, signal);
+    // Workflows create engines and Jobs: leader only, like engine runs.
+    const wfc = new WorkflowController({
+      client,
+      workflows,
+      engines,
+      pods,
+      events: recorder,
+      log: log.child({ component: "workflow" }),
+      onReconciled: (ms, ok) => metrics.reconciled("chaosworkflow", ms / 1000, ok),
+    });
+    workflowController = wfc;
+    wfc.start(signal);
+    startSchedules({
+      client,
+      optional,
+      engines,
+      workflows,
+      events: recorder,
+      log: log.child({ component: "schedule" }),
+      metrics: scheduleMetrics,
+      clockOffsetMs: config.scheduleClockOffsetMs,
+    }, signal);
+    // Webhook deliveries come from the leader only; each term starts with the current state of every run.
+    const subscriberDone = subscriber.lead(signal);
     // Triggers create objects, so only the leader starts them; the tracker stops with this signal.
     const trackerDone = tracker?.run(signal) ?? Promise.resolve();
     // On losing leadership or shutting down: interrupt runs (their faults revert) and leave state to the next leader.
     return new Promise((resolve) =>
       signal.addEventListener("abort", () => {
-        Promise.allSettled([rec.shutdown(), trackerDone]).finally(() => {
+        Promise.allSettled([rec.shutdown(), trackerDone, wfc.shutdown(), subscriberDone]).finally(() => {
           if (reconciler === rec) reconciler = undefined;
+          if (workflowController === wfc) workflowController = undefined;
           resolve();
         });
       }, { once: true })
     );
   };
+
+  // The kill switch: stop every run at once, then let the reconciler keep the engines stopped.
+  halt.onChange((state) => {
+    log.warn(state.halted ? "chaos halted cluster-wide" : "halt lifted", {
+      reason: state.reason,
+      by: state.by,
+    });
+    if (state.halted) reconciler?.haltAll();
+    for (const e of engines.list()) queue?.add(`${e.metadata.namespace}/${e.metadata.name}`);
+  });
 
   const work = new AbortController();
   let leaderDone: Promise<void> = Promise.resolve();
@@ -182,7 +263,7 @@ async function main(): Promise<number> {
     const elector = new LeaderElector({
       client,
       log: log.child({ component: "leader" }),
-      namespace: config.leaseNamespace || conn.namespace,
+      namespace: config.leaseNamespace || systemNs,
       name: config.leaseName,
       identity: config.identity,
       leaseDurationMs: config.leaseDurationSeconds * 1000,

@@ -47,7 +47,9 @@ export function createApp(deps: AppDeps): Hono {
 
   if (deps.api) app.route(API_BASE, deps.api);
 
-  app.notFound((c) => c.json({ error: "NotFound", message: `No route for ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) =>
+    c.json({ error: "NotFound", message: `No route for ${c.req.method} ${c.req.path}` }, 404)
+  );
 
   app.onError((err, c) => {
     if (err instanceof HTTPException) {

@@ -40,7 +40,10 @@ function engine(ns: string, name: string, status?: string, verdict?: string): Ch
     metadata: { namespace: ns, name, uid: `uid-${name}`, resourceVersion: "1" },
     spec: { engineState: "active", experiments: [{ name: "pod-delete" }] },
     status: status
-      ? { engineStatus: status, experiments: verdict ? [{ name: "pod-delete", verdict, status: "Completed" } as never] : [] }
+      ? {
+        engineStatus: status,
+        experiments: verdict ? [{ name: "pod-delete", verdict, status: "Completed" } as never] : [],
+      }
       : undefined,
   };
 }
@@ -101,17 +104,29 @@ Deno.test("bad tokens get 401 and denied actions 403 naming the permission", asy
   assert.equal(res.status, 403);
   const body = await json(res);
   assert.equal(body.error, "Forbidden");
-  assert.match(body.message, /cannot create chaosengines\.litmuschaos\.io in namespace "team-a": RBAC: no rule for it/);
+  assert.match(
+    body.message,
+    /cannot create chaosengines\.litmuschaos\.io in namespace "team-a": RBAC: no rule for it/,
+  );
 });
 
 Deno.test("request errors are 400 with the field path, 413 and 415", async () => {
   const { call, access } = setup();
   const post = (body: string, type = "application/json", query = "") =>
-    call(`/api/v1/namespaces/team-a/runs${query}`, { method: "POST", token: "admin", body, headers: { "content-type": type } });
+    call(`/api/v1/namespaces/team-a/runs${query}`, {
+      method: "POST",
+      token: "admin",
+      body,
+      headers: { "content-type": type },
+    });
   let r = await json(await post("{not json"));
   assert.equal(r.error, "BadRequest");
   assert.match(r.message, /Invalid JSON/);
-  r = await json(await post(JSON.stringify({ experiment: "pod-delete", targets: { kind: "deployment", labels: { app: 7 } } })));
+  r = await json(
+    await post(
+      JSON.stringify({ experiment: "pod-delete", targets: { kind: "deployment", labels: { app: 7 } } }),
+    ),
+  );
   assert.deepEqual([r.error, r.field], ["ValidationError", "targets.labels.app"]);
   r = await json(await post(JSON.stringify({ experiment: "pod-delete", targets: { kind: "deployment" } })));
   assert.deepEqual([r.field, r.message], ["targets", "set exactly one of targets.labels or targets.names"]);
@@ -120,7 +135,15 @@ Deno.test("request errors are 400 with the field path, 413 and 415", async () =>
   r = await json(await post("experiment: [unclosed", "application/yaml"));
   assert.match(r.message, /Invalid YAML/);
   const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
-  for (let i = 0; i < 8; i++) bomb.push(`${"bcdefghij"[i]}: &${"bcdefghij"[i]} [*${"abcdefghij"[i]}, *${"abcdefghij"[i]}, *${"abcdefghij"[i]}, *${"abcdefghij"[i]}, *${"abcdefghij"[i]}, *${"abcdefghij"[i]}, *${"abcdefghij"[i]}, *${"abcdefghij"[i]}, *${"abcdefghij"[i]}, *${"abcdefghij"[i]}]`);
+  for (let i = 0; i < 8; i++) {
+    bomb.push(
+      `${"bcdefghij"[i]}: &${"bcdefghij"[i]} [*${"abcdefghij"[i]}, *${"abcdefghij"[i]}, *${
+        "abcdefghij"[i]
+      }, *${"abcdefghij"[i]}, *${"abcdefghij"[i]}, *${"abcdefghij"[i]}, *${"abcdefghij"[i]}, *${
+        "abcdefghij"[i]
+      }, *${"abcdefghij"[i]}, *${"abcdefghij"[i]}]`,
+    );
+  }
   r = await json(await post(bomb.join("\n"), "application/yaml"));
   assert.match(r.message, /more than 100000 values/);
   const big = await post(JSON.stringify({ experiment: "x", env: { A: "x".repeat(1024 * 1024) } }));
@@ -136,7 +159,9 @@ Deno.test("request errors are 400 with the field path, 413 and 415", async () =>
 
 Deno.test("runs are listed from the cache with filters and stable pagination", async () => {
   const { call, engines } = setup();
-  for (let i = 0; i < 7; i++) engines.apply(engine("a", `run-${i}`, i % 2 ? "completed" : "initialized", i % 2 ? "Pass" : undefined));
+  for (let i = 0; i < 7; i++) {
+    engines.apply(engine("a", `run-${i}`, i % 2 ? "completed" : "initialized", i % 2 ? "Pass" : undefined));
+  }
   engines.apply(engine("b", "other", "completed", "Fail"));
   const names: string[] = [];
   let token: string | undefined;
@@ -151,7 +176,10 @@ Deno.test("runs are listed from the cache with filters and stable pagination", a
   const passed = await json(await call("/api/v1/runs?phase=completed&verdict=Pass", { token: "reader" }));
   assert.deepEqual(passed.items.map((r: { name: string }) => r.name), ["run-1", "run-3", "run-5"]);
   const failed = await json(await call("/api/v1/runs?verdict=Fail", { token: "reader" }));
-  assert.deepEqual(failed.items.map((r: { namespace: string; verdict: string }) => [r.namespace, r.verdict]), [["b", "Fail"]]);
+  assert.deepEqual(
+    failed.items.map((r: { namespace: string; verdict: string }) => [r.namespace, r.verdict]),
+    [["b", "Fail"]],
+  );
   const bad = await json(await call("/api/v1/runs?continue=garbage", { token: "reader" }));
   assert.equal(bad.field, "query.continue");
 });
@@ -160,7 +188,10 @@ Deno.test("unexpected errors are a generic 500 without details", async () => {
   const { call } = setup();
   const res = await call("/api/v1/namespaces/a/runs/missing", { token: "admin" });
   assert.equal(res.status, 500);
-  assert.deepEqual(await json(res), { error: "InternalError", message: "internal error; see the daemon log" });
+  assert.deepEqual(await json(res), {
+    error: "InternalError",
+    message: "internal error; see the daemon log",
+  });
 });
 
 Deno.test("requests are counted by route pattern, not raw path", async () => {
@@ -169,10 +200,19 @@ Deno.test("requests are counted by route pattern, not raw path", async () => {
   await (await call("/api/v1/namespaces/b/runs")).body?.cancel();
   await (await call("/random/path")).body?.cancel();
   const text = await registry.metrics();
-  assert.match(text, /chaoslet_api_requests_total\{route="\/api\/v1\/namespaces\/:ns\/runs",method="GET",status="200"\} 1/);
-  assert.match(text, /chaoslet_api_requests_total\{route="\/api\/v1\/namespaces\/:ns\/runs",method="GET",status="401"\} 1/);
+  assert.match(
+    text,
+    /chaoslet_api_requests_total\{route="\/api\/v1\/namespaces\/:ns\/runs",method="GET",status="200"\} 1/,
+  );
+  assert.match(
+    text,
+    /chaoslet_api_requests_total\{route="\/api\/v1\/namespaces\/:ns\/runs",method="GET",status="401"\} 1/,
+  );
   assert.match(text, /chaoslet_api_requests_total\{route="unmatched",method="GET",status="404"\} 1/);
-  assert.match(text, /chaoslet_api_request_duration_seconds_count\{route="\/api\/v1\/namespaces\/:ns\/runs",method="GET"\} 2/);
+  assert.match(
+    text,
+    /chaoslet_api_request_duration_seconds_count\{route="\/api\/v1\/namespaces\/:ns\/runs",method="GET"\} 2/,
+  );
   assert.doesNotMatch(text, /route="\/api\/v1\/namespaces\/a\//);
 });
 
@@ -201,8 +241,14 @@ Deno.test("openapi.json documents every route with the validating schemas", asyn
   assert.equal(short.additionalProperties, false);
   const create = doc.paths["/api/v1/namespaces/{ns}/runs"].post;
   assert.ok(create.requestBody.content["application/yaml"]);
-  assert.deepEqual(create.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`), ["path:ns", "query:dryRun"]);
-  assert.match(create.description, /Requires RBAC: create chaosengines\.litmuschaos\.io in namespace "\{ns\}"/);
+  assert.deepEqual(create.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`), [
+    "path:ns",
+    "query:dryRun",
+  ]);
+  assert.match(
+    create.description,
+    /Requires RBAC: create chaosengines\.litmuschaos\.io in namespace "\{ns\}"/,
+  );
   // Every $ref resolves.
   for (const ref of JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)) {
     assert.ok(doc.components.schemas[ref[1]], `dangling $ref ${ref[1]}`);

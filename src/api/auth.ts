@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import type { KubeClient } from "../kube/client.ts";
 import { HttpError } from "./errors.ts";
 import { TtlCache } from "./ttl_cache.ts";
@@ -46,9 +47,8 @@ export function bearerToken(header: string | undefined | null): string | undefin
   return m && m[1].length <= MAX_TOKEN_LENGTH ? m[1] : undefined;
 }
 
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
 
 function unavailable(what: string, err: unknown): HttpError {
@@ -68,7 +68,7 @@ export class KubeAccessControl implements AccessControl {
   constructor(readonly client: KubeClient) {}
 
   async authenticate(token: string): Promise<UserInfo | undefined> {
-    const key = await sha256(token);
+    const key = sha256(token);
     const user = await this.#tokens.get(key, async () => {
       this.reviews++;
       let review;

@@ -13,7 +13,9 @@ const PATH_DOCS: Record<string, string> = { ns: "namespace", name: "object name"
 function parameters(spec: AnyRouteSpec, ctx: EmitContext): JsonSchema[] {
   const out: JsonSchema[] = [];
   const add = (where: "path" | "query", schema: Schema<unknown> | undefined) => {
-    const js = schema?.jsonSchema(ctx) as { properties?: Record<string, JsonSchema>; required?: string[] } | undefined;
+    const js = schema?.jsonSchema(ctx) as
+      | { properties?: Record<string, JsonSchema>; required?: string[] }
+      | undefined;
     for (const [name, prop] of Object.entries(js?.properties ?? {})) {
       const { description, ...rest } = prop;
       out.push({
@@ -35,7 +37,10 @@ function parameters(spec: AnyRouteSpec, ctx: EmitContext): JsonSchema[] {
 
 function response(r: ResponseSpec, ctx: EmitContext): JsonSchema {
   if (!r.schema) return { description: r.description };
-  return { description: r.description, content: { [r.contentType ?? "application/json"]: { schema: r.schema.jsonSchema(ctx) } } };
+  return {
+    description: r.description,
+    content: { [r.contentType ?? "application/json"]: { schema: r.schema.jsonSchema(ctx) } },
+  };
 }
 
 function accessText(spec: AnyRouteSpec): string {
@@ -45,7 +50,11 @@ function accessText(spec: AnyRouteSpec): string {
 }
 
 /** Builds the document for `specs`, whose paths are relative to `basePath`. */
-export function openApiDocument(specs: readonly AnyRouteSpec[], basePath = "/api/v1", version = "1.0.0"): JsonSchema {
+export function openApiDocument(
+  specs: readonly AnyRouteSpec[],
+  basePath = "/api/v1",
+  version = "1.0.0",
+): JsonSchema {
   const ctx: EmitContext = { components: {} };
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const spec of specs) {
@@ -80,7 +89,9 @@ export function openApiDocument(specs: readonly AnyRouteSpec[], basePath = "/api
     paths,
     components: {
       schemas: ctx.components,
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "a Kubernetes bearer token" } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "a Kubernetes bearer token" },
+      },
     },
   });
 }

@@ -16,41 +16,101 @@ function field(fn: () => unknown): string | undefined {
 }
 
 Deno.test("engineFromRequest() turns the short form into a ChaosEngine with selectors and env", () => {
-  const e = engineFromRequest({
-    experiment: "pod-delete",
-    targets: { kind: "deployment", labels: { app: "web" } },
-    env: { TOTAL_CHAOS_DURATION: "2" },
-    chaosServiceAccount: "pod-delete-sa",
-  }, "team-a", "alice");
+  const e = engineFromRequest(
+    {
+      experiment: "pod-delete",
+      targets: { kind: "deployment", labels: { app: "web" } },
+      env: { TOTAL_CHAOS_DURATION: "2" },
+      chaosServiceAccount: "pod-delete-sa",
+    },
+    "team-a",
+    "alice",
+  );
   assert.equal(e.metadata.generateName, "pod-delete-");
   assert.equal(e.metadata.namespace, "team-a");
   assert.equal(e.metadata.annotations?.[REQUESTED_BY], "alice");
   assert.equal(e.spec.engineState, "active");
   assert.equal(e.spec.chaosServiceAccount, "pod-delete-sa");
-  assert.deepEqual(e.spec.experiments![0].spec!.components!.env, [{ name: "TOTAL_CHAOS_DURATION", value: "2" }]);
+  assert.deepEqual(e.spec.experiments![0].spec!.components!.env, [{
+    name: "TOTAL_CHAOS_DURATION",
+    value: "2",
+  }]);
   assert.equal(buildTargetsString(e.spec as never, "team-a"), "deployment:team-a:[app=web]");
-  const pods = engineFromRequest({ experiment: "x", targets: { kind: "pod", names: ["a", "b"], namespace: "n" } }, "t", "u");
+  const pods = engineFromRequest(
+    { experiment: "x", targets: { kind: "pod", names: ["a", "b"], namespace: "n" } },
+    "t",
+    "u",
+  );
   assert.equal(buildTargetsString(pods.spec as never, "t"), "pod:n:[a,b]");
 });
 
 Deno.test("engineFromRequest() reports the field of contradictory targets and bad probes", () => {
-  assert.equal(field(() => engineFromRequest({ experiment: "x", targets: { kind: "pod", labels: { a: "b" } } }, "t", "u")), "targets.labels");
   assert.equal(
-    field(() => engineFromRequest({ experiment: "x", targets: { kind: "deployment", names: ["a"], labels: { a: "b" } } }, "t", "u")),
+    field(() =>
+      engineFromRequest({ experiment: "x", targets: { kind: "pod", labels: { a: "b" } } }, "t", "u")
+    ),
+    "targets.labels",
+  );
+  assert.equal(
+    field(() =>
+      engineFromRequest(
+        { experiment: "x", targets: { kind: "deployment", names: ["a"], labels: { a: "b" } } },
+        "t",
+        "u",
+      )
+    ),
     "targets",
   );
-  const probe = { name: "p", type: "httpProbe" as const, mode: "SOT" as const, runProperties: { probeTimeout: "5s", interval: "1s" } };
+  const probe = {
+    name: "p",
+    type: "httpProbe" as const,
+    mode: "SOT" as const,
+    runProperties: { probeTimeout: "5s", interval: "1s" },
+  };
   assert.equal(field(() => engineFromRequest({ experiment: "x", probes: [probe] }, "t", "u")), "probes");
 });
 
 Deno.test("engineFromRequest() keeps a whole engine, checks its namespace and appinfo", () => {
-  const e = engineFromRequest({ metadata: { name: "mine" }, spec: { experiments: [{ name: "pod-delete" }], custom: 1 } }, "t", "u");
+  const e = engineFromRequest(
+    { metadata: { name: "mine" }, spec: { experiments: [{ name: "pod-delete" }], custom: 1 } },
+    "t",
+    "u",
+  );
   assert.equal(e.metadata.name, "mine");
   assert.equal(e.spec.custom, 1);
-  assert.equal(field(() => engineFromRequest({ metadata: { namespace: "other" }, spec: { experiments: [{ name: "x" }] } }, "t", "u")), "metadata.namespace");
-  assert.equal(field(() => engineFromRequest({ spec: { appinfo: { appkind: "deployment" }, experiments: [{ name: "x" }] } }, "t", "u")), "spec.appinfo");
   assert.equal(
-    field(() => engineFromRequest({ spec: { selectors: { workloads: [{ kind: "deployment", namespace: "t" }] }, experiments: [{ name: "x" }] } }, "t", "u")),
+    field(() =>
+      engineFromRequest(
+        { metadata: { namespace: "other" }, spec: { experiments: [{ name: "x" }] } },
+        "t",
+        "u",
+      )
+    ),
+    "metadata.namespace",
+  );
+  assert.equal(
+    field(() =>
+      engineFromRequest(
+        { spec: { appinfo: { appkind: "deployment" }, experiments: [{ name: "x" }] } },
+        "t",
+        "u",
+      )
+    ),
+    "spec.appinfo",
+  );
+  assert.equal(
+    field(() =>
+      engineFromRequest(
+        {
+          spec: {
+            selectors: { workloads: [{ kind: "deployment", namespace: "t" }] },
+            experiments: [{ name: "x" }],
+          },
+        },
+        "t",
+        "u",
+      )
+    ),
     "spec.selectors.workloads[0]",
   );
 });

@@ -40,8 +40,17 @@ export function overallVerdict(verdicts: readonly string[]): string {
   return verdicts.every((v) => v === "Pass") ? "Pass" : "Awaited";
 }
 
-/** Summarizes an engine. */
+// Store objects are replaced, never mutated, on every change, so a summary per object identity stays exact.
+const memo = new WeakMap<ChaosEngine, RunSummary>();
+
+/** Summarizes an engine (memoized per object; treat the result as read-only). */
 export function summarize(e: ChaosEngine): RunSummary {
+  let s = memo.get(e);
+  if (!s) memo.set(e, s = buildSummary(e));
+  return s;
+}
+
+function buildSummary(e: ChaosEngine): RunSummary {
   const statuses = e.status?.experiments ?? [];
   const experiments: RunExperimentView[] = (e.spec?.experiments ?? []).map((x) => {
     const st = statuses.find((s) => s.name === x.name);

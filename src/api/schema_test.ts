@@ -36,7 +36,10 @@ Deno.test("s.optional() treats null as absent and drops the key", () => {
 
 Deno.test("record keys with dots are quoted in field paths", () => {
   const schema = s.record(s.string({ maxLength: 2 }));
-  assert.equal(fieldOf(() => schema.parse({ "app.kubernetes.io/name": "long" })), '["app.kubernetes.io/name"]');
+  assert.equal(
+    fieldOf(() => schema.parse({ "app.kubernetes.io/name": "long" })),
+    '["app.kubernetes.io/name"]',
+  );
 });
 
 Deno.test("error messages quote the bad value", () => {
@@ -69,15 +72,26 @@ Deno.test("jsonSchema() emits properties, required, refs and patterns", () => {
 });
 
 Deno.test("RunRequestSchema picks the short form or the engine form", () => {
-  const short = RunRequestSchema.parse({ experiment: "pod-delete", targets: { kind: "deployment", labels: { app: "web" } } });
+  const short = RunRequestSchema.parse({
+    experiment: "pod-delete",
+    targets: { kind: "deployment", labels: { app: "web" } },
+  });
   assert.equal((short as { experiment: string }).experiment, "pod-delete");
-  const engine = RunRequestSchema.parse({ spec: { experiments: [{ name: "pod-delete" }] }, status: { x: 1 } });
+  const engine = RunRequestSchema.parse({
+    spec: { experiments: [{ name: "pod-delete" }] },
+    status: { x: 1 },
+  });
   assert.deepEqual(engine, { spec: { experiments: [{ name: "pod-delete" }] } });
   assert.equal(fieldOf(() => RunRequestSchema.parse({ foo: 1 })), "");
   assert.equal(fieldOf(() => RunShortFormSchema.parse({ experiment: "Bad_Name" })), "experiment");
-  assert.equal(fieldOf(() => RunShortFormSchema.parse({ experiment: "x", targets: { kind: "pods" } })), "targets.kind");
   assert.equal(
-    fieldOf(() => EngineBodySchema.parse({ spec: { experiments: [{ name: "x", spec: { probe: [{ name: "p" }] } }] } })),
+    fieldOf(() => RunShortFormSchema.parse({ experiment: "x", targets: { kind: "pods" } })),
+    "targets.kind",
+  );
+  assert.equal(
+    fieldOf(() =>
+      EngineBodySchema.parse({ spec: { experiments: [{ name: "x", spec: { probe: [{ name: "p" }] } }] } })
+    ),
     "spec.experiments[0].spec.probe[0].type",
   );
 });
@@ -87,7 +101,12 @@ Deno.test("every ChaosHub fault.yaml and engine.yaml passes the request schemas 
   let faults = 0;
   for (const dir of Deno.readDirSync(`${SHARED}/compat/hub/faults`)) {
     const base = `${SHARED}/compat/hub/faults/${dir.name}`;
-    for (const [file, schema] of [["fault.yaml", ExperimentBodySchema], ["engine.yaml", EngineBodySchema]] as const) {
+    for (
+      const [file, schema] of [["fault.yaml", ExperimentBodySchema], [
+        "engine.yaml",
+        EngineBodySchema,
+      ]] as const
+    ) {
       let text;
       try {
         text = Deno.readTextFileSync(`${base}/${file}`);

@@ -18,11 +18,22 @@ export const ClusterRoles = rbac("clusterroles", "ClusterRole", false);
 export const ClusterRoleBindings = rbac("clusterrolebindings", "ClusterRoleBinding", false);
 
 /** A short-lived token of ServiceAccount `ns/sa`, from the TokenRequest API. */
-export async function requestToken(kube: KubeClient, ns: string, sa: string, seconds = 3600): Promise<string> {
+export async function requestToken(
+  kube: KubeClient,
+  ns: string,
+  sa: string,
+  seconds = 3600,
+): Promise<string> {
   const res = await kube.request<{ status: { token: string } }>(
     "POST",
     `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`,
-    { body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: seconds } } },
+    {
+      body: {
+        apiVersion: "authentication.k8s.io/v1",
+        kind: "TokenRequest",
+        spec: { expirationSeconds: seconds },
+      },
+    },
   );
   return res.status.token;
 }
@@ -92,4 +103,60 @@ export function percentile(values: readonly number[], p: number): number {
   if (!values.length) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** A JSON answer of the API. */
+export interface JsonCall {
+  status: number;
+  headers: Headers;
+  // deno-lint-ignore no-explicit-any
+  body: any;
+}
+
+/** One request to the daemon at `base`; fails the test if the answer carries a stack trace. */
+export async function callApi(
+  base: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+  type?: string,
+): Promise<JsonCall> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["content-type"] = type ?? "application/json";
+  const res = await fetch(base + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (/\n\s+at /.test(text)) throw new Error(`stack trace in response to ${method} ${path}: ${text}`);
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Latencies (ms) of `perClient` sequential GETs by each of `clients` concurrent clients, after one warm-up each. */
+export async function loadLatencies(
+  url: string,
+  token: string,
+  clients: number,
+  perClient: number,
+): Promise<{ latencies: number[]; seconds: number }> {
+  const get = async () => {
+    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
+  };
+  // Warm-up: every client opens its connection and the review caches are filled before timing.
+  await Promise.all(Array.from({ length: clients }, get));
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(Array.from({ length: clients }, async () => {
+    for (let i = 0; i < perClient; i++) {
+      const t0 = performance.now();
+      await get();
+      latencies.push(performance.now() - t0);
+    }
+  }));
+  return { latencies, seconds: (performance.now() - started) / 1000 };
 }

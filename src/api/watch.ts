@@ -48,41 +48,54 @@ export function runEventStream(o: StreamOptions): ReadableStream<Uint8Array> {
   };
   const wanted = (ev: RunEvent) => o.namespace === undefined || ev.run.namespace === o.namespace;
 
+  let finished = false;
+  let onShutdown: (() => void) | undefined;
+  const finish = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (finished) return;
+    finished = true;
+    if (onShutdown) o.shutdown.removeEventListener("abort", onShutdown);
+    try {
+      controller.close();
+    } catch { /* already closed or cancelled */ }
+  };
+  const send = (controller: ReadableStreamDefaultController<Uint8Array>, text: string) => {
+    if (!finished) controller.enqueue(encoder.encode(text));
+  };
+
   return new ReadableStream<Uint8Array>({
     start(controller) {
+      // Close even when the reader is not pulling (a stalled client must not hold up server shutdown).
+      onShutdown = () => finish(controller);
+      o.shutdown.addEventListener("abort", onShutdown, { once: true });
+      if (o.shutdown.aborted) return finish(controller);
       const resumeAt = o.log.parseId(o.lastEventId);
       let first = "retry: 2000\n\n";
       if (resumeAt !== undefined && o.log.since(resumeAt) !== undefined) cursor = resumeAt;
       else first += snapshot();
-      controller.enqueue(encoder.encode(first));
+      send(controller, first);
     },
     async pull(controller) {
-      while (!stop.aborted) {
+      while (!stop.aborted && !finished) {
         const events = o.log.since(cursor);
         if (events === undefined) {
           // This reader fell behind the ring: resend the whole state rather than queueing without bound.
-          controller.enqueue(encoder.encode(snapshot()));
-          return;
+          return send(controller, snapshot());
         }
         if (events.length) {
           cursor = events[events.length - 1].seq;
           const text = events.filter(wanted).map((ev) => frame(ev.type, o.log.formatId(ev.seq), ev)).join("");
-          if (text) {
-            controller.enqueue(encoder.encode(text));
-            return;
-          }
+          if (text) return send(controller, text);
           continue;
         }
         const before = o.log.head;
         await o.log.waitAfter(cursor, stop, keepAliveMs);
-        if (!stop.aborted && o.log.head === before) {
-          controller.enqueue(encoder.encode(": keep-alive\n\n"));
-          return;
-        }
+        if (!stop.aborted && o.log.head === before) return send(controller, ": keep-alive\n\n");
       }
-      if (o.shutdown.aborted) controller.close();
+      if (o.shutdown.aborted) finish(controller);
     },
     cancel() {
+      finished = true;
+      if (onShutdown) o.shutdown.removeEventListener("abort", onShutdown);
       closed.abort();
     },
   });

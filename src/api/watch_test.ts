@@ -65,7 +65,8 @@ Deno.test("watch stream sends a snapshot, then live events, and ends on shutdown
   store.apply(engine("old", "1", "completed"));
   store.apply(engine("elsewhere", "1", undefined, "b"));
   const shutdown = new AbortController();
-  const reader = runEventStream({ log, engines: store, namespace: "a", shutdown: shutdown.signal }).getReader();
+  const reader = runEventStream({ log, engines: store, namespace: "a", shutdown: shutdown.signal })
+    .getReader();
   const snap = await frames(reader, 2);
   assert.deepEqual(snap.map((f) => f.event), ["ADDED", "SYNCED"]);
   assert.equal((snap[0].data.run as { name: string }).name, "old");
@@ -86,11 +87,16 @@ Deno.test("watch stream resumes after Last-Event-ID, or resends state when it is
   store.apply(engine("r1", "2", "initialized"));
   store.apply(engine("r2", "1"));
   const shutdown = new AbortController();
-  const resumed = runEventStream({ log, engines: store, lastEventId: mark, shutdown: shutdown.signal }).getReader();
+  const resumed = runEventStream({ log, engines: store, lastEventId: mark, shutdown: shutdown.signal })
+    .getReader();
   const missed = await frames(resumed, 2);
-  assert.deepEqual(missed.map((f) => `${f.event} ${(f.data.run as { name: string }).name}`), ["MODIFIED r1", "ADDED r2"]);
+  assert.deepEqual(missed.map((f) => `${f.event} ${(f.data.run as { name: string }).name}`), [
+    "MODIFIED r1",
+    "ADDED r2",
+  ]);
   for (let i = 0; i < 6; i++) store.apply(engine(`x${i}`, "1"));
-  const stale = runEventStream({ log, engines: store, lastEventId: mark, shutdown: shutdown.signal }).getReader();
+  const stale = runEventStream({ log, engines: store, lastEventId: mark, shutdown: shutdown.signal })
+    .getReader();
   const snap = await frames(stale, 9);
   assert.equal(snap.filter((f) => f.data.snapshot).length, 8);
   assert.equal(snap[8].event, "SYNCED");
@@ -102,10 +108,27 @@ Deno.test("watch stream resumes after Last-Event-ID, or resends state when it is
 Deno.test("watch stream sends keep-alive comments while idle", async () => {
   const { store, log } = wire();
   const shutdown = new AbortController();
-  const reader = runEventStream({ log, engines: store, shutdown: shutdown.signal, keepAliveMs: 20 }).getReader();
+  const reader = runEventStream({ log, engines: store, shutdown: shutdown.signal, keepAliveMs: 20 })
+    .getReader();
   const dec = new TextDecoder();
   let text = "";
   while (!text.includes(": keep-alive")) text += dec.decode((await reader.read()).value);
   shutdown.abort();
   while (!(await reader.read()).done) { /* drain */ }
+});
+
+Deno.test("watch stream closes on shutdown even while nobody reads it", async () => {
+  const { store, log } = wire();
+  store.apply(engine("r1", "1"));
+  const shutdown = new AbortController();
+  const stream = runEventStream({ log, engines: store, shutdown: shutdown.signal });
+  shutdown.abort();
+  const reader = stream.getReader();
+  const chunks: string[] = [];
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    chunks.push(new TextDecoder().decode(value));
+  }
+  assert.match(chunks.join(""), /event: SYNCED/, "what was queued before shutdown is still delivered");
 });

@@ -21,6 +21,12 @@ export interface Config {
   identity: string;
   scrapeIntervalSeconds: number;
   leaderElect: boolean;
+  systemNamespace: string;
+  namespaceAllowlist: string;
+  namespaceDenylist: string;
+  maxAffectedFraction: number;
+  maxConcurrentRuns: number;
+  maxConcurrentRunsPerNamespace: number;
   leaseNamespace: string;
   leaseName: string;
   leaseDurationSeconds: number;
@@ -28,9 +34,14 @@ export interface Config {
   retryPeriodSeconds: number;
   trackerEnabled: boolean;
   trackerCooldownSeconds: number;
+  webhookUrl: string;
+  webhookSecret: string;
+  webhookBufferSize: number;
+  webhookRetryMaxMs: number;
+  scheduleClockOffsetMs: number;
 }
 
-type Kind = "string" | "int" | "bool" | "level";
+type Kind = "string" | "int" | "bool" | "level" | "fraction";
 
 interface OptionSpec {
   flag: string;
@@ -151,6 +162,84 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "minimum seconds between two runs triggered by the same workload",
   },
   {
+    flag: "webhook-url",
+    env: "WEBHOOK_URL",
+    kind: "string",
+    default: "",
+    help: "http(s) URL that receives every run and workflow state change as a signed JSON POST; empty: off",
+  },
+  {
+    flag: "webhook-secret",
+    env: "WEBHOOK_SECRET",
+    kind: "string",
+    default: "",
+    help: "HMAC-SHA256 key for the X-Chaoslet-Signature header (prefer the env var: flags show in ps)",
+  },
+  {
+    flag: "webhook-buffer",
+    env: "WEBHOOK_BUFFER_SIZE",
+    kind: "int",
+    default: "10000",
+    help: "events held for webhook delivery; when full, older states of the same run are coalesced first",
+  },
+  {
+    flag: "webhook-retry-max",
+    env: "WEBHOOK_RETRY_MAX_SECONDS",
+    kind: "int",
+    default: "30",
+    help: "longest wait between two webhook delivery attempts (exponential backoff with jitter)",
+  },
+  {
+    flag: "schedule-clock-offset",
+    env: "SCHEDULE_CLOCK_OFFSET_MS",
+    kind: "int",
+    default: "0",
+    help: "debug/tests only: milliseconds added to the ChaosSchedule controller's clock",
+  },
+  {
+    flag: "system-namespace",
+    env: "POD_NAMESPACE",
+    kind: "string",
+    default: "",
+    help:
+      "the daemon's own namespace (leader Lease, halt ConfigMap; always denied to chaos); empty: the kubeconfig's",
+  },
+  {
+    flag: "namespace-allowlist",
+    env: "NAMESPACE_ALLOWLIST",
+    kind: "string",
+    default: "",
+    help: "comma list: chaos may touch only these namespaces; empty means any not denied",
+  },
+  {
+    flag: "namespace-denylist",
+    env: "NAMESPACE_DENYLIST",
+    kind: "string",
+    default: "kube-system",
+    help: "comma list of namespaces chaos never touches (the daemon's own namespace is always added)",
+  },
+  {
+    flag: "max-affected-fraction",
+    env: "MAX_AFFECTED_FRACTION",
+    kind: "fraction",
+    default: "1",
+    help: "largest fraction (0-1] of one workload's pods a fault may hit at once",
+  },
+  {
+    flag: "max-concurrent-runs",
+    env: "MAX_CONCURRENT_RUNS",
+    kind: "int",
+    default: "0",
+    help: "runs in progress at once, cluster-wide; more are refused (0: no limit)",
+  },
+  {
+    flag: "max-concurrent-runs-per-namespace",
+    env: "MAX_CONCURRENT_RUNS_PER_NAMESPACE",
+    kind: "int",
+    default: "0",
+    help: "runs in progress at once per namespace; more are refused (0: no limit)",
+  },
+  {
     flag: "identity",
     env: "POD_NAME",
     kind: "string",
@@ -177,6 +266,13 @@ function parseValue(spec: OptionSpec, raw: string, source: string): string | num
       if (["true", "1", "yes"].includes(v)) return true;
       if (["false", "0", "no", ""].includes(v)) return false;
       throw new ConfigError(`Invalid ${source} "${raw}": expected true or false`);
+    }
+    case "fraction": {
+      const v = Number(raw.trim());
+      if (!/^\d*\.?\d+$/.test(raw.trim()) || v <= 0 || v > 1) {
+        throw new ConfigError(`Invalid ${source} "${raw}": expected a number in (0, 1]`);
+      }
+      return v;
     }
     case "level":
       if (!isLogLevel(raw)) {
@@ -229,6 +325,16 @@ export function loadConfig(
   }
   const port = out["port"] as number;
   if (port > 65535) throw new ConfigError(`Invalid --port "${port}": must be at most 65535`);
+  const webhookUrl = out["webhook-url"] as string;
+  if (webhookUrl && !/^https?:\/\/[^/?#]+/.test(webhookUrl)) {
+    throw new ConfigError(`Invalid --webhook-url "${webhookUrl}": expected an http:// or https:// URL`);
+  }
+  if ((out["webhook-buffer"] as number) < 2) {
+    throw new ConfigError(`Invalid --webhook-buffer "${out["webhook-buffer"]}": must be at least 2`);
+  }
+  if ((out["webhook-retry-max"] as number) < 1) {
+    throw new ConfigError(`Invalid --webhook-retry-max "${out["webhook-retry-max"]}": must be at least 1`);
+  }
   const lease = out["lease-duration"] as number;
   const renew = out["renew-deadline"] as number;
   const retry = out["retry-period"] as number;
@@ -249,6 +355,12 @@ export function loadConfig(
     identity: (out["identity"] as string) || Deno.hostname(),
     scrapeIntervalSeconds: out["tsdb-scrape-interval"] as number,
     leaderElect: out["leader-elect"] as boolean,
+    systemNamespace: out["system-namespace"] as string,
+    namespaceAllowlist: out["namespace-allowlist"] as string,
+    namespaceDenylist: out["namespace-denylist"] as string,
+    maxAffectedFraction: out["max-affected-fraction"] as number,
+    maxConcurrentRuns: out["max-concurrent-runs"] as number,
+    maxConcurrentRunsPerNamespace: out["max-concurrent-runs-per-namespace"] as number,
     leaseNamespace: out["lease-namespace"] as string,
     leaseName: out["lease-name"] as string,
     leaseDurationSeconds: out["lease-duration"] as number,
@@ -256,5 +368,10 @@ export function loadConfig(
     retryPeriodSeconds: out["retry-period"] as number,
     trackerEnabled: out["tracker-enabled"] as boolean,
     trackerCooldownSeconds: out["tracker-cooldown"] as number,
+    webhookUrl,
+    webhookSecret: out["webhook-secret"] as string,
+    webhookBufferSize: out["webhook-buffer"] as number,
+    webhookRetryMaxMs: (out["webhook-retry-max"] as number) * 1000,
+    scheduleClockOffsetMs: out["schedule-clock-offset"] as number,
   };
 }

@@ -54,6 +54,11 @@ async function evict(ctx: FaultContext, pod: Pod): Promise<"gone" | "accepted" |
   } catch (err) {
     if (isApiError(err, 404)) return "gone";
     if (isApiError(err, 429)) return { blocked: err.message };
+    // In a namespace being deleted no eviction can be created, but the namespace controller is deleting
+    // the pod anyway: wait for it, as kubectl drain does (NamespaceTerminating cause).
+    if (isApiError(err, 403) && /because it is being terminated/.test(err.message)) {
+      return { blocked: err.message };
+    }
     if (isApiError(err, 403)) {
       throw new FaultError(
         "CHAOS_INJECT_ERROR",

@@ -22,7 +22,7 @@ export interface TargetPod {
   owner?: { kind: string; name: string };
 }
 
-type Ctx = Pick<FaultContext, "client" | "as" | "env" | "engine" | "rng">;
+type Ctx = Pick<FaultContext, "client" | "as" | "env" | "engine" | "rng" | "maxAffectedFraction">;
 
 const OWNER_TYPES: Record<string, ResourceType> = {
   ReplicaSet: Resources.replicasets,
@@ -152,6 +152,7 @@ export async function selectTargetPods(ctx: Ctx): Promise<TargetPod[]> {
   let live = pods.filter((tp) => isLive(tp.pod));
   if (!filterable) {
     if (!live.length) throw new FaultError("TARGET_SELECTION_ERROR", "none of TARGET_PODS is running");
+    checkBlastRadius(live, live, ctx.maxAffectedFraction);
     return live;
   }
   const nodeLabel = ctx.env("NODE_LABEL");
@@ -175,6 +176,7 @@ export async function selectTargetPods(ctx: Ctx): Promise<TargetPod[]> {
   }
   const n = podsAffected(live.length, ctx.env("PODS_AFFECTED_PERC") ?? "", ctx.rng);
   const picked = pickConsecutive(live, n, ctx.rng, (tp) => tp.pod.metadata.uid!);
+  checkBlastRadius(live, picked, ctx.maxAffectedFraction);
   const order = ctx.env("POD_TERMINATION_ORDER") || "random";
   // Sort light wrappers so the selected pods keep their resolved owners.
   const wrapped = picked.map((tp) => ({
@@ -182,4 +184,31 @@ export async function selectTargetPods(ctx: Ctx): Promise<TargetPod[]> {
     tp,
   }));
   return orderForTermination(wrapped, order).map((w) => w.tp);
+}
+
+/**
+ * Refuses a selection that would hit more than `maxFraction` of one workload's running pods at
+ * once (the daemon's --max-affected-fraction guardrail), before anything is touched.
+ */
+export function checkBlastRadius(live: TargetPod[], picked: TargetPod[], maxFraction = 1): void {
+  if (maxFraction >= 1) return;
+  const key = (tp: TargetPod) =>
+    tp.owner ? `${tp.owner.kind}/${tp.owner.name}` : `pod/${tp.pod.metadata.name}`;
+  const total = new Map<string, number>();
+  for (const tp of live) total.set(key(tp), (total.get(key(tp)) ?? 0) + 1);
+  const hit = new Map<string, number>();
+  for (const tp of picked) hit.set(key(tp), (hit.get(key(tp)) ?? 0) + 1);
+  for (const [k, n] of hit) {
+    const of = total.get(k) ?? n;
+    if (n / of > maxFraction) {
+      throw new FaultError(
+        "GUARDRAIL_VIOLATION",
+        `refused: ${n} of ${of} running pods of ${k} would be hit at once; the daemon allows at most ${
+          Math.round(maxFraction * 100)
+        }% (--max-affected-fraction)`,
+        "PreChaos",
+        k,
+      );
+    }
+  }
 }

@@ -44,6 +44,8 @@ export interface FaultContext {
   /** Aborts on stop, halt, stopOnFailure or daemon shutdown: stop injecting, revert, return. */
   signal: AbortSignal;
   rng: () => number;
+  /** Blast-radius guardrail: the largest fraction of one workload's pods a fault may hit at once (0–1). */
+  maxAffectedFraction?: number;
   statusCheckTimeoutMs: number;
   statusCheckDelayMs: number;
   /** Call right before the first injection: starts OnChaos probes and emits ChaosInject. */

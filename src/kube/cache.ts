@@ -20,8 +20,13 @@ export interface InformerOptions<T extends KubeObject> {
   transform?: (obj: T) => T;
 }
 
-function keyOf(rt: ResourceType): string {
-  return `${rt.group}/${rt.version}/${rt.plural}`;
+function keyOf(
+  rt: ResourceType,
+  opts: { labelSelector?: string; fieldSelector?: string; namespace?: string } = {},
+) {
+  // Two informers on one type with different selectors are different caches.
+  const sel = [opts.namespace, opts.labelSelector, opts.fieldSelector].filter(Boolean).join("|");
+  return `${rt.group}/${rt.version}/${rt.plural}${sel ? `?${sel}` : ""}`;
 }
 
 /** A set of reflectors sharing one client, started together. */
@@ -63,7 +68,7 @@ export class SharedCache {
     return store;
   }
 
-  /** The store of a registered resource type; throws if nobody registered it. */
+  /** The unfiltered store of a registered resource type; throws if nobody registered it. */
   store<T extends KubeObject = KubeObject>(rt: ResourceType): StoreReader<T> {
     const s = this.#stores.get(keyOf(rt));
     if (!s) throw new Error(`No informer registered for ${rt.plural}.${rt.group || "core"}`);

@@ -98,6 +98,17 @@ export class Reflector<T extends KubeObject = KubeObject> {
           this.#rv = "";
           continue;
         }
+        if (isApiError(err, 404) && !this.#rv) {
+          // The type is not served (its CRD is not installed): an empty cache is the truth, and must not
+          // hold readiness back. Keep retrying, so installing the CRD later is picked up.
+          if (!this.#synced) {
+            log.warn("resource not served by the API server (CRD not installed?); treating it as empty", {
+              resource: this.#name,
+            });
+            this.#synced = true;
+            this.#resolveSynced();
+          }
+        }
         const delay = backoff.next();
         const reason = isApiError(err) ? `http_${err.status}` : "error";
         metrics?.watchRestart(this.#name, reason);

@@ -88,6 +88,8 @@ export interface ExperimentStatusEntry {
   status: string;
   verdict: string;
   lastUpdateTime: string;
+  /** chaoslet: the resolved plan of a dry run (annotation chaoslet.io/dry-run). */
+  plan?: unknown;
 }
 
 export interface ChaosEngineSpec {

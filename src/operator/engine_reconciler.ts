@@ -15,6 +15,9 @@ import type { RunnerDeps } from "../runner/deps.ts";
 import { EngineRun, updateEngine } from "../runner/engine_run.ts";
 import { finalizeAbandoned } from "../runner/abandoned.ts";
 import type { ReconcileResult } from "./queue.ts";
+import { concurrencyRefusal, type Guardrails, namespaceRefusal, touchedNamespaces } from "./guardrails.ts";
+import type { HaltState } from "./halt.ts";
+import { refuseRun } from "./refusal.ts";
 
 export const FINALIZER = "chaosengine.litmuschaos.io/finalizer";
 
@@ -26,9 +29,13 @@ export interface ReconcilerDeps {
   runner: RunnerDeps;
   /** Called when a run ends, so the engine is reconciled again. */
   requeue: (key: string) => void;
+  guardrails?: Guardrails;
+  /** The kill switch; while halted no run starts and running ones are stopped. */
+  halt?: () => HaltState;
 }
 
-const withoutFinalizer = (e: ChaosEngine) => (e.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+export const withoutFinalizer = (e: ChaosEngine) =>
+  (e.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
 
 /** Reconciles ChaosEngines and owns their in-process runs. */
 export class EngineReconciler {
@@ -57,6 +64,8 @@ export class EngineReconciler {
       return await this.#initialize(engine);
     }
     if (state === "active" && status === "initialized") {
+      const halt = this.deps.halt?.();
+      if (halt?.halted) return await this.#stopForHalt(engine, halt);
       if (!this.#runs.has(uid)) await this.#startIfStillActive(engine);
       return;
     }
@@ -116,7 +125,32 @@ export class EngineReconciler {
       fresh.status?.engineStatus === "initialized";
     if (fresh.metadata.uid !== cached.metadata.uid || !active || fresh.metadata.deletionTimestamp) return;
     if (!fresh.metadata.finalizers?.includes(FINALIZER)) return;
-    if (!this.#runs.has(fresh.metadata.uid!)) this.#start(fresh);
+    if (this.#runs.has(fresh.metadata.uid!)) return;
+    const g = this.deps.guardrails;
+    // A run that had already started (we resume it after a crash) passed the guardrails back then.
+    const started = (fresh.status?.experiments ?? []).some((x) => x.status !== "Waiting for Job Creation");
+    const running = [...this.#runs.values()].map((r) => ({ namespace: r.engine.metadata.namespace! }));
+    const refusal = g && !started
+      ? namespaceRefusal(g, touchedNamespaces(fresh)) ??
+        concurrencyRefusal(g, running, fresh.metadata.namespace!)
+      : undefined;
+    if (refusal) {
+      return await refuseRun(this.deps, fresh, "GuardrailViolation", "GUARDRAIL_VIOLATION", refusal);
+    }
+    this.#start(fresh);
+  }
+
+  /** The kill switch is pulled: stop this engine's run, or refuse it if it never started, and keep it stopped. */
+  async #stopForHalt(engine: ChaosEngine, halt: HaltState): Promise<void> {
+    const started = (engine.status?.experiments ?? []).length > 0 || this.#runs.has(engine.metadata.uid!);
+    const reason = halt.reason ?? "chaos is halted cluster-wide";
+    if (!started) return await refuseRun(this.deps, engine, "ChaosHalted", "CHAOS_HALTED", reason);
+    await this.#abort(engine, "halt", reason);
+  }
+
+  /** Called when the kill switch is pulled: every run stops at once (their faults revert). */
+  haltAll(): void {
+    for (const run of this.#runs.values()) run.abort("halt");
   }
 
   #start(engine: ChaosEngine): void {
@@ -133,11 +167,11 @@ export class EngineReconciler {
   }
 
   /** engineState stop while running (or after a crash): end the run as Stopped, then mark the engine stopped. */
-  async #abort(engine: ChaosEngine): Promise<void> {
+  async #abort(engine: ChaosEngine, why: "stop" | "halt" = "stop", haltReason = ""): Promise<void> {
     const { client, events, log } = this.deps;
     const run = this.#runs.get(engine.metadata.uid!);
     if (run) {
-      run.abort("stop");
+      run.abort(why);
       await run.done;
     } else {
       await finalizeAbandoned(this.deps.runner, engine);
@@ -162,15 +196,20 @@ export class EngineReconciler {
         );
         e.status = { ...e.status, engineStatus: "stopped", experiments };
         e.metadata.finalizers = withoutFinalizer(e);
+        // A halted engine stays stopped when the halt is lifted: re-activating it is a deliberate act.
+        if (why === "halt") e.spec.engineState = "stop";
         return true;
       },
     );
     if (updated) {
-      log.info("engine stopped", { engine: engine.metadata.name, namespace: engine.metadata.namespace });
+      log.info("engine stopped", { engine: engine.metadata.name, namespace: engine.metadata.namespace, why });
       events.record(engine, {
         reason: "ChaosEngineStopped",
         message: "Chaos stopped: all chaos resources reverted",
       });
+      if (why === "halt") {
+        events.record(engine, { reason: "ChaosHalted", message: haltReason, type: "Warning" });
+      }
     }
   }
 

@@ -31,6 +31,8 @@ export interface RunnerDeps {
   identity: string;
   metrics?: RunnerMetrics;
   rng?: () => number;
+  /** Blast-radius guardrail passed to every fault (1 = no limit). */
+  maxAffectedFraction?: number;
 }
 
 /** Why a run was aborted. `shutdown` leaves state for the next leader to resume; the others end it as Stopped. */

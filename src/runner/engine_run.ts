@@ -163,6 +163,7 @@ export class EngineRun {
           status: outcome.status,
           verdict: outcome.verdict,
           experimentPod: outcome.experimentPod,
+          ...(outcome.plan ? { plan: outcome.plan } : {}),
         });
         if (this.aborted === "probe") {
           // As litmus-go does when a stopOnFailure probe fails: stop the engine, so the run ends stopped.

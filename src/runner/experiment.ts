@@ -19,6 +19,7 @@ import { buildTargetsString } from "./targets.ts";
 import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict.ts";
 import { ResultWriter, revertRecords } from "./result_writer.ts";
 import { runJobMode } from "./job_mode.ts";
+import { isDryRun, planExperiment, type RunPlan } from "./dry_run.ts";
 
 /** How an experiment ended, for the engine's status.experiments[] entry. */
 export interface ExperimentOutcome {
@@ -27,6 +28,8 @@ export interface ExperimentOutcome {
   experimentPod: string;
   /** True when the daemon shut down mid-run: nothing was finalized, the next leader resumes. */
   interrupted?: boolean;
+  /** Set for dry runs: what the run would have done. */
+  plan?: RunPlan;
 }
 
 /** Fetches the ChaosExperiment from the cache, falling back to the API (the cache may lag a fresh create). */
@@ -127,6 +130,16 @@ export async function runExperiment(
 
   const fault = deps.faults.get(expName) ?? deps.faults.get(String(experiment.metadata.labels?.name ?? ""));
   engineEvent("ExperimentDependencyCheck", `Experiment resources validated for Chaos Experiment: ${expName}`);
+  if (!fault && isDryRun(engine)) {
+    const as = asServiceAccount(ns, engine.spec.chaosServiceAccount || "default");
+    const ctx = { client: deps.client, as, env: merged.lookup, engine, rng: deps.rng ?? Math.random };
+    const plan = await planExperiment(ctx, entry, merged, false);
+    engineEvent(
+      "DryRun",
+      `Dry run of ${expName} (Job mode), nothing created: ${JSON.stringify(plan.targets)}`,
+    );
+    return { status: "Completed", verdict: "N/A", experimentPod: "N/A", plan };
+  }
   if (!fault) return await runJobMode(deps, engine, entry, experiment, merged, signal, log);
 
   const writer = writerFor(merged.instanceId);
@@ -145,6 +158,7 @@ export async function runExperiment(
     env,
     signal,
     rng: deps.rng ?? Math.random,
+    maxAffectedFraction: deps.maxAffectedFraction,
     statusCheckTimeoutMs: merged.statusCheckTimeout * 1000,
     statusCheckDelayMs: merged.statusCheckDelay * 1000,
     onInject(message) {
@@ -157,6 +171,16 @@ export async function runExperiment(
     clearRevert: (r) => writer.clearRevert(r),
   };
 
+  if (isDryRun(engine)) {
+    const plan = await planExperiment(faultCtx, entry, merged, true);
+    engineEvent(
+      "DryRun",
+      `Dry run of ${expName}, nothing injected: ${
+        JSON.stringify({ targets: plan.targets, error: plan.targetError })
+      }`,
+    );
+    return { status: "Completed", verdict: "N/A", experimentPod: "N/A", plan };
+  }
   // Undo whatever a crashed earlier attempt left behind, before starting again.
   const previous = await writer.read();
   for (const rec of revertRecords(previous)) await revertOne(deps, fault, faultCtx, rec);
@@ -244,9 +268,12 @@ export async function runExperiment(
   if (reason === "shutdown") {
     return { status: "Completed", verdict: "Awaited", experimentPod: runnerField, interrupted: true };
   }
-  if (reason) {
+  if (reason && reason !== "probe") {
     verdict = "Stopped";
-    errOut = { errorCode: "EXPERIMENT_ABORTED", reason: "Chaos injection stopped!" };
+    errOut = {
+      errorCode: "EXPERIMENT_ABORTED",
+      reason: reason === "halt" ? "Chaos injection stopped! (cluster-wide halt)" : "Chaos injection stopped!",
+    };
   }
   const done = await writer.finish({
     verdict,

@@ -7,7 +7,7 @@
  */
 import { apiVersionOf, Resources, type ResourceType } from "../kube/resources.ts";
 import type { ChaosEngine, KubeObject } from "../kube/types.ts";
-import { ChaosWorkflows, type ChaosWorkflow, isFinished } from "../workflow/types.ts";
+import { type ChaosWorkflow, ChaosWorkflows, isFinished } from "../workflow/types.ts";
 import type { ChildState } from "./decide.ts";
 import {
   type ChaosSchedule,
@@ -76,7 +76,8 @@ export const engineKind: ChildKind = {
     const status = e.status?.engineStatus;
     const finished = status === "completed" || status === "stopped";
     const entries = e.status?.experiments ?? [];
-    const succeeded = status === "completed" && entries.length > 0 && entries.every((x) => x.verdict === "Pass");
+    const succeeded = status === "completed" && entries.length > 0 &&
+      entries.every((x) => x.verdict === "Pass");
     let finishedAt: Date | undefined;
     for (const x of entries) {
       const t = time(x.lastUpdateTime);
@@ -103,7 +104,11 @@ export const workflowKind: ChildKind = {
     const w = obj as ChaosWorkflow;
     const phase = w.status?.phase;
     const finished = isFinished(phase);
-    return { finished, succeeded: phase === "Succeeded", finishedAt: finished ? time(w.status?.finishedAt) : undefined };
+    return {
+      finished,
+      succeeded: phase === "Succeeded",
+      finishedAt: finished ? time(w.status?.finishedAt) : undefined,
+    };
   },
   stopPatch: { spec: { stop: true } },
   stopping: (obj) => obj.spec?.stop === true,

@@ -97,29 +97,44 @@ export class ScheduleController {
       await this.#event(sched, {
         type: "Warning",
         reason: "TooManyMissedTimes",
-        message: "too many missed start times; set or decrease spec.startingDeadlineSeconds or check clock skew",
+        message:
+          "too many missed start times; set or decrease spec.startingDeadlineSeconds or check clock skew",
       });
     }
     if (d.missed.count > 0) {
       this.deps.metrics.missed(key, d.missed.count);
       next.lastMissedTime = laterTime(prev.lastMissedTime, d.missed.latest?.toISOString());
-      const message = `Missed ${d.missed.count} scheduled time(s), the latest ${d.missed.latest?.toISOString()}` +
-        (v.spec.startingDeadlineSeconds !== undefined ? ` (startingDeadlineSeconds ${v.spec.startingDeadlineSeconds})` : "");
-      this.deps.log.info("schedule missed", { schedule: key, count: d.missed.count, latest: d.missed.latest });
+      const message =
+        `Missed ${d.missed.count} scheduled time(s), the latest ${d.missed.latest?.toISOString()}` +
+        (v.spec.startingDeadlineSeconds !== undefined
+          ? ` (startingDeadlineSeconds ${v.spec.startingDeadlineSeconds})`
+          : "");
+      this.deps.log.info("schedule missed", {
+        schedule: key,
+        count: d.missed.count,
+        latest: d.missed.latest,
+      });
       await this.#event(sched, { type: "Warning", reason: "MissSchedule", message });
     }
     if (d.skipped && this.#skipped.get(key) !== d.skipped.getTime()) {
       this.#skipped.set(key, d.skipped.getTime());
       const names = active.map((c) => c.ref.name).join(", ");
-      this.deps.log.info("schedule skipped, a run is active", { schedule: key, scheduledTime: d.skipped, active: names });
+      this.deps.log.info("schedule skipped, a run is active", {
+        schedule: key,
+        scheduledTime: d.skipped,
+        active: names,
+      });
       await this.#event(sched, {
         reason: "AlreadyActive",
-        message: `Not starting a run for ${d.skipped.toISOString()}: ${names} still running (concurrencyPolicy Forbid)`,
+        message:
+          `Not starting a run for ${d.skipped.toISOString()}: ${names} still running (concurrencyPolicy Forbid)`,
       });
     }
     if (d.run) {
       for (const c of d.stop) await this.#stop(sched, kind, store, c);
-      const created = d.alreadyCreated ? byName.get(childName(name, d.run)) : await this.#create(sched, kind, d.run, now);
+      const created = d.alreadyCreated
+        ? byName.get(childName(name, d.run))
+        : await this.#create(sched, kind, d.run, now);
       if (created === "rejected") {
         next.lastMissedTime = laterTime(next.lastMissedTime, d.run.toISOString());
       } else {
@@ -131,9 +146,16 @@ export class ScheduleController {
       }
     }
 
-    for (const c of historyToDelete(children, v.spec.successfulJobsHistoryLimit, v.spec.failedJobsHistoryLimit)) {
-      if (await this.deps.client.deleteIfExists(kind.rt, ns, c.ref.name, { propagationPolicy: "Background" })) {
-        await this.#event(sched, { reason: "SuccessfulDelete", message: `Deleted finished ${c.ref.kind} ${c.ref.name}` });
+    for (
+      const c of historyToDelete(children, v.spec.successfulJobsHistoryLimit, v.spec.failedJobsHistoryLimit)
+    ) {
+      if (
+        await this.deps.client.deleteIfExists(kind.rt, ns, c.ref.name, { propagationPolicy: "Background" })
+      ) {
+        await this.#event(sched, {
+          reason: "SuccessfulDelete",
+          message: `Deleted finished ${c.ref.kind} ${c.ref.name}`,
+        });
       }
     }
     const unique = new Map(active.filter((c) => !c.finished).map((c) => [c.ref.uid, c.ref]));
@@ -141,10 +163,21 @@ export class ScheduleController {
     next.lastSuccessfulTime = lastSuccessful(children, parseTime(prev.lastSuccessfulTime))?.toISOString();
     next.nextScheduleTime = d.next?.toISOString();
     const tz = v.spec.timeZone;
-    next.conditions = withValidCondition(prev.conditions, true, "Valid", `schedule "${v.spec.schedule}" in ${tz}`, now);
+    next.conditions = withValidCondition(
+      prev.conditions,
+      true,
+      "Valid",
+      `schedule "${v.spec.schedule}" in ${tz}`,
+      now,
+    );
     await this.#writeStatus(key, sched, prev, next);
     if (!d.next) return;
-    return { requeueAfterMs: Math.min(MAX_REQUEUE_MS, Math.max(0, d.next.getTime() - this.deps.now().getTime()) + 50) };
+    return {
+      requeueAfterMs: Math.min(
+        MAX_REQUEUE_MS,
+        Math.max(0, d.next.getTime() - this.deps.now().getTime()) + 50,
+      ),
+    };
   }
 
   /** The cached status, or the one this controller last wrote when the cache has not caught up yet. */
@@ -169,7 +202,8 @@ export class ScheduleController {
   /** Children from the cache, plus those in status.active the cache has not seen yet (read from the API). */
   async #children(sched: ChaosSchedule, kind: ChildKind, store: StoreReader, prev: ChaosScheduleStatus) {
     const ns = sched.metadata.namespace!;
-    const ours = (o: KubeObject) => o.metadata.ownerReferences?.some((r) => r.uid === sched.metadata.uid) ?? false;
+    const ours = (o: KubeObject) =>
+      o.metadata.ownerReferences?.some((r) => r.uid === sched.metadata.uid) ?? false;
     const objs = store.listByLabels(ns, { [SCHEDULE_LABEL]: sched.metadata.name! }).filter(ours);
     const seen = new Set(objs.map((o) => o.metadata.uid));
     for (const ref of prev.active ?? []) {
@@ -205,9 +239,13 @@ export class ScheduleController {
     } catch (err) {
       if (isApiError(err) && err.alreadyExists) {
         const obj = await this.deps.client.get(kind.rt, ns, name);
-        return obj.metadata.ownerReferences?.some((r) => r.uid === sched.metadata.uid) ? childState(obj, kind) : undefined;
+        return obj.metadata.ownerReferences?.some((r) => r.uid === sched.metadata.uid)
+          ? childState(obj, kind)
+          : undefined;
       }
-      const message = `Error creating ${kind.rt.kind} ${name}: ${isApiError(err) ? err.message : String(err)}`;
+      const message = `Error creating ${kind.rt.kind} ${name}: ${
+        isApiError(err) ? err.message : String(err)
+      }`;
       await this.#event(sched, { type: "Warning", reason: "FailedCreate", message });
       // A child the API server refuses (schema, admission) is refused again: count the time as missed.
       if (isApiError(err) && [400, 403, 422].includes(err.status)) {
@@ -233,11 +271,18 @@ export class ScheduleController {
     });
   }
 
-  async #writeStatus(key: string, sched: ChaosSchedule, prev: ChaosScheduleStatus, next: ChaosScheduleStatus) {
+  async #writeStatus(
+    key: string,
+    sched: ChaosSchedule,
+    prev: ChaosScheduleStatus,
+    next: ChaosScheduleStatus,
+  ) {
     if (!statusChanged(prev, next)) return;
     try {
       const { namespace, name } = sched.metadata;
-      await this.deps.client.patch(ChaosSchedules, namespace, name!, statusPatch(next), "merge", { subresource: "status" });
+      await this.deps.client.patch(ChaosSchedules, namespace, name!, statusPatch(next), "merge", {
+        subresource: "status",
+      });
       this.#written.set(key, { uid: sched.metadata.uid!, status: next });
     } catch (err) {
       if (!isApiError(err, 404)) throw err;

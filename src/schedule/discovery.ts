@@ -66,7 +66,12 @@ export class OptionalInformers {
   constructor(readonly cache: SharedCache, readonly client: KubeClient, readonly log: Logger) {}
 
   /** Registers what is served now (waiting at most `timeoutMs`), and watches for the rest until `signal` aborts. */
-  async discover(rts: ResourceType[], signal: AbortSignal, timeoutMs = 5_000, everyMs = 30_000): Promise<void> {
+  async discover(
+    rts: ResourceType[],
+    signal: AbortSignal,
+    timeoutMs = 5_000,
+    everyMs = 30_000,
+  ): Promise<void> {
     await Promise.all(rts.map(async (rt) => {
       let served = false;
       try {

@@ -16,7 +16,8 @@ export interface ScheduleMetrics {
 export function registerScheduleMetrics(registry: client.Registry): ScheduleMetrics {
   const fires = new client.Counter({
     name: "chaoslet_schedule_fires_total",
-    help: "Children (ChaosWorkflows or ChaosEngines) created by a ChaosSchedule, by schedule (namespace/name).",
+    help:
+      "Children (ChaosWorkflows or ChaosEngines) created by a ChaosSchedule, by schedule (namespace/name).",
     labelNames: ["schedule"],
     registers: [registry],
   });

@@ -11,7 +11,6 @@ import type { StoreReader } from "../kube/store.ts";
 import type { ChaosEngine, KubeObject } from "../kube/types.ts";
 import type { Logger } from "../log/log.ts";
 import { WorkQueue } from "../operator/queue.ts";
-import { ChaosWorkflows } from "../workflow/types.ts";
 import { engineKind } from "./children.ts";
 import { ScheduleController } from "./controller.ts";
 import type { OptionalInformers } from "./discovery.ts";
@@ -22,6 +21,8 @@ export interface ScheduleRuntime {
   client: KubeClient;
   optional: OptionalInformers;
   engines: StoreReader<ChaosEngine>;
+  /** The ChaosWorkflow store (schedules with a workflowSpec wait until it is there). */
+  workflows?: StoreReader;
   events: { record(obj: KubeObject, spec: EventSpec): Promise<void> };
   log: Logger;
   metrics: ScheduleMetrics;
@@ -32,17 +33,18 @@ export interface ScheduleRuntime {
 }
 
 /**
- * Starts scheduling once the ChaosSchedule CRD is served and synced; returns at once. The returned
- * queue (available once started) is for metrics.
+ * Starts scheduling once the ChaosSchedule CRD is served and synced, until `signal` aborts (leadership
+ * lost or shutdown). Returns at once; the promise gives the queue once started (undefined if aborted first).
  */
-export function startSchedules(rt: ScheduleRuntime, signal: AbortSignal): Promise<WorkQueue> {
+export function startSchedules(rt: ScheduleRuntime, signal: AbortSignal): Promise<WorkQueue | undefined> {
   const offset = rt.clockOffsetMs ?? 0;
   if (offset) rt.log.warn("schedule clock is shifted (debug option)", { offsetMs: offset });
   return rt.optional.when<ChaosSchedule>(ChaosSchedules).then((schedules) => {
+    if (signal.aborted) return undefined;
     const controller = new ScheduleController({
       client: rt.client,
       schedules,
-      childStore: (kind) => kind === engineKind ? rt.engines : rt.optional.get(ChaosWorkflows),
+      childStore: (kind) => kind === engineKind ? rt.engines : rt.workflows,
       events: rt.events,
       log: rt.log,
       metrics: rt.metrics,
@@ -51,24 +53,26 @@ export function startSchedules(rt: ScheduleRuntime, signal: AbortSignal): Promis
     });
     const queue = new WorkQueue({
       workers: 4,
-      onError: (key, err, retryInMs) => rt.log.warn("schedule reconcile failed", { schedule: key, error: String(err), retryInMs }),
+      onError: (key, err, retryInMs) =>
+        rt.log.warn("schedule reconcile failed", { schedule: key, error: String(err), retryInMs }),
     });
     const keyOf = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
-    schedules.subscribe((ev) => queue.add(keyOf(ev.object)));
     const onChild = (ev: { object: KubeObject }) => {
       const owner = ev.object.metadata.labels?.[SCHEDULE_LABEL];
       if (owner) queue.add(`${ev.object.metadata.namespace}/${owner}`);
     };
-    rt.engines.subscribe(onChild);
-    rt.optional.when(ChaosWorkflows).then((workflows) => {
-      workflows.subscribe(onChild);
-      // Schedules waiting for the CRD can run now.
-      for (const s of schedules.list()) if (s.spec?.workflowSpec) queue.add(keyOf(s));
-    });
+    const offs = [
+      schedules.subscribe((ev) => queue.add(keyOf(ev.object))),
+      rt.engines.subscribe(onChild),
+      ...(rt.workflows ? [rt.workflows.subscribe(onChild)] : []),
+    ];
     const resync = setInterval(() => {
       for (const s of schedules.list()) queue.add(keyOf(s));
     }, rt.resyncMs ?? 300_000);
-    signal.addEventListener("abort", () => clearInterval(resync), { once: true });
+    signal.addEventListener("abort", () => {
+      clearInterval(resync);
+      for (const off of offs) off();
+    }, { once: true });
     for (const s of schedules.list()) queue.add(keyOf(s));
     queue.run((key) => controller.reconcile(key), signal);
     rt.log.info("schedule controller started", { schedules: schedules.size() });

@@ -25,7 +25,9 @@ export function validateSchedule(obj: ChaosSchedule, now: Date): Validation {
   const invalid = (message: string): Validation => ({ ok: false, reason: "InvalidSpec", message });
   const name = obj.metadata.name ?? "";
   if (name.length > MAX_NAME_LENGTH) {
-    return invalid(`name ${JSON.stringify(name)} is ${name.length} characters; at most ${MAX_NAME_LENGTH} are allowed`);
+    return invalid(
+      `name ${JSON.stringify(name)} is ${name.length} characters; at most ${MAX_NAME_LENGTH} are allowed`,
+    );
   }
   const hasWorkflow = spec.workflowSpec !== undefined && spec.workflowSpec !== null;
   const hasEngine = spec.engineTemplate !== undefined && spec.engineTemplate !== null;
@@ -43,8 +45,12 @@ export function validateSchedule(obj: ChaosSchedule, now: Date): Validation {
       `spec.concurrencyPolicy ${JSON.stringify(spec.concurrencyPolicy)} is not one of ${POLICIES.join(", ")}`,
     );
   }
-  for (const f of ["startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"] as const) {
-    if (!isNonNegativeInt(spec[f])) return invalid(`spec.${f} ${JSON.stringify(spec[f])} is not a non-negative integer`);
+  for (
+    const f of ["startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"] as const
+  ) {
+    if (!isNonNegativeInt(spec[f])) {
+      return invalid(`spec.${f} ${JSON.stringify(spec[f])} is not a non-negative integer`);
+    }
   }
   let cron: CronSchedule;
   try {

@@ -1,13 +1,27 @@
 /**
  * Trigger bookkeeping, kept on the objects themselves so it survives restarts and failovers: the
- * workload's annotations say which generation already triggered and when (at most one run per
+ * workload's labels say which generation already triggered and when (at most one run per
  * generation, and a cooldown between runs), and the policy's top-level `statuses[]` lists what
  * happened in Litmus's format.
+ *
+ * Labels, not annotations: the API server bumps a Deployment's `metadata.generation` on every
+ * annotation change (annotations are copied to its ReplicaSets), so writing "generation N triggered"
+ * as an annotation would itself create generation N+1 and the next status update would trigger again.
+ * Label changes bump no workload's generation.
  *
  * @module
  */
 import type { KubeObject } from "../kube/types.ts";
-import { ANNOTATIONS } from "./links.ts";
+
+/** Labels the tracker writes on a workload it triggered a run for. */
+export const LABELS = {
+  /** The generation whose change triggered the last run. */
+  lastGeneration: "chaoslet.io/last-triggered-generation",
+  /** When (ms since the epoch; label values cannot hold an RFC 3339 time), for the cooldown. */
+  lastAt: "chaoslet.io/last-triggered-at",
+  /** The run's name (at most 63 characters, so a valid label value). */
+  lastRun: "chaoslet.io/last-triggered-run",
+} as const;
 
 /** What to do with a matched change. */
 export type Decision =
@@ -17,16 +31,15 @@ export type Decision =
 
 /** The generation that last triggered a run on `obj`, or -1. */
 export function lastTriggeredGeneration(obj: KubeObject): number {
-  const raw = obj.metadata.annotations?.[ANNOTATIONS.lastGeneration];
+  const raw = obj.metadata.labels?.[LABELS.lastGeneration];
   // A hand-edited, non-numeric value must not block triggers forever: treat it as "never".
-  return raw !== undefined && /^\d+$/.test(raw.trim()) ? Number(raw) : -1;
+  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : -1;
 }
 
 /** When `obj` last triggered a run (ms since epoch), or undefined. */
 export function lastTriggeredAt(obj: KubeObject): number | undefined {
-  const raw = obj.metadata.annotations?.[ANNOTATIONS.lastAt];
-  const ms = raw ? Date.parse(raw) : NaN;
-  return Number.isNaN(ms) ? undefined : ms;
+  const raw = obj.metadata.labels?.[LABELS.lastAt];
+  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
 }
 
 /**
@@ -51,10 +64,11 @@ export function claimPatch(resourceVersion: string, generation: number, nowMs: n
     // The resourceVersion makes the patch conditional: a concurrent claim fails it with 409 Conflict.
     metadata: {
       resourceVersion,
-      annotations: {
-        [ANNOTATIONS.lastGeneration]: String(generation),
-        [ANNOTATIONS.lastAt]: new Date(nowMs).toISOString(),
-        [ANNOTATIONS.lastRun]: run,
+      labels: {
+        [LABELS.lastGeneration]: String(generation),
+        [LABELS.lastAt]: String(nowMs),
+        // An empty value is valid and says "no run" (the link was broken).
+        [LABELS.lastRun]: run,
       },
     },
   };

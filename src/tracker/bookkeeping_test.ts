@@ -5,21 +5,21 @@ import {
   claimPatch,
   decide,
   invalidEntry,
+  LABELS,
   lastTriggeredGeneration,
   matchEntry,
   MAX_STATUSES,
   type PolicyStatusEntry,
   rfc850,
 } from "./bookkeeping.ts";
-import { ANNOTATIONS } from "./links.ts";
 
 const T0 = Date.parse("2026-11-25T14:00:00Z");
 
-function workload(annotations: Record<string, string> = {}, generation = 3): KubeObject {
+function workload(labels: Record<string, string> = {}, generation = 3): KubeObject {
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: { name: "web", namespace: "ns", generation, resourceVersion: "812", annotations },
+    metadata: { name: "web", namespace: "ns", generation, resourceVersion: "812", labels },
   };
 }
 
@@ -29,8 +29,8 @@ Deno.test("decide: a never-triggered workload triggers", () => {
 
 Deno.test("decide: the generation that already triggered is a duplicate, even after the cooldown", () => {
   const w = workload({
-    [ANNOTATIONS.lastGeneration]: "3",
-    [ANNOTATIONS.lastAt]: new Date(T0 - 3_600_000).toISOString(),
+    [LABELS.lastGeneration]: "3",
+    [LABELS.lastAt]: String(T0 - 3_600_000),
   });
   assert.deepEqual(decide(w, 3, T0, 60_000), { action: "duplicate", lastGeneration: 3 });
   // An older generation (an update seen late) never triggers either.
@@ -38,7 +38,7 @@ Deno.test("decide: the generation that already triggered is a duplicate, even af
 });
 
 Deno.test("decide: a new generation within the cooldown is held back, after it triggers", () => {
-  const w = workload({ [ANNOTATIONS.lastGeneration]: "3", [ANNOTATIONS.lastAt]: new Date(T0).toISOString() });
+  const w = workload({ [LABELS.lastGeneration]: "3", [LABELS.lastAt]: String(T0) });
   assert.deepEqual(decide(w, 4, T0 + 20_000, 60_000), { action: "cooldown", remainingMs: 40_000 });
   assert.deepEqual(decide(w, 4, T0 + 60_000, 60_000), { action: "trigger" });
   assert.deepEqual(decide(w, 4, T0 + 1, 0), { action: "trigger" }, "cooldown 0 disables it");
@@ -46,14 +46,14 @@ Deno.test("decide: a new generation within the cooldown is held back, after it t
 
 Deno.test("decide: a last-triggered time in the future (clock skew) counts as just now", () => {
   const w = workload({
-    [ANNOTATIONS.lastGeneration]: "1",
-    [ANNOTATIONS.lastAt]: new Date(T0 + 5_000).toISOString(),
+    [LABELS.lastGeneration]: "1",
+    [LABELS.lastAt]: String(T0 + 5_000),
   });
   assert.deepEqual(decide(w, 2, T0, 60_000), { action: "cooldown", remainingMs: 60_000 });
 });
 
 Deno.test("decide: garbage bookkeeping annotations do not block triggers", () => {
-  const w = workload({ [ANNOTATIONS.lastGeneration]: "three", [ANNOTATIONS.lastAt]: "yesterday" });
+  const w = workload({ [LABELS.lastGeneration]: "three", [LABELS.lastAt]: "2026-11-25T14:00:00Z" });
   assert.equal(lastTriggeredGeneration(w), -1);
   assert.deepEqual(decide(w, 1, T0, 60_000), { action: "trigger" });
 });
@@ -61,13 +61,13 @@ Deno.test("decide: garbage bookkeeping annotations do not block triggers", () =>
 Deno.test("claimPatch is conditional on the resourceVersion and records generation, time and run", () => {
   const p = claimPatch("812", 4, T0, "tmpl-0a1b2c3d");
   assert.equal(p.metadata.resourceVersion, "812");
-  assert.deepEqual(p.metadata.annotations, {
-    [ANNOTATIONS.lastGeneration]: "4",
-    [ANNOTATIONS.lastAt]: "2026-11-25T14:00:00.000Z",
-    [ANNOTATIONS.lastRun]: "tmpl-0a1b2c3d",
+  assert.deepEqual(p.metadata.labels, {
+    [LABELS.lastGeneration]: "4",
+    [LABELS.lastAt]: String(T0),
+    [LABELS.lastRun]: "tmpl-0a1b2c3d",
   });
   // What the patch writes is what decide reads back.
-  const after = workload(p.metadata.annotations, 4);
+  const after = workload(p.metadata.labels, 4);
   assert.equal(decide(after, 4, T0 + 120_000, 60_000).action, "duplicate");
   assert.equal(decide(after, 5, T0 + 30_000, 60_000).action, "cooldown");
 });

@@ -20,12 +20,6 @@ export const ANNOTATIONS = {
   experimentId: "litmuschaos.io/experimentId",
   /** Litmus 2.x: the ChaosCenter workflow ID. Without a control plane: a ChaosWorkflow template name. */
   litmusWorkflow: "litmuschaos.io/workflow",
-  /** Bookkeeping on the workload: the generation whose change already triggered a run. */
-  lastGeneration: "chaoslet.io/last-triggered-generation",
-  /** Bookkeeping on the workload: when that run was triggered (RFC 3339), for the cooldown. */
-  lastAt: "chaoslet.io/last-triggered-at",
-  /** Bookkeeping on the workload: the name of the run it triggered. */
-  lastRun: "chaoslet.io/last-triggered-run",
   /** On a policy: why it is invalid; absent when it is valid. */
   policyError: "chaoslet.io/policy-error",
 } as const;

@@ -5,7 +5,7 @@
  *
  * Only watch updates count (objects delivered by a list at start-up are adds), each generation of a
  * workload triggers at most once, and a cooldown separates runs of the same workload; both are kept in
- * the workload's annotations, so restarts and failovers do not trigger old changes again.
+ * the workload's labels, so restarts and failovers do not trigger old changes again.
  *
  * @module
  */
@@ -167,44 +167,48 @@ export class EventTracker {
     if (decision.action === "cooldown") {
       const seconds = Math.ceil(decision.remainingMs / 1000);
       log.info("trigger held back by cooldown", { workload: what, remainingSeconds: seconds });
-      this.#count(matches, "cooldown");
-      return await this.#o.events.record(obj, {
+      await this.#o.events.record(obj, {
         reason: "ChaosTriggerCooldown",
         message: `${policyNames(matches)} matched ${what}, but the last run started less than ` +
           `${this.#o.cooldownMs / 1000}s ago (${seconds}s left): no run started`,
         key: `${obj.metadata.name}.${obj.metadata.uid?.slice(0, 8)}.trigger-cooldown`,
       });
+      return this.#count(matches, "cooldown");
     }
+    // Counted after the outcome is recorded, so a counter value means "policy and Events are written".
+    let failure: string | undefined;
     try {
       if ("error" in link) throw new Error(link.error);
-      const trigger = {
+      const policies = matches.map((m) => m.policy.metadata.name!);
+      const launched = await launchRun(client, ns, link, run, {
         resource: obj.kind!,
         name: obj.metadata.name!,
         generation,
-        policies: matches.map((m) => m.policy.metadata.name!),
-      };
-      const launched = await launchRun(client, ns, link, run, trigger);
+        policies,
+      });
       log.info("change triggered a run", {
         workload: what,
         run: `${link.kind}/${run}`,
         created: launched.created,
       });
-      this.#count(matches, "triggered");
+    } catch (err) {
+      failure = err instanceof Error ? err.message : String(err);
+      log.warn("triggered run could not start", { workload: what, error: failure });
+    }
+    if (failure === undefined && !("error" in link)) {
       await this.#record(obj, matches, link.experimentId, true, {
         reason: "ChaosTriggered",
         message: `${policyNames(matches)} matched ${what} (changed: ${changedKeys(matches)}): ` +
           `started ${link.kind} ${run} from template ${link.template}`,
       });
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      log.warn("triggered run could not start", { workload: what, error: message });
-      this.#count(matches, "failed");
-      await this.#record(obj, matches, "error" in link ? "" : link.experimentId, false, {
-        reason: "ChaosTriggerFailed",
-        message: `${policyNames(matches)} matched ${what}, but no run started: ${message}`,
-        type: "Warning",
-      });
+      return this.#count(matches, "triggered");
     }
+    await this.#record(obj, matches, "error" in link ? "" : link.experimentId, false, {
+      reason: "ChaosTriggerFailed",
+      message: `${policyNames(matches)} matched ${what}, but no run started: ${failure}`,
+      type: "Warning",
+    });
+    this.#count(matches, "failed");
   }
 
   /**

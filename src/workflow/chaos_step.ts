@@ -14,7 +14,7 @@ import { isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosResult } from "../kube/types.ts";
 import { parseYamlDocuments } from "../util/yaml.ts";
-import { checkHalt, type StepContext, type StepResult, stepLabels, stepSelector } from "./context.ts";
+import { checkHalt, type StepContext, stepLabels, type StepResult, stepSelector } from "./context.ts";
 import { isLabelValue } from "./nodes.ts";
 import { parseWeight } from "./score.ts";
 import { withRetries } from "./status_book.ts";
@@ -33,7 +33,10 @@ export async function runChaosStep(ctx: StepContext, engineYaml: string): Promis
   const manifest = docs[0] as ChaosEngine | undefined;
   if (docs.length !== 1 || manifest?.kind !== "ChaosEngine") {
     const kinds = docs.map((d) => (d as ChaosEngine)?.kind ?? typeof d).join(", ") || "nothing";
-    return { phase: "Failed", message: `the litmus-checker artifact must hold one ChaosEngine, found ${kinds}` };
+    return {
+      phase: "Failed",
+      message: `the litmus-checker artifact must hold one ChaosEngine, found ${kinds}`,
+    };
   }
   const ns = manifest.metadata?.namespace || ctx.wf.metadata.namespace!;
   const data: ChaosData = ctx.node.chaosData ??= {
@@ -62,7 +65,9 @@ async function findEngine(ctx: StepContext, data: ChaosData): Promise<ChaosEngin
   const { client } = ctx.deps;
   if (data.engineName) {
     try {
-      return await withRetries(() => client.get<ChaosEngine>(Resources.chaosengines, data.namespace, data.engineName!));
+      return await withRetries(() =>
+        client.get<ChaosEngine>(Resources.chaosengines, data.namespace, data.engineName!)
+      );
     } catch (err) {
       if (isApiError(err, 404)) return `ChaosEngine "${data.engineName}" was deleted before it finished`;
       throw err;
@@ -70,7 +75,9 @@ async function findEngine(ctx: StepContext, data: ChaosData): Promise<ChaosEngin
   }
   // Written as Running but the engine name was not recorded: the create may have happened just before a crash.
   const list = await withRetries(() =>
-    client.list<ChaosEngine>(Resources.chaosengines, data.namespace, { query: { labelSelector: stepSelector(ctx) } })
+    client.list<ChaosEngine>(Resources.chaosengines, data.namespace, {
+      query: { labelSelector: stepSelector(ctx) },
+    })
   );
   const e = list.items[0];
   if (e) {
@@ -81,15 +88,23 @@ async function findEngine(ctx: StepContext, data: ChaosData): Promise<ChaosEngin
   return e;
 }
 
-async function createEngine(ctx: StepContext, manifest: ChaosEngine, ns: string): Promise<ChaosEngine | string> {
+async function createEngine(
+  ctx: StepContext,
+  manifest: ChaosEngine,
+  ns: string,
+): Promise<ChaosEngine | string> {
   const body = structuredClone(manifest);
   const labels = { ...body.metadata.labels, ...stepLabels(ctx) };
   // Litmus's server labels each engine with the step's pod name; here the node ID stands in for it.
   if (isLabelValue(ctx.node.id)) labels[LABELS.stepPodName] = ctx.node.id;
   body.metadata = { ...body.metadata, namespace: ns, labels };
-  const what = body.metadata.name ? `"${body.metadata.name}"` : `with generateName "${body.metadata.generateName}"`;
+  const what = body.metadata.name
+    ? `"${body.metadata.name}"`
+    : `with generateName "${body.metadata.generateName}"`;
   try {
-    return await withRetries(() => ctx.deps.client.create<ChaosEngine>(Resources.chaosengines, ns, body, { as: ctx.as }));
+    return await withRetries(() =>
+      ctx.deps.client.create<ChaosEngine>(Resources.chaosengines, ns, body, { as: ctx.as })
+    );
   } catch (err) {
     if (!isApiError(err)) throw err;
     return `cannot create ChaosEngine ${what} in namespace "${ns}": ${err.message.replace(/^\w+ \S+: /, "")}`;
@@ -109,7 +124,10 @@ async function follow(ctx: StepContext, data: ChaosData): Promise<StepResult> {
       e = await withRetries(() => client.get<ChaosEngine>(Resources.chaosengines, data.namespace, name));
     } catch (err) {
       if (!isApiError(err, 404)) throw err;
-      return { phase: "Failed", message: stopAsked ? "Stopped" : `ChaosEngine "${name}" was deleted before it finished` };
+      return {
+        phase: "Failed",
+        message: stopAsked ? "Stopped" : `ChaosEngine "${name}" was deleted before it finished`,
+      };
     }
     const st = e.status?.engineStatus ?? "";
     if (data.engineStatus !== st) {
@@ -121,7 +139,9 @@ async function follow(ctx: StepContext, data: ChaosData): Promise<StepResult> {
     if (ctx.signal.aborted && !stopAsked) {
       checkHalt(ctx);
       // What the subscriber does for workflow_run_stop: engineState stop, then the engine aborts.
-      await withRetries(() => client.patch(Resources.chaosengines, data.namespace, name, { spec: { engineState: "stop" } }))
+      await withRetries(() =>
+        client.patch(Resources.chaosengines, data.namespace, name, { spec: { engineState: "stop" } })
+      )
         .catch((err) => {
           if (!isApiError(err, 404)) throw err;
         });
@@ -129,19 +149,29 @@ async function follow(ctx: StepContext, data: ChaosData): Promise<StepResult> {
       deadline = Date.now() + stopGraceMs;
     }
     if (stopAsked && Date.now() > deadline) {
-      return { phase: "Failed", message: `Stopped (ChaosEngine "${name}" did not reach "stopped" in ${stopGraceMs / 1000} s)` };
+      return {
+        phase: "Failed",
+        message: `Stopped (ChaosEngine "${name}" did not reach "stopped" in ${stopGraceMs / 1000} s)`,
+      };
     }
     await wake.wait(`engine:${data.namespace}/${name}`, pollMs, stopAsked ? ctx.halt : ctx.signal);
   }
 }
 
-async function conclude(ctx: StepContext, data: ChaosData, e: ChaosEngine, stopAsked: boolean): Promise<StepResult> {
+async function conclude(
+  ctx: StepContext,
+  data: ChaosData,
+  e: ChaosEngine,
+  stopAsked: boolean,
+): Promise<StepResult> {
   const entry = e.status?.experiments?.[0];
   data.experimentName = entry?.name ?? data.experimentName ?? e.spec.experiments?.[0]?.name;
   data.resultName = `${e.metadata.name}-${data.experimentName}`;
   let result: ChaosResult | undefined;
   try {
-    result = await withRetries(() => ctx.deps.client.get<ChaosResult>(Resources.chaosresults, data.namespace, data.resultName!));
+    result = await withRetries(() =>
+      ctx.deps.client.get<ChaosResult>(Resources.chaosresults, data.namespace, data.resultName!)
+    );
   } catch (err) {
     if (!isApiError(err, 404)) throw err;
   }
@@ -149,10 +179,14 @@ async function conclude(ctx: StepContext, data: ChaosData, e: ChaosEngine, stopA
   data.verdict = es?.verdict || entry?.verdict || "N/A";
   data.experimentStatus = es?.phase;
   data.probeSuccessPercentage = es?.probeSuccessPercentage;
-  if (es?.errorOutput?.errorCode || es?.errorOutput?.reason) data.failStep = `${es.errorOutput.errorCode} : ${es.errorOutput.reason}`;
+  if (es?.errorOutput?.errorCode || es?.errorOutput?.reason) {
+    data.failStep = `${es.errorOutput.errorCode} : ${es.errorOutput.reason}`;
+  }
   const st = data.engineStatus;
   const summary = `ChaosEngine "${e.metadata.name}" ${st} with verdict "${data.verdict}"` +
-    (data.probeSuccessPercentage !== undefined ? `, probeSuccessPercentage ${data.probeSuccessPercentage}` : "");
+    (data.probeSuccessPercentage !== undefined
+      ? `, probeSuccessPercentage ${data.probeSuccessPercentage}`
+      : "");
   if (st === "completed" && data.verdict === "Pass") return { phase: "Succeeded", message: summary };
   if (stopAsked) return { phase: "Failed", message: `Stopped: ${summary}` };
   return { phase: "Failed", message: data.failStep ? `${summary} (${data.failStep})` : summary };

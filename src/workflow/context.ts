@@ -11,7 +11,14 @@ import type { Logger } from "../log/log.ts";
 import type { Discovery } from "./discovery.ts";
 import { isLabelValue, nodeHash } from "./nodes.ts";
 import type { StatusBook } from "./status_book.ts";
-import { API_VERSION, type ChaosWorkflow, LABELS, type NodePhase, type NodeStatus, type Template } from "./types.ts";
+import {
+  API_VERSION,
+  type ChaosWorkflow,
+  LABELS,
+  type NodePhase,
+  type NodeStatus,
+  type Template,
+} from "./types.ts";
 import { Interrupted, type Wakeups } from "./wakeups.ts";
 
 /** Services shared by every run. */
@@ -61,7 +68,9 @@ export function checkHalt(ctx: Pick<StepContext, "halt">): void {
 /** The template's raw artifacts by path. */
 export function artifactFiles(template: Template): Map<string, string> {
   const out = new Map<string, string>();
-  for (const a of template.inputs?.artifacts ?? []) if (a.path && typeof a.raw?.data === "string") out.set(a.path, a.raw.data);
+  for (const a of template.inputs?.artifacts ?? []) {
+    if (a.path && typeof a.raw?.data === "string") out.set(a.path, a.raw.data);
+  }
   return out;
 }
 
@@ -86,11 +95,21 @@ export function stepSelector(ctx: Pick<StepContext, "wf" | "node">): string {
 
 /** Owner reference to the workflow, so the garbage collector removes a run's Jobs with it. */
 export function ownerRef(wf: ChaosWorkflow): OwnerReference {
-  return { apiVersion: API_VERSION, kind: "ChaosWorkflow", name: wf.metadata.name!, uid: wf.metadata.uid!, controller: true };
+  return {
+    apiVersion: API_VERSION,
+    kind: "ChaosWorkflow",
+    name: wf.metadata.name!,
+    uid: wf.metadata.uid!,
+    controller: true,
+  };
 }
 
 /** Sets a node's phase (and message) and saves, but only when something changed. */
-export async function markPhase(ctx: Pick<StepContext, "book" | "node">, phase: NodePhase, message?: string): Promise<void> {
+export async function markPhase(
+  ctx: Pick<StepContext, "book" | "node">,
+  phase: NodePhase,
+  message?: string,
+): Promise<void> {
   if (ctx.node.phase === phase && (message === undefined || ctx.node.message === message)) return;
   ctx.node.phase = phase;
   if (message !== undefined) ctx.node.message = message;

@@ -30,9 +30,23 @@ export interface ConvertResult {
 }
 
 /** Spec fields carried over as they are. */
-const KEPT = ["entrypoint", "templates", "arguments", "onExit", "serviceAccountName", "securityContext"] as const;
+const KEPT = [
+  "entrypoint",
+  "templates",
+  "arguments",
+  "onExit",
+  "serviceAccountName",
+  "securityContext",
+] as const;
 /** Spec fields that only tune Argo's own machinery; dropped without a warning. */
-const IGNORED = new Set(["podGC", "ttlStrategy", "ttlSecondsAfterFinished", "artifactRepositoryRef", "podMetadata", "executor"]);
+const IGNORED = new Set([
+  "podGC",
+  "ttlStrategy",
+  "ttlSecondsAfterFinished",
+  "artifactRepositoryRef",
+  "podMetadata",
+  "executor",
+]);
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
@@ -43,7 +57,9 @@ export function convertArgoWorkflow(manifest: unknown, opts: ConvertOptions = {}
   const errors: FieldError[] = [];
   const warnings: string[] = [];
   const m = manifest as Any;
-  if (!m || typeof m !== "object") return { errors: [{ path: "", message: "the manifest must be an object" }], warnings };
+  if (!m || typeof m !== "object") {
+    return { errors: [{ path: "", message: "the manifest must be an object" }], warnings };
+  }
   if (typeof m.apiVersion !== "string" || !m.apiVersion.startsWith("argoproj.io/")) {
     errors.push({ path: "apiVersion", message: `apiVersion "${m.apiVersion}" is not argoproj.io/v1alpha1` });
   }
@@ -57,7 +73,10 @@ export function convertArgoWorkflow(manifest: unknown, opts: ConvertOptions = {}
     errors.push({ path: "kind", message: `kind "${m.kind}" is not Workflow or CronWorkflow` });
   }
   if (!argoSpec || typeof argoSpec !== "object") {
-    errors.push({ path: m.kind === "CronWorkflow" ? "spec.workflowSpec" : "spec", message: "spec is required" });
+    errors.push({
+      path: m.kind === "CronWorkflow" ? "spec.workflowSpec" : "spec",
+      message: "spec is required",
+    });
     return { errors, warnings };
   }
 
@@ -87,7 +106,9 @@ export function convertArgoWorkflow(manifest: unknown, opts: ConvertOptions = {}
   if (opts.namespace ?? md.namespace) metadata.namespace = opts.namespace ?? md.namespace;
   // Litmus puts `{{workflow.parameters.x}}` in labels (e.g. `subject`); resolve them, as its server does.
   const values: Record<string, string> = {};
-  for (const p of params) if (p?.name && paramValue(p.value) !== undefined) values[p.name] = paramValue(p.value)!;
+  for (const p of params) {
+    if (p?.name && paramValue(p.value) !== undefined) values[p.name] = paramValue(p.value)!;
+  }
   const scope = {
     workflow: { name: metadata.name ?? "", namespace: metadata.namespace ?? "", uid: "", parameters: values },
   };
@@ -103,7 +124,10 @@ export function convertArgoWorkflow(manifest: unknown, opts: ConvertOptions = {}
         errors.push({ path: `metadata.${field}.${k}`, message: (err as Error).message });
       }
       if (field === "labels" && (s.length > 63 || !LABEL_VALUE.test(s))) {
-        errors.push({ path: `metadata.labels.${k}`, message: `label value "${s}" is not a valid label value` });
+        errors.push({
+          path: `metadata.labels.${k}`,
+          message: `label value "${s}" is not a valid label value`,
+        });
       }
       out[k] = s;
     }

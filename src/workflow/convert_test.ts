@@ -22,7 +22,11 @@ Deno.test("every hub workflow converts and validates unchanged", () => {
     assert.equal(workflow!.kind, "ChaosWorkflow");
     assert.equal(workflow!.metadata.namespace, "ns");
     assert.equal(workflow!.spec.entrypoint, "argowf-chaos");
-    assert.deepEqual(workflow!.spec.templates, (manifest as ChaosWorkflow).spec.templates, `${file}: templates kept as they are`);
+    assert.deepEqual(
+      workflow!.spec.templates,
+      (manifest as ChaosWorkflow).spec.templates,
+      `${file}: templates kept as they are`,
+    );
     // securityContext is kept (it goes on Job pods); nothing else is dropped from hub workflows.
     assert.deepEqual(warnings, [], file);
   }
@@ -31,20 +35,38 @@ Deno.test("every hub workflow converts and validates unchanged", () => {
 Deno.test("pod-delete hub workflow: parameter overrides and label substitution", () => {
   if (!hubFiles().includes("pod-delete.yaml")) return;
   const [manifest] = parseYamlDocuments(Deno.readTextFileSync(HUB + "pod-delete.yaml"));
-  const { workflow, errors } = convertArgoWorkflow(manifest, { parameters: { appNamespace: "shop", appLabel: "app=web" } });
+  const { workflow, errors } = convertArgoWorkflow(manifest, {
+    parameters: { appNamespace: "shop", appLabel: "app=web" },
+  });
   assert.deepEqual(errors, []);
   const params = Object.fromEntries(workflow!.spec.arguments!.parameters!.map((p) => [p.name, p.value]));
-  assert.deepEqual(params, { adminModeNamespace: "litmus", appNamespace: "shop", appLabel: "app=web", appKind: "deployment" });
+  assert.deepEqual(params, {
+    adminModeNamespace: "litmus",
+    appNamespace: "shop",
+    appLabel: "app=web",
+    appKind: "deployment",
+  });
   assert.equal(workflow!.metadata.labels!.subject, "shop_pod-delete");
   assert.equal(workflow!.metadata.name, "argowf-chaos-pod-delete");
-  assert.equal((manifest as ChaosWorkflow).spec.arguments!.parameters![2].value, "app=my-app", "input not mutated");
+  assert.equal(
+    (manifest as ChaosWorkflow).spec.arguments!.parameters![2].value,
+    "app=my-app",
+    "input not mutated",
+  );
 
   const typo = convertArgoWorkflow(manifest, { parameters: { appNamspace: "x" } });
-  assert.deepEqual(typo.errors, [{ path: "spec.arguments.parameters", message: 'no parameter "appNamspace" to override' }]);
+  assert.deepEqual(typo.errors, [{
+    path: "spec.arguments.parameters",
+    message: 'no parameter "appNamspace" to override',
+  }]);
 });
 
 Deno.test("CronWorkflow converts its workflowSpec; wrong kinds are rejected", () => {
-  const spec = { entrypoint: "main", templates: [{ name: "main", suspend: { duration: "1" } }], shutdown: "Stop" };
+  const spec = {
+    entrypoint: "main",
+    templates: [{ name: "main", suspend: { duration: "1" } }],
+    shutdown: "Stop",
+  };
   const cron = convertArgoWorkflow({
     apiVersion: "argoproj.io/v1alpha1",
     kind: "CronWorkflow",
@@ -58,21 +80,34 @@ Deno.test("CronWorkflow converts its workflowSpec; wrong kinds are rejected", ()
 
   const bad = convertArgoWorkflow({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: {} });
   assert.deepEqual(bad.errors.map((e) => e.path), ["apiVersion", "kind", "spec"]);
-  const dropped = convertArgoWorkflow({ apiVersion: "argoproj.io/v1alpha1", kind: "Workflow", metadata: { name: "w" }, spec: { ...spec, volumes: [] } });
+  const dropped = convertArgoWorkflow({
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "Workflow",
+    metadata: { name: "w" },
+    spec: { ...spec, volumes: [] },
+  });
   assert.deepEqual(dropped.warnings, ["spec.volumes is not supported by chaoslet and was dropped"]);
 });
 
-const wf = (spec: unknown) => ({ apiVersion: "chaoslet.io/v1alpha1", kind: "ChaosWorkflow", metadata: { name: "w" }, spec });
+const wf = (spec: unknown) => ({
+  apiVersion: "chaoslet.io/v1alpha1",
+  kind: "ChaosWorkflow",
+  metadata: { name: "w" },
+  spec,
+});
 
 Deno.test("validator: unknown templates, dependencies and entrypoint, with field paths", () => {
-  const errors = validateChaosWorkflow(wf({
-    entrypoint: "nope",
-    onExit: "gone",
-    templates: [
-      { name: "main", steps: [[{ name: "a", template: "missing" }]] },
-      { name: "d", dag: { tasks: [{ name: "x", template: "main", dependencies: ["y"] }] } },
-    ],
-  }), { checkObject: true });
+  const errors = validateChaosWorkflow(
+    wf({
+      entrypoint: "nope",
+      onExit: "gone",
+      templates: [
+        { name: "main", steps: [[{ name: "a", template: "missing" }]] },
+        { name: "d", dag: { tasks: [{ name: "x", template: "main", dependencies: ["y"] }] } },
+      ],
+    }),
+    { checkObject: true },
+  );
   assert.deepEqual(errors, [
     { path: "spec.entrypoint", message: 'unknown template "nope"' },
     { path: "spec.onExit", message: 'unknown template "gone"' },
@@ -85,14 +120,29 @@ Deno.test("validator: dag cycles and template recursion", () => {
   const cycle = validateChaosWorkflow(wf({
     entrypoint: "d",
     templates: [
-      { name: "d", dag: { tasks: [{ name: "a", template: "s", dependencies: ["c"] }, { name: "b", template: "s", dependencies: ["a"] }, { name: "c", template: "s", depends: "b" }] } },
+      {
+        name: "d",
+        dag: {
+          tasks: [{ name: "a", template: "s", dependencies: ["c"] }, {
+            name: "b",
+            template: "s",
+            dependencies: ["a"],
+          }, { name: "c", template: "s", depends: "b" }],
+        },
+      },
       { name: "s", suspend: {} },
     ],
   }));
-  assert.deepEqual(cycle, [{ path: "spec.templates[0].dag.tasks", message: "dependency cycle: a -> b -> c -> a" }]);
+  assert.deepEqual(cycle, [{
+    path: "spec.templates[0].dag.tasks",
+    message: "dependency cycle: a -> b -> c -> a",
+  }]);
   const recursion = validateChaosWorkflow(wf({
     entrypoint: "a",
-    templates: [{ name: "a", steps: [[{ name: "x", template: "b" }]] }, { name: "b", steps: [[{ name: "y", template: "a" }]] }],
+    templates: [{ name: "a", steps: [[{ name: "x", template: "b" }]] }, {
+      name: "b",
+      steps: [[{ name: "y", template: "a" }]],
+    }],
   }));
   assert.equal(recursion.length, 1);
   assert.match(recursion[0].message, /template recursion: (a -> b -> a|b -> a -> b)/);
@@ -107,7 +157,12 @@ Deno.test("validator: missing parameters are named", () => {
       {
         name: "c",
         inputs: { parameters: [{ name: "who" }, { name: "opt", default: "d" }] },
-        container: { image: "busybox", args: ["{{workflow.parameters.ns}} {{workflow.parameters.nope}} {{inputs.parameters.who}} {{inputs.parameters.what}}"] },
+        container: {
+          image: "busybox",
+          args: [
+            "{{workflow.parameters.ns}} {{workflow.parameters.nope}} {{inputs.parameters.who}} {{inputs.parameters.what}}",
+          ],
+        },
       },
     ],
   }));
@@ -124,10 +179,22 @@ Deno.test("validator: unsupported Argo features and bad values are rejected, not
     entrypoint: "main",
     stop: "yes",
     templates: [
-      { name: "main", steps: [[{ name: "a", template: "s", when: "{{x}} == 1" }, { name: "a", template: "t" }]] },
+      {
+        name: "main",
+        steps: [[{ name: "a", template: "s", when: "{{x}} == 1" }, { name: "a", template: "t" }]],
+      },
       { name: "s", script: { image: "x", source: "echo" } },
-      { name: "t", metadata: { labels: { weight: "heavy" } }, suspend: { duration: "soon" }, container: { image: "x" } },
-      { name: "u", inputs: { artifacts: [{ name: "g", path: "rel", git: { repo: "r" } }] }, container: { image: "" } },
+      {
+        name: "t",
+        metadata: { labels: { weight: "heavy" } },
+        suspend: { duration: "soon" },
+        container: { image: "x" },
+      },
+      {
+        name: "u",
+        inputs: { artifacts: [{ name: "g", path: "rel", git: { repo: "r" } }] },
+        container: { image: "" },
+      },
       { name: "v", container: { image: "x", args: ["{{steps.a.outputs.result}}"] } },
     ],
   }));
@@ -138,7 +205,7 @@ Deno.test("validator: unsupported Argo features and bad values are rejected, not
       'spec.templates[0].steps[0][1].name: step name "a" is used twice',
       'spec.templates[0].steps[0][0].when: "when" is not supported by chaoslet',
       'spec.templates[1].script: template type "script" is not supported by chaoslet',
-      "spec.templates[2]: template \"t\" has more than one type (container, suspend)",
+      'spec.templates[2]: template "t" has more than one type (container, suspend)',
       'spec.templates[2].metadata.labels.weight: weight "heavy" is not a non-negative number',
       'spec.templates[2].suspend.duration: duration "soon"',
       'spec.templates[3].inputs.artifacts[0].raw: artifact "g": only raw artifacts',

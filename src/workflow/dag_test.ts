@@ -1,14 +1,19 @@
 import assert from "node:assert/strict";
-import { findCycle, readyTasks, type TaskState, taskDependencies, topoOrder } from "./dag.ts";
+import { findCycle, readyTasks, taskDependencies, type TaskState, topoOrder } from "./dag.ts";
 
 const graph = (o: Record<string, string[]>) => new Map(Object.entries(o));
 
 Deno.test("taskDependencies merges dependencies and simple depends expressions", () => {
   assert.deepEqual(taskDependencies({ name: "c", template: "t", dependencies: ["a"] }), ["a"]);
   assert.deepEqual(taskDependencies({ name: "c", template: "t", depends: "a && b.Succeeded" }), ["a", "b"]);
-  assert.deepEqual(taskDependencies({ name: "c", template: "t", dependencies: ["a"], depends: "(a)" }), ["a"]);
+  assert.deepEqual(taskDependencies({ name: "c", template: "t", dependencies: ["a"], depends: "(a)" }), [
+    "a",
+  ]);
   assert.deepEqual(taskDependencies({ name: "c", template: "t" }), []);
-  assert.throws(() => taskDependencies({ name: "c", template: "t", depends: "a || b" }), /depends "a \|\| b" is not supported/);
+  assert.throws(
+    () => taskDependencies({ name: "c", template: "t", depends: "a || b" }),
+    /depends "a \|\| b" is not supported/,
+  );
   assert.throws(() => taskDependencies({ name: "c", template: "t", depends: "a.Failed" }), /a\.Failed/);
 });
 
@@ -23,7 +28,10 @@ Deno.test("findCycle returns the cycle's path in run order", () => {
 Deno.test("topoOrder puts dependencies first and keeps declaration order for ties", () => {
   assert.deepEqual(topoOrder(graph({ c: ["a", "b"], a: [], b: [] })), ["a", "b", "c"]);
   assert.deepEqual(topoOrder(graph({ d: ["c"], c: ["b"], b: ["a"], a: [] })), ["a", "b", "c", "d"]);
-  assert.throws(() => topoOrder(graph({ a: ["b"], b: ["a"] })), /dependency cycle: (a -> b -> a|b -> a -> b)/);
+  assert.throws(
+    () => topoOrder(graph({ a: ["b"], b: ["a"] })),
+    /dependency cycle: (a -> b -> a|b -> a -> b)/,
+  );
 });
 
 Deno.test("readyTasks starts parallel roots, then joins, and stops on failure (failFast)", () => {

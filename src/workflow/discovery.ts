@@ -49,7 +49,9 @@ export function matchName(lists: readonly ResourceList[], arg: string): Resource
   const qualifier = dot < 0 ? undefined : lower.slice(dot + 1);
   for (const list of lists) {
     const t0 = toType(list.groupVersion, { name: "", namespaced: false, kind: "" });
-    if (qualifier !== undefined && qualifier !== t0.group && qualifier !== `${t0.version}.${t0.group}`) continue;
+    if (qualifier !== undefined && qualifier !== t0.group && qualifier !== `${t0.version}.${t0.group}`) {
+      continue;
+    }
     for (const r of list.resources) {
       if (r.name.includes("/")) continue;
       const names = [r.name, r.singularName, r.kind.toLowerCase(), ...(r.shortNames ?? [])];
@@ -80,7 +82,10 @@ export class Discovery {
 
   async #groupVersions(fresh: boolean): Promise<string[]> {
     if (this.#all && !fresh && Date.now() - this.#all.at < TTL_MS) return this.#all.groupVersions;
-    const groups = await this.client.request<{ groups: { preferredVersion: { groupVersion: string } }[] }>("GET", "/apis");
+    const groups = await this.client.request<{ groups: { preferredVersion: { groupVersion: string } }[] }>(
+      "GET",
+      "/apis",
+    );
     const groupVersions = ["v1", ...groups.groups.map((g) => g.preferredVersion.groupVersion)];
     this.#all = { at: Date.now(), groupVersions };
     return groupVersions;

@@ -7,7 +7,13 @@ const core: ResourceList = {
     { name: "pods", singularName: "pod", namespaced: true, kind: "Pod", shortNames: ["po"] },
     { name: "pods/log", singularName: "", namespaced: true, kind: "Pod" },
     { name: "events", singularName: "event", namespaced: true, kind: "Event", shortNames: ["ev"] },
-    { name: "namespaces", singularName: "namespace", namespaced: false, kind: "Namespace", shortNames: ["ns"] },
+    {
+      name: "namespaces",
+      singularName: "namespace",
+      namespaced: false,
+      kind: "Namespace",
+      shortNames: ["ns"],
+    },
   ],
 };
 const events: ResourceList = {
@@ -16,7 +22,13 @@ const events: ResourceList = {
 };
 const apps: ResourceList = {
   groupVersion: "apps/v1",
-  resources: [{ name: "deployments", singularName: "deployment", namespaced: true, kind: "Deployment", shortNames: ["deploy"] }],
+  resources: [{
+    name: "deployments",
+    singularName: "deployment",
+    namespaced: true,
+    kind: "Deployment",
+    shortNames: ["deploy"],
+  }],
 };
 const litmus: ResourceList = {
   groupVersion: "litmuschaos.io/v1alpha1",
@@ -28,8 +40,22 @@ const litmus: ResourceList = {
 const lists = [core, events, apps, litmus];
 
 Deno.test("matchName resolves kubectl resource arguments like kubectl does", () => {
-  const chaos = { group: "litmuschaos.io", version: "v1alpha1", plural: "chaosengines", kind: "ChaosEngine", namespaced: true };
-  for (const arg of ["chaosengine", "chaosengines", "ChaosEngine", "chaosengines.litmuschaos.io", "chaosengine.v1alpha1.litmuschaos.io"]) {
+  const chaos = {
+    group: "litmuschaos.io",
+    version: "v1alpha1",
+    plural: "chaosengines",
+    kind: "ChaosEngine",
+    namespaced: true,
+  };
+  for (
+    const arg of [
+      "chaosengine",
+      "chaosengines",
+      "ChaosEngine",
+      "chaosengines.litmuschaos.io",
+      "chaosengine.v1alpha1.litmuschaos.io",
+    ]
+  ) {
     assert.deepEqual(matchName(lists, arg), chaos, arg);
   }
   assert.equal(matchName(lists, "po")?.plural, "pods");

@@ -31,7 +31,11 @@ export function workflowParameters(spec: Pick<ChaosWorkflowSpec, "arguments">): 
  * caller's `scope`), then the input's own `value`, then its `default`. Throws naming every input
  * left without a value.
  */
-export function bindInputs(template: Template, args: Parameter[] | undefined, scope: Scope): Record<string, string> {
+export function bindInputs(
+  template: Template,
+  args: Parameter[] | undefined,
+  scope: Scope,
+): Record<string, string> {
   const given = new Map<string, string>();
   for (const a of args ?? []) {
     const v = paramValue(a.value);
@@ -45,7 +49,9 @@ export function bindInputs(template: Template, args: Parameter[] | undefined, sc
     else out[p.name] = v;
   }
   if (missing.length) {
-    throw new Error(`template "${template.name}" needs input parameter ${missing.map((m) => `"${m}"`).join(", ")}`);
+    throw new Error(
+      `template "${template.name}" needs input parameter ${missing.map((m) => `"${m}"`).join(", ")}`,
+    );
   }
   return out;
 }

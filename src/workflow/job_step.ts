@@ -12,7 +12,7 @@
 import { isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { checkHalt, markPhase, ownerRef, type StepContext, type StepResult, stepLabels } from "./context.ts";
+import { checkHalt, markPhase, ownerRef, type StepContext, stepLabels, type StepResult } from "./context.ts";
 import { objectName } from "./nodes.ts";
 import { withRetries } from "./status_book.ts";
 import { LABELS } from "./types.ts";
@@ -24,25 +24,45 @@ interface PodView extends KubeObject {
     phase?: string;
     message?: string;
     reason?: string;
-    containerStatuses?: { name: string; state?: { terminated?: { exitCode?: number; reason?: string; message?: string } } }[];
+    containerStatuses?: {
+      name: string;
+      state?: { terminated?: { exitCode?: number; reason?: string; message?: string } };
+    }[];
   };
 }
 
 /** The ConfigMap (or undefined without artifacts) and the Job of a step. */
-export function jobManifests(ctx: Pick<StepContext, "wf" | "node" | "template">): { configMap?: KubeObject; job: KubeObject } {
+export function jobManifests(
+  ctx: Pick<StepContext, "wf" | "node" | "template">,
+): { configMap?: KubeObject; job: KubeObject } {
   const { wf, node, template } = ctx;
   const name = objectName(wf.metadata.name!, node.name);
   const labels = stepLabels(ctx);
   const metadata = { name, namespace: wf.metadata.namespace, labels, ownerReferences: [ownerRef(wf)] };
-  const artifacts = (template.inputs?.artifacts ?? []).filter((a) => a.path && typeof a.raw?.data === "string");
+  const artifacts = (template.inputs?.artifacts ?? []).filter((a) =>
+    a.path && typeof a.raw?.data === "string"
+  );
   const container = { ...template.container!, name: "main" };
   const volumes: unknown[] = [];
   let configMap: KubeObject | undefined;
   if (artifacts.length) {
-    configMap = { apiVersion: "v1", kind: "ConfigMap", metadata, data: Object.fromEntries(artifacts.map((a, i) => [`a${i}`, a.raw!.data])) };
+    configMap = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata,
+      data: Object.fromEntries(artifacts.map((a, i) => [`a${i}`, a.raw!.data])),
+    };
     volumes.push({ name: VOLUME, configMap: { name } });
-    const mounts = artifacts.map((a, i) => ({ name: VOLUME, mountPath: a.path, subPath: `a${i}`, readOnly: true }));
-    container.volumeMounts = [...(Array.isArray(container.volumeMounts) ? container.volumeMounts : []), ...mounts];
+    const mounts = artifacts.map((a, i) => ({
+      name: VOLUME,
+      mountPath: a.path,
+      subPath: `a${i}`,
+      readOnly: true,
+    }));
+    container.volumeMounts = [
+      ...(Array.isArray(container.volumeMounts) ? container.volumeMounts : []),
+      ...mounts,
+    ];
   }
   const podLabels = { ...template.metadata?.labels, ...labels };
   const deadline = Number(template.activeDeadlineSeconds);
@@ -69,7 +89,11 @@ export function jobManifests(ctx: Pick<StepContext, "wf" | "node" | "template">)
 }
 
 /** Creates `obj`, or adopts an existing one with this node's label; returns a message when another object has the name. */
-async function ensure(ctx: StepContext, rt: typeof Resources.jobs | typeof Resources.configmaps, obj: KubeObject): Promise<string | undefined> {
+async function ensure(
+  ctx: StepContext,
+  rt: typeof Resources.jobs | typeof Resources.configmaps,
+  obj: KubeObject,
+): Promise<string | undefined> {
   const { client } = ctx.deps;
   const ns = obj.metadata.namespace;
   try {
@@ -79,14 +103,21 @@ async function ensure(ctx: StepContext, rt: typeof Resources.jobs | typeof Resou
     if (!isApiError(err) || !err.alreadyExists) throw err;
   }
   const cur = await withRetries(() => client.get(rt, ns, obj.metadata.name!));
-  const mine = cur.metadata.labels?.[LABELS.runId] === ctx.wf.metadata.uid && cur.metadata.labels?.[LABELS.node] === obj.metadata.labels?.[LABELS.node];
+  const mine = cur.metadata.labels?.[LABELS.runId] === ctx.wf.metadata.uid &&
+    cur.metadata.labels?.[LABELS.node] === obj.metadata.labels?.[LABELS.node];
   return mine ? undefined : `${rt.kind} "${obj.metadata.name}" already exists and belongs to something else`;
 }
 
 function podFailure(pod: PodView): string {
   const t = pod.status?.containerStatuses?.find((c) => c.name === "main")?.state?.terminated;
-  if (t) return `pod "${pod.metadata.name}" failed: ${t.reason ?? "Error"} (exit code ${t.exitCode})${t.message ? `: ${t.message}` : ""}`;
-  return `pod "${pod.metadata.name}" failed${pod.status?.reason ? `: ${pod.status.reason}` : ""}${pod.status?.message ? ` ${pod.status.message}` : ""}`;
+  if (t) {
+    return `pod "${pod.metadata.name}" failed: ${t.reason ?? "Error"} (exit code ${t.exitCode})${
+      t.message ? `: ${t.message}` : ""
+    }`;
+  }
+  return `pod "${pod.metadata.name}" failed${pod.status?.reason ? `: ${pod.status.reason}` : ""}${
+    pod.status?.message ? ` ${pod.status.message}` : ""
+  }`;
 }
 
 /** Runs the step as a Job and follows its pod. */
@@ -112,28 +143,49 @@ export async function runJobStep(ctx: StepContext): Promise<StepResult> {
   while (true) {
     checkHalt(ctx);
     if (ctx.signal.aborted) {
-      await withRetries(() => client.deleteIfExists(Resources.jobs, ns, name, { propagationPolicy: "Background" }));
+      await withRetries(() =>
+        client.deleteIfExists(Resources.jobs, ns, name, { propagationPolicy: "Background" })
+      );
       return { phase: "Failed", message: "Stopped" };
     }
-    const pods = await withRetries(() => client.list<PodView>(Resources.pods, ns, { query: { labelSelector: `job-name=${name}` } }));
-    const pod = pods.items.sort((a, b) => (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? ""))[0];
+    const pods = await withRetries(() =>
+      client.list<PodView>(Resources.pods, ns, { query: { labelSelector: `job-name=${name}` } })
+    );
+    const pod = pods.items.sort((a, b) =>
+      (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? "")
+    )[0];
     if (pod && ctx.node.podName !== pod.metadata.name) {
       ctx.node.podName = pod.metadata.name;
       await ctx.book.save();
     }
     const phase = pod?.status?.phase;
-    if (phase === "Succeeded") return { phase: "Succeeded" };
-    if (phase === "Failed") return { phase: "Failed", message: podFailure(pod!) };
-    if (phase === "Running") await markPhase(ctx, "Running");
+    if (phase === "Succeeded") {
+      return { phase: "Succeeded" };
+    }
+    if (phase === "Failed") {
+      return { phase: "Failed", message: podFailure(pod!) };
+    }
+    if (phase === "Running") {
+      await markPhase(ctx, "Running");
+    }
     let current: KubeObject;
     try {
-      current = await withRetries(() => client.get(Resources.jobs, ns, name));
+      current = await withRetries(() =>
+        client.get(Resources.jobs, ns, name)
+      );
     } catch (err) {
       if (!isApiError(err, 404)) throw err;
       return { phase: "Failed", message: `Job "${name}" was deleted before it finished` };
     }
-    const failed = (current.status?.conditions ?? []).find((c: { type: string; status: string }) => c.type === "Failed" && c.status === "True");
-    if (failed) return { phase: "Failed", message: `Job "${name}" failed: ${failed.reason}: ${failed.message ?? ""}`.trim() };
+    const failed = (current.status?.conditions ?? []).find((c: { type: string; status: string }) =>
+      c.type === "Failed" && c.status === "True"
+    );
+    if (failed) {
+      return {
+        phase: "Failed",
+        message: `Job "${name}" failed: ${failed.reason}: ${failed.message ?? ""}`.trim(),
+      };
+    }
     await wake.wait(`job:${ns}/${name}`, pollMs, ctx.signal);
   }
 }

@@ -22,7 +22,10 @@ const MANIFEST = /\.(ya?ml|json)$/;
  * directory (as kubectl reads a directory). Undefined when nothing matches: the files would have
  * to come from the image, so the step must run as a real container.
  */
-export function resolveFiles(paths: readonly string[], files: ReadonlyMap<string, string>): { path: string; data: string }[] | undefined {
+export function resolveFiles(
+  paths: readonly string[],
+  files: ReadonlyMap<string, string>,
+): { path: string; data: string }[] | undefined {
   const out: { path: string; data: string }[] = [];
   for (const p of paths) {
     const exact = files.get(p);
@@ -31,7 +34,9 @@ export function resolveFiles(paths: readonly string[], files: ReadonlyMap<string
       continue;
     }
     const dir = p.endsWith("/") ? p : `${p}/`;
-    const inside = [...files.keys()].filter((k) => k.startsWith(dir) && !k.slice(dir.length).includes("/") && MANIFEST.test(k)).sort();
+    const inside = [...files.keys()].filter((k) =>
+      k.startsWith(dir) && !k.slice(dir.length).includes("/") && MANIFEST.test(k)
+    ).sort();
     if (!inside.length) return undefined;
     for (const k of inside) out.push({ path: k, data: files.get(k)! });
   }
@@ -64,14 +69,23 @@ function manifests(files: { path: string; data: string }[]): KubeObject[] {
   return out;
 }
 
-const describe = (rt: ResourceType, name: string) => `${rt.plural}${rt.group ? `.${rt.group}` : ""} "${name}"`;
+const describe = (rt: ResourceType, name: string) =>
+  `${rt.plural}${rt.group ? `.${rt.group}` : ""} "${name}"`;
 
-async function apply(ctx: StepContext, c: Extract<NativeCommand, { op: "apply" }>, files: Map<string, string>): Promise<string[]> {
+async function apply(
+  ctx: StepContext,
+  c: Extract<NativeCommand, { op: "apply" }>,
+  files: Map<string, string>,
+): Promise<string[]> {
   const { client, discovery } = ctx.deps;
   const done: string[] = [];
   for (const obj of manifests(resolveFiles(c.files, files)!)) {
-    if (!obj.apiVersion || !obj.kind) throw new Error(`a manifest has no apiVersion or kind (name "${obj.metadata?.name}")`);
-    if (!obj.metadata?.name) throw new Error(`${obj.kind} without metadata.name cannot be applied (generateName needs create)`);
+    if (!obj.apiVersion || !obj.kind) {
+      throw new Error(`a manifest has no apiVersion or kind (name "${obj.metadata?.name}")`);
+    }
+    if (!obj.metadata?.name) {
+      throw new Error(`${obj.kind} without metadata.name cannot be applied (generateName needs create)`);
+    }
     const rt = await discovery.forKind(obj.apiVersion, obj.kind);
     let ns: string | undefined;
     if (rt.namespaced) {
@@ -83,22 +97,34 @@ async function apply(ctx: StepContext, c: Extract<NativeCommand, { op: "apply" }
       ns = obj.metadata.namespace ?? c.namespace ?? ctx.wf.metadata.namespace;
     }
     const body = { ...obj, metadata: { ...obj.metadata, namespace: ns } };
-    await withRetries(() => client.patch(rt, ns, obj.metadata.name!, body, "apply", { as: ctx.as, signal: ctx.halt }));
+    await withRetries(() =>
+      client.patch(rt, ns, obj.metadata.name!, body, "apply", { as: ctx.as, signal: ctx.halt })
+    );
     done.push(`${describe(rt, obj.metadata.name)} applied`);
   }
   return done;
 }
 
-async function remove(ctx: StepContext, c: Extract<NativeCommand, { op: "delete" }>, files: Map<string, string>): Promise<string[]> {
+async function remove(
+  ctx: StepContext,
+  c: Extract<NativeCommand, { op: "delete" }>,
+  files: Map<string, string>,
+): Promise<string[]> {
   const { client, discovery } = ctx.deps;
   const targets: { rt: ResourceType; ns?: string; name: string; mustExist: boolean }[] = [];
-  const nsOf = (rt: ResourceType, own?: string) => rt.namespaced ? own ?? c.namespace ?? ctx.wf.metadata.namespace : undefined;
+  const nsOf = (rt: ResourceType, own?: string) =>
+    rt.namespaced ? own ?? c.namespace ?? ctx.wf.metadata.namespace : undefined;
   // On a resumed step the first attempt may already have deleted some objects.
   const strict = !c.ignoreNotFound && !ctx.resumed;
   if (c.files.length) {
     for (const obj of manifests(resolveFiles(c.files, files)!)) {
       const rt = await discovery.forKind(obj.apiVersion!, obj.kind!);
-      targets.push({ rt, ns: nsOf(rt, obj.metadata?.namespace), name: obj.metadata.name!, mustExist: strict });
+      targets.push({
+        rt,
+        ns: nsOf(rt, obj.metadata?.namespace),
+        name: obj.metadata.name!,
+        mustExist: strict,
+      });
     }
   }
   for (const [i, res] of c.resources.entries()) {
@@ -108,7 +134,9 @@ async function remove(ctx: StepContext, c: Extract<NativeCommand, { op: "delete"
     const pairs = c.resources.length > 1 && c.names.length === c.resources.length ? [c.names[i]] : c.names;
     for (const name of pairs) targets.push({ rt, ns, name, mustExist: strict });
     if (c.selector !== undefined || (c.all && !c.names.length)) {
-      const list = await withRetries(() => client.list(rt, ns, { query: { labelSelector: c.selector }, as: ctx.as }));
+      const list = await withRetries(() =>
+        client.list(rt, ns, { query: { labelSelector: c.selector }, as: ctx.as })
+      );
       for (const o of list.items) targets.push({ rt, ns, name: o.metadata.name!, mustExist: false });
     }
   }
@@ -116,14 +144,18 @@ async function remove(ctx: StepContext, c: Extract<NativeCommand, { op: "delete"
   const missing: string[] = [];
   for (const t of targets) {
     try {
-      await withRetries(() => client.delete(t.rt, t.ns, t.name, { propagationPolicy: "Background", as: ctx.as }));
+      await withRetries(() =>
+        client.delete(t.rt, t.ns, t.name, { propagationPolicy: "Background", as: ctx.as })
+      );
       done.push(`${describe(t.rt, t.name)} deleted`);
     } catch (err) {
       if (!isApiError(err, 404)) throw err;
       if (t.mustExist) missing.push(`${describe(t.rt, t.name)} not found`);
     }
   }
-  if (!targets.length && c.selector !== undefined) done.push(`no resources found for selector "${c.selector}"`);
+  if (!targets.length && c.selector !== undefined) {
+    done.push(`no resources found for selector "${c.selector}"`);
+  }
   // kubectl deletes what it can, then fails for the names it did not find.
   if (missing.length) throw new Error([...done, ...missing].join("; "));
   return done;
@@ -166,5 +198,7 @@ export async function runNativeScript(ctx: StepContext, script: readonly ScriptS
       ctx.log.warn("native step command failed", { node: ctx.node.name, op: command.op, error: message });
     }
   }
-  return ok ? { phase: "Succeeded", message: log.join("; ").slice(0, 1000) || undefined } : { phase: "Failed", message };
+  return ok
+    ? { phase: "Succeeded", message: log.join("; ").slice(0, 1000) || undefined }
+    : { phase: "Failed", message };
 }

@@ -39,7 +39,9 @@ export function percentage(p: string | undefined): number {
  * Σ weight × probeSuccessPercentage / Σ weight over finished faults, rounded to two decimals;
  * undefined when there is no finished fault or every weight is 0.
  */
-export function resiliencyScore(faults: readonly Pick<ChaosData, "weight" | "probeSuccessPercentage">[]): number | undefined {
+export function resiliencyScore(
+  faults: readonly Pick<ChaosData, "weight" | "probeSuccessPercentage">[],
+): number | undefined {
   let weighted = 0;
   let total = 0;
   for (const f of faults) {

@@ -31,7 +31,16 @@ export interface ScriptStep {
   join: "&&" | ";";
 }
 
-const SHELLS = new Set(["sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/sh", "/usr/bin/bash", "ash", "/bin/ash"]);
+const SHELLS = new Set([
+  "sh",
+  "bash",
+  "/bin/sh",
+  "/bin/bash",
+  "/usr/bin/sh",
+  "/usr/bin/bash",
+  "ash",
+  "/bin/ash",
+]);
 
 /** Splits a shell script into simple commands; undefined when it uses syntax this module does not model. */
 export function tokenize(script: string): { words: string[]; join: "&&" | ";" }[] | undefined {
@@ -156,7 +165,9 @@ function parseKubectl(words: string[]): NativeCommand | undefined {
     const files = p.flags.file ?? [];
     const selector = p.flags.selector?.at(-1);
     const all = (p.flags.all?.at(-1) ?? "false") !== "false";
-    if (files.length ? resources.length > 0 : !resources.length || (!names.length && !selector && !all)) return undefined;
+    if (files.length ? resources.length > 0 : !resources.length || (!names.length && !selector && !all)) {
+      return undefined;
+    }
     return {
       op: "delete",
       resources: [...new Set(resources)],

@@ -9,7 +9,9 @@ Deno.test("tokenize splits on && ; and newlines and honours quotes", () => {
     { words: ["sleep", "3"], join: "&&" },
     { words: ["echo", "x y"], join: ";" },
   ]);
-  for (const bad of ["a | b", "a > f", "echo $X", "a `b`", "rm /tmp/*", "a &", "&& a", "a &&", "echo 'open"]) {
+  for (
+    const bad of ["a | b", "a > f", "echo $X", "a `b`", "rm /tmp/*", "a &", "&& a", "a &&", "echo 'open"]
+  ) {
     assert.equal(tokenize(bad), undefined, bad);
   }
 });
@@ -35,7 +37,8 @@ Deno.test("hub install-chaos-faults and cleanup steps are native", () => {
     },
     join: ";",
   }]);
-  const del = parseNativeScript(sh("kubectl delete chaosengine a  b c --namespace=x --ignore-not-found"))![0].command;
+  const del =
+    parseNativeScript(sh("kubectl delete chaosengine a  b c --namespace=x --ignore-not-found"))![0].command;
   assert.deepEqual(del, {
     op: "delete",
     resources: ["chaosengine"],
@@ -47,11 +50,19 @@ Deno.test("hub install-chaos-faults and cleanup steps are native", () => {
     all: false,
   });
   const slash = parseNativeScript(sh("kubectl delete chaosengine/a pod/b -nfoo"))![0].command;
-  assert.deepEqual(slash.op === "delete" && [slash.resources, slash.names, slash.namespace], [["chaosengine", "pod"], ["a", "b"], "foo"]);
+  assert.deepEqual(slash.op === "delete" && [slash.resources, slash.names, slash.namespace], [
+    ["chaosengine", "pod"],
+    ["a", "b"],
+    "foo",
+  ]);
 });
 
 Deno.test("exec-form kubectl is native; anything unknown runs as a Job", () => {
-  assert.equal(parseNativeScript({ image: "k8s", command: ["kubectl"], args: ["apply", "-f", "/x.yaml"] })![0].command.op, "apply");
+  assert.equal(
+    parseNativeScript({ image: "k8s", command: ["kubectl"], args: ["apply", "-f", "/x.yaml"] })![0].command
+      .op,
+    "apply",
+  );
   for (
     const c of [
       sh("kubectl apply -f /tmp/x.yaml | tee /log"),
@@ -70,10 +81,16 @@ Deno.test("exec-form kubectl is native; anything unknown runs as a Job", () => {
 
 Deno.test("checkerFile finds the ChaosEngine artifact of a litmus-checker step", () => {
   assert.equal(
-    checkerFile({ image: "litmuschaos/litmus-checker:latest", args: ["-file=/tmp/chaosengine.yaml", "-saveName=/tmp/engine-name"] }),
+    checkerFile({
+      image: "litmuschaos/litmus-checker:latest",
+      args: ["-file=/tmp/chaosengine.yaml", "-saveName=/tmp/engine-name"],
+    }),
     "/tmp/chaosengine.yaml",
   );
-  assert.equal(checkerFile({ image: "docker.io/litmuschaos/litmus-checker", args: ["--file", "/e.yaml"] }), "/e.yaml");
+  assert.equal(
+    checkerFile({ image: "docker.io/litmuschaos/litmus-checker", args: ["--file", "/e.yaml"] }),
+    "/e.yaml",
+  );
   assert.equal(checkerFile({ image: "litmuschaos/k8s:latest", args: ["-file=/tmp/e.yaml"] }), undefined);
   assert.equal(checkerFile({ image: "litmuschaos/litmus-checker:latest", args: [] }), undefined);
 });

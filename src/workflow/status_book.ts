@@ -8,7 +8,13 @@
  */
 import { isApiError, type KubeClient } from "../kube/client.ts";
 import { progress, scoreOf } from "./summary.ts";
-import { type ChaosWorkflow, ChaosWorkflows, type ChaosWorkflowStatus, FINALIZER, type NodeStatus } from "./types.ts";
+import {
+  type ChaosWorkflow,
+  ChaosWorkflows,
+  type ChaosWorkflowStatus,
+  FINALIZER,
+  type NodeStatus,
+} from "./types.ts";
 
 /** The workflow disappeared while its run was writing status. */
 export class WorkflowGone extends Error {
@@ -49,7 +55,9 @@ export class StatusBook {
     this.status.nodes[node.id] = node;
     if (parentId) {
       const parent = this.status.nodes[parentId];
-      if (parent && !parent.children?.includes(node.id)) parent.children = [...(parent.children ?? []), node.id];
+      if (parent && !parent.children?.includes(node.id)) {
+        parent.children = [...(parent.children ?? []), node.id];
+      }
     }
     return node;
   }
@@ -81,7 +89,9 @@ export class StatusBook {
     const body = { status: s };
     const { namespace, name } = this.wf.metadata;
     try {
-      await withRetries(() => this.client.patch(ChaosWorkflows, namespace, name!, body, "merge", { subresource: "status" }));
+      await withRetries(() =>
+        this.client.patch(ChaosWorkflows, namespace, name!, body, "merge", { subresource: "status" })
+      );
     } catch (err) {
       if (isApiError(err, 404)) throw new WorkflowGone(`ChaosWorkflow ${namespace}/${name} is gone`);
       throw err;

@@ -15,16 +15,22 @@ export function progress(nodes: Record<string, NodeStatus>): string {
 
 /** The resilience score over finished fault nodes (nodes with chaosData), or undefined without any. */
 export function scoreOf(nodes: Record<string, NodeStatus>): number | undefined {
-  const faults = Object.values(nodes).filter((n) => n.chaosData && isFinished(n.phase)).map((n) => n.chaosData!);
+  const faults = Object.values(nodes).filter((n) => n.chaosData && isFinished(n.phase)).map((n) =>
+    n.chaosData!
+  );
   return resiliencyScore(faults);
 }
 
 /** Why a run failed: the first leaf step that failed, as `<step>: <message>`. */
 export function failureMessage(nodes: Record<string, NodeStatus>): string | undefined {
   const failed = Object.values(nodes)
-    .filter((n) => (n.type === "Pod" || n.type === "Suspend") && (n.phase === "Failed" || n.phase === "Error"))
+    .filter((n) =>
+      (n.type === "Pod" || n.type === "Suspend") && (n.phase === "Failed" || n.phase === "Error")
+    )
     .sort((a, b) => (a.finishedAt ?? "").localeCompare(b.finishedAt ?? ""));
   const first = failed[0];
   if (!first) return undefined;
-  return `step "${first.displayName}" ${first.phase === "Error" ? "errored" : "failed"}${first.message ? `: ${first.message}` : ""}`;
+  return `step "${first.displayName}" ${first.phase === "Error" ? "errored" : "failed"}${
+    first.message ? `: ${first.message}` : ""
+  }`;
 }

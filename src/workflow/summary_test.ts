@@ -28,7 +28,10 @@ Deno.test("scoreOf weights finished fault nodes only", () => {
   const nodes = {
     a: node("a", { chaosData: { namespace: "n", weight: 10, probeSuccessPercentage: "100" } }),
     b: node("b", { phase: "Failed", chaosData: { namespace: "n", weight: 30, probeSuccessPercentage: "0" } }),
-    c: node("c", { phase: "Running", chaosData: { namespace: "n", weight: 50, probeSuccessPercentage: "Awaited" } }),
+    c: node("c", {
+      phase: "Running",
+      chaosData: { namespace: "n", weight: 50, probeSuccessPercentage: "Awaited" },
+    }),
     d: node("d", {}),
   };
   assert.equal(scoreOf(nodes), 25);
@@ -38,8 +41,18 @@ Deno.test("scoreOf weights finished fault nodes only", () => {
 Deno.test("failureMessage names the first failed step", () => {
   const nodes = {
     r: node("r", { type: "Steps", phase: "Failed", message: "child failed" }),
-    late: node("late", { displayName: "cleanup", phase: "Error", finishedAt: "2024-01-01T00:00:09Z", message: "boom" }),
-    early: node("early", { displayName: "run-chaos", phase: "Failed", finishedAt: "2024-01-01T00:00:05Z", message: 'verdict "Fail"' }),
+    late: node("late", {
+      displayName: "cleanup",
+      phase: "Error",
+      finishedAt: "2024-01-01T00:00:09Z",
+      message: "boom",
+    }),
+    early: node("early", {
+      displayName: "run-chaos",
+      phase: "Failed",
+      finishedAt: "2024-01-01T00:00:05Z",
+      message: 'verdict "Fail"',
+    }),
   };
   assert.equal(failureMessage(nodes), 'step "run-chaos" failed: verdict "Fail"');
   assert.equal(failureMessage({ r: nodes.r }), undefined);

@@ -32,7 +32,8 @@ export class SubstitutionError extends Error {
 }
 
 const TAG = /\{\{\s*([^{}]*?)\s*\}\}/g;
-const UNSUPPORTED = /^(steps\.|tasks\.|item\b|outputs\.|=|workflow\.outputs\.|workflow\.status|inputs\.artifacts\.)/;
+const UNSUPPORTED =
+  /^(steps\.|tasks\.|item\b|outputs\.|=|workflow\.outputs\.|workflow\.status|inputs\.artifacts\.)/;
 
 /** Why a tag is unknown to chaoslet, or undefined when `expr` is a variable it resolves (or ignores). */
 export function checkVariable(expr: string): "unsupported" | undefined {
@@ -44,7 +45,9 @@ function resolve(expr: string, scope: Scope): string | Error | undefined {
   const wf = scope.workflow;
   if (expr.startsWith("workflow.parameters.")) {
     const name = expr.slice("workflow.parameters.".length);
-    return Object.hasOwn(wf.parameters, name) ? wf.parameters[name] : new Error(`no workflow parameter "${name}"`);
+    return Object.hasOwn(wf.parameters, name)
+      ? wf.parameters[name]
+      : new Error(`no workflow parameter "${name}"`);
   }
   if (expr.startsWith("inputs.parameters.")) {
     const name = expr.slice("inputs.parameters.".length);

@@ -23,7 +23,8 @@ Deno.test("substitute leaves unrelated braces alone", () => {
 
 Deno.test("substitute names every unresolvable variable", () => {
   assert.throws(
-    () => substitute("{{workflow.parameters.nope}} {{inputs.parameters.gone}} {{steps.a.outputs.result}}", scope),
+    () =>
+      substitute("{{workflow.parameters.nope}} {{inputs.parameters.gone}} {{steps.a.outputs.result}}", scope),
     (err: SubstitutionError) => {
       assert.equal(err.problems.length, 3);
       assert.match(err.problems[0], /"\{\{workflow\.parameters\.nope\}\}": no workflow parameter "nope"/);
@@ -32,7 +33,10 @@ Deno.test("substitute names every unresolvable variable", () => {
       return true;
     },
   );
-  assert.throws(() => substitute("{{inputs.parameters.who}}", { workflow: scope.workflow }), /only defined inside a template/);
+  assert.throws(
+    () => substitute("{{inputs.parameters.who}}", { workflow: scope.workflow }),
+    /only defined inside a template/,
+  );
   assert.throws(() => substitute("{{pod.name}}", { workflow: scope.workflow }), /pod\.name/);
 });
 

@@ -77,6 +77,7 @@ export interface ContainerSpec {
   imagePullPolicy?: string;
   resources?: unknown;
   securityContext?: unknown;
+  volumeMounts?: unknown[];
   [extra: string]: unknown;
 }
 
@@ -174,5 +175,6 @@ export interface FieldError {
 
 /** Phases after which a node or workflow never changes again. */
 export function isFinished(phase: string | undefined): boolean {
-  return phase === "Succeeded" || phase === "Failed" || phase === "Error" || phase === "Skipped" || phase === "Omitted";
+  return phase === "Succeeded" || phase === "Failed" || phase === "Error" || phase === "Skipped" ||
+    phase === "Omitted";
 }

@@ -10,11 +10,26 @@ import { findCycle, taskDependencies } from "./dag.ts";
 import { durationMs, paramValue } from "./inputs.ts";
 import { weightError } from "./score.ts";
 import { checkVariable, variablesIn } from "./template.ts";
-import { API_VERSION, type ChaosWorkflowSpec, type FieldError, type Template, type WorkflowStep } from "./types.ts";
+import {
+  API_VERSION,
+  type ChaosWorkflowSpec,
+  type FieldError,
+  type Template,
+  type WorkflowStep,
+} from "./types.ts";
 
 const TEMPLATE_KINDS = ["steps", "dag", "container", "suspend"] as const;
 const UNSUPPORTED_KINDS = ["script", "resource", "data", "http", "containerSet", "plugin"];
-const UNSUPPORTED_STEP_FIELDS = ["when", "withItems", "withParam", "withSequence", "templateRef", "onExit", "hooks", "inline"];
+const UNSUPPORTED_STEP_FIELDS = [
+  "when",
+  "withItems",
+  "withParam",
+  "withSequence",
+  "templateRef",
+  "onExit",
+  "hooks",
+  "inline",
+];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
@@ -30,10 +45,14 @@ export function validateChaosWorkflow(wf: unknown, opts: ValidateOptions = {}): 
   const err = (path: string, message: string) => errors.push({ path, message });
   if (!isObj(wf)) return [{ path: "", message: "a ChaosWorkflow must be an object" }];
   if (opts.checkObject) {
-    if (wf.apiVersion !== API_VERSION) err("apiVersion", `apiVersion "${wf.apiVersion}" is not "${API_VERSION}"`);
+    if (wf.apiVersion !== API_VERSION) {
+      err("apiVersion", `apiVersion "${wf.apiVersion}" is not "${API_VERSION}"`);
+    }
     if (wf.kind !== "ChaosWorkflow") err("kind", `kind "${wf.kind}" is not "ChaosWorkflow"`);
     const md = wf.metadata;
-    if (!isObj(md) || (!md.name && !md.generateName)) err("metadata.name", "metadata.name or metadata.generateName is required");
+    if (!isObj(md) || (!md.name && !md.generateName)) {
+      err("metadata.name", "metadata.name or metadata.generateName is required");
+    }
   }
   if (!isObj(wf.spec)) return [...errors, { path: "spec", message: "spec is required" }];
   validateSpec(wf.spec as unknown as ChaosWorkflowSpec, err);
@@ -51,7 +70,9 @@ function validateSpec(spec: ChaosWorkflowSpec, err: (path: string, message: stri
   const byName = new Map<string, { t: Template; i: number }>();
   templates.forEach((t, i) => {
     const p = `spec.templates[${i}]`;
-    if (!isObj(t) || typeof t.name !== "string" || !t.name) return err(`${p}.name`, "a template needs a name");
+    if (!isObj(t) || typeof t.name !== "string" || !t.name) {
+      return err(`${p}.name`, "a template needs a name");
+    }
     if (byName.has(t.name)) err(`${p}.name`, `template name "${t.name}" is used twice`);
     else byName.set(t.name, { t, i });
   });
@@ -60,13 +81,19 @@ function validateSpec(spec: ChaosWorkflowSpec, err: (path: string, message: stri
     if (typeof name !== "string" || !name) err(path, "a template name is required");
     else if (!byName.has(name)) err(path, `unknown template "${name}"`);
   };
-  if (typeof spec.entrypoint !== "string" || !spec.entrypoint) err("spec.entrypoint", "spec.entrypoint is required");
-  else ref(spec.entrypoint, "spec.entrypoint");
+  if (typeof spec.entrypoint !== "string" || !spec.entrypoint) {
+    err("spec.entrypoint", "spec.entrypoint is required");
+  } else ref(spec.entrypoint, "spec.entrypoint");
   if (spec.onExit !== undefined) ref(spec.onExit, "spec.onExit");
   if (spec.serviceAccountName !== undefined && typeof spec.serviceAccountName !== "string") {
-    err("spec.serviceAccountName", `serviceAccountName ${JSON.stringify(spec.serviceAccountName)} is not a string`);
+    err(
+      "spec.serviceAccountName",
+      `serviceAccountName ${JSON.stringify(spec.serviceAccountName)} is not a string`,
+    );
   }
-  if (spec.stop !== undefined && typeof spec.stop !== "boolean") err("spec.stop", `stop ${JSON.stringify(spec.stop)} is not a boolean`);
+  if (spec.stop !== undefined && typeof spec.stop !== "boolean") {
+    err("spec.stop", `stop ${JSON.stringify(spec.stop)} is not a boolean`);
+  }
 
   const wfParams = new Set<string>();
   (spec.arguments?.parameters ?? []).forEach((p, i) => {
@@ -90,7 +117,10 @@ function validateSpec(spec: ChaosWorkflowSpec, err: (path: string, message: stri
   }
   const recursion = findCycle(calls);
   if (recursion) {
-    err(`spec.templates[${byName.get(recursion[0])!.i}]`, `template recursion: ${recursion.join(" -> ")} (no "when" to end it)`);
+    err(
+      `spec.templates[${byName.get(recursion[0])!.i}]`,
+      `template recursion: ${recursion.join(" -> ")} (no "when" to end it)`,
+    );
   }
 }
 
@@ -104,7 +134,9 @@ function validateTemplate(
   err: (path: string, message: string) => void,
 ): string[] {
   const kinds = TEMPLATE_KINDS.filter((k) => t[k] !== undefined);
-  for (const k of UNSUPPORTED_KINDS) if (t[k] !== undefined) err(`${p}.${k}`, `template type "${k}" is not supported by chaoslet`);
+  for (const k of UNSUPPORTED_KINDS) {
+    if (t[k] !== undefined) err(`${p}.${k}`, `template type "${k}" is not supported by chaoslet`);
+  }
   if (kinds.length > 1) err(p, `template "${t.name}" has more than one type (${kinds.join(", ")})`);
   if (kinds.length === 0 && !UNSUPPORTED_KINDS.some((k) => t[k] !== undefined)) {
     err(p, `template "${t.name}" has no steps, dag, container or suspend`);
@@ -120,9 +152,12 @@ function validateTemplate(
   const paths = new Set<string>();
   (t.inputs?.artifacts ?? []).forEach((a, j) => {
     const ap = `${p}.inputs.artifacts[${j}]`;
-    if (typeof a?.raw?.data !== "string") err(`${ap}.raw`, `artifact "${a?.name}": only raw artifacts (raw.data) are supported`);
-    if (typeof a?.path !== "string" || !a.path.startsWith("/")) err(`${ap}.path`, `artifact "${a?.name}" needs an absolute path, got "${a?.path}"`);
-    else if (paths.has(a.path)) err(`${ap}.path`, `artifact path "${a.path}" is used twice`);
+    if (typeof a?.raw?.data !== "string") {
+      err(`${ap}.raw`, `artifact "${a?.name}": only raw artifacts (raw.data) are supported`);
+    }
+    if (typeof a?.path !== "string" || !a.path.startsWith("/")) {
+      err(`${ap}.path`, `artifact "${a?.name}" needs an absolute path, got "${a?.path}"`);
+    } else if (paths.has(a.path)) err(`${ap}.path`, `artifact path "${a.path}" is used twice`);
     else paths.add(a.path);
   });
 
@@ -139,7 +174,9 @@ function validateTemplate(
   const called: string[] = [];
   const step = (s: WorkflowStep, sp: string) => {
     if (!isObj(s) || !s.name) return err(`${sp}.name`, "a step needs a name");
-    for (const f of UNSUPPORTED_STEP_FIELDS) if (s[f] !== undefined) err(`${sp}.${f}`, `"${f}" is not supported by chaoslet`);
+    for (const f of UNSUPPORTED_STEP_FIELDS) {
+      if (s[f] !== undefined) err(`${sp}.${f}`, `"${f}" is not supported by chaoslet`);
+    }
     ref(s.template, `${sp}.template`);
     const target = byName.get(s.template)?.t;
     if (target) {
@@ -149,13 +186,18 @@ function validateTemplate(
   };
 
   if (t.steps !== undefined) {
-    if (!Array.isArray(t.steps) || !t.steps.length) err(`${p}.steps`, "steps must be a non-empty list of step groups");
-    else {
+    if (!Array.isArray(t.steps) || !t.steps.length) {
+      err(`${p}.steps`, "steps must be a non-empty list of step groups");
+    } else {
       t.steps.forEach((group, g) => {
-        if (!Array.isArray(group) || !group.length) return err(`${p}.steps[${g}]`, "a step group must be a non-empty list");
+        if (!Array.isArray(group) || !group.length) {
+          return err(`${p}.steps[${g}]`, "a step group must be a non-empty list");
+        }
         const names = new Set<string>();
         group.forEach((s, k) => {
-          if (s?.name && names.has(s.name)) err(`${p}.steps[${g}][${k}].name`, `step name "${s.name}" is used twice`);
+          if (s?.name && names.has(s.name)) {
+            err(`${p}.steps[${g}][${k}].name`, `step name "${s.name}" is used twice`);
+          }
           names.add(s?.name);
           step(s, `${p}.steps[${g}][${k}]`);
         });
@@ -180,7 +222,9 @@ function validateTemplate(
     });
     tasks.forEach((task, k) => {
       for (const d of deps.get(task?.name) ?? []) {
-        if (!deps.has(d)) err(`${p}.dag.tasks[${k}].dependencies`, `unknown dependency "${d}" of task "${task.name}"`);
+        if (!deps.has(d)) {
+          err(`${p}.dag.tasks[${k}].dependencies`, `unknown dependency "${d}" of task "${task.name}"`);
+        }
       }
     });
     const cycle = findCycle(deps);
@@ -202,7 +246,12 @@ function validateTemplate(
 }
 
 /** Every input of `target` without a value or default must be among `given`. */
-function checkCallInputs(target: Template, given: string[], path: string, err: (path: string, message: string) => void) {
+function checkCallInputs(
+  target: Template,
+  given: string[],
+  path: string,
+  err: (path: string, message: string) => void,
+) {
   for (const ip of target.inputs?.parameters ?? []) {
     if (!ip?.name || given.includes(ip.name)) continue;
     if (paramValue(ip.value) === undefined && paramValue(ip.default) === undefined) {

@@ -1,0 +1,61 @@
+/**
+ * Blast-radius guardrails from the daemon's configuration: which namespaces chaos may touch and
+ * how many runs may go at once. A run that would exceed them is refused before any injection.
+ *
+ * @module
+ */
+import type { ChaosEngine } from "../kube/types.ts";
+import { buildTargetsString, parseTargets } from "../runner/targets.ts";
+
+export interface Guardrails {
+  /** If non-empty, chaos may only touch these namespaces. */
+  allow: string[];
+  /** Never touched; kube-system and the daemon's own namespace are always here. */
+  deny: string[];
+  /** 0 means no limit. */
+  maxRuns: number;
+  maxRunsPerNamespace: number;
+  /** Largest fraction of one workload's pods hit at once (0–1; 1 means no limit). */
+  maxAffectedFraction: number;
+}
+
+/** Parses a comma list ("a, b,,c" → ["a","b","c"]). */
+export function commaList(s: string): string[] {
+  return s.split(",").map((x) => x.trim()).filter(Boolean);
+}
+
+/** The namespaces a run would touch: its own, and every target namespace. */
+export function touchedNamespaces(engine: ChaosEngine): string[] {
+  const ns = engine.metadata.namespace!;
+  const targets = parseTargets(buildTargetsString(engine.spec as never, ns));
+  return [...new Set([ns, ...targets.map((t) => t.namespace || ns)])];
+}
+
+/** Why the namespaces of a run are refused, or undefined. */
+export function namespaceRefusal(g: Guardrails, namespaces: string[]): string | undefined {
+  for (const ns of namespaces) {
+    if (g.deny.includes(ns)) {
+      return `namespace "${ns}" is on the daemon's denylist (${g.deny.join(", ")}); chaos is refused there`;
+    }
+    if (g.allow.length && !g.allow.includes(ns)) {
+      return `namespace "${ns}" is not on the daemon's allowlist (${g.allow.join(", ")})`;
+    }
+  }
+  return undefined;
+}
+
+/** Why one more run in `ns` is refused, given the runs in progress, or undefined. */
+export function concurrencyRefusal(
+  g: Guardrails,
+  running: { namespace: string }[],
+  ns: string,
+): string | undefined {
+  if (g.maxRuns > 0 && running.length >= g.maxRuns) {
+    return `${running.length} runs are in progress; the daemon allows at most ${g.maxRuns} at once (--max-concurrent-runs)`;
+  }
+  const here = running.filter((r) => r.namespace === ns).length;
+  if (g.maxRunsPerNamespace > 0 && here >= g.maxRunsPerNamespace) {
+    return `${here} runs are in progress in namespace "${ns}"; the daemon allows at most ${g.maxRunsPerNamespace} per namespace (--max-concurrent-runs-per-namespace)`;
+  }
+  return undefined;
+}

@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import type { ChaosEngine } from "../kube/types.ts";
+import {
+  commaList,
+  concurrencyRefusal,
+  type Guardrails,
+  namespaceRefusal,
+  touchedNamespaces,
+} from "./guardrails.ts";
+
+const g = (o: Partial<Guardrails> = {}): Guardrails => ({
+  allow: [],
+  deny: ["kube-system", "chaoslet-system"],
+  maxRuns: 0,
+  maxRunsPerNamespace: 0,
+  maxAffectedFraction: 1,
+  ...o,
+});
+
+Deno.test("touchedNamespaces() includes the engine's namespace and every target namespace", () => {
+  const e = {
+    metadata: { name: "e", namespace: "team" },
+    spec: { appinfo: { appns: "shop", applabel: "app=web", appkind: "deployment" } },
+  } as ChaosEngine;
+  assert.deepEqual(touchedNamespaces(e).sort(), ["shop", "team"]);
+});
+
+Deno.test("namespaceRefusal() applies the denylist before the allowlist and names the namespace", () => {
+  assert.match(namespaceRefusal(g(), ["team", "kube-system"])!, /"kube-system" is on the daemon's denylist/);
+  assert.equal(namespaceRefusal(g(), ["team"]), undefined);
+  assert.match(namespaceRefusal(g({ allow: ["a"] }), ["b"])!, /"b" is not on the daemon's allowlist/);
+  assert.equal(namespaceRefusal(g({ allow: ["a"] }), ["a"]), undefined);
+});
+
+Deno.test("concurrencyRefusal() enforces the cluster-wide and per-namespace limits", () => {
+  const running = [{ namespace: "a" }, { namespace: "a" }, { namespace: "b" }];
+  assert.equal(concurrencyRefusal(g(), running, "a"), undefined);
+  assert.match(concurrencyRefusal(g({ maxRuns: 3 }), running, "c")!, /at most 3 at once/);
+  assert.match(
+    concurrencyRefusal(g({ maxRunsPerNamespace: 2 }), running, "a")!,
+    /"a".*at most 2 per namespace/,
+  );
+  assert.equal(concurrencyRefusal(g({ maxRunsPerNamespace: 2 }), running, "b"), undefined);
+});
+
+Deno.test("commaList() trims and drops empty items", () => {
+  assert.deepEqual(commaList(" a, b,,c "), ["a", "b", "c"]);
+  assert.deepEqual(commaList(""), []);
+});

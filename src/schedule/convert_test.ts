@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { parseYamlDocuments } from "../util/yaml.ts";
+import { ConvertError, cronWorkflowToSchedule } from "./convert.ts";
+
+const CRON = `
+apiVersion: argoproj.io/v1alpha1
+kind: CronWorkflow
+metadata:
+  name: argowf-chaos-pod-delete-cron
+  namespace: litmus
+  labels: {subject: default_pod-delete, workflow_id: abc}
+spec:
+  schedule: "0 * * * *"
+  timezone: Europe/Berlin
+  concurrencyPolicy: Forbid
+  startingDeadlineSeconds: 30
+  successfulJobsHistoryLimit: 5
+  workflowMetadata:
+    labels: {infra_id: i1}
+  workflowSpec:
+    entrypoint: argowf-chaos
+    serviceAccountName: argo-chaos
+    templates:
+      - name: argowf-chaos
+        steps: [[{name: run-chaos, template: run-chaos}]]
+`;
+
+Deno.test("cronWorkflowToSchedule() maps every scheduling field and keeps the workflow spec", () => {
+  const s = cronWorkflowToSchedule(parseYamlDocuments(CRON)[0]);
+  assert.equal(s.apiVersion, "chaoslet.io/v1alpha1");
+  assert.equal(s.kind, "ChaosSchedule");
+  assert.deepEqual(s.metadata, {
+    name: "argowf-chaos-pod-delete-cron",
+    namespace: "litmus",
+    labels: { subject: "default_pod-delete", workflow_id: "abc" },
+  });
+  assert.equal(s.spec.schedule, "0 * * * *");
+  assert.equal(s.spec.timeZone, "Europe/Berlin");
+  assert.equal(s.spec.concurrencyPolicy, "Forbid");
+  assert.equal(s.spec.startingDeadlineSeconds, 30);
+  assert.equal(s.spec.successfulJobsHistoryLimit, 5);
+  assert.equal(s.spec.failedJobsHistoryLimit, undefined, "defaults are left to the controller");
+  assert.deepEqual(s.spec.workflowMetadata, { labels: { infra_id: "i1" } });
+  assert.equal(s.spec.workflowSpec?.entrypoint, "argowf-chaos");
+  assert.equal(s.spec.engineTemplate, undefined);
+});
+
+Deno.test("cronWorkflowToSchedule() accepts a one-element schedules list", () => {
+  const m = parseYamlDocuments(CRON)[0] as { spec: Record<string, unknown> };
+  delete m.spec.schedule;
+  m.spec.schedules = ["*/10 * * * *"];
+  assert.equal(cronWorkflowToSchedule(m).spec.schedule, "*/10 * * * *");
+});
+
+Deno.test("cronWorkflowToSchedule() refuses what it cannot represent, quoting the value", () => {
+  const base = () => parseYamlDocuments(CRON)[0] as { kind: string; spec: Record<string, unknown> };
+  const cases: [(m: ReturnType<typeof base>) => void, RegExp][] = [
+    [(m) => m.kind = "Workflow", /kind CronWorkflow, got argoproj.io\/v1alpha1 Workflow/],
+    [(m) => m.spec.schedule = "", /spec.schedule ""/],
+    [(m) => (delete m.spec.schedule, m.spec.schedules = ["0 * * * *", "30 * * * *"]), /exactly one schedule/],
+    [(m) => delete m.spec.workflowSpec, /spec.workflowSpec undefined/],
+    [(m) => m.spec.stopStrategy = { expression: "failed > 1" }, /spec.stopStrategy/],
+  ];
+  for (const [mutate, re] of cases) {
+    const m = base();
+    mutate(m);
+    assert.throws(
+      () => cronWorkflowToSchedule(m),
+      (e: Error) => e instanceof ConvertError && re.test(e.message),
+    );
+  }
+  assert.throws(() => cronWorkflowToSchedule("nope"), ConvertError);
+});

@@ -1,0 +1,349 @@
+/**
+ * Issue 9, node faults on the real test cluster, all in this one file so they run one after another:
+ * node-taint and node-drain from the hub unchanged, and node-cordon (not in the hub, an experiment
+ * named `node-cordon`). Only kwok-node-2 is touched, and it is put back in `finally` whatever happens.
+ * The hub Roles list `nodes` but a Role cannot grant cluster-scoped access, so each run's service
+ * account also gets a ClusterRole (what a Litmus user creates for these faults).
+ */
+import assert from "node:assert/strict";
+import { Resources, type ResourceType } from "../src/kube/resources.ts";
+import type { ChaosEngine, ChaosResult, KubeObject, Pod } from "../src/kube/types.ts";
+import { REVERT_PREFIX } from "../src/runner/result_writer.ts";
+import { Daemon } from "./lib/daemon.ts";
+import {
+  admin,
+  applyCrds,
+  dropNamespace,
+  newNamespace,
+  serviceAccountWithRole,
+  waitDeploymentReady,
+  waitFor,
+} from "./lib/kube.ts";
+import { engineFor, hubFault, installFault } from "./lib/hub.ts";
+import { createEngine, getResult, waitEngineStatus } from "./lib/chaos.ts";
+
+const NODE = "kwok-node-2";
+const TAINT_KEY = "chaoslet.io/node-fault-test";
+type Taint = { key: string; value?: string; effect: string };
+type NodeSpec = { taints: Taint[]; unschedulable: boolean };
+
+const rbac = (plural: string, kind: string): ResourceType => ({
+  group: "rbac.authorization.k8s.io",
+  version: "v1",
+  plural,
+  kind,
+  namespaced: false,
+});
+const PDBS: ResourceType = {
+  group: "policy",
+  version: "v1",
+  plural: "poddisruptionbudgets",
+  kind: "PodDisruptionBudget",
+  namespaced: true,
+};
+
+/** The node's spec, without the taint the node controller mirrors from `unschedulable`. */
+async function nodeSpec(): Promise<NodeSpec> {
+  const n = await (await admin()).get(Resources.nodes, undefined, NODE);
+  const taints = ((n.spec?.taints ?? []) as Taint[]).filter((t) =>
+    t.key !== "node.kubernetes.io/unschedulable"
+  )
+    .map(({ key, value, effect }) => ({ key, ...(value ? { value } : {}), effect }));
+  return { taints, unschedulable: !!n.spec?.unschedulable };
+}
+
+async function restoreNode(spec: NodeSpec) {
+  const kube = await admin();
+  const now = await kube.get(Resources.nodes, undefined, NODE);
+  const others = ((now.spec?.taints ?? []) as Taint[]).filter((t) =>
+    t.key === "node.kubernetes.io/unschedulable"
+  );
+  await kube.patch(Resources.nodes, undefined, NODE, {
+    spec: { taints: [...spec.taints, ...others], unschedulable: spec.unschedulable || null },
+  });
+}
+
+/** The node-cordon ChaosExperiment a user writes (chaoslet runs it natively; there is no hub file). */
+function cordonExperiment(ns: string) {
+  return {
+    apiVersion: "litmuschaos.io/v1alpha1",
+    kind: "ChaosExperiment",
+    metadata: { name: "node-cordon", namespace: ns, labels: { name: "node-cordon" } },
+    spec: {
+      definition: {
+        scope: "Cluster",
+        image: "litmuschaos/go-runner:latest",
+        command: ["/bin/bash"],
+        args: ["-c", "./experiments -name node-cordon"],
+        permissions: [{
+          apiGroups: [""],
+          resources: ["pods", "events"],
+          verbs: ["get", "list", "create", "patch", "update"],
+        }],
+        env: [{ name: "TOTAL_CHAOS_DURATION", value: "60" }, { name: "TARGET_NODE", value: "" }],
+      },
+    },
+  };
+}
+
+async function setup(prefix: string, fault: "node-taint" | "node-drain" | "node-cordon") {
+  await applyCrds();
+  const before = await nodeSpec();
+  const ns = await newNamespace(prefix);
+  let daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
+  const kube = await admin();
+  const sa = `${fault}-sa`;
+  let installed: unknown;
+  if (fault === "node-cordon") {
+    if (hubFault("node-taint")) {
+      const exp = cordonExperiment(ns);
+      await kube.create(Resources.chaosexperiments, ns, exp);
+      await serviceAccountWithRole(ns, sa, exp.spec.definition.permissions);
+      installed = exp;
+    }
+  } else {
+    installed = await installFault(fault, ns, sa);
+  }
+  const crName = `chaoslet-${ns}`;
+  await kube.create(rbac("clusterroles", "ClusterRole"), undefined, {
+    metadata: { name: crName },
+    rules: [
+      { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "patch"] },
+      { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
+      { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
+    ],
+  });
+  await kube.create(rbac("clusterrolebindings", "ClusterRoleBinding"), undefined, {
+    metadata: { name: crName },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: crName },
+    subjects: [{ kind: "ServiceAccount", name: sa, namespace: ns }],
+  });
+  await daemon.ready(60_000);
+  return {
+    ns,
+    before,
+    installed,
+    get daemon() {
+      return daemon;
+    },
+    async restart() {
+      daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
+      await daemon.ready(60_000);
+    },
+    async [Symbol.asyncDispose]() {
+      daemon.signal("SIGKILL");
+      await daemon.exited;
+      await restoreNode(before); // whatever the test did to the shared node, undo it
+      await kube.deleteIfExists(rbac("clusterrolebindings", "ClusterRoleBinding"), undefined, crName);
+      await kube.deleteIfExists(rbac("clusterroles", "ClusterRole"), undefined, crName);
+      await dropNamespace(ns);
+    },
+  };
+}
+
+/** A Deployment `web` whose pods prefer (or must run on) kwok-node-2. */
+async function webOnNode(ns: string, replicas: number, required = false) {
+  const labels = { app: "web" };
+  const term = { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [NODE] }] };
+  const nodeAffinity = required
+    ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } }
+    : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: term }] };
+  await (await admin()).create(Resources.deployments, ns, {
+    metadata: { name: "web", labels },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: { containers: [{ name: "app", image: "fake/app:1" }], affinity: { nodeAffinity } },
+      },
+    },
+  });
+  await waitDeploymentReady(ns, "web");
+}
+
+async function webPodsOn(ns: string, node = NODE): Promise<Pod[]> {
+  const l = await (await admin()).list<Pod>(Resources.pods, ns, { query: { labelSelector: "app=web" } });
+  return l.items.filter((p) => p.spec?.nodeName === node && !p.metadata.deletionTimestamp);
+}
+
+function revertAnnotations(r: ChaosResult | undefined): string[] {
+  return Object.keys(r?.metadata.annotations ?? {}).filter((k) => k.startsWith(REVERT_PREFIX));
+}
+
+/** What each fault's chaos looks like on the node, and its engine. */
+const FAULTS = {
+  "node-taint": {
+    env: { TARGET_NODE: NODE, TAINTS: `${TAINT_KEY}=yes:NoSchedule` },
+    active: (n: NodeSpec) => n.taints.some((t) => t.key === TAINT_KEY && t.value === "yes"),
+  },
+  "node-cordon": { env: { TARGET_NODE: NODE }, active: (n: NodeSpec) => n.unschedulable },
+  "node-drain": { env: { TARGET_NODE: NODE }, active: (n: NodeSpec) => n.unschedulable },
+} as const;
+
+function engine(
+  fault: keyof typeof FAULTS,
+  ns: string,
+  name: string,
+  env: Record<string, string>,
+): ChaosEngine {
+  const base = engineFor(fault === "node-cordon" ? "node-taint" : fault, ns, {
+    engineName: name,
+    env: { ...FAULTS[fault].env, ...env },
+  })!;
+  if (fault === "node-cordon") {
+    base.spec.chaosServiceAccount = "node-cordon-sa";
+    base.spec.experiments![0].name = "node-cordon";
+    base.spec.experiments![0].spec!.components!.env = base.spec.experiments![0].spec!.components!.env!.filter(
+      (e) => e.name !== "TAINTS",
+    );
+  }
+  return base;
+}
+
+async function waitActive(fault: keyof typeof FAULTS, timeoutMs = 30_000) {
+  await waitFor(`${fault} on ${NODE}`, async () => FAULTS[fault].active(await nodeSpec()), timeoutMs, 50);
+}
+
+async function waitRestored(before: NodeSpec, timeoutMs = 15_000) {
+  await waitFor(
+    `${NODE} restored to ${JSON.stringify(before)}`,
+    async () => {
+      const now = await nodeSpec();
+      return JSON.stringify(now) === JSON.stringify(before);
+    },
+    timeoutMs,
+    50,
+  );
+}
+
+for (const fault of ["node-taint", "node-cordon"] as const) {
+  Deno.test(`${fault} changes ${NODE} for the duration, restores it exactly, and passes`, async () => {
+    await using s = await setup(fault === "node-taint" ? "nt-pass" : "nc-pass", fault);
+    if (!s.installed) return;
+    await webOnNode(s.ns, 1);
+    await createEngine(engine(fault, s.ns, "run", { TOTAL_CHAOS_DURATION: "3" }));
+    await waitActive(fault);
+    const done = await waitEngineStatus(s.ns, "run", ["completed"], 60_000);
+    assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
+    await waitRestored(s.before);
+    const r = await getResult(s.ns, `run-${fault}`);
+    assert.deepEqual(r?.status?.history.targets?.map((t) => [t.kind, t.name, t.chaosStatus]), [[
+      "node",
+      NODE,
+      "reverted",
+    ]]);
+    assert.deepEqual(revertAnnotations(r), []);
+  });
+}
+
+Deno.test("node-taint leaves a taint the node already had with that key exactly as it was", async () => {
+  await using s = await setup("nt-keep", "node-taint");
+  if (!s.installed) return;
+  await webOnNode(s.ns, 1);
+  const own = { key: TAINT_KEY, value: "mine", effect: "PreferNoSchedule" };
+  await restoreNode({ ...s.before, taints: [...s.before.taints, own] });
+  const withOwn = await nodeSpec();
+  await createEngine(engine("node-taint", s.ns, "keep", { TOTAL_CHAOS_DURATION: "2" }));
+  const done = await waitEngineStatus(s.ns, "keep", ["completed"], 60_000);
+  assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
+  assert.deepEqual(
+    await nodeSpec(),
+    withOwn,
+    "litmus-go would have deleted the user's taint; chaoslet keeps it",
+  );
+});
+
+Deno.test("node-drain cordons, evicts the pods through pods/eviction, holds, uncordons, and passes", async () => {
+  await using s = await setup("nd-pass", "node-drain");
+  if (!s.installed) return;
+  await webOnNode(s.ns, 2);
+  const onNode = await webPodsOn(s.ns);
+  assert.ok(onNode.length >= 1, "the app prefers kwok-node-2");
+  await createEngine(engine("node-drain", s.ns, "drain", { TOTAL_CHAOS_DURATION: "3" }));
+  await waitActive("node-drain");
+  await waitFor("app pods evicted from the node", async () => (await webPodsOn(s.ns)).length === 0, 30_000);
+  const done = await waitEngineStatus(s.ns, "drain", ["completed"], 60_000);
+  assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
+  await waitRestored(s.before);
+  const uids = new Set(onNode.map((p) => p.metadata.uid));
+  const now =
+    (await (await admin()).list<Pod>(Resources.pods, s.ns, { query: { labelSelector: "app=web" } })).items;
+  assert.ok(
+    now.every((p) => !uids.has(p.metadata.uid)),
+    "the pods that were on the node were evicted and replaced",
+  );
+  assert.deepEqual(revertAnnotations(await getResult(s.ns, "drain-node-drain")), []);
+});
+
+Deno.test("node-drain: a PodDisruptionBudget blocks eviction (429) until the timeout: Error, node uncordoned", async () => {
+  await using s = await setup("nd-pdb", "node-drain");
+  if (!s.installed) return;
+  await webOnNode(s.ns, 2, true);
+  const kube = await admin();
+  await kube.create(PDBS, s.ns, {
+    metadata: { name: "web" },
+    spec: { minAvailable: 2, selector: { matchLabels: { app: "web" } } },
+  });
+  await waitFor(
+    "PDB observed",
+    async () => (await kube.get(PDBS, s.ns, "web")).status?.observedGeneration >= 1,
+    30_000,
+  );
+  await createEngine(engine("node-drain", s.ns, "blocked", { TOTAL_CHAOS_DURATION: "3" }));
+  const done = await waitEngineStatus(s.ns, "blocked", ["completed"], 60_000);
+  assert.equal(done.status?.experiments?.[0].verdict, "Error", s.daemon.dump());
+  const r = await getResult(s.ns, "blocked-node-drain");
+  const out = r?.status?.experimentStatus.errorOutput;
+  assert.equal(out?.errorCode, "CHAOS_INJECT_ERROR");
+  assert.match(
+    String(out?.reason),
+    /unable to drain node \\?"kwok-node-2\\?" within the timeout: 2 pod\(s\) remain/,
+  );
+  assert.match(String(out?.reason), /disruption budget/);
+  await waitRestored(s.before);
+  assert.equal((await webPodsOn(s.ns)).length, 2, "the budget kept both pods");
+  assert.deepEqual(revertAnnotations(r), []);
+});
+
+for (const fault of ["node-taint", "node-cordon", "node-drain"] as const) {
+  const short = fault.replace("node-", "n");
+  Deno.test(`${fault}: engineState stop mid-run restores ${NODE} at once`, async () => {
+    await using s = await setup(`${short}-abort`, fault);
+    if (!s.installed) return;
+    await webOnNode(s.ns, 1);
+    await createEngine(engine(fault, s.ns, "halt", { TOTAL_CHAOS_DURATION: "60" }));
+    await waitActive(fault);
+    const t0 = Date.now();
+    await (await admin()).patch(Resources.chaosengines, s.ns, "halt", { spec: { engineState: "stop" } });
+    await waitRestored(s.before, 10_000);
+    const ms = Date.now() - t0;
+    const stopped = await waitEngineStatus(s.ns, "halt", ["stopped"], 30_000);
+    assert.equal(stopped.status?.experiments?.[0].verdict, "Stopped");
+    assert.deepEqual(revertAnnotations(await getResult(s.ns, `halt-${fault}`)), []);
+    console.log(`${fault} abort: ${NODE} restored ${ms} ms after engineState=stop`);
+  });
+
+  Deno.test(`${fault}: daemon SIGKILLed mid-run; the next daemon restores ${NODE}`, async () => {
+    await using s = await setup(`${short}-crash`, fault);
+    if (!s.installed) return;
+    await webOnNode(s.ns, 1);
+    await createEngine(engine(fault, s.ns, "crash", { TOTAL_CHAOS_DURATION: "60" }));
+    await waitActive(fault);
+    s.daemon.signal("SIGKILL");
+    await s.daemon.exited;
+    assert.ok(FAULTS[fault].active(await nodeSpec()), "the crash left the chaos in place");
+    const left = await getResult(s.ns, `crash-${fault}`);
+    const recs = revertAnnotations(left).map((k) => JSON.parse(left!.metadata.annotations![k]) as KubeObject);
+    assert.deepEqual(recs.map((r) => [r.action, r.kind, r.name]), [[
+      fault === "node-taint" ? "taint" : "cordon",
+      "node",
+      NODE,
+    ]]);
+    await (await admin()).patch(Resources.chaosengines, s.ns, "crash", { spec: { engineState: "stop" } });
+    await s.restart();
+    await waitRestored(s.before, 30_000);
+    await waitEngineStatus(s.ns, "crash", ["stopped"], 30_000);
+    assert.deepEqual(revertAnnotations(await getResult(s.ns, `crash-${fault}`)), []);
+  });
+}

@@ -1,0 +1,190 @@
+/**
+ * Issue 12: the kill switch (a ConfigMap that works without the HTTP API), blast-radius
+ * guardrails, and dry runs, on the real cluster.
+ */
+import assert from "node:assert/strict";
+import { Resources } from "../src/kube/resources.ts";
+import type { ChaosEngine } from "../src/kube/types.ts";
+import { Daemon } from "./lib/daemon.ts";
+import {
+  admin,
+  applyCrds,
+  createDeployment,
+  dropNamespace,
+  getOrUndefined,
+  newNamespace,
+  waitFor,
+} from "./lib/kube.ts";
+import { engineFor, installFault } from "./lib/hub.ts";
+import { createEngine, eventReasons, getResult, podUids, waitEngineStatus } from "./lib/chaos.ts";
+
+async function setup(prefix: string, extraArgs: string[] = []) {
+  await applyCrds();
+  const ns = await newNamespace(prefix);
+  const sys = await newNamespace(`${prefix}-sys`);
+  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`, `--system-namespace=${sys}`, ...extraArgs] });
+  await createDeployment(ns, "web", 4);
+  const fault = await installFault("pod-delete", ns, "pod-delete-sa");
+  await daemon.ready();
+  return {
+    ns,
+    sys,
+    daemon,
+    fault,
+    async [Symbol.asyncDispose]() {
+      await daemon.stop();
+      await Promise.all([dropNamespace(ns), dropNamespace(sys)]);
+    },
+  };
+}
+
+const running = async (ns: string, name: string) => {
+  const r = await getResult(ns, `${name}-pod-delete`);
+  return r?.status?.experimentStatus.phase === "Running" && (r.status.history.targets ?? []).length > 0;
+};
+
+Deno.test("the kill switch ConfigMap stops every run within 1 s and refuses new runs until lifted", async () => {
+  await using s = await setup("halt");
+  if (!s.fault) return;
+  const kube = await admin();
+  const long = { TOTAL_CHAOS_DURATION: "60", CHAOS_INTERVAL: "1" };
+  await createEngine(engineFor("pod-delete", s.ns, { engineName: "one", env: long })!);
+  await createEngine(engineFor("pod-delete", s.ns, { engineName: "two", env: long })!);
+  await waitFor(
+    "both runs injecting",
+    async () => await running(s.ns, "one") && await running(s.ns, "two"),
+    30_000,
+  );
+
+  const t0 = performance.now();
+  await kube.create(Resources.configmaps, s.sys, {
+    metadata: { name: "chaoslet-halt" },
+    data: { halted: "true", reason: "incident INC-42: freeze" },
+  });
+  for (const name of ["one", "two"]) {
+    await waitFor(
+      `${name} stopped`,
+      async () =>
+        (await getResult(s.ns, `${name}-pod-delete`))?.status?.experimentStatus.verdict === "Stopped",
+      5000,
+      20,
+    );
+  }
+  const ms = performance.now() - t0;
+  assert.ok(ms < 1000, `halt took ${Math.round(ms)} ms`);
+  for (const name of ["one", "two"]) {
+    const e = await waitEngineStatus(s.ns, name, ["stopped"], 5000);
+    assert.equal(e.spec.engineState, "stop", "a halted engine stays stopped when the halt is lifted");
+    assert.ok((await eventReasons(s.ns, name)).has("ChaosHalted"));
+  }
+
+  // While halted, a new run is refused before any injection.
+  const before = await podUids(s.ns, "app=web");
+  await createEngine(
+    engineFor("pod-delete", s.ns, { engineName: "three", env: { TOTAL_CHAOS_DURATION: "2" } })!,
+  );
+  const refused = await waitEngineStatus(s.ns, "three", ["stopped", "completed"], 20_000);
+  assert.equal(refused.status?.engineStatus, "stopped");
+  const r3 = await getResult(s.ns, "three-pod-delete");
+  assert.equal(r3?.status?.experimentStatus.errorOutput?.errorCode, "CHAOS_HALTED");
+  assert.match(r3?.status?.experimentStatus.errorOutput?.reason ?? "", /INC-42/);
+  assert.deepEqual(await podUids(s.ns, "app=web"), before, "nothing was injected while halted");
+
+  // Lifted: runs go again.
+  await kube.patch(Resources.configmaps, s.sys, "chaoslet-halt", { data: { halted: "false" } });
+  await createEngine(
+    engineFor("pod-delete", s.ns, {
+      engineName: "four",
+      env: { TOTAL_CHAOS_DURATION: "2", CHAOS_INTERVAL: "1" },
+    })!,
+  );
+  const four = await waitEngineStatus(s.ns, "four", ["completed", "stopped"], 30_000);
+  assert.equal(four.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
+});
+
+Deno.test("guardrails refuse a run before injection: denylist, blast radius, concurrency", async (t) => {
+  await using s = await setup("guard", [
+    "--max-affected-fraction=0.5",
+    "--max-concurrent-runs-per-namespace=1",
+  ]);
+  if (!s.fault) return;
+  const kube = await admin();
+  const before = await podUids(s.ns, "app=web");
+
+  await t.step("more than half of a workload's pods at once", async () => {
+    await createEngine(
+      engineFor("pod-delete", s.ns, {
+        engineName: "wide",
+        env: { TOTAL_CHAOS_DURATION: "2", PODS_AFFECTED_PERC: "100" },
+      })!,
+    );
+    const e = await waitEngineStatus(s.ns, "wide", ["completed"], 20_000);
+    assert.equal(e.status?.experiments?.[0].verdict, "Error");
+    const r = await getResult(s.ns, "wide-pod-delete");
+    assert.equal(r?.status?.experimentStatus.errorOutput?.errorCode, "GUARDRAIL_VIOLATION");
+    assert.match(
+      r?.status?.experimentStatus.errorOutput?.reason ?? "",
+      /4 of 4 running pods of deployment\/web/,
+    );
+    assert.deepEqual(await podUids(s.ns, "app=web"), before);
+  });
+
+  await t.step("the daemon's own namespace is denied", async () => {
+    const engine = engineFor("pod-delete", s.ns, { engineName: "sys", env: { TOTAL_CHAOS_DURATION: "2" } })!;
+    engine.spec.appinfo!.appns = s.sys;
+    await createEngine(engine);
+    const e = await waitEngineStatus(s.ns, "sys", ["completed"], 20_000);
+    assert.equal(e.status?.experiments?.[0].verdict, "Error");
+    const r = await getResult(s.ns, "sys-pod-delete");
+    assert.match(r?.status?.experimentStatus.errorOutput?.reason ?? "", /denylist/);
+    assert.ok((await eventReasons(s.ns, "sys")).has("GuardrailViolation"));
+  });
+
+  await t.step("a second concurrent run in the namespace is refused", async () => {
+    await createEngine(
+      engineFor("pod-delete", s.ns, {
+        engineName: "first",
+        env: { TOTAL_CHAOS_DURATION: "20", CHAOS_INTERVAL: "1" },
+      })!,
+    );
+    await waitFor("first running", () => running(s.ns, "first"), 20_000);
+    await createEngine(
+      engineFor("pod-delete", s.ns, { engineName: "second", env: { TOTAL_CHAOS_DURATION: "2" } })!,
+    );
+    const e = await waitEngineStatus(s.ns, "second", ["completed"], 20_000);
+    assert.equal(e.status?.experiments?.[0].verdict, "Error");
+    assert.match(
+      (await getResult(s.ns, "second-pod-delete"))?.status?.experimentStatus.errorOutput?.reason ?? "",
+      /at most 1 per namespace/,
+    );
+    await kube.patch(Resources.chaosengines, s.ns, "first", { spec: { engineState: "stop" } });
+    await waitEngineStatus(s.ns, "first", ["stopped"], 10_000);
+  });
+});
+
+Deno.test("a dry-run engine records its plan and injects nothing", async () => {
+  await using s = await setup("dry");
+  if (!s.fault) return;
+  const before = await podUids(s.ns, "app=web");
+  const engine = engineFor("pod-delete", s.ns, {
+    engineName: "plan",
+    env: { TOTAL_CHAOS_DURATION: "2", PODS_AFFECTED_PERC: "50" },
+  })!;
+  engine.metadata.annotations = { "chaoslet.io/dry-run": "true" };
+  await createEngine(engine);
+  const e = await waitEngineStatus(s.ns, "plan", ["completed"], 20_000);
+  const entry = e.status!.experiments![0] as {
+    verdict: string;
+    plan?: { targets: unknown[]; env: Record<string, string> };
+  };
+  assert.equal(entry.verdict, "N/A");
+  assert.equal(entry.plan?.targets.length, 2, JSON.stringify(entry));
+  assert.equal(entry.plan?.env.TOTAL_CHAOS_DURATION, "2");
+  assert.ok((await eventReasons(s.ns, "plan")).has("DryRun"));
+  assert.deepEqual(await podUids(s.ns, "app=web"), before);
+  assert.equal(
+    await getOrUndefined<ChaosEngine>(Resources.chaosresults, s.ns, "plan-pod-delete"),
+    undefined,
+    "no result is written for a dry run",
+  );
+});
