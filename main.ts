@@ -6,13 +6,13 @@
  */
 import { ConfigError, helpText, loadConfig } from "./src/config/config.ts";
 import { createLogger } from "./src/log/log.ts";
-import { connect, loadKubeConfig } from "./src/kube/connection.ts";
+import { connect, loadCredentials } from "./src/kube/connection.ts";
 import { KubeClient } from "./src/kube/client.ts";
 import { SharedCache } from "./src/kube/cache.ts";
 import { Resources } from "./src/kube/resources.ts";
 import { SelfMetrics } from "./src/exporter/self_metrics.ts";
 import { createApp } from "./src/api/app.ts";
-import { createApiRoutes } from "./src/api/routes.ts";
+import { closeWatchStreams, createApiRoutes } from "./src/api/routes.ts";
 import { KubeAccessControl, metricsGate } from "./src/api/auth.ts";
 import { EventRecorder } from "./src/kube/events.ts";
 import { nativeFaults } from "./src/faults/registry.ts";
@@ -54,7 +54,7 @@ async function main(): Promise<number> {
 
   let conn;
   try {
-    conn = await connect(loadKubeConfig(config.kubeconfig));
+    conn = connect(loadCredentials(config.kubeconfig));
   } catch (err) {
     console.error(`chaoslet: cannot load Kubernetes configuration: ${(err as Error).message}`);
     return 2;
@@ -108,6 +108,8 @@ async function main(): Promise<number> {
 
   // The HTTP API authenticates callers with TokenReview and authorizes each action with a SubjectAccessReview.
   const access = new KubeAccessControl(client);
+  // Ends the API's watch streams at the start of shutdown, so they close cleanly before the server stops.
+  const apiStop = new AbortController();
   const app = createApp({
     log: log.child({ component: "api" }),
     registry: metrics.registry,
@@ -119,7 +121,7 @@ async function main(): Promise<number> {
       experiments,
       results,
       log: log.child({ component: "api" }),
-      shutdown: stop.signal,
+      shutdown: AbortSignal.any([apiStop.signal, stop.signal]),
       watchNamespace: config.watchNamespace,
       synced: () => cache!.synced,
     }),
@@ -278,7 +280,7 @@ async function main(): Promise<number> {
     log.info("shutting down", { signal });
     // Interrupt runs first (their faults revert), then stop the watches and the server.
     work.abort();
-    leaderDone.finally(() => stop.abort());
+    Promise.allSettled([leaderDone, closeWatchStreams(apiStop)]).finally(() => stop.abort());
     // Hard deadline: whatever still runs after the grace period is cut off.
     setTimeout(() => {
       log.warn("shutdown timed out, exiting");

@@ -1,7 +1,9 @@
 /**
  * Issue 9, node faults on the real test cluster, all in this one file so they run one after another:
  * node-taint and node-drain from the hub unchanged, and node-cordon (not in the hub, an experiment
- * named `node-cordon`). Only kwok-node-2 is touched, and it is put back in `finally` whatever happens.
+ * named `node-cordon`). node-taint and node-cordon touch only kwok-node-2, put back in `finally` whatever
+ * happens. node-drain evicts every pod on its node, other tests' pods included, so it runs on a node of
+ * its own: a fake node this file adds (tainted so nothing else lands there) and deletes afterwards.
  * The hub Roles list `nodes` but a Role cannot grant cluster-scoped access, so each run's service
  * account also gets a ClusterRole (what a Litmus user creates for these faults).
  */
@@ -23,6 +25,7 @@ import { engineFor, hubFault, installFault } from "./lib/hub.ts";
 import { createEngine, getResult, waitEngineStatus } from "./lib/chaos.ts";
 
 const NODE = "kwok-node-2";
+const DEDICATED = { key: "chaoslet.io/dedicated", value: "node-drain-test", effect: "NoSchedule" };
 const TAINT_KEY = "chaoslet.io/node-fault-test";
 type Taint = { key: string; value?: string; effect: string };
 type NodeSpec = { taints: Taint[]; unschedulable: boolean };
@@ -43,8 +46,8 @@ const PDBS: ResourceType = {
 };
 
 /** The node's spec, without the taint the node controller mirrors from `unschedulable`. */
-async function nodeSpec(): Promise<NodeSpec> {
-  const n = await (await admin()).get(Resources.nodes, undefined, NODE);
+async function nodeSpec(node = NODE): Promise<NodeSpec> {
+  const n = await (await admin()).get(Resources.nodes, undefined, node);
   const taints = ((n.spec?.taints ?? []) as Taint[]).filter((t) =>
     t.key !== "node.kubernetes.io/unschedulable"
   )
@@ -52,15 +55,43 @@ async function nodeSpec(): Promise<NodeSpec> {
   return { taints, unschedulable: !!n.spec?.unschedulable };
 }
 
-async function restoreNode(spec: NodeSpec) {
+async function restoreNode(spec: NodeSpec, node = NODE) {
   const kube = await admin();
-  const now = await kube.get(Resources.nodes, undefined, NODE);
+  const now = await kube.get(Resources.nodes, undefined, node);
   const others = ((now.spec?.taints ?? []) as Taint[]).filter((t) =>
     t.key === "node.kubernetes.io/unschedulable"
   );
-  await kube.patch(Resources.nodes, undefined, NODE, {
+  await kube.patch(Resources.nodes, undefined, node, {
     spec: { taints: [...spec.taints, ...others], unschedulable: spec.unschedulable || null },
   });
+}
+
+/**
+ * Adds a drain test's own fake node (kwok manages it like the others; the name is unique so pods of an
+ * earlier test still terminating elsewhere never sit on it) and waits until pods can use it.
+ */
+async function addDrainNode(DRAIN_NODE: string): Promise<void> {
+  const kube = await admin();
+  await kube.create(Resources.nodes, undefined, {
+    metadata: {
+      name: DRAIN_NODE,
+      annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" },
+      labels: { "kubernetes.io/hostname": DRAIN_NODE, "kubernetes.io/os": "linux", type: "kwok" },
+    },
+    spec: { taints: [DEDICATED] },
+    status: {
+      allocatable: { cpu: "32", memory: "256Gi", pods: "110" },
+      capacity: { cpu: "32", memory: "256Gi", pods: "110" },
+      addresses: [{ type: "InternalIP", address: "127.0.0.1" }, { type: "Hostname", address: DRAIN_NODE }],
+    },
+  });
+  await waitFor(`${DRAIN_NODE} Ready with only its own taint`, async () => {
+    const n = await kube.get(Resources.nodes, undefined, DRAIN_NODE);
+    const ready = n.status?.conditions?.some((c: { type: string; status: string }) =>
+      c.type === "Ready" && c.status === "True"
+    );
+    return ready && (n.spec?.taints ?? []).length === 1;
+  }, 60_000);
 }
 
 /** The node-cordon ChaosExperiment a user writes (chaoslet runs it natively; there is no hub file). */
@@ -86,9 +117,18 @@ function cordonExperiment(ns: string) {
   };
 }
 
+/** Waits for the daemon, showing its log when it does not come up. */
+async function ready(daemon: Daemon) {
+  await daemon.ready(60_000).catch((err) => {
+    throw new Error(`${err.message}\n${daemon.dump()}`);
+  });
+}
+
 async function setup(prefix: string, fault: "node-taint" | "node-drain" | "node-cordon") {
   await applyCrds();
-  const before = await nodeSpec();
+  const node = fault === "node-drain" ? `chaoslet-drain-${Math.random().toString(36).slice(2, 8)}` : NODE;
+  if (fault === "node-drain") await addDrainNode(node);
+  const before = await nodeSpec(node);
   const ns = await newNamespace(prefix);
   let daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
   const kube = await admin();
@@ -118,9 +158,10 @@ async function setup(prefix: string, fault: "node-taint" | "node-drain" | "node-
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: crName },
     subjects: [{ kind: "ServiceAccount", name: sa, namespace: ns }],
   });
-  await daemon.ready(60_000);
+  await ready(daemon);
   return {
     ns,
+    node,
     before,
     installed,
     get daemon() {
@@ -128,12 +169,21 @@ async function setup(prefix: string, fault: "node-taint" | "node-drain" | "node-
     },
     async restart() {
       daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-      await daemon.ready(60_000);
+      await ready(daemon);
     },
     async [Symbol.asyncDispose]() {
       daemon.signal("SIGKILL");
       await daemon.exited;
-      await restoreNode(before); // whatever the test did to the shared node, undo it
+      if (node === NODE) await restoreNode(before); // whatever the test did to the shared node, undo it
+      else {
+        // Pods bound to a node that no longer exists linger until pod GC: delete them first, at once.
+        for (const p of await podsOnNode(node)) {
+          await kube.deleteIfExists(Resources.pods, p.metadata.namespace, p.metadata.name!, {
+            gracePeriodSeconds: 0,
+          });
+        }
+        await kube.deleteIfExists(Resources.nodes, undefined, node);
+      }
       await kube.deleteIfExists(rbac("clusterrolebindings", "ClusterRoleBinding"), undefined, crName);
       await kube.deleteIfExists(rbac("clusterroles", "ClusterRole"), undefined, crName);
       await dropNamespace(ns);
@@ -141,10 +191,10 @@ async function setup(prefix: string, fault: "node-taint" | "node-drain" | "node-
   };
 }
 
-/** A Deployment `web` whose pods prefer (or must run on) kwok-node-2. */
-async function webOnNode(ns: string, replicas: number, required = false) {
+/** A Deployment `web` whose pods prefer (or must run on) `node`, tolerating the drain node's taint. */
+async function webOnNode(ns: string, replicas: number, node = NODE, required = false) {
   const labels = { app: "web" };
-  const term = { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [NODE] }] };
+  const term = { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [node] }] };
   const nodeAffinity = required
     ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } }
     : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: term }] };
@@ -155,11 +205,22 @@ async function webOnNode(ns: string, replicas: number, required = false) {
       selector: { matchLabels: labels },
       template: {
         metadata: { labels },
-        spec: { containers: [{ name: "app", image: "fake/app:1" }], affinity: { nodeAffinity } },
+        spec: {
+          containers: [{ name: "app", image: "fake/app:1" }],
+          affinity: { nodeAffinity },
+          tolerations: [{ key: DEDICATED.key, operator: "Exists", effect: "NoSchedule" }],
+        },
       },
     },
   });
   await waitDeploymentReady(ns, "web");
+}
+
+async function podsOnNode(node: string): Promise<Pod[]> {
+  const l = await (await admin()).list<Pod>(Resources.pods, undefined, {
+    query: { fieldSelector: `spec.nodeName=${node}` },
+  });
+  return l.items;
 }
 
 async function webPodsOn(ns: string, node = NODE): Promise<Pod[]> {
@@ -178,7 +239,7 @@ const FAULTS = {
     active: (n: NodeSpec) => n.taints.some((t) => t.key === TAINT_KEY && t.value === "yes"),
   },
   "node-cordon": { env: { TARGET_NODE: NODE }, active: (n: NodeSpec) => n.unschedulable },
-  "node-drain": { env: { TARGET_NODE: NODE }, active: (n: NodeSpec) => n.unschedulable },
+  "node-drain": { env: {}, active: (n: NodeSpec) => n.unschedulable },
 } as const;
 
 function engine(
@@ -201,15 +262,15 @@ function engine(
   return base;
 }
 
-async function waitActive(fault: keyof typeof FAULTS, timeoutMs = 30_000) {
-  await waitFor(`${fault} on ${NODE}`, async () => FAULTS[fault].active(await nodeSpec()), timeoutMs, 50);
+async function waitActive(fault: keyof typeof FAULTS, node: string, timeoutMs = 30_000) {
+  await waitFor(`${fault} on ${node}`, async () => FAULTS[fault].active(await nodeSpec(node)), timeoutMs, 50);
 }
 
-async function waitRestored(before: NodeSpec, timeoutMs = 15_000) {
+async function waitRestored(before: NodeSpec, node: string, timeoutMs = 15_000) {
   await waitFor(
-    `${NODE} restored to ${JSON.stringify(before)}`,
+    `${node} restored to ${JSON.stringify(before)}`,
     async () => {
-      const now = await nodeSpec();
+      const now = await nodeSpec(node);
       return JSON.stringify(now) === JSON.stringify(before);
     },
     timeoutMs,
@@ -222,15 +283,15 @@ for (const fault of ["node-taint", "node-cordon"] as const) {
     await using s = await setup(fault === "node-taint" ? "nt-pass" : "nc-pass", fault);
     if (!s.installed) return;
     await webOnNode(s.ns, 1);
-    await createEngine(engine(fault, s.ns, "run", { TOTAL_CHAOS_DURATION: "3" }));
-    await waitActive(fault);
+    await createEngine(engine(fault, s.ns, "run", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "3" }));
+    await waitActive(fault, s.node);
     const done = await waitEngineStatus(s.ns, "run", ["completed"], 60_000);
     assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
-    await waitRestored(s.before);
+    await waitRestored(s.before, s.node);
     const r = await getResult(s.ns, `run-${fault}`);
     assert.deepEqual(r?.status?.history.targets?.map((t) => [t.kind, t.name, t.chaosStatus]), [[
       "node",
-      NODE,
+      s.node,
       "reverted",
     ]]);
     assert.deepEqual(revertAnnotations(r), []);
@@ -244,7 +305,7 @@ Deno.test("node-taint leaves a taint the node already had with that key exactly 
   const own = { key: TAINT_KEY, value: "mine", effect: "PreferNoSchedule" };
   await restoreNode({ ...s.before, taints: [...s.before.taints, own] });
   const withOwn = await nodeSpec();
-  await createEngine(engine("node-taint", s.ns, "keep", { TOTAL_CHAOS_DURATION: "2" }));
+  await createEngine(engine("node-taint", s.ns, "keep", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "2" }));
   const done = await waitEngineStatus(s.ns, "keep", ["completed"], 60_000);
   assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
   assert.deepEqual(
@@ -257,15 +318,19 @@ Deno.test("node-taint leaves a taint the node already had with that key exactly 
 Deno.test("node-drain cordons, evicts the pods through pods/eviction, holds, uncordons, and passes", async () => {
   await using s = await setup("nd-pass", "node-drain");
   if (!s.installed) return;
-  await webOnNode(s.ns, 2);
-  const onNode = await webPodsOn(s.ns);
-  assert.ok(onNode.length >= 1, "the app prefers kwok-node-2");
-  await createEngine(engine("node-drain", s.ns, "drain", { TOTAL_CHAOS_DURATION: "3" }));
-  await waitActive("node-drain");
-  await waitFor("app pods evicted from the node", async () => (await webPodsOn(s.ns)).length === 0, 30_000);
+  await webOnNode(s.ns, 2, s.node);
+  const onNode = await webPodsOn(s.ns, s.node);
+  assert.ok(onNode.length >= 1, `the app prefers ${s.node}`);
+  await createEngine(engine("node-drain", s.ns, "drain", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "3" }));
+  await waitActive("node-drain", s.node);
+  await waitFor(
+    "app pods evicted from the node",
+    async () => (await webPodsOn(s.ns, s.node)).length === 0,
+    30_000,
+  );
   const done = await waitEngineStatus(s.ns, "drain", ["completed"], 60_000);
   assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
-  await waitRestored(s.before);
+  await waitRestored(s.before, s.node);
   const uids = new Set(onNode.map((p) => p.metadata.uid));
   const now =
     (await (await admin()).list<Pod>(Resources.pods, s.ns, { query: { labelSelector: "app=web" } })).items;
@@ -279,7 +344,7 @@ Deno.test("node-drain cordons, evicts the pods through pods/eviction, holds, unc
 Deno.test("node-drain: a PodDisruptionBudget blocks eviction (429) until the timeout: Error, node uncordoned", async () => {
   await using s = await setup("nd-pdb", "node-drain");
   if (!s.installed) return;
-  await webOnNode(s.ns, 2, true);
+  await webOnNode(s.ns, 2, s.node, true);
   const kube = await admin();
   await kube.create(PDBS, s.ns, {
     metadata: { name: "web" },
@@ -290,7 +355,9 @@ Deno.test("node-drain: a PodDisruptionBudget blocks eviction (429) until the tim
     async () => (await kube.get(PDBS, s.ns, "web")).status?.observedGeneration >= 1,
     30_000,
   );
-  await createEngine(engine("node-drain", s.ns, "blocked", { TOTAL_CHAOS_DURATION: "3" }));
+  await createEngine(
+    engine("node-drain", s.ns, "blocked", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "3" }),
+  );
   const done = await waitEngineStatus(s.ns, "blocked", ["completed"], 60_000);
   assert.equal(done.status?.experiments?.[0].verdict, "Error", s.daemon.dump());
   const r = await getResult(s.ns, "blocked-node-drain");
@@ -298,51 +365,51 @@ Deno.test("node-drain: a PodDisruptionBudget blocks eviction (429) until the tim
   assert.equal(out?.errorCode, "CHAOS_INJECT_ERROR");
   assert.match(
     String(out?.reason),
-    /unable to drain node \\?"kwok-node-2\\?" within the timeout: 2 pod\(s\) remain/,
+    /unable to drain node \\?"chaoslet-drain-\w+\\?" within the timeout: 2 pod\(s\) remain/,
   );
   assert.match(String(out?.reason), /disruption budget/);
-  await waitRestored(s.before);
-  assert.equal((await webPodsOn(s.ns)).length, 2, "the budget kept both pods");
+  await waitRestored(s.before, s.node);
+  assert.equal((await webPodsOn(s.ns, s.node)).length, 2, "the budget kept both pods");
   assert.deepEqual(revertAnnotations(r), []);
 });
 
 for (const fault of ["node-taint", "node-cordon", "node-drain"] as const) {
   const short = fault.replace("node-", "n");
-  Deno.test(`${fault}: engineState stop mid-run restores ${NODE} at once`, async () => {
+  Deno.test(`${fault}: engineState stop mid-run restores the node at once`, async () => {
     await using s = await setup(`${short}-abort`, fault);
     if (!s.installed) return;
-    await webOnNode(s.ns, 1);
-    await createEngine(engine(fault, s.ns, "halt", { TOTAL_CHAOS_DURATION: "60" }));
-    await waitActive(fault);
+    await webOnNode(s.ns, 1, s.node);
+    await createEngine(engine(fault, s.ns, "halt", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "60" }));
+    await waitActive(fault, s.node);
     const t0 = Date.now();
     await (await admin()).patch(Resources.chaosengines, s.ns, "halt", { spec: { engineState: "stop" } });
-    await waitRestored(s.before, 10_000);
+    await waitRestored(s.before, s.node, 10_000);
     const ms = Date.now() - t0;
     const stopped = await waitEngineStatus(s.ns, "halt", ["stopped"], 30_000);
     assert.equal(stopped.status?.experiments?.[0].verdict, "Stopped");
     assert.deepEqual(revertAnnotations(await getResult(s.ns, `halt-${fault}`)), []);
-    console.log(`${fault} abort: ${NODE} restored ${ms} ms after engineState=stop`);
+    console.log(`${fault} abort: ${s.node} restored ${ms} ms after engineState=stop`);
   });
 
-  Deno.test(`${fault}: daemon SIGKILLed mid-run; the next daemon restores ${NODE}`, async () => {
+  Deno.test(`${fault}: daemon SIGKILLed mid-run; the next daemon restores the node`, async () => {
     await using s = await setup(`${short}-crash`, fault);
     if (!s.installed) return;
-    await webOnNode(s.ns, 1);
-    await createEngine(engine(fault, s.ns, "crash", { TOTAL_CHAOS_DURATION: "60" }));
-    await waitActive(fault);
+    await webOnNode(s.ns, 1, s.node);
+    await createEngine(engine(fault, s.ns, "crash", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "60" }));
+    await waitActive(fault, s.node);
     s.daemon.signal("SIGKILL");
     await s.daemon.exited;
-    assert.ok(FAULTS[fault].active(await nodeSpec()), "the crash left the chaos in place");
+    assert.ok(FAULTS[fault].active(await nodeSpec(s.node)), "the crash left the chaos in place");
     const left = await getResult(s.ns, `crash-${fault}`);
     const recs = revertAnnotations(left).map((k) => JSON.parse(left!.metadata.annotations![k]) as KubeObject);
     assert.deepEqual(recs.map((r) => [r.action, r.kind, r.name]), [[
       fault === "node-taint" ? "taint" : "cordon",
       "node",
-      NODE,
+      s.node,
     ]]);
     await (await admin()).patch(Resources.chaosengines, s.ns, "crash", { spec: { engineState: "stop" } });
     await s.restart();
-    await waitRestored(s.before, 30_000);
+    await waitRestored(s.before, s.node, 30_000);
     await waitEngineStatus(s.ns, "crash", ["stopped"], 30_000);
     assert.deepEqual(revertAnnotations(await getResult(s.ns, `crash-${fault}`)), []);
   });

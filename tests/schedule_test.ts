@@ -2,15 +2,16 @@
  * Issue 7 on the real test cluster: ChaosSchedules fire on time, honour Forbid and Replace, and
  * handle fire times that were due while the daemon was down exactly as startingDeadlineSeconds says.
  *
- * Minutes are not waited for: each daemon runs with `--schedule-clock-offset`, chosen so that its
- * clock reaches a minute boundary a few seconds after start. A restart with a larger offset is a
- * daemon that was down while the clock moved on; the API server, the children and the status
- * written by the previous process are all real.
+ * Fire times are not waited for: schedules fire every 5 minutes and each daemon runs with
+ * `--schedule-clock-offset`, chosen so that its clock reaches a fire time a few seconds after it is
+ * ready. A restart with a larger offset is a daemon that was down while the clock moved on; the API
+ * server, the children and the status written by the previous process are all real.
  */
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine, KubeObject } from "../src/kube/types.ts";
 import { type ChaosSchedule, ChaosSchedules } from "../src/schedule/types.ts";
+import { type ChaosWorkflow, ChaosWorkflows } from "../src/workflow/types.ts";
 import { Daemon } from "./lib/daemon.ts";
 import {
   admin,
@@ -25,21 +26,52 @@ import { engineFor, installFault } from "./lib/hub.ts";
 import { eventReasons, waitEngineStatus } from "./lib/chaos.ts";
 
 const MINUTE = 60_000;
-
-/** A clock offset that makes a daemon's clock hit a minute boundary `inMs` from now. */
-function clockHitting(inMs: number): { offset: number; boundary: number } {
-  const target = Date.now() + inMs;
-  const boundary = Math.ceil(target / MINUTE) * MINUTE;
-  return { offset: boundary - target, boundary };
-}
+/** Every schedule here fires every 5 minutes: wide enough that no test races the next fire time. */
+const EVERY = "*/5 * * * *";
+const PERIOD = 5 * MINUTE;
+/** Daemon start-up seen so far; the next daemon is given that much (and more) before its fire time. */
+let startupMs = 3_000;
 
 /** The offset that puts a daemon's clock at `daemonTime` now. */
 const offsetFor = (daemonTime: number) => daemonTime - Date.now();
 
 const childOf = (schedule: string, fireTime: number) => `${schedule}-${fireTime / MINUTE}`;
 
-function startDaemon(ns: string, offset: number): Daemon {
-  return new Daemon({ args: [`--watch-namespace=${ns}`, `--schedule-clock-offset=${Math.round(offset)}`] });
+async function startDaemon(ns: string, offset: number): Promise<Daemon> {
+  const started = Date.now();
+  const daemon = new Daemon({
+    args: [`--watch-namespace=${ns}`, `--schedule-clock-offset=${Math.round(offset)}`],
+  });
+  try {
+    await daemon.ready(60_000);
+  } catch (err) {
+    await daemon.stop();
+    throw err;
+  }
+  startupMs = Math.max(startupMs, Date.now() - started);
+  return daemon;
+}
+
+/**
+ * A ready daemon whose clock reaches a fire time `leadMs` later. On a loaded machine the start-up can
+ * outlast the lead; that daemon is stopped and another started with more room (fire times can only be
+ * tested from a daemon that is up before them).
+ */
+async function daemonBeforeFire(
+  ns: string,
+  leadMs = 3_000,
+): Promise<{ daemon: Daemon; offset: number; fire: number }> {
+  for (let attempt = 1;; attempt++) {
+    const target = Date.now() + startupMs * 1.5 + leadMs;
+    const fire = Math.ceil(target / PERIOD) * PERIOD;
+    const offset = fire - target;
+    const daemon = await startDaemon(ns, offset);
+    if (Date.now() + offset <= fire - leadMs / 2) return { daemon, offset, fire };
+    await daemon.stop();
+    if (attempt === 3) {
+      throw new Error(`the daemon takes ${startupMs} ms to start; cannot be up before a fire time`);
+    }
+  }
 }
 
 async function createSchedule(ns: string, name: string, spec: ChaosSchedule["spec"]): Promise<ChaosSchedule> {
@@ -78,14 +110,12 @@ Deno.test("a Forbid schedule fires on time, then skips its next time while the r
   const ns = await newNamespace("sched-forbid");
   const template = await longRunningTemplate(ns);
   if (!template) return void await dropNamespace(ns);
-  const { offset, boundary } = clockHitting(7_000);
-  let daemon = startDaemon(ns, offset);
+  let { daemon, offset, fire: boundary } = await daemonBeforeFire(ns);
   try {
-    await daemon.ready();
     await createSchedule(ns, "nightly", {
-      schedule: "* * * * *",
+      schedule: EVERY,
       concurrencyPolicy: "Forbid",
-      startingDeadlineSeconds: 30,
+      startingDeadlineSeconds: 120,
       engineTemplate: template,
     });
     const first = childOf("nightly", boundary);
@@ -117,10 +147,9 @@ Deno.test("a Forbid schedule fires on time, then skips its next time while the r
     assert.deepEqual(s.status!.active!.map((r) => r.name), [first]);
     assert.equal(await daemon.metric(`chaoslet_schedule_fires_total{schedule="${ns}/nightly"}`), 1);
 
-    // The next minute comes while the run is still active (restart with the clock 3 s past it).
+    // The next fire time comes while the run is still active (restart with the clock 3 s past it).
     await daemon.stop();
-    daemon = startDaemon(ns, offsetFor(boundary + MINUTE + 3_000));
-    await daemon.ready();
+    daemon = await startDaemon(ns, offsetFor(boundary + PERIOD + 3_000));
     await waitFor(
       "AlreadyActive event",
       async () => (await eventReasons(ns, "nightly")).has("AlreadyActive"),
@@ -145,12 +174,10 @@ Deno.test("a Replace schedule stops the active run, starts a new one and prunes 
   const ns = await newNamespace("sched-replace");
   const template = await longRunningTemplate(ns);
   if (!template) return void await dropNamespace(ns);
-  const { offset, boundary } = clockHitting(7_000);
-  let daemon = startDaemon(ns, offset);
+  let { daemon, fire: boundary } = await daemonBeforeFire(ns);
   try {
-    await daemon.ready();
     await createSchedule(ns, "hourly", {
-      schedule: "* * * * *",
+      schedule: EVERY,
       concurrencyPolicy: "Replace",
       failedJobsHistoryLimit: 0,
       engineTemplate: template,
@@ -158,8 +185,8 @@ Deno.test("a Replace schedule stops the active run, starts a new one and prunes 
     const first = childOf("hourly", boundary);
     await waitEngineStatus(ns, first, ["initialized"], 20_000);
     await daemon.stop();
-    daemon = startDaemon(ns, offsetFor(boundary + MINUTE + 3_000));
-    const second = childOf("hourly", boundary + MINUTE);
+    daemon = await startDaemon(ns, offsetFor(boundary + PERIOD + 3_000));
+    const second = childOf("hourly", boundary + PERIOD);
     await waitEngineStatus(ns, second, ["initialized"], 20_000);
     const reasons = await eventReasons(ns, "hourly");
     assert.ok(reasons.has("SuccessfulStop"), `events: ${[...reasons.keys()]}`);
@@ -183,24 +210,40 @@ const QUICK = {
 Deno.test("fire times due while the daemon was down run or are missed as startingDeadlineSeconds says", async () => {
   await applyCrds();
   const ns = await newNamespace("sched-down");
-  const { offset, boundary: b1 } = clockHitting(6_000);
-  let daemon = startDaemon(ns, offset);
+  let { daemon, fire: b1 } = await daemonBeforeFire(ns);
   const spec = (deadline?: number) => ({
-    schedule: "* * * * *",
+    schedule: EVERY,
     startingDeadlineSeconds: deadline,
     failedJobsHistoryLimit: 5,
     engineTemplate: QUICK,
   });
   try {
-    await daemon.ready();
     await createSchedule(ns, "tolerant", spec(120));
     await createSchedule(ns, "strict", spec(30));
     await createSchedule(ns, "adopt", spec(undefined));
     await createSchedule(ns, "bad-zone", { ...spec(), timeZone: "Mars/Olympus" });
     await createSchedule(ns, "bad-cron", { ...spec(), schedule: "61 * * * *" });
+    await createSchedule(ns, "wf", {
+      schedule: EVERY,
+      workflowMetadata: { labels: { team: "sre" } },
+      workflowSpec: { entrypoint: "main", templates: [{ name: "main", suspend: { duration: "1" } }] },
+    });
     for (const s of ["tolerant", "strict", "adopt"]) {
       await waitFor(`${s} first run`, async () => (await children(ns, s)).length === 1, 15_000);
     }
+    // A workflowSpec schedule creates a ChaosWorkflow; once it succeeds the schedule records it.
+    const wfName = childOf("wf", b1);
+    const wf = await waitFor(
+      `ChaosWorkflow ${wfName}`,
+      () => getOrUndefined<ChaosWorkflow>(ChaosWorkflows, ns, wfName),
+    );
+    assert.deepEqual(wf.metadata.labels, { team: "sre", "chaoslet.io/schedule": "wf" });
+    await waitFor(
+      "wf lastSuccessfulTime",
+      async () => (await getSchedule(ns, "wf")).status?.lastSuccessfulTime,
+      15_000,
+    );
+    assert.deepEqual((await getSchedule(ns, "wf")).status?.active ?? [], []);
     for (
       const [s, reason, quoted] of [["bad-zone", "InvalidTimeZone", '"Mars/Olympus"'], [
         "bad-cron",
@@ -222,7 +265,7 @@ Deno.test("fire times due while the daemon was down run or are missed as startin
 
     // Down for three fire times; back 40 s after the last one. A crashed daemon created the last child
     // of "adopt" but never wrote its status: the next one must take it as its own, not create another.
-    const last = b1 + 3 * MINUTE;
+    const last = b1 + 3 * PERIOD;
     const adoptSched = await getSchedule(ns, "adopt");
     const kube = await admin();
     await kube.create(Resources.chaosengines, ns, {
@@ -242,8 +285,7 @@ Deno.test("fire times due while the daemon was down run or are missed as startin
       },
       spec: QUICK.spec,
     });
-    daemon = startDaemon(ns, offsetFor(last + 40_000));
-    await daemon.ready();
+    daemon = await startDaemon(ns, offsetFor(last + 40_000));
     await waitFor(
       "strict records its miss",
       async () => (await getSchedule(ns, "strict")).status?.lastMissedTime,

@@ -12,6 +12,7 @@ import { createLogger } from "../log/log.ts";
 import { createApp } from "./app.ts";
 import type { AccessControl, AccessRequest, UserInfo } from "./auth.ts";
 import { createApiRoutes } from "./routes.ts";
+import { watchStreamCount } from "./watch.ts";
 
 class NoApiServer extends KubeClient {
   constructor() {
@@ -180,6 +181,11 @@ Deno.test("runs are listed from the cache with filters and stable pagination", a
     failed.items.map((r: { namespace: string; verdict: string }) => [r.namespace, r.verdict]),
     [["b", "Fail"]],
   );
+  // A cached page is not served once a run changes.
+  const changed = engine("b", "other", "completed", "Pass");
+  engines.apply({ ...changed, metadata: { ...changed.metadata, resourceVersion: "2" } });
+  const after = await json(await call("/api/v1/runs?verdict=Fail", { token: "reader" }));
+  assert.deepEqual(after.items, []);
   const bad = await json(await call("/api/v1/runs?continue=garbage", { token: "reader" }));
   assert.equal(bad.field, "query.continue");
 });
@@ -253,4 +259,27 @@ Deno.test("openapi.json documents every route with the validating schemas", asyn
   for (const ref of JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)) {
     assert.ok(doc.components.schemas[ref[1]], `dangling $ref ${ref[1]}`);
   }
+});
+
+Deno.test("GET /watch streams events; HEAD /watch opens no stream", async () => {
+  const { call, engines, shutdown } = setup();
+  const before = watchStreamCount();
+  const head = await call("/api/v1/watch", { method: "HEAD", token: "reader" });
+  assert.equal(head.status, 200);
+  assert.equal(head.body, null);
+  assert.equal(watchStreamCount(), before);
+  engines.apply(engine("a", "r1"));
+  const res = await call("/api/v1/watch?namespace=a", { token: "reader" });
+  assert.equal(res.headers.get("content-type"), "text/event-stream");
+  assert.equal(watchStreamCount(), before + 1);
+  const reader = res.body!.getReader();
+  let text = "";
+  while (!text.includes("event: SYNCED")) text += new TextDecoder().decode((await reader.read()).value);
+  assert.match(
+    text,
+    /event: ADDED\nid: [0-9a-f]{8}-1\ndata: \{"type":"ADDED","snapshot":true,"run":\{"id":"uid-r1"/,
+  );
+  shutdown.abort();
+  while (!(await reader.read()).done) { /* the stream ends on shutdown */ }
+  assert.equal(watchStreamCount(), before);
 });

@@ -19,7 +19,7 @@ export interface ApiDeps {
   experiments: StoreReader<ChaosExperiment>;
   results: StoreReader<ChaosResult>;
   log: Logger;
-  /** Aborted on daemon shutdown: open watch streams end cleanly. */
+  /** Aborted when the daemon begins to shut down: open watch streams end (see `closeWatchStreams`). */
   shutdown: AbortSignal;
   /** The daemon's --watch-namespace; "" = all namespaces are in the cache. */
   watchNamespace: string;

@@ -16,6 +16,7 @@ import { registerWatchRoute } from "./watch.ts";
 import { RunEventLog } from "./watch_log.ts";
 
 export type { ApiDeps } from "./deps.ts";
+export { closeWatchStreams } from "./watch.ts";
 
 /** Where the routes are mounted. */
 export const API_BASE = "/api/v1";
@@ -27,7 +28,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   for (const object of deps.engines.list()) runLog.observe({ type: "add", object, fromList: true });
   deps.engines.subscribe((ev) => runLog.observe(ev));
 
-  registerRunRoutes(router, deps);
+  registerRunRoutes(router, deps, () => runLog.head);
   registerExperimentRoutes(router, deps);
   registerWatchRoute(router, deps, runLog);
 

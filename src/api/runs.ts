@@ -8,7 +8,9 @@ import { isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosResult, KubeObject } from "../kube/types.ts";
 import { type ApiDeps, clean, isWatched, litmus, requireSynced } from "./deps.ts";
+import type { Context } from "hono";
 import { notFound } from "./errors.ts";
+import { PageCache } from "./page_cache.ts";
 import {
   errors,
   RunDetailSchema,
@@ -33,14 +35,6 @@ import {
 const DEFAULT_LIMIT = 100;
 const MAX_EVENTS = 50;
 const runPath = (ns: string, name: string) => `/api/v1/namespaces/${ns}/runs/${name}`;
-
-async function enginesIn(deps: ApiDeps, ns?: string): Promise<ChaosEngine[]> {
-  if (ns === undefined || isWatched(deps, ns)) {
-    requireSynced(deps);
-    return deps.engines.list(ns);
-  }
-  return (await deps.client.list<ChaosEngine>(Resources.chaosengines, ns)).items;
-}
 
 /** The engine from the cache, else from the API (a fresh create may not be cached yet); 404 if absent. */
 export async function getEngine(deps: ApiDeps, ns: string, name: string): Promise<ChaosEngine> {
@@ -87,8 +81,8 @@ async function eventsOf(deps: ApiDeps, ns: string, objects: KubeObject[]): Promi
   }));
 }
 
-/** Registers the run routes on `router`. */
-export function registerRunRoutes(router: ApiRouter, deps: ApiDeps): void {
+/** Registers the run routes on `router`; `runsVersion` changes whenever any cached run summary does. */
+export function registerRunRoutes(router: ApiRouter, deps: ApiDeps, runsVersion: () => number): void {
   const tag = "runs";
 
   router.route({
@@ -129,9 +123,19 @@ export function registerRunRoutes(router: ApiRouter, deps: ApiDeps): void {
   });
 
   const listResponses = { 200: { description: "one page of runs", schema: RunListSchema }, ...errors(400) };
-  const list = async (ns: string | undefined, q: typeof ListRunsQuery._out) => {
-    const engines = await enginesIn(deps, ns);
-    return paginate(engines, summarize, (r) => matches(r, q), q.limit ?? DEFAULT_LIMIT, q.continue);
+  const pages = new PageCache();
+  const pageOf = (engines: ChaosEngine[], q: typeof ListRunsQuery._out) =>
+    JSON.stringify(paginate(engines, summarize, (r) => matches(r, q), q.limit ?? DEFAULT_LIMIT, q.continue));
+  const list = async (c: Context, ns: string | undefined, q: typeof ListRunsQuery._out) => {
+    let body: string;
+    if (ns !== undefined && !isWatched(deps, ns)) {
+      body = pageOf((await deps.client.list<ChaosEngine>(Resources.chaosengines, ns)).items, q);
+    } else {
+      requireSynced(deps);
+      const key = JSON.stringify([ns, q.limit, q.continue, q.phase, q.verdict, q.experiment]);
+      body = pages.get(runsVersion(), key, () => pageOf(deps.engines.list(ns), q));
+    }
+    return c.body(body, 200, { "Content-Type": "application/json" });
   };
 
   router.route({
@@ -143,7 +147,7 @@ export function registerRunRoutes(router: ApiRouter, deps: ApiDeps): void {
     query: ListRunsQuery,
     access: () => litmus("list", "chaosengines"),
     responses: listResponses,
-  }, async (c, { query }) => c.json(await list(undefined, query)));
+  }, (c, { query }) => list(c, undefined, query));
 
   router.route({
     method: "get",
@@ -155,7 +159,7 @@ export function registerRunRoutes(router: ApiRouter, deps: ApiDeps): void {
     query: ListRunsQuery,
     access: (p) => litmus("list", "chaosengines", p.ns),
     responses: listResponses,
-  }, async (c, { params, query }) => c.json(await list(params.ns, query)));
+  }, (c, { params, query }) => list(c, params.ns, query));
 
   router.route({
     method: "get",

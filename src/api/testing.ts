@@ -160,3 +160,26 @@ export async function loadLatencies(
   }));
   return { latencies, seconds: (performance.now() - started) / 1000 };
 }
+
+/** Cumulative bucket counts (`le` → count) of one histogram series in a Prometheus text exposition. */
+export function histogramBuckets(text: string, name: string, labels: string): Map<number, number> {
+  const out = new Map<number, number>();
+  // prom-client prints `le` first: name_bucket{le="0.1",route="/a",method="GET"} 3
+  for (const line of text.split("\n")) {
+    const m = /^(\S+)_bucket\{le="([^"]+)",(.*)\} (\S+)$/.exec(line);
+    if (m && m[1] === name && m[3] === labels) {
+      out.set(m[2] === "+Inf" ? Infinity : Number(m[2]), Number(m[4]));
+    }
+  }
+  return out;
+}
+
+/** The upper bound of the bucket holding quantile `q` of the observations between two scrapes. */
+export function bucketQuantile(before: Map<number, number>, after: Map<number, number>, q: number): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  for (const le of bounds) {
+    if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= q * total) return le;
+  }
+  return Infinity;
+}

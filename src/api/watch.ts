@@ -16,6 +16,26 @@ import { WatchQuery } from "./schemas.ts";
 import type { RunEvent, RunEventLog } from "./watch_log.ts";
 
 const encoder = new TextEncoder();
+/** Watch streams open in this process. */
+let openStreams = 0;
+/** Time the server gets to flush the last bytes of closed streams before it is shut down. */
+const FLUSH_MS = 100;
+
+/** Watch streams currently open in this process. */
+export function watchStreamCount(): number {
+  return openStreams;
+}
+
+/**
+ * Ends every watch stream (by aborting `streams`, the `shutdown` signal given to the API) and resolves once
+ * their last bytes had time to flush. Call it before aborting Deno.serve: the server cuts responses that are
+ * still being written, which clients would see as a broken connection instead of a clean end.
+ */
+export async function closeWatchStreams(streams: AbortController, flushMs = FLUSH_MS): Promise<void> {
+  const open = openStreams;
+  streams.abort();
+  if (open > 0) await new Promise((resolve) => setTimeout(resolve, flushMs));
+}
 
 function frame(event: string, id: string, data: unknown): string {
   return `event: ${event}\nid: ${id}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -50,9 +70,14 @@ export function runEventStream(o: StreamOptions): ReadableStream<Uint8Array> {
 
   let finished = false;
   let onShutdown: (() => void) | undefined;
-  const finish = (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    if (finished) return;
+  const end = () => {
+    if (finished) return false;
     finished = true;
+    openStreams--;
+    return true;
+  };
+  const finish = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (!end()) return;
     if (onShutdown) o.shutdown.removeEventListener("abort", onShutdown);
     try {
       controller.close();
@@ -64,6 +89,7 @@ export function runEventStream(o: StreamOptions): ReadableStream<Uint8Array> {
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
+      openStreams++;
       // Close even when the reader is not pulling (a stalled client must not hold up server shutdown).
       onShutdown = () => finish(controller);
       o.shutdown.addEventListener("abort", onShutdown, { once: true });
@@ -94,7 +120,7 @@ export function runEventStream(o: StreamOptions): ReadableStream<Uint8Array> {
       if (o.shutdown.aborted) finish(controller);
     },
     cancel() {
-      finished = true;
+      end();
       if (onShutdown) o.shutdown.removeEventListener("abort", onShutdown);
       closed.abort();
     },
@@ -117,6 +143,13 @@ export function registerWatchRoute(router: ApiRouter, deps: ApiDeps, log: RunEve
     },
   }, (c, { query }) => {
     requireSynced(deps);
+    const headers = {
+      "Content-Type": "text/event-stream",
+      "Cache-Control": "no-cache",
+      "X-Accel-Buffering": "no",
+    };
+    // Hono answers HEAD with the GET handler and drops the body uncancelled: do not open a stream for it.
+    if (c.req.method === "HEAD") return c.body(null, 200, headers);
     const stream = runEventStream({
       log,
       engines: deps.engines,
@@ -125,10 +158,6 @@ export function registerWatchRoute(router: ApiRouter, deps: ApiDeps, log: RunEve
       shutdown: deps.shutdown,
       keepAliveMs: deps.keepAliveMs,
     });
-    return c.body(stream, 200, {
-      "Content-Type": "text/event-stream",
-      "Cache-Control": "no-cache",
-      "X-Accel-Buffering": "no",
-    });
+    return c.body(stream, 200, headers);
   });
 }

@@ -10,16 +10,11 @@
  *
  * @module
  */
-import { Writable } from "node:stream";
-import * as k8s from "@kubernetes/client-node";
+import { ExecError, execInPod, type ExecTarget } from "../kube/exec.ts";
 import type { FaultContext } from "./types.ts";
 
-/** Where to exec. */
-export interface ExecTarget {
-  namespace: string;
-  pod: string;
-  container: string;
-}
+export { ExecError, exitCodeOf } from "../kube/exec.ts";
+export type { ExecTarget } from "../kube/exec.ts";
 
 /** A finished exec session. `aborted` is set when the signal ended it before the command did. */
 export interface ExecOutcome {
@@ -28,53 +23,6 @@ export interface ExecOutcome {
   stderr: string;
   message: string;
   aborted?: boolean;
-}
-
-/** The command never ran: the API server refused the exec or could not reach the container. */
-export class ExecError extends Error {
-  override name = "ExecError";
-  constructor(message: string, readonly status?: number) {
-    super(message);
-  }
-}
-
-const SIGNALS: Record<string, number> = { hangup: 1, interrupt: 2, quit: 3, killed: 9, terminated: 15 };
-
-/** The exit code a pods/exec status reports, or undefined when the command did not (visibly) run. */
-export function exitCodeOf(status: k8s.V1Status | undefined): number | undefined {
-  if (!status) return undefined;
-  if (status.status === "Success") return 0;
-  const cause = status.details?.causes?.find((c) => c.reason === "ExitCode")?.message;
-  if (cause !== undefined && /^\d+$/.test(cause)) return Number(cause);
-  const msg = status.message ?? "";
-  const exit = /exit status (\d+)/.exec(msg);
-  if (exit) return Number(exit[1]);
-  const sig = /signal: (hangup|interrupt|quit|killed|terminated)/.exec(msg);
-  return sig ? 128 + SIGNALS[sig[1]] : undefined;
-}
-
-/** A KubeConfig view that adds Impersonate-User to the WebSocket upgrade request. */
-function impersonating(kc: k8s.KubeConfig, user: string): k8s.KubeConfig {
-  const view = Object.create(kc) as k8s.KubeConfig;
-  view.applyToHTTPSOptions = async (opts: Parameters<k8s.KubeConfig["applyToHTTPSOptions"]>[0]) => {
-    await kc.applyToHTTPSOptions(opts);
-    const o = opts as { headers?: Record<string, string> };
-    o.headers = { ...o.headers, "Impersonate-User": user };
-  };
-  return view;
-}
-
-function collector(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const dec = new TextDecoder();
-  const stream = new Writable({
-    write(chunk: Uint8Array, _enc, cb) {
-      // Keep at most ~64 KiB: a hog command may print forever, and only the start matters for errors.
-      if (chunks.length < 64) chunks.push(dec.decode(chunk));
-      cb();
-    },
-  });
-  return { stream, text: () => chunks.join("") };
 }
 
 /**
@@ -88,51 +36,15 @@ export async function execInContainer(
   command: string[],
   signal?: AbortSignal,
 ): Promise<ExecOutcome> {
-  const out = collector();
-  const err = collector();
-  let status: k8s.V1Status | undefined;
-  const exec = new k8s.Exec(impersonating(ctx.client.conn.kubeConfig, ctx.as.user));
-  const where = `container "${target.container}" of pod "${target.namespace}/${target.pod}"`;
-  let ws: Awaited<ReturnType<k8s.Exec["exec"]>>;
-  try {
-    ws = await exec.exec(
-      target.namespace,
-      target.pod,
-      target.container,
-      command,
-      out.stream,
-      err.stream,
-      null,
-      false,
-      (s) => status = s,
-    );
-  } catch (e) {
-    // The upgrade was refused; client-node reports only "Unexpected server response: 403".
-    const text = (e as Error)?.message ?? String(e);
-    const code = /Unexpected server response: (\d+)/.exec(text)?.[1];
-    throw new ExecError(`exec in ${where} refused: ${text}`, code ? Number(code) : undefined);
-  }
-  await new Promise<void>((resolve) => {
-    const onAbort = () => ws.close();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    ws.on("close", () => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    });
-    if (signal?.aborted) ws.close();
-  });
-  const message = status?.message ?? "";
-  const exitCode = exitCodeOf(status);
-  if (exitCode === undefined) {
-    if (signal?.aborted) {
-      return { exitCode: -1, stdout: out.text(), stderr: err.text(), message, aborted: true };
+  const out = await execInPod(ctx.client.conn.credentials, target, command, { as: ctx.as.user, signal });
+  if (out.exitCode === undefined) {
+    if (out.aborted) {
+      return { exitCode: -1, stdout: out.stdout, stderr: out.stderr, message: out.message, aborted: true };
     }
-    throw new ExecError(
-      `exec in ${where} failed: ${message || "the stream closed without a status"}`,
-      status?.code,
-    );
+    const where = `container "${target.container}" of pod "${target.namespace}/${target.pod}"`;
+    throw new ExecError(`exec in ${where} failed: ${out.message || "the stream closed without a status"}`);
   }
-  return { exitCode, stdout: out.text(), stderr: err.text(), message };
+  return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr, message: out.message };
 }
 
 /** `sh -c <script>`, as litmus-go runs CHAOS_INJECT_COMMAND and CHAOS_KILL_COMMAND. */

@@ -59,32 +59,37 @@ export async function clientNodeConfig(
   return kc;
 }
 
-/** The exit code in a pods/exec V1Status: 0 on Success, the ExitCode cause otherwise. */
+const SIGNALS: Record<string, number> = { hangup: 1, interrupt: 2, quit: 3, killed: 9, terminated: 15 };
+
+/**
+ * The exit code a pods/exec status reports, or undefined when the command did not (visibly) run.
+ * Read from the kubelet's NonZeroExitCode cause and, for servers that only put Go's error text in the
+ * message (kwok's local exec: "exit status 3", "signal: killed"), from that text.
+ */
 export function exitCodeOf(status: K8s.V1Status | undefined): number | undefined {
   if (!status) return undefined;
   if (status.status === "Success") return 0;
-  const cause = status.details?.causes?.find((c) => c.reason === "ExitCode");
-  return cause?.message !== undefined && /^\d+$/.test(cause.message) ? Number(cause.message) : undefined;
+  const cause = status.details?.causes?.find((c) => c.reason === "ExitCode")?.message;
+  if (cause !== undefined && /^\d+$/.test(cause)) return Number(cause);
+  const msg = status.message ?? "";
+  const exit = /exit status (\d+)/.exec(msg);
+  if (exit) return Number(exit[1]);
+  const sig = /signal: (hangup|interrupt|quit|killed|terminated)/.exec(msg);
+  return sig ? 128 + SIGNALS[sig[1]] : undefined;
 }
 
 async function collector(): Promise<{ stream: Writable; text: () => string }> {
   const { Writable } = await import("node:stream");
-  const chunks: Uint8Array[] = [];
+  const chunks: string[] = [];
+  const dec = new TextDecoder();
   const stream = new Writable({
     write(chunk: Uint8Array, _enc, cb) {
-      chunks.push(chunk);
+      // Keep at most ~64 chunks: a hog command may print forever, and only the start matters for errors.
+      if (chunks.length < 64) chunks.push(dec.decode(chunk, { stream: true }));
       cb();
     },
   });
-  return {
-    stream,
-    text: () => {
-      const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-      let off = 0;
-      for (const c of chunks) all.set(c, (off += c.length) - c.length);
-      return new TextDecoder().decode(all);
-    },
-  };
+  return { stream, text: () => chunks.join("") };
 }
 
 /**

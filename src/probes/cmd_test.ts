@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Probe } from "../kube/types.ts";
-import { exitCodeOf, PROBE_CONTAINER, probePodManifest, probePodName, runId } from "./pod.ts";
+import { PROBE_CONTAINER, probePodManifest, probePodName, runId } from "./pod.ts";
 import { createProbeSession } from "./session.ts";
 import { testContext } from "./testing.ts";
 
@@ -106,14 +106,4 @@ Deno.test("probePodManifest() labels the pod, runs it as the run's service accou
   const plain = probePodManifest(ctx, "p", "busybox", {}).spec.containers[0] as Record<string, unknown>;
   assert.deepEqual(plain.args, ["-c", "sleep 10000"]);
   assert.equal(plain.securityContext, undefined);
-});
-
-Deno.test("exitCodeOf() reads pods/exec statuses", () => {
-  assert.equal(exitCodeOf({ status: "Success" }), 0);
-  assert.equal(
-    exitCodeOf({ status: "Failure", details: { causes: [{ reason: "ExitCode", message: "7" }] } }),
-    7,
-  );
-  assert.equal(exitCodeOf({ status: "Failure", message: "boom" }), -1);
-  assert.equal(exitCodeOf(undefined), -1);
 });

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { Writable } from "node:stream";
-import * as k8s from "@kubernetes/client-node";
+import { execInPod } from "../kube/exec.ts";
 import { isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import type { Pod } from "../kube/types.ts";
@@ -76,36 +75,6 @@ export function probePodManifest(
   };
 }
 
-/** A KubeConfig view that adds Impersonate-User to the exec WebSocket upgrade. */
-function impersonating(kc: k8s.KubeConfig, user: string): k8s.KubeConfig {
-  const view = Object.create(kc) as k8s.KubeConfig;
-  view.applyToHTTPSOptions = async (opts: Parameters<k8s.KubeConfig["applyToHTTPSOptions"]>[0]) => {
-    await kc.applyToHTTPSOptions(opts);
-    const o = opts as { headers?: Record<string, string> };
-    o.headers = { ...o.headers, "Impersonate-User": user };
-  };
-  return view;
-}
-
-function collector(): { stream: Writable; text: () => string } {
-  const chunks: Uint8Array[] = [];
-  const stream = new Writable({
-    write(chunk: Uint8Array, _enc, cb) {
-      chunks.push(chunk);
-      cb();
-    },
-  });
-  return { stream, text: () => new TextDecoder().decode(Uint8Array.from(chunks.flatMap((c) => [...c]))) };
-}
-
-/** The exit code in a pods/exec V1Status: 0 on Success, the ExitCode cause otherwise, -1 if unknown. */
-export function exitCodeOf(status: k8s.V1Status | undefined): number {
-  if (!status) return -1;
-  if (status.status === "Success") return 0;
-  const cause = status.details?.causes?.find((c) => c.reason === "ExitCode");
-  return cause?.message !== undefined && /^\d+$/.test(cause.message) ? Number(cause.message) : -1;
-}
-
 /** One probe Pod. */
 export class ProbePod {
   #created = false;
@@ -155,39 +124,21 @@ export class ProbePod {
     }
   }
 
-  /** Runs `/bin/sh -c command` in the Pod through pods/exec. */
+  /** Runs `/bin/sh -c command` in the Pod through pods/exec, as the run's service account. */
   async exec(command: string, signal: AbortSignal): Promise<ExecResult> {
-    const out = collector();
-    const err = collector();
-    let status: k8s.V1Status | undefined;
-    const exec = new k8s.Exec(impersonating(this.ctx.client.conn.kubeConfig, this.ctx.as.user));
-    const ws = await exec.exec(
-      this.ctx.namespace,
-      this.name,
-      PROBE_CONTAINER,
-      ["/bin/sh", "-c", command],
-      out.stream,
-      err.stream,
-      null,
-      false,
-      (s) => status = s,
-    );
-    await new Promise<void>((resolve) => {
-      const onAbort = () => ws.close();
-      signal.addEventListener("abort", onAbort, { once: true });
-      ws.on("close", () => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      });
+    const target = { namespace: this.ctx.namespace, pod: this.name, container: PROBE_CONTAINER };
+    const out = await execInPod(this.ctx.client.conn.credentials, target, ["/bin/sh", "-c", command], {
+      as: this.ctx.as.user,
+      signal,
     });
     if (signal.aborted) throw signal.reason;
-    if (!status) throw new Error(`exec in probe pod ${this.name} ended without a status`);
-    const exitCode = exitCodeOf(status);
-    // A Failure without an exit code is the exec itself failing (e.g. the node's kubelet is unreachable).
-    if (exitCode < 0) {
-      throw new Error(`exec in probe pod ${this.name} failed: ${status.message ?? status.reason ?? "?"}`);
+    // No exit code means the exec itself failed (e.g. the node's kubelet is unreachable).
+    if (out.exitCode === undefined) {
+      throw new Error(
+        `exec in probe pod ${this.name} failed: ${out.message || "the stream closed without a status"}`,
+      );
     }
-    return { stdout: out.text(), stderr: err.text(), exitCode };
+    return { stdout: out.stdout, stderr: out.stderr, exitCode: out.exitCode };
   }
 
   /** Deletes the Pod; never throws (cleanup runs on every path, including aborts). */

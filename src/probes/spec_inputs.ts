@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as k8s from "@kubernetes/client-node";
+import { parseYamlDocuments } from "../util/yaml.ts";
 import type { Comparator } from "./comparator.ts";
 import { isObj, type Obj, pick, type Reader, show } from "./spec_reader.ts";
 import { ProbeSpecError } from "./types.ts";
@@ -166,7 +166,8 @@ export function k8sInputs(r: Reader, p: Obj): K8sInputs {
     const data = r.str(p, "data", "data");
     if (!data) r.fail(`k8sProbe operation "create" needs the manifest in data`);
     try {
-      const obj = k8s.loadYaml<Obj>(data);
+      const docs = parseYamlDocuments(data);
+      const obj = docs.length === 1 ? docs[0] : undefined;
       if (!isObj(obj)) r.fail(`data must hold one Kubernetes object, got ${show(obj)}`);
     } catch (err) {
       if (err instanceof ProbeSpecError) throw err;

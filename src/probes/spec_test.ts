@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as k8s from "@kubernetes/client-node";
+import { parseYamlDocuments } from "../util/yaml.ts";
 import type { Probe } from "../kube/types.ts";
 import { parseProbe, parseProbes, type ProbeSpec } from "./spec.ts";
 import { ProbeSpecError } from "./types.ts";
@@ -259,7 +259,7 @@ async function* yamlFiles(dir: string): AsyncGenerator<string> {
 /** ChaosEngines in a file, including those embedded as strings (Argo raw artifacts) in workflows. */
 function engines(node: unknown, out: Record<string, unknown>[] = []): Record<string, unknown>[] {
   if (typeof node === "string" && /kind:\s*ChaosEngine/.test(node)) {
-    for (const doc of k8s.loadAllYaml(node)) engines(doc, out);
+    for (const doc of parseYamlDocuments(node)) engines(doc, out);
   } else if (Array.isArray(node)) node.forEach((n) => engines(n, out));
   else if (node && typeof node === "object") {
     const o = node as Record<string, unknown>;
@@ -281,7 +281,7 @@ Deno.test("parseProbes() accepts every probe of the ChaosHub faults and workflow
     files++;
     declared +=
       (text.match(/^\s*type:\s*"?(httpProbe|cmdProbe|k8sProbe|promProbe|sloProbe)"?\s*$/gm) ?? []).length;
-    for (const engine of k8s.loadAllYaml(text).flatMap((d) => engines(d))) {
+    for (const engine of parseYamlDocuments(text).flatMap((d) => engines(d))) {
       engineCount++;
       const exps = ((engine.spec as Record<string, unknown>)?.experiments ?? []) as {
         spec?: { probe?: Probe[] };

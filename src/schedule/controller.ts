@@ -12,10 +12,18 @@ import type { StoreReader } from "../kube/store.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { Logger } from "../log/log.ts";
 import type { ReconcileResult } from "../operator/queue.ts";
+import { ChildActions } from "./actions.ts";
 import { type ChildKind, childState, kindOf } from "./children.ts";
-import { childName, type ChildState, decide, historyToDelete, lastSuccessful } from "./decide.ts";
+import { childName, decide, lastSuccessful } from "./decide.ts";
 import type { ScheduleMetrics } from "./metrics.ts";
-import { laterTime, parseTime, statusChanged, statusPatch, withValidCondition } from "./status.ts";
+import {
+  laterTime,
+  newerStatus,
+  parseTime,
+  statusChanged,
+  statusPatch,
+  withValidCondition,
+} from "./status.ts";
 import { type ChaosSchedule, ChaosSchedules, type ChaosScheduleStatus, SCHEDULE_LABEL } from "./types.ts";
 import { validateSchedule } from "./validate.ts";
 
@@ -42,14 +50,18 @@ export class ScheduleController {
   readonly #written = new Map<string, { uid: string; status: ChaosScheduleStatus }>();
   /** Fire times already reported as skipped (Forbid), so child updates do not repeat the Event. */
   readonly #skipped = new Map<string, number>();
+  readonly #actions: ChildActions;
 
-  constructor(readonly deps: ScheduleControllerDeps) {}
+  constructor(readonly deps: ScheduleControllerDeps) {
+    this.#actions = new ChildActions(deps);
+  }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const [ns, name] = key.split("/");
     const sched = this.deps.schedules.get(ns, name);
     if (!sched) {
       for (const m of [this.#written, this.#skipped]) m.delete(key);
+      this.#actions.forget(key);
       return;
     }
     if (sched.metadata.deletionTimestamp) return;
@@ -131,10 +143,10 @@ export class ScheduleController {
       });
     }
     if (d.run) {
-      for (const c of d.stop) await this.#stop(sched, kind, store, c);
+      for (const c of d.stop) await this.#actions.stop(sched, kind, store, c);
       const created = d.alreadyCreated
         ? byName.get(childName(name, d.run))
-        : await this.#create(sched, kind, d.run, now);
+        : await this.#actions.create(sched, kind, d.run, now);
       if (created === "rejected") {
         next.lastMissedTime = laterTime(next.lastMissedTime, d.run.toISOString());
       } else {
@@ -146,18 +158,7 @@ export class ScheduleController {
       }
     }
 
-    for (
-      const c of historyToDelete(children, v.spec.successfulJobsHistoryLimit, v.spec.failedJobsHistoryLimit)
-    ) {
-      if (
-        await this.deps.client.deleteIfExists(kind.rt, ns, c.ref.name, { propagationPolicy: "Background" })
-      ) {
-        await this.#event(sched, {
-          reason: "SuccessfulDelete",
-          message: `Deleted finished ${c.ref.kind} ${c.ref.name}`,
-        });
-      }
-    }
+    await this.#actions.prune(key, sched, kind, children, v.spec);
     const unique = new Map(active.filter((c) => !c.finished).map((c) => [c.ref.uid, c.ref]));
     next.active = [...unique.values()];
     next.lastSuccessfulTime = lastSuccessful(children, parseTime(prev.lastSuccessfulTime))?.toISOString();
@@ -186,17 +187,7 @@ export class ScheduleController {
     const memo = this.#written.get(key);
     // A schedule deleted and created again under the same name starts from its own status.
     if (!memo || memo.uid !== sched.metadata.uid) return cached;
-    const mine = memo.status;
-    const ahead = (f: "lastScheduleTime" | "lastMissedTime") =>
-      (parseTime(mine[f])?.getTime() ?? 0) > (parseTime(cached[f])?.getTime() ?? 0);
-    if (!ahead("lastScheduleTime") && !ahead("lastMissedTime")) return cached;
-    const active = new Map([...(cached.active ?? []), ...(mine.active ?? [])].map((r) => [r.uid, r]));
-    return {
-      ...cached,
-      lastScheduleTime: laterTime(cached.lastScheduleTime, mine.lastScheduleTime),
-      lastMissedTime: laterTime(cached.lastMissedTime, mine.lastMissedTime),
-      active: [...active.values()],
-    };
+    return newerStatus(cached, memo.status);
   }
 
   /** Children from the cache, plus those in status.active the cache has not seen yet (read from the API). */
@@ -217,58 +208,6 @@ export class ScheduleController {
       }
     }
     return objs.map((o) => childState(o, kind));
-  }
-
-  /** Creates the child for `scheduledTime`. AlreadyExists means an earlier attempt created it: that is the child. */
-  async #create(sched: ChaosSchedule, kind: ChildKind, scheduledTime: Date, now: Date) {
-    const ns = sched.metadata.namespace!;
-    const name = childName(sched.metadata.name!, scheduledTime);
-    const key = `${ns}/${sched.metadata.name}`;
-    try {
-      const obj = await this.deps.client.create(kind.rt, ns, kind.build(sched, name, scheduledTime));
-      this.deps.metrics.fired(key);
-      this.deps.log.info("schedule fired", {
-        schedule: key,
-        child: name,
-        kind: kind.rt.kind,
-        scheduledTime: scheduledTime.toISOString(),
-        lateMs: now.getTime() - scheduledTime.getTime(),
-      });
-      await this.#event(sched, { reason: "SuccessfulCreate", message: `Created ${kind.rt.kind} ${name}` });
-      return childState(obj, kind);
-    } catch (err) {
-      if (isApiError(err) && err.alreadyExists) {
-        const obj = await this.deps.client.get(kind.rt, ns, name);
-        return obj.metadata.ownerReferences?.some((r) => r.uid === sched.metadata.uid)
-          ? childState(obj, kind)
-          : undefined;
-      }
-      const message = `Error creating ${kind.rt.kind} ${name}: ${
-        isApiError(err) ? err.message : String(err)
-      }`;
-      await this.#event(sched, { type: "Warning", reason: "FailedCreate", message });
-      // A child the API server refuses (schema, admission) is refused again: count the time as missed.
-      if (isApiError(err) && [400, 403, 422].includes(err.status)) {
-        this.deps.metrics.missed(key, 1);
-        return "rejected" as const;
-      }
-      throw err;
-    }
-  }
-
-  async #stop(sched: ChaosSchedule, kind: ChildKind, store: StoreReader, c: ChildState) {
-    const obj = store.get(c.ref.namespace, c.ref.name);
-    if (obj && kind.stopping(obj)) return;
-    try {
-      await this.deps.client.patch(kind.rt, c.ref.namespace, c.ref.name, kind.stopPatch, "merge");
-    } catch (err) {
-      if (isApiError(err, 404)) return;
-      throw err;
-    }
-    await this.#event(sched, {
-      reason: "SuccessfulStop",
-      message: `Stopped active ${c.ref.kind} ${c.ref.name} (concurrencyPolicy Replace)`,
-    });
   }
 
   async #writeStatus(

@@ -1,12 +1,14 @@
 /**
  * Argo `CronWorkflow` → ChaosSchedule, for the API's "apply an Argo manifest" path (Litmus 3.x saves
  * scheduled chaos experiments as CronWorkflows, reference §9.3). The scheduling fields map one to one
- * (Argo's `timezone` becomes `timeZone`); `workflowSpec` is carried over as the ChaosWorkflow spec,
- * whose schema is the Argo WorkflowSpec subset (the workflow executor validates it when a run starts).
+ * (Argo's `timezone` becomes `timeZone`); `workflowSpec` goes through the workflow converter
+ * (`convertArgoWorkflow`), so a schedule holds exactly the ChaosWorkflow spec each run will get, and a
+ * spec that could never run is refused now rather than at every fire time.
  *
  * @module
  */
 import type { KubeObject } from "../kube/types.ts";
+import { convertArgoWorkflow, formatErrors } from "../workflow/convert.ts";
 import { type ChaosSchedule, type ChaosScheduleSpec, SCHEDULE_API_VERSION } from "./types.ts";
 
 /** Argo fields with no ChaosSchedule equivalent: silently dropping them would change what runs. */
@@ -23,11 +25,12 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 /**
  * Converts an Argo CronWorkflow (already parsed from YAML or JSON) into a ChaosSchedule manifest.
  * Labels, annotations, name and namespace are kept; server-set metadata (uid, resourceVersion…) is not.
+ * Argo workflow fields chaoslet drops are appended to `warnings` when given.
  *
- * @throws {ConvertError} for another kind, a missing schedule or workflowSpec, several schedules, or an
- *   Argo field chaoslet does not implement.
+ * @throws {ConvertError} for another kind, a missing schedule or workflowSpec, several schedules, an
+ *   Argo scheduling field chaoslet does not implement, or a workflowSpec that is not a valid ChaosWorkflow.
  */
-export function cronWorkflowToSchedule(manifest: unknown): ChaosSchedule {
+export function cronWorkflowToSchedule(manifest: unknown, warnings?: string[]): ChaosSchedule {
   if (!isObject(manifest)) {
     throw new ConvertError(`expected a CronWorkflow object, got ${JSON.stringify(manifest)}`);
   }
@@ -65,7 +68,18 @@ export function cronWorkflowToSchedule(manifest: unknown): ChaosSchedule {
       `spec.workflowSpec ${JSON.stringify(spec.workflowSpec)} must be a WorkflowSpec object`,
     );
   }
-  const out: ChaosScheduleSpec = { schedule, workflowSpec: structuredClone(spec.workflowSpec) };
+  const converted = convertArgoWorkflow(manifest);
+  if (converted.errors.length || !converted.workflow) {
+    // The converter names paths as in a Workflow; in a CronWorkflow the spec sits under spec.workflowSpec.
+    const errors = converted.errors.map((e) => ({
+      ...e,
+      path: e.path.replace(/^spec(?=\.|$)/, "spec.workflowSpec"),
+    }));
+    throw new ConvertError(formatErrors(errors));
+  }
+  // The converter's note that the schedule is not converted does not apply here: it is.
+  warnings?.push(...converted.warnings.filter((w) => !w.startsWith("CronWorkflow:")));
+  const out: ChaosScheduleSpec = { schedule, workflowSpec: converted.workflow.spec };
   if (spec.timezone) out.timeZone = String(spec.timezone);
   const copy = [
     "concurrencyPolicy",

@@ -20,13 +20,18 @@ spec:
   workflowSpec:
     entrypoint: argowf-chaos
     serviceAccountName: argo-chaos
+    podGC: {strategy: OnWorkflowCompletion}
+    hostNetwork: true
     templates:
       - name: argowf-chaos
         steps: [[{name: run-chaos, template: run-chaos}]]
+      - name: run-chaos
+        suspend: {duration: "1"}
 `;
 
-Deno.test("cronWorkflowToSchedule() maps every scheduling field and keeps the workflow spec", () => {
-  const s = cronWorkflowToSchedule(parseYamlDocuments(CRON)[0]);
+Deno.test("cronWorkflowToSchedule() maps every scheduling field and converts the workflow spec", () => {
+  const warnings: string[] = [];
+  const s = cronWorkflowToSchedule(parseYamlDocuments(CRON)[0], warnings);
   assert.equal(s.apiVersion, "chaoslet.io/v1alpha1");
   assert.equal(s.kind, "ChaosSchedule");
   assert.deepEqual(s.metadata, {
@@ -42,6 +47,13 @@ Deno.test("cronWorkflowToSchedule() maps every scheduling field and keeps the wo
   assert.equal(s.spec.failedJobsHistoryLimit, undefined, "defaults are left to the controller");
   assert.deepEqual(s.spec.workflowMetadata, { labels: { infra_id: "i1" } });
   assert.equal(s.spec.workflowSpec?.entrypoint, "argowf-chaos");
+  assert.equal(s.spec.workflowSpec?.templates.length, 2);
+  assert.equal(
+    s.spec.workflowSpec?.podGC,
+    undefined,
+    "Argo-only fields are dropped by the workflow converter",
+  );
+  assert.deepEqual(warnings, ["spec.hostNetwork is not supported by chaoslet and was dropped"]);
   assert.equal(s.spec.engineTemplate, undefined);
 });
 
@@ -60,6 +72,10 @@ Deno.test("cronWorkflowToSchedule() refuses what it cannot represent, quoting th
     [(m) => (delete m.spec.schedule, m.spec.schedules = ["0 * * * *", "30 * * * *"]), /exactly one schedule/],
     [(m) => delete m.spec.workflowSpec, /spec.workflowSpec undefined/],
     [(m) => m.spec.stopStrategy = { expression: "failed > 1" }, /spec.stopStrategy/],
+    [
+      (m) => (m.spec.workflowSpec as { entrypoint: string }).entrypoint = "nope",
+      /^spec\.workflowSpec\.entrypoint: .*"nope"/,
+    ],
   ];
   for (const [mutate, re] of cases) {
     const m = base();

@@ -73,3 +73,22 @@ export function laterTime(a: string | undefined, b: string | undefined): string 
   if (!db) return a;
   return db > da ? b : a;
 }
+
+/**
+ * The status to decide from: the cached one, unless `written` (what this controller last wrote) is
+ * ahead of it — the watch event of our own write has not arrived yet. Acting on the stale copy would
+ * decide the same fire time twice (harmless for creation, which is idempotent, but it would repeat
+ * Events and metrics, and Replace would stop the run it just started).
+ */
+export function newerStatus(cached: ChaosScheduleStatus, written: ChaosScheduleStatus): ChaosScheduleStatus {
+  const ahead = (f: "lastScheduleTime" | "lastMissedTime") =>
+    (parseTime(written[f])?.getTime() ?? 0) > (parseTime(cached[f])?.getTime() ?? 0);
+  if (!ahead("lastScheduleTime") && !ahead("lastMissedTime")) return cached;
+  const active = new Map([...(cached.active ?? []), ...(written.active ?? [])].map((r) => [r.uid, r]));
+  return {
+    ...cached,
+    lastScheduleTime: laterTime(cached.lastScheduleTime, written.lastScheduleTime),
+    lastMissedTime: laterTime(cached.lastMissedTime, written.lastMissedTime),
+    active: [...active.values()],
+  };
+}

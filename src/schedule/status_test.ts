@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { laterTime, statusChanged, statusPatch, withValidCondition } from "./status.ts";
+import { laterTime, newerStatus, statusChanged, statusPatch, withValidCondition } from "./status.ts";
 
 const t1 = new Date("2024-05-01T12:00:00Z");
 const t2 = new Date("2024-05-01T12:05:00Z");
@@ -36,4 +36,15 @@ Deno.test("laterTime() picks the later valid time", () => {
   assert.equal(laterTime(undefined, t1.toISOString()), t1.toISOString());
   assert.equal(laterTime("garbage", t1.toISOString()), t1.toISOString());
   assert.equal(laterTime(undefined, undefined), undefined);
+});
+
+Deno.test("newerStatus() prefers our own write until the cache has caught up", () => {
+  const r = (name: string) => ({ apiVersion: "v", kind: "K", namespace: "n", name, uid: name });
+  const cached = { lastScheduleTime: t1.toISOString(), active: [r("a")], lastSuccessfulTime: "x" };
+  const written = { lastScheduleTime: t2.toISOString(), active: [r("b")] };
+  const merged = newerStatus(cached, written);
+  assert.equal(merged.lastScheduleTime, t2.toISOString());
+  assert.deepEqual(merged.active?.map((x) => x.name), ["a", "b"]);
+  assert.equal(merged.lastSuccessfulTime, "x");
+  assert.equal(newerStatus(written, cached), written, "a cache that caught up wins");
 });

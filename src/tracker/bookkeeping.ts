@@ -1,27 +1,30 @@
 /**
- * Trigger bookkeeping, kept on the objects themselves so it survives restarts and failovers: the
- * workload's labels say which generation already triggered and when (at most one run per
- * generation, and a cooldown between runs), and the policy's top-level `statuses[]` lists what
+ * Trigger bookkeeping, kept in the EventTrackerPolicies so it survives restarts and failovers: a
+ * policy annotation records, per workload, the generation that last triggered a run and when (at most
+ * one run per generation, and a cooldown between runs), and the top-level `statuses[]` lists what
  * happened in Litmus's format.
  *
- * Labels, not annotations: the API server bumps a Deployment's `metadata.generation` on every
- * annotation change (annotations are copied to its ReplicaSets), so writing "generation N triggered"
- * as an annotation would itself create generation N+1 and the next status update would trigger again.
- * Label changes bump no workload's generation.
+ * Not on the workload: the daemon may only read workloads (patch on a Deployment would also allow
+ * changing its image), and the API server bumps a Deployment's generation on every annotation change,
+ * so "generation N triggered" written there would itself create generation N+1.
  *
  * @module
  */
 import type { KubeObject } from "../kube/types.ts";
 
-/** Labels the tracker writes on a workload it triggered a run for. */
-export const LABELS = {
-  /** The generation whose change triggered the last run. */
-  lastGeneration: "chaoslet.io/last-triggered-generation",
-  /** When (ms since the epoch; label values cannot hold an RFC 3339 time), for the cooldown. */
-  lastAt: "chaoslet.io/last-triggered-at",
-  /** The run's name (at most 63 characters, so a valid label value). */
-  lastRun: "chaoslet.io/last-triggered-run",
-} as const;
+/** Policy annotation: JSON object of {@link TriggerRecord}s keyed by `<Kind>/<name>` of the workload. */
+export const RECORD_ANNOTATION = "chaoslet.io/last-triggered";
+
+/** The last change of one workload that triggered a run through a policy. */
+export interface TriggerRecord {
+  /** The workload's UID: a deleted and re-created workload starts afresh. */
+  uid: string;
+  generation: number;
+  /** When the run was triggered (RFC 3339), for the cooldown. */
+  at: string;
+  /** The run's name; empty when the link was broken and no run started. */
+  run: string;
+}
 
 /** What to do with a matched change. */
 export type Decision =
@@ -29,49 +32,63 @@ export type Decision =
   | { action: "duplicate"; lastGeneration: number }
   | { action: "cooldown"; remainingMs: number };
 
-/** The generation that last triggered a run on `obj`, or -1. */
-export function lastTriggeredGeneration(obj: KubeObject): number {
-  const raw = obj.metadata.labels?.[LABELS.lastGeneration];
-  // A hand-edited, non-numeric value must not block triggers forever: treat it as "never".
-  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : -1;
+/** The key of a workload in a policy's records. */
+export function workloadKey(obj: KubeObject): string {
+  return `${obj.kind}/${obj.metadata.name}`;
 }
 
-/** When `obj` last triggered a run (ms since epoch), or undefined. */
-export function lastTriggeredAt(obj: KubeObject): number | undefined {
-  const raw = obj.metadata.labels?.[LABELS.lastAt];
-  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
+const isRecord = (v: unknown): v is TriggerRecord =>
+  typeof v === "object" && v !== null && typeof (v as TriggerRecord).uid === "string" &&
+  Number.isInteger((v as TriggerRecord).generation) && typeof (v as TriggerRecord).at === "string";
+
+/** A policy's records. A missing or hand-mangled annotation reads as none, so it never blocks triggers forever. */
+export function readRecords(policy: KubeObject): Record<string, TriggerRecord> {
+  const raw = policy.metadata.annotations?.[RECORD_ANNOTATION];
+  if (!raw) return {};
+  try {
+    const parsed = JSON.parse(raw);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
+    return Object.fromEntries(Object.entries(parsed).filter(([, v]) => isRecord(v))) as Record<
+      string,
+      TriggerRecord
+    >;
+  } catch {
+    return {};
+  }
+}
+
+/** What `policies` recorded about the workload `obj` (this incarnation of it: same UID). */
+export function recordsFor(policies: KubeObject[], obj: KubeObject): TriggerRecord[] {
+  const key = workloadKey(obj);
+  return policies.map((p) => readRecords(p)[key]).filter((r) => r?.uid === obj.metadata.uid);
+}
+
+/** The annotation value of `policy` with the record of `obj` set to `record`. */
+export function withRecord(policy: KubeObject, obj: KubeObject, record: TriggerRecord): string {
+  return JSON.stringify({ ...readRecords(policy), [workloadKey(obj)]: record });
 }
 
 /**
- * Whether a matched change of `obj` at `generation` may start a run now. A generation that already
- * triggered is a duplicate (resyncs, restarts, status-only updates); otherwise a run within
- * `cooldownMs` of the previous one is held back, so a flapping rollout cannot start a storm.
+ * Whether a matched change at `generation` may start a run now, given what the policies recorded about
+ * the workload. A generation that already triggered is a duplicate (resyncs, restarts, status-only
+ * updates, another policy matching later); otherwise a run within `cooldownMs` of the previous one is
+ * held back, so a flapping rollout cannot start a storm.
  */
-export function decide(obj: KubeObject, generation: number, nowMs: number, cooldownMs: number): Decision {
-  const last = lastTriggeredGeneration(obj);
+export function decide(
+  records: TriggerRecord[],
+  generation: number,
+  nowMs: number,
+  cooldownMs: number,
+): Decision {
+  const last = Math.max(-1, ...records.map((r) => r.generation));
   if (last >= generation) return { action: "duplicate", lastGeneration: last };
-  const at = lastTriggeredAt(obj);
-  // A timestamp in the future (clock skew between replicas) counts as "just now", never as "long ago".
-  if (at !== undefined && nowMs - at < cooldownMs) {
-    return { action: "cooldown", remainingMs: cooldownMs - Math.max(0, nowMs - at) };
-  }
-  return { action: "trigger" };
-}
-
-/** The merge patch that claims `generation` on a workload read at `resourceVersion`. */
-export function claimPatch(resourceVersion: string, generation: number, nowMs: number, run: string) {
-  return {
-    // The resourceVersion makes the patch conditional: a concurrent claim fails it with 409 Conflict.
-    metadata: {
-      resourceVersion,
-      labels: {
-        [LABELS.lastGeneration]: String(generation),
-        [LABELS.lastAt]: String(nowMs),
-        // An empty value is valid and says "no run" (the link was broken).
-        [LABELS.lastRun]: run,
-      },
-    },
-  };
+  const times = records.map((r) => Date.parse(r.at)).filter((t) => !Number.isNaN(t));
+  if (times.length === 0) return { action: "trigger" };
+  // A time in the future (clock skew between replicas) counts as "just now", never as "long ago".
+  const elapsed = Math.max(0, nowMs - Math.max(...times));
+  return elapsed < cooldownMs
+    ? { action: "cooldown", remainingMs: cooldownMs - elapsed }
+    : { action: "trigger" };
 }
 
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];

@@ -2,74 +2,108 @@ import assert from "node:assert/strict";
 import type { KubeObject } from "../kube/types.ts";
 import {
   appendStatuses,
-  claimPatch,
   decide,
   invalidEntry,
-  LABELS,
-  lastTriggeredGeneration,
   matchEntry,
   MAX_STATUSES,
   type PolicyStatusEntry,
+  readRecords,
+  RECORD_ANNOTATION,
+  recordsFor,
   rfc850,
+  type TriggerRecord,
+  withRecord,
 } from "./bookkeeping.ts";
 
 const T0 = Date.parse("2026-11-25T14:00:00Z");
+const iso = (ms: number) => new Date(ms).toISOString();
 
-function workload(labels: Record<string, string> = {}, generation = 3): KubeObject {
+function workload(generation = 3, uid = "uid-web"): KubeObject {
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: { name: "web", namespace: "ns", generation, resourceVersion: "812", labels },
+    metadata: { name: "web", namespace: "ns", uid, generation, resourceVersion: "812" },
   };
 }
 
-Deno.test("decide: a never-triggered workload triggers", () => {
-  assert.deepEqual(decide(workload(), 3, T0, 60_000), { action: "trigger" });
+const rec = (generation: number, at: number, uid = "uid-web"): TriggerRecord => ({
+  uid,
+  generation,
+  at: iso(at),
+  run: `tmpl-${generation}`,
 });
 
-Deno.test("decide: the generation that already triggered is a duplicate, even after the cooldown", () => {
-  const w = workload({
-    [LABELS.lastGeneration]: "3",
-    [LABELS.lastAt]: String(T0 - 3_600_000),
+const policyWith = (name: string, annotation?: string): KubeObject => ({
+  kind: "EventTrackerPolicy",
+  metadata: {
+    name,
+    namespace: "ns",
+    annotations: annotation === undefined ? {} : { [RECORD_ANNOTATION]: annotation },
+  },
+});
+
+Deno.test("decide: a never-triggered workload triggers", () => {
+  assert.deepEqual(decide([], 3, T0, 60_000), { action: "trigger" });
+});
+
+Deno.test("decide: a generation that already triggered is a duplicate, even long after the cooldown", () => {
+  assert.deepEqual(decide([rec(3, T0 - 3_600_000)], 3, T0, 60_000), {
+    action: "duplicate",
+    lastGeneration: 3,
   });
-  assert.deepEqual(decide(w, 3, T0, 60_000), { action: "duplicate", lastGeneration: 3 });
-  // An older generation (an update seen late) never triggers either.
-  assert.equal(decide(w, 2, T0, 60_000).action, "duplicate");
+  // An older generation (an update seen late) never triggers either; the newest record across policies counts.
+  assert.deepEqual(decide([rec(2, T0 - 3_600_000), rec(4, T0 - 3_600_000)], 3, T0, 60_000), {
+    action: "duplicate",
+    lastGeneration: 4,
+  });
 });
 
 Deno.test("decide: a new generation within the cooldown is held back, after it triggers", () => {
-  const w = workload({ [LABELS.lastGeneration]: "3", [LABELS.lastAt]: String(T0) });
-  assert.deepEqual(decide(w, 4, T0 + 20_000, 60_000), { action: "cooldown", remainingMs: 40_000 });
-  assert.deepEqual(decide(w, 4, T0 + 60_000, 60_000), { action: "trigger" });
-  assert.deepEqual(decide(w, 4, T0 + 1, 0), { action: "trigger" }, "cooldown 0 disables it");
+  const records = [rec(3, T0)];
+  assert.deepEqual(decide(records, 4, T0 + 20_000, 60_000), { action: "cooldown", remainingMs: 40_000 });
+  assert.deepEqual(decide(records, 4, T0 + 60_000, 60_000), { action: "trigger" });
+  assert.deepEqual(decide(records, 4, T0 + 1, 0), { action: "trigger" }, "cooldown 0 disables it");
+  // The cooldown is per workload: the latest run through any policy counts.
+  assert.equal(decide([rec(1, T0 - 120_000), rec(3, T0 - 10_000)], 4, T0, 60_000).action, "cooldown");
 });
 
-Deno.test("decide: a last-triggered time in the future (clock skew) counts as just now", () => {
-  const w = workload({
-    [LABELS.lastGeneration]: "1",
-    [LABELS.lastAt]: String(T0 + 5_000),
+Deno.test("decide: a trigger time in the future (clock skew) counts as just now", () => {
+  assert.deepEqual(decide([rec(1, T0 + 5_000)], 2, T0, 60_000), { action: "cooldown", remainingMs: 60_000 });
+});
+
+Deno.test("readRecords: missing or mangled annotations read as no records", () => {
+  assert.deepEqual(readRecords(policyWith("p")), {});
+  assert.deepEqual(readRecords(policyWith("p", "not json")), {});
+  assert.deepEqual(readRecords(policyWith("p", "[1,2]")), {});
+  const mixed = JSON.stringify({
+    "Deployment/web": rec(3, T0),
+    "Deployment/bad": { uid: "x", generation: "three" },
   });
-  assert.deepEqual(decide(w, 2, T0, 60_000), { action: "cooldown", remainingMs: 60_000 });
+  assert.deepEqual(Object.keys(readRecords(policyWith("p", mixed))), ["Deployment/web"]);
 });
 
-Deno.test("decide: garbage bookkeeping annotations do not block triggers", () => {
-  const w = workload({ [LABELS.lastGeneration]: "three", [LABELS.lastAt]: "2026-11-25T14:00:00Z" });
-  assert.equal(lastTriggeredGeneration(w), -1);
-  assert.deepEqual(decide(w, 1, T0, 60_000), { action: "trigger" });
-});
-
-Deno.test("claimPatch is conditional on the resourceVersion and records generation, time and run", () => {
-  const p = claimPatch("812", 4, T0, "tmpl-0a1b2c3d");
-  assert.equal(p.metadata.resourceVersion, "812");
-  assert.deepEqual(p.metadata.labels, {
-    [LABELS.lastGeneration]: "4",
-    [LABELS.lastAt]: String(T0),
-    [LABELS.lastRun]: "tmpl-0a1b2c3d",
-  });
-  // What the patch writes is what decide reads back.
-  const after = workload(p.metadata.labels, 4);
-  assert.equal(decide(after, 4, T0 + 120_000, 60_000).action, "duplicate");
-  assert.equal(decide(after, 5, T0 + 30_000, 60_000).action, "cooldown");
+Deno.test("withRecord / recordsFor: per workload, per incarnation (UID), across policies", () => {
+  const w = workload(3);
+  const other: KubeObject = {
+    ...workload(1, "uid-db"),
+    kind: "StatefulSet",
+    metadata: { name: "db", uid: "uid-db" },
+  };
+  const p1 = policyWith("p1", withRecord(policyWith("p1"), other, rec(1, T0, "uid-db")));
+  const p1b = policyWith("p1", withRecord(p1, w, rec(3, T0)));
+  assert.deepEqual(
+    Object.keys(readRecords(p1b)).sort(),
+    ["Deployment/web", "StatefulSet/db"],
+    "other records kept",
+  );
+  const p2 = policyWith("p2", withRecord(policyWith("p2"), w, rec(2, T0 - 1)));
+  assert.deepEqual(recordsFor([p1b, p2, policyWith("p3")], w).map((r) => r.generation), [3, 2]);
+  // A workload deleted and re-created under the same name has a new UID: old records do not apply.
+  assert.deepEqual(recordsFor([p1b, p2], workload(1, "uid-new")), []);
+  // Writing a newer record replaces the old one for that workload.
+  const p1c = policyWith("p1", withRecord(p1b, w, rec(5, T0 + 1)));
+  assert.equal(readRecords(p1c)["Deployment/web"].generation, 5);
+  assert.equal(decide(recordsFor([p1c], w), 5, T0 + 999_999, 60_000).action, "duplicate");
 });
 
 Deno.test("rfc850 prints Go's time.RFC850 layout in UTC", () => {

@@ -27,8 +27,8 @@ function resourceOf(link: RunLink): ResourceType {
   return link.kind === "ChaosEngine" ? Resources.chaosengines : ChaosWorkflows;
 }
 
-/** True when the API server serves the group/version of `rt` (a 404 on a get can mean "no such CRD"). */
-async function served(client: KubeClient, rt: ResourceType): Promise<boolean> {
+/** True when the API server serves `rt` (after a 404 on a get, tells "no such CRD" from "no such object"). */
+export async function resourceServed(client: KubeClient, rt: ResourceType): Promise<boolean> {
   try {
     const list = await client.request<{ resources?: { name: string }[] }>(
       "GET",
@@ -48,7 +48,7 @@ async function readTemplate(client: KubeClient, ns: string, link: RunLink): Prom
     return await client.get(rt, ns, link.template);
   } catch (err) {
     if (!isApiError(err, 404)) throw err;
-    if (!(await served(client, rt))) {
+    if (!(await resourceServed(client, rt))) {
       throw new LaunchError(
         `cannot start ${link.kind} from template "${link.template}": the ${rt.plural}.${rt.group} CRD is not installed`,
       );

@@ -79,10 +79,15 @@ export function templateProblem(template: KubeObject, link: RunLink): string | u
   if (template.metadata.labels?.[TEMPLATE_LABEL] !== "true") {
     return `${link.kind} "${link.template}" is not a template: it needs the label ${TEMPLATE_LABEL}: "true"`;
   }
-  // A template engine that is active would itself run; only a stopped one is safe to keep around.
+  // A template that is not stopped would itself run; only a stopped one is safe to keep around.
   if (link.kind === "ChaosEngine" && template.spec?.engineState !== "stop") {
     return `ChaosEngine template "${link.template}" must have spec.engineState "stop", got ${
       JSON.stringify(template.spec?.engineState ?? null)
+    }`;
+  }
+  if (link.kind === "ChaosWorkflow" && template.spec?.stop !== true) {
+    return `ChaosWorkflow template "${link.template}" must have spec.stop true, got ${
+      JSON.stringify(template.spec?.stop ?? null)
     }`;
   }
   return undefined;

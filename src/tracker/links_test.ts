@@ -84,7 +84,7 @@ const template = (
   status: { engineStatus: "stopped" },
 });
 
-Deno.test("templateProblem: needs the template label, and a stopped engine", () => {
+Deno.test("templateProblem: needs the template label, and a stopped engine or workflow", () => {
   const link = {
     kind: "ChaosEngine",
     template: "tmpl",
@@ -104,7 +104,14 @@ Deno.test("templateProblem: needs the template label, and a stopped engine", () 
     /must have spec.engineState "stop", got "active"/,
   );
   const wf = { ...link, kind: "ChaosWorkflow" } as const;
-  assert.equal(templateProblem(template("ChaosWorkflow", { [TEMPLATE_LABEL]: "true" }, {}), wf), undefined);
+  assert.equal(
+    templateProblem(template("ChaosWorkflow", { [TEMPLATE_LABEL]: "true" }, { stop: true }), wf),
+    undefined,
+  );
+  assert.match(
+    templateProblem(template("ChaosWorkflow", { [TEMPLATE_LABEL]: "true" }, {}), wf)!,
+    /must have spec.stop true, got null/,
+  );
 });
 
 Deno.test("copyTemplate: a clean, active copy that says who triggered it", () => {

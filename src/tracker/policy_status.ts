@@ -1,7 +1,7 @@
 /**
  * Writes to EventTrackerPolicies: appends to the top-level `statuses[]` (Litmus's place for it; the
- * CRD has no `.status`, so these are plain updates of the main resource) and sets or clears the
- * `chaoslet.io/policy-error` annotation that says why a policy is invalid.
+ * CRD has no `.status`, so these are plain updates of the main resource) and sets or clears chaoslet's
+ * annotations (the trigger records, and `chaoslet.io/policy-error` saying why a policy is invalid).
  *
  * @module
  */
@@ -10,13 +10,12 @@ import { Resources } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { appendStatuses, type PolicyStatusEntry } from "./bookkeeping.ts";
 import { validatePolicy } from "./conditions.ts";
-import { ANNOTATIONS } from "./links.ts";
 
 /** What to change on one policy. */
 export interface PolicyChange {
   entries?: PolicyStatusEntry[];
-  /** A string sets the error annotation, null removes it, undefined leaves it. */
-  error?: string | null;
+  /** Annotations to set (string) or remove (null). */
+  annotations?: Record<string, string | null>;
 }
 
 const ATTEMPTS = 5;
@@ -45,11 +44,14 @@ export async function updatePolicy(
     const c = typeof change === "function" ? change(policy) : change;
     if (!c) return false;
     const annotations = { ...policy.metadata.annotations };
-    if (c.error === null) delete annotations[ANNOTATIONS.policyError];
-    else if (c.error !== undefined) annotations[ANNOTATIONS.policyError] = c.error;
+    for (const [k, v] of Object.entries(c.annotations ?? {})) {
+      if (v === null) delete annotations[k];
+      else annotations[k] = v;
+    }
     const next: KubeObject = { ...policy, metadata: { ...policy.metadata, annotations } };
     if (c.entries?.length) next.statuses = appendStatuses(policy.statuses, c.entries);
     try {
+      // PUT carries the resourceVersion just read: a concurrent writer makes it fail with 409, and we re-read.
       await client.update(Resources.eventtrackerpolicies, ns, name, next);
       return true;
     } catch (err) {

@@ -4,31 +4,39 @@
  * the linked run in-process (Litmus instead asks ChaosCenter to re-run an experiment).
  *
  * Only watch updates count (objects delivered by a list at start-up are adds), each generation of a
- * workload triggers at most once, and a cooldown separates runs of the same workload; both are kept in
- * the workload's labels, so restarts and failovers do not trigger old changes again.
+ * workload triggers at most once, and a cooldown separates runs of the same workload; both are recorded
+ * in the policies (see bookkeeping.ts), so restarts and failovers do not trigger old changes again. The
+ * run's name is derived from the workload's UID and generation, so even a lost record cannot start a
+ * second run for the same change while the first run exists.
  *
  * @module
  */
 import client from "prom-client";
-import { isApiError, type KubeClient } from "../kube/client.ts";
+import type { KubeClient } from "../kube/client.ts";
 import type { SharedCache } from "../kube/cache.ts";
 import type { EventRecorder, EventSpec } from "../kube/events.ts";
-import { Resources, type ResourceType } from "../kube/resources.ts";
+import { Resources } from "../kube/resources.ts";
 import type { StoreEvent, StoreReader } from "../kube/store.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { Logger } from "../log/log.ts";
 import { evaluatePolicy, type EventTrackerPolicySpec } from "./conditions.ts";
-import { claimPatch, decide, type Decision, invalidEntry, matchEntry } from "./bookkeeping.ts";
+import {
+  decide,
+  type Decision,
+  invalidEntry,
+  matchEntry,
+  type PolicyStatusEntry,
+  RECORD_ANNOTATION,
+  recordsFor,
+  type TriggerRecord,
+  withRecord,
+} from "./bookkeeping.ts";
 import { launchRun } from "./launcher.ts";
 import { ANNOTATIONS, linkOf, type RunLink, runName } from "./links.ts";
 import { updatePolicy, validationMessage } from "./policy_status.ts";
 
-/** The workload kinds Litmus's tracker watches, with their REST coordinates. */
-const WORKLOADS: Record<string, ResourceType> = {
-  Deployment: Resources.deployments,
-  StatefulSet: Resources.statefulsets,
-  DaemonSet: Resources.daemonsets,
-};
+/** The workload kinds Litmus's tracker watches. */
+const WORKLOADS = [Resources.deployments, Resources.statefulsets, Resources.daemonsets];
 
 export interface TrackerOptions {
   client: KubeClient;
@@ -50,8 +58,6 @@ interface Match {
 
 type Outcome = "triggered" | "failed" | "duplicate" | "cooldown";
 
-const CLAIM_ATTEMPTS = 10;
-
 /** Registers its informers on construction; {@link EventTracker.run} acts while this replica leads. */
 export class EventTracker {
   readonly #o: TrackerOptions;
@@ -65,7 +71,7 @@ export class EventTracker {
   constructor(o: TrackerOptions) {
     this.#o = o;
     this.#now = o.now ?? Date.now;
-    this.#workloads = Object.values(WORKLOADS).map((rt) => o.cache.informer(rt));
+    this.#workloads = WORKLOADS.map((rt) => o.cache.informer(rt));
     this.#policies = o.cache.informer(Resources.eventtrackerpolicies);
     this.#triggers = new client.Counter({
       name: "chaoslet_tracker_triggers_total",
@@ -111,6 +117,8 @@ export class EventTracker {
     const { client, events, log } = this.#o;
     const ns = cached.metadata.namespace!;
     const name = cached.metadata.name!;
+    // Most policy updates are the tracker's own status writes: nothing to do, and no need to read again.
+    if (validationMessage(cached) === cached.metadata.annotations?.[ANNOTATIONS.policyError]) return;
     this.#enqueue(`policy/${ns}/${name}`, async () => {
       let invalid: { policy: KubeObject; message: string } | undefined;
       await updatePolicy(client, ns, name, (policy) => {
@@ -118,8 +126,11 @@ export class EventTracker {
         if (message === policy.metadata.annotations?.[ANNOTATIONS.policyError]) return undefined;
         invalid = message ? { policy, message } : undefined;
         return message
-          ? { error: message, entries: [invalidEntry(policy, message, new Date(this.#now()))] }
-          : { error: null };
+          ? {
+            annotations: { [ANNOTATIONS.policyError]: message },
+            entries: [invalidEntry(policy, message, new Date(this.#now()))],
+          }
+          : { annotations: { [ANNOTATIONS.policyError]: null } };
       });
       if (!invalid) return;
       log.warn("invalid EventTrackerPolicy", { policy: `${ns}/${name}`, error: invalid.message });
@@ -146,20 +157,27 @@ export class EventTracker {
       if (verdict.matched) matches.push({ policy, changed: verdict.changed });
     }
     if (matches.length === 0) return;
+    matches.sort((a, b) => a.policy.metadata.name!.localeCompare(b.policy.metadata.name!));
     this.#enqueue(`${obj.kind}/${ns}/${obj.metadata.name}`, () => this.#trigger(obj, link, matches));
   }
 
-  /** Claims the change's generation on the workload, then starts the linked run and records the outcome. */
+  /** Claims the change's generation in the first matched policy, starts the linked run and records the outcome. */
   async #trigger(obj: KubeObject, link: RunLink | { error: string }, matches: Match[]): Promise<void> {
     const { client, log } = this.#o;
-    const rt = WORKLOADS[obj.kind ?? ""];
     const ns = obj.metadata.namespace!;
     const generation = obj.metadata.generation ?? 0;
     const what = `${obj.kind} ${ns}/${obj.metadata.name} generation ${generation}`;
     const run = "error" in link ? "" : await runName(link.template, obj.metadata.uid!, generation);
-    // The cached object answers most repeats (status updates after a trigger) without an API call.
-    let decision = decide(obj, generation, this.#now(), this.#o.cooldownMs);
-    if (decision.action === "trigger") decision = await this.#claim(rt, obj, generation, run);
+    const now = this.#now();
+    const record: TriggerRecord = {
+      uid: obj.metadata.uid!,
+      generation,
+      at: new Date(now).toISOString(),
+      run,
+    };
+    // The cache answers most repeats (status updates after a trigger) without an API call.
+    let decision = decide(recordsFor(this.#policies.list(ns), obj), generation, now, this.#o.cooldownMs);
+    if (decision.action === "trigger") decision = await this.#claim(matches[0].policy, obj, record);
     if (decision.action === "duplicate") {
       log.debug("change already triggered", { workload: what, lastGeneration: decision.lastGeneration });
       return this.#count(matches, "duplicate");
@@ -175,35 +193,35 @@ export class EventTracker {
       });
       return this.#count(matches, "cooldown");
     }
-    // Counted after the outcome is recorded, so a counter value means "policy and Events are written".
+    // Counted after the outcome is recorded, so a counter value means "policies and Events are written".
     let failure: string | undefined;
     try {
       if ("error" in link) throw new Error(link.error);
       const policies = matches.map((m) => m.policy.metadata.name!);
-      const launched = await launchRun(client, ns, link, run, {
-        resource: obj.kind!,
-        name: obj.metadata.name!,
-        generation,
-        policies,
-      });
-      log.info("change triggered a run", {
-        workload: what,
-        run: `${link.kind}/${run}`,
-        created: launched.created,
-      });
+      const trigger = { resource: obj.kind!, name: obj.metadata.name!, generation, policies };
+      const launched = await launchRun(client, ns, link, run, trigger);
+      if (!launched.created) {
+        // The run of this very change exists: its record was lost (e.g. the policy was re-created).
+        log.info("run of this change already exists", { workload: what, run });
+        await this.#record(obj, matches, record);
+        return this.#count(matches, "duplicate");
+      }
+      log.info("change triggered a run", { workload: what, run: `${link.kind}/${run}` });
     } catch (err) {
       failure = err instanceof Error ? err.message : String(err);
       log.warn("triggered run could not start", { workload: what, error: failure });
     }
+    const experimentId = "error" in link ? "" : link.experimentId;
+    const entry = matchEntry(obj, experimentId, failure === undefined, new Date(now));
     if (failure === undefined && !("error" in link)) {
-      await this.#record(obj, matches, link.experimentId, true, {
+      await this.#record(obj, matches, record, entry, {
         reason: "ChaosTriggered",
         message: `${policyNames(matches)} matched ${what} (changed: ${changedKeys(matches)}): ` +
           `started ${link.kind} ${run} from template ${link.template}`,
       });
       return this.#count(matches, "triggered");
     }
-    await this.#record(obj, matches, "error" in link ? "" : link.experimentId, false, {
+    await this.#record(obj, matches, record, entry, {
       reason: "ChaosTriggerFailed",
       message: `${policyNames(matches)} matched ${what}, but no run started: ${failure}`,
       type: "Warning",
@@ -212,57 +230,51 @@ export class EventTracker {
   }
 
   /**
-   * Marks `generation` as triggered on the workload, conditionally on the resourceVersion just read, so
-   * two replicas (or a stale cache) can never both start a run for the same change.
+   * Records the change as triggered in `policy` with a conditional update, deciding again on the policy
+   * just read: of two writers (a stale cache, a second replica) only one can claim a generation.
    */
-  async #claim(rt: ResourceType, obj: KubeObject, generation: number, run: string): Promise<Decision> {
+  async #claim(policy: KubeObject, obj: KubeObject, record: TriggerRecord): Promise<Decision> {
     const { client } = this.#o;
-    const ns = obj.metadata.namespace!;
-    const name = obj.metadata.name!;
-    for (let attempt = 1;; attempt++) {
-      const fresh = await client.get(rt, ns, name);
-      if (fresh.metadata.uid !== obj.metadata.uid) return { action: "duplicate", lastGeneration: generation };
-      const now = this.#now();
-      const decision = decide(fresh, generation, now, this.#o.cooldownMs);
-      if (decision.action !== "trigger") return decision;
-      try {
-        await client.patch(
-          rt,
-          ns,
-          name,
-          claimPatch(fresh.metadata.resourceVersion!, generation, now, run),
-          "merge",
-        );
-        return decision;
-      } catch (err) {
-        // A rollout updates the workload's status often: a conflict just means "read again".
-        if (!(isApiError(err) && err.conflict) || attempt >= CLAIM_ATTEMPTS) throw err;
-      }
-    }
+    const ns = policy.metadata.namespace!;
+    let decision: Decision = { action: "trigger" };
+    await updatePolicy(client, ns, policy.metadata.name!, (fresh) => {
+      const others = this.#policies.list(ns).filter((p) => p.metadata.name !== fresh.metadata.name);
+      decision = decide(
+        recordsFor([fresh, ...others], obj),
+        record.generation,
+        this.#now(),
+        this.#o.cooldownMs,
+      );
+      if (decision.action !== "trigger") return undefined;
+      return { annotations: { [RECORD_ANNOTATION]: withRecord(fresh, obj, record) } };
+    });
+    return decision;
   }
 
-  /** Appends a status entry to each matched policy and records an Event on the workload and the policies. */
+  /** Writes the record (and the status entry) into each matched policy; Events on the workload and the policies. */
   async #record(
     obj: KubeObject,
     matches: Match[],
-    experimentId: string,
-    triggered: boolean,
-    event: EventSpec,
+    record: TriggerRecord,
+    entry?: PolicyStatusEntry,
+    event?: EventSpec,
   ) {
     const { client, events, log } = this.#o;
-    const entry = matchEntry(obj, experimentId, triggered, new Date(this.#now()));
-    await events.record(obj, event);
+    if (event) await events.record(obj, event);
     for (const { policy } of matches) {
       const ns = policy.metadata.namespace!;
       try {
-        await updatePolicy(client, ns, policy.metadata.name!, { entries: [entry] });
+        await updatePolicy(client, ns, policy.metadata.name!, (fresh) => ({
+          entries: entry ? [entry] : [],
+          annotations: { [RECORD_ANNOTATION]: withRecord(fresh, obj, record) },
+        }));
       } catch (err) {
         log.warn("cannot record trigger in policy", {
           policy: `${ns}/${policy.metadata.name}`,
           error: String(err),
         });
       }
-      await events.record(policy, event);
+      if (event) await events.record(policy, event);
     }
   }
 

@@ -73,8 +73,9 @@ export function convertArgoWorkflow(manifest: unknown, opts: ConvertOptions = {}
     errors.push({ path: "kind", message: `kind "${m.kind}" is not Workflow or CronWorkflow` });
   }
   if (!argoSpec || typeof argoSpec !== "object") {
+    // Paths are those of the resulting ChaosWorkflow, whatever the source kind (callers map them back).
     errors.push({
-      path: m.kind === "CronWorkflow" ? "spec.workflowSpec" : "spec",
+      path: "spec",
       message: "spec is required",
     });
     return { errors, warnings };

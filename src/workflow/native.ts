@@ -127,12 +127,14 @@ async function remove(
       });
     }
   }
-  for (const [i, res] of c.resources.entries()) {
+  for (const o of c.objects) {
+    const rt = await discovery.forName(o.resource);
+    targets.push({ rt, ns: nsOf(rt), name: o.name, mustExist: strict });
+  }
+  for (const res of c.resources) {
     const rt = await discovery.forName(res);
     const ns = nsOf(rt);
-    // "kind/name" arguments pair up one to one; "kind a b" applies every name to the kind.
-    const pairs = c.resources.length > 1 && c.names.length === c.resources.length ? [c.names[i]] : c.names;
-    for (const name of pairs) targets.push({ rt, ns, name, mustExist: strict });
+    for (const name of c.names) targets.push({ rt, ns, name, mustExist: strict });
     if (c.selector !== undefined || (c.all && !c.names.length)) {
       const list = await withRetries(() =>
         client.list(rt, ns, { query: { labelSelector: c.selector }, as: ctx.as })

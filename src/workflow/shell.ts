@@ -13,9 +13,11 @@ export type NativeCommand =
   | { op: "apply"; files: string[]; namespace?: string }
   | {
     op: "delete";
-    /** Resource names as kubectl takes them: "chaosengine", "chaosengines.litmuschaos.io", "po". */
+    /** Resource types as kubectl takes them ("chaosengine", "chaosengines.litmuschaos.io", "po"), each applied to every name. */
     resources: string[];
     names: string[];
+    /** Objects given in the `type/name` form. */
+    objects: { resource: string; name: string }[];
     files: string[];
     selector?: string;
     namespace?: string;
@@ -154,24 +156,27 @@ function parseKubectl(words: string[]): NativeCommand | undefined {
     if (!p) return undefined;
     const resources: string[] = [];
     const names: string[] = [];
+    const objects: { resource: string; name: string }[] = [];
     for (const [i, w] of p.positional.entries()) {
       const slash = w.indexOf("/");
-      if (slash > 0) {
-        resources.push(w.slice(0, slash));
-        names.push(w.slice(slash + 1));
-      } else if (i === 0) resources.push(...w.split(",").filter(Boolean));
+      if (slash > 0) objects.push({ resource: w.slice(0, slash), name: w.slice(slash + 1) });
+      else if (i === 0) resources.push(...w.split(",").filter(Boolean));
       else names.push(w);
     }
     const files = p.flags.file ?? [];
     const selector = p.flags.selector?.at(-1);
     const all = (p.flags.all?.at(-1) ?? "false") !== "false";
-    if (files.length ? resources.length > 0 : !resources.length || (!names.length && !selector && !all)) {
+    // What kubectl itself rejects (mixed forms, nothing to delete) is left to a real kubectl.
+    if (objects.length && (resources.length || names.length || selector !== undefined || all)) {
       return undefined;
     }
+    const byType = resources.length > 0 && (names.length > 0 || selector !== undefined || all);
+    if (files.length ? resources.length + objects.length > 0 : !byType && !objects.length) return undefined;
     return {
       op: "delete",
       resources: [...new Set(resources)],
       names,
+      objects,
       files,
       selector,
       namespace: p.flags.namespace?.at(-1),

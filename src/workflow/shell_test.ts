@@ -29,6 +29,7 @@ Deno.test("hub install-chaos-faults and cleanup steps are native", () => {
       op: "delete",
       resources: ["chaosengine"],
       names: [],
+      objects: [],
       files: [],
       selector: "workflow_run_id=abc",
       namespace: "litmus",
@@ -43,6 +44,7 @@ Deno.test("hub install-chaos-faults and cleanup steps are native", () => {
     op: "delete",
     resources: ["chaosengine"],
     names: ["a", "b", "c"],
+    objects: [],
     files: [],
     selector: undefined,
     namespace: "x",
@@ -50,11 +52,19 @@ Deno.test("hub install-chaos-faults and cleanup steps are native", () => {
     all: false,
   });
   const slash = parseNativeScript(sh("kubectl delete chaosengine/a pod/b -nfoo"))![0].command;
-  assert.deepEqual(slash.op === "delete" && [slash.resources, slash.names, slash.namespace], [
-    ["chaosengine", "pod"],
-    ["a", "b"],
+  assert.deepEqual(slash.op === "delete" && [slash.resources, slash.names, slash.objects, slash.namespace], [
+    [],
+    [],
+    [{ resource: "chaosengine", name: "a" }, { resource: "pod", name: "b" }],
     "foo",
   ]);
+  const two = parseNativeScript(sh("kubectl delete chaosengine,pod a b"))![0].command;
+  assert.deepEqual(two.op === "delete" && [two.resources, two.names], [["chaosengine", "pod"], ["a", "b"]]);
+  assert.equal(
+    parseNativeScript(sh("kubectl delete chaosengine a pod/b")),
+    undefined,
+    "kubectl rejects mixed forms",
+  );
 });
 
 Deno.test("exec-form kubectl is native; anything unknown runs as a Job", () => {

@@ -4,7 +4,7 @@
  * @module
  */
 import { parseYamlDocuments } from "../../src/util/yaml.ts";
-import { connect, loadKubeConfig } from "../../src/kube/connection.ts";
+import { connect, loadCredentials } from "../../src/kube/connection.ts";
 import { isApiError, KubeClient } from "../../src/kube/client.ts";
 import { Resources, type ResourceType } from "../../src/kube/resources.ts";
 import type { KubeObject } from "../../src/kube/types.ts";
@@ -14,7 +14,9 @@ let shared: Promise<KubeClient> | undefined;
 
 /** The admin client (system:masters), shared by every test in a process. */
 export function admin(): Promise<KubeClient> {
-  shared ??= connect(loadKubeConfig(clusterEnv().kubeconfig)).then((c) => new KubeClient(c, "chaoslet-test"));
+  shared ??= Promise.resolve(
+    new KubeClient(connect(loadCredentials(clusterEnv().kubeconfig)), "chaoslet-test"),
+  );
   return shared;
 }
 
