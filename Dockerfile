@@ -15,4 +15,5 @@ RUN deno cache --frozen main.ts \
 # The base image's unprivileged user; the Deployment also runs with a read-only root filesystem.
 USER 1993:1993
 EXPOSE 8080
-ENTRYPOINT ["deno", "run", "--cached-only", "--frozen", "--allow-net", "--allow-read", "--allow-env", "--allow-sys", "main.ts"]
+# A 1 MB young generation keeps the idle daemon under 80 MB resident; the cost is more, smaller scavenges.
+ENTRYPOINT ["deno", "run", "--cached-only", "--frozen", "--v8-flags=--max-semi-space-size=1", "--allow-net", "--allow-read", "--allow-env", "--allow-sys", "main.ts"]

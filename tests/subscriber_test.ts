@@ -173,10 +173,17 @@ Deno.test("a webhook answering 500 is retried with growing delays while the buff
   if (!fault) return void await dropNamespace(ns);
   const r = new Receiver();
   r.status = 500;
-  r.start();
   const daemon = webhookDaemon(ns, r, ["--webhook-buffer=4", "--webhook-retry-max=2"]);
   try {
+    // Nothing listens yet: the daemon says so once, clearly, and starts anyway.
     await daemon.ready(60_000);
+    const line = await waitFor(
+      "unreachable log line",
+      () => daemon.logsWith("webhook receiver unreachable at start-up; events are buffered and retried")[0],
+    );
+    assert.equal(line.url, r.url, "the URL is logged (without query or credentials)");
+    assert.match(String(line.error), /refused/i);
+    r.start();
     const engines = [await createEngine(engine(ns, "a")), await createEngine(engine(ns, "b"))];
     let maxDepth = 0;
     const sample = setInterval(async () => {

@@ -76,22 +76,30 @@ export class ChildActions {
     spec: EffectiveSpec,
   ) {
     const asked = this.#deleted.get(key) ?? new Set<string>();
+    this.#deleted.set(key, asked);
     const present = new Set(children.filter((c) => !c.terminating).map((c) => c.ref.uid));
     for (const uid of asked) if (!present.has(uid)) asked.delete(uid);
     for (const c of historyToDelete(children, spec.successfulJobsHistoryLimit, spec.failedJobsHistoryLimit)) {
       if (asked.has(c.ref.uid)) continue;
       asked.add(c.ref.uid);
       const opts = { propagationPolicy: "Background", uid: c.ref.uid };
-      if (await this.deps.client.deleteIfExists(kind.rt, c.ref.namespace, c.ref.name, opts)) {
+      let deleted: boolean;
+      try {
+        deleted = await this.deps.client.deleteIfExists(kind.rt, c.ref.namespace, c.ref.name, opts);
+      } catch (err) {
+        asked.delete(c.ref.uid); // try again next time
+        throw err;
+      }
+      if (deleted) {
         await this.deps.events.record(sched, {
           reason: "SuccessfulDelete",
           message: `Deleted finished ${c.ref.kind} ${c.ref.name}`,
         });
       }
     }
-    this.#deleted.set(key, asked);
   }
 
+  /** Asks a running child to stop (Replace); a child already stopping is left alone. */
   async stop(sched: ChaosSchedule, kind: ChildKind, store: StoreReader, c: ChildState) {
     const obj = store.get(c.ref.namespace, c.ref.name);
     if (obj && kind.stopping(obj)) return;

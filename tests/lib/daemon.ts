@@ -35,6 +35,8 @@ export class Daemon {
     const cmd = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
+        // Same V8 settings as `deno task start` and the container image.
+        "--v8-flags=--max-semi-space-size=1",
         "--allow-net",
         "--allow-read",
         "--allow-env",
