@@ -3,8 +3,8 @@
  * open `sessions` pods/exec sessions running the inject command in the target container, hold for
  * TOTAL_CHAOS_DURATION, then exec the kill command there. SEQUENCE=serial does one pod after another
  * (each for the full duration). A session that fails early is CHAOS_INJECT_ERROR, except exit code
- * 137 (the hog was OOM-killed), which litmus-go treats as the chaos having done its job. A failing
- * kill command is CHAOS_REVERT_ERROR.
+ * 137 (the hog was OOM-killed), which litmus-go treats as the chaos having done its job. A hog whose
+ * sessions still run after the kill command (tried three times) is CHAOS_REVERT_ERROR.
  *
  * Closing an exec stream does not stop the process it started, so the kill command is what reverts:
  * it is persisted (pod, container, command) before the first session opens, and runs on abort, and
@@ -54,28 +54,54 @@ function sessionFailure(r: ExecOutcome | ExecError): string | "oom" | undefined 
   return `the command exited with ${r.exitCode}: ${(r.stderr || r.message).trim().slice(0, 300)}`;
 }
 
-/** Runs the kill command; throws CHAOS_REVERT_ERROR when it cannot run or fails. */
-async function killHog(ctx: FaultContext, t: ExecTarget, kill: string): Promise<void> {
-  let r: ExecOutcome;
-  try {
-    r = await execInContainer(ctx, t, shell(kill));
-  } catch (err) {
-    throw new FaultError(
-      "CHAOS_REVERT_ERROR",
-      `failed to revert chaos: ${(err as Error).message}`,
-      "ChaosInject",
-      where(t),
-    );
+/** How often the kill command is tried: the hub's commands scan /proc and can trip over vanishing entries. */
+const KILL_ATTEMPTS = 3;
+/** How long the inject sessions get to end after a kill command. */
+const KILL_GRACE_MS = 3000;
+
+/** One run of the kill command: what went wrong, or undefined when it exited 0. Throws when no command ran. */
+async function runKill(
+  ctx: Pick<FaultContext, "client" | "as">,
+  t: ExecTarget,
+  kill: string,
+): Promise<string | undefined> {
+  const r = await execInContainer(ctx, t, shell(kill));
+  if (r.exitCode === 0) return undefined;
+  return `the kill command exited with ${r.exitCode}: ${
+    (r.stdout + r.stderr || r.message).trim().slice(0, 300)
+  }`;
+}
+
+/**
+ * Runs the kill command until the target's inject sessions have ended: that, not the kill command's
+ * exit code, says the hog is gone (the hub's commands can exit 1 after killing, or kill nothing when
+ * their /proc scan trips over a vanishing process). Throws CHAOS_REVERT_ERROR when the hog survives.
+ */
+async function killHog(
+  ctx: FaultContext,
+  t: ExecTarget,
+  kill: string,
+  sessions: Promise<unknown>[],
+): Promise<void> {
+  const ended = Promise.allSettled(sessions).then(() => true);
+  let why: string | undefined;
+  for (let attempt = 1; attempt <= KILL_ATTEMPTS; attempt++) {
+    try {
+      why = await runKill(ctx, t, kill);
+    } catch (err) {
+      why = (err as Error).message;
+    }
+    if (await Promise.race([ended, sleep(KILL_GRACE_MS).then(() => false)])) return;
+    ctx.log.warn("hog still running after the kill command", { pod: t.pod, attempt, problem: why });
   }
-  if (r.exitCode !== 0) {
-    const out = (r.stdout + r.stderr || r.message).trim().slice(0, 300);
-    throw new FaultError(
-      "CHAOS_REVERT_ERROR",
-      `failed to revert chaos: kill command exited with ${r.exitCode}: ${out}`,
-      "ChaosInject",
-      where(t),
-    );
-  }
+  throw new FaultError(
+    "CHAOS_REVERT_ERROR",
+    `failed to revert chaos: the hog still runs after ${KILL_ATTEMPTS} kill commands${
+      why ? ` (${why})` : ""
+    }`,
+    "ChaosInject",
+    where(t),
+  );
 }
 
 /** Injects into `targets` at once, holds for the duration (or until a session fails), and kills. */
@@ -89,7 +115,7 @@ async function hogRound(
   let settle!: (v: { failure: string; t: ExecTarget }) => void;
   const failed = new Promise<{ failure: string; t: ExecTarget }>((r) => settle = r);
   let holding = true;
-  const running: Promise<unknown>[] = [];
+  const running = new Map<ExecTarget, Promise<unknown>[]>();
   let injectErr: unknown;
   try {
     for (const t of targets) {
@@ -97,8 +123,10 @@ async function hogRound(
       ctx.onInject(
         `Injecting ${plan.name} chaos on ${t.pod} pod: ${plan.sessions} exec session(s) of "${plan.inject}" in container "${t.container}"`,
       );
+      const mine: Promise<unknown>[] = [];
+      running.set(t, mine);
       for (let i = 0; i < plan.sessions; i++) {
-        running.push(
+        mine.push(
           execInContainer(ctx, t, shell(plan.inject), sessions.signal).then(
             (r) => r,
             (e) => e instanceof ExecError ? e : new ExecError(String(e)),
@@ -117,29 +145,24 @@ async function hogRound(
     if (ended?.failure === "oom") {
       ctx.log.warn(`${plan.name}: chaos process OOM killed`, { pod: ended.t.pod });
     } else if (ended) {
-      injectErr = new FaultError(
-        "CHAOS_INJECT_ERROR",
-        `failed to stress ${plan.resource} of target pod: ${ended.failure}`,
-        "ChaosInject",
-        where(ended.t),
-      );
+      const reason = `failed to stress ${plan.resource} of target pod: ${ended.failure}`;
+      injectErr = new FaultError("CHAOS_INJECT_ERROR", reason, "ChaosInject", where(ended.t));
     }
   } catch (err) {
     injectErr = err;
   }
   holding = false;
   let revertErr: unknown;
-  for (const t of targets) {
+  for (const [t, mine] of running) {
     try {
-      await killHog(ctx, t, plan.kill);
+      await killHog(ctx, t, plan.kill, mine);
       ctx.recordTarget("pod", t.pod, "reverted");
       await ctx.clearRevert(recordOf(t, plan.kill));
     } catch (err) {
       revertErr ??= err;
     }
   }
-  sessions.abort();
-  await Promise.race([Promise.allSettled(running), sleep(2000)]);
+  sessions.abort(); // close whatever streams are left
   const failure = combineErrors(injectErr, revertErr);
   if (failure !== undefined) throw failure;
 }
@@ -181,21 +204,19 @@ export const revertExecHog: NonNullable<NativeFault["revert"]> = async (ctx, rec
   if (record.action !== "exec-kill" || !record.namespace || !container || !command) {
     throw new Error(`cannot revert exec hog record ${JSON.stringify(record)}`);
   }
-  try {
-    const r = await execInContainer(
-      ctx,
-      { namespace: record.namespace, pod: record.name, container },
-      shell(command),
-    );
-    // Nothing left to kill is fine: the record may be replayed after the processes already ended.
-    if (r.exitCode !== 0) {
-      ctx.log.warn("kill command exited non-zero while reverting", {
-        pod: record.name,
-        exitCode: r.exitCode,
-      });
+  const t = { namespace: record.namespace, pod: record.name, container };
+  // After a crash no session is left to watch, so the exit code is all there is: retry a failing command
+  // (a /proc scan can trip over a vanishing process), then accept it, since the record may be replayed
+  // after the hog already ended, and "nothing to kill" fails the same way.
+  for (let attempt = 1; attempt <= KILL_ATTEMPTS; attempt++) {
+    try {
+      const why = await runKill(ctx, t, command);
+      if (!why) return;
+      ctx.log.warn("kill command failed while reverting", { pod: record.name, attempt, problem: why });
+    } catch (err) {
+      if (err instanceof ExecError && err.status === 404) return; // the pod is gone, and its processes with it
+      throw err;
     }
-  } catch (err) {
-    if (err instanceof ExecError && err.status === 404) return;
-    throw err;
+    await sleep(300);
   }
 };

@@ -102,6 +102,9 @@ export class EngineReconciler {
         reason: "ChaosEngineInitialized",
         message: `Identifying app under test & launching in-process run of ${engine.metadata.name}`,
       });
+      // The object our write returned is the freshest there is: start now instead of waiting for the
+      // watch to bring the update back (saves a round trip on every run's injection latency).
+      if (!this.deps.halt?.().halted) await this.#tryStart(updated);
     }
   }
 
@@ -125,6 +128,11 @@ export class EngineReconciler {
       fresh.status?.engineStatus === "initialized";
     if (fresh.metadata.uid !== cached.metadata.uid || !active || fresh.metadata.deletionTimestamp) return;
     if (!fresh.metadata.finalizers?.includes(FINALIZER)) return;
+    await this.#tryStart(fresh);
+  }
+
+  /** Starts a run for an engine known to be active+initialized, unless a guardrail refuses it. */
+  async #tryStart(fresh: ChaosEngine): Promise<void> {
     if (this.#runs.has(fresh.metadata.uid!)) return;
     const g = this.deps.guardrails;
     // A run that had already started (we resume it after a crash) passed the guardrails back then.

@@ -132,8 +132,8 @@ export class EngineRun {
     const signal = this.#ctl.signal;
     const experiments = engine.spec.experiments ?? [];
     const existing = new Map((engine.status?.experiments ?? []).map((e) => [e.name, e]));
+    // Written with the first experiment's "Running" entry below (or by #failAll): one write, before any action.
     this.#entries = experiments.map((e) => existing.get(e.name) ?? newEntry(e.name, this.#runner));
-    await this.#writeEntries();
 
     const names = experiments.map((e) => e.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);

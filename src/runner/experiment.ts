@@ -185,7 +185,7 @@ export async function runExperiment(
   const previous = await writer.read();
   for (const rec of revertRecords(previous)) await revertOne(deps, fault, faultCtx, rec);
 
-  await writer.begin(awaitedProbes(entry));
+  await writer.begin(awaitedProbes(entry), previous ?? null);
   let verdict: ExperimentVerdict = "Pass";
   let errOut: ErrorOutput | undefined;
   const fail = (v: ExperimentVerdict, code: string, reason: string, phase: string, target = "") => {

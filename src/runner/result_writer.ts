@@ -77,7 +77,7 @@ export class ResultWriter {
   }
 
   /** SOT: creates the result, or resets its experiment status while keeping its history. */
-  async begin(probes: ProbeStatus[]): Promise<ChaosResult> {
+  async begin(probes: ProbeStatus[], known?: ChaosResult | null): Promise<ChaosResult> {
     const labels = {
       chaosUID: this.engine.metadata.uid!,
       name: this.experimentName,
@@ -90,7 +90,8 @@ export class ResultWriter {
       experiment: this.experimentName,
       instance: this.instanceId,
     };
-    const existing = await this.read();
+    // `known` is a result the caller just read (null: known to be absent), saving a round trip.
+    const existing = known === undefined ? await this.read() : known ?? undefined;
     if (!existing) {
       try {
         return await this.client.create<ChaosResult>(Resources.chaosresults, this.namespace, {

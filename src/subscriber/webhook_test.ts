@@ -75,7 +75,8 @@ Deno.test("WebhookSink posts events in order, signed, with the idempotency key",
   const ctl = new AbortController();
   const running = sink.run(ctl.signal);
   for (let i = 1; i <= 5; i++) sink.enqueue(ev("u1", i, i === 5));
-  await until("5 deliveries", () => r.hits.length === 5);
+  // The receiver records a request before its answer reaches the sink: wait for the sink's side too.
+  await until("5 deliveries", () => r.hits.length === 5 && out.success === 5);
   assert.deepEqual(r.hits.map((h) => h.key), ["u1:1", "u1:2", "u1:3", "u1:4", "u1:5"]);
   assert.ok(r.hits.every((h) => h.signed), "every signature verifies");
   assert.deepEqual(r.hits.map((h) => h.body.id), r.hits.map((h) => h.key));
@@ -104,7 +105,7 @@ Deno.test("WebhookSink retries 500s with growing delays, then delivers; 422 is n
   sink.enqueue(ev("u1", 1));
   sink.enqueue(ev("u2", 1));
   sink.enqueue(ev("u3", 1));
-  await until("8 requests", () => r.hits.length === 8);
+  await until("8 requests", () => r.hits.length === 8 && out.success === 2);
   assert.deepEqual(r.hits.map((h) => h.key), [
     "u1:1",
     "u1:1",
