@@ -124,6 +124,7 @@ async function main(): Promise<number> {
       shutdown: AbortSignal.any([apiStop.signal, stop.signal]),
       watchNamespace: config.watchNamespace,
       synced: () => cache!.synced,
+      halt: { systemNamespace: systemNs, state: () => halt.state },
     }),
     ready: () =>
       cache!.synced ? { ready: true } : { ready: false, reason: "informer caches are not synced yet" },

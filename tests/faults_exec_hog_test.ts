@@ -226,9 +226,11 @@ for (const fault of ["pod-cpu-hog-exec", "pod-memory-hog-exec"] as const) {
     assert.equal(rec?.data?.container, "app");
     await (await admin()).patch(Resources.chaosengines, s.ns, "crash", { spec: { engineState: "stop" } });
     await s.restart();
-    await waitFor("hog killed by the next daemon", () => alive(pids).length === 0, 30_000, 100).catch((err) => {
-      throw new Error(`${err.message}\n${s.daemon.dump()}`);
-    });
+    await waitFor("hog killed by the next daemon", () => alive(pids).length === 0, 30_000, 100).catch(
+      (err) => {
+        throw new Error(`${err.message}\n${s.daemon.dump()}`);
+      },
+    );
     await waitEngineStatus(s.ns, "crash", ["stopped"], 30_000);
     assert.deepEqual(revertAnnotations(await getResult(s.ns, `crash-${fault}`)), []);
   });

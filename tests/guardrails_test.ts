@@ -13,8 +13,10 @@ import {
   dropNamespace,
   getOrUndefined,
   newNamespace,
+  serviceAccountWithRole,
   waitFor,
 } from "./lib/kube.ts";
+import { callApi, requestToken } from "../src/api/testing.ts";
 import { engineFor, installFault } from "./lib/hub.ts";
 import { createEngine, eventReasons, getResult, podUids, waitEngineStatus } from "./lib/chaos.ts";
 
@@ -187,4 +189,50 @@ Deno.test("a dry-run engine records its plan and injects nothing", async () => {
     undefined,
     "no result is written for a dry run",
   );
+});
+
+Deno.test("POST /api/v1/halt pulls the same switch; it needs update on the halt ConfigMap", async () => {
+  await using s = await setup("halt-api");
+  if (!s.fault) return;
+  const kube = await admin();
+  await serviceAccountWithRole(s.sys, "operator", [
+    {
+      apiGroups: [""],
+      resources: ["configmaps"],
+      resourceNames: ["chaoslet-halt"],
+      verbs: ["get", "update"],
+    },
+  ]);
+  await kube.create(Resources.serviceaccounts, s.sys, { metadata: { name: "stranger" } });
+  const [operator, stranger] = [
+    await requestToken(kube, s.sys, "operator"),
+    await requestToken(kube, s.sys, "stranger"),
+  ];
+  await createEngine(
+    engineFor("pod-delete", s.ns, {
+      engineName: "busy",
+      env: { TOTAL_CHAOS_DURATION: "60", CHAOS_INTERVAL: "1" },
+    })!,
+  );
+  await waitFor("busy injecting", () => running(s.ns, "busy"), 30_000);
+
+  const denied = await callApi(s.daemon.url, "POST", "/api/v1/halt", stranger, {});
+  assert.equal(denied.status, 403);
+  const t0 = performance.now();
+  const pulled = await callApi(s.daemon.url, "POST", "/api/v1/halt", operator, { reason: "game day over" });
+  assert.equal(pulled.status, 200, JSON.stringify(pulled.body));
+  await waitFor(
+    "busy stopped",
+    async () => (await getResult(s.ns, "busy-pod-delete"))?.status?.experimentStatus.verdict === "Stopped",
+    5000,
+    20,
+  );
+  assert.ok(performance.now() - t0 < 1000, "stopped within 1 s of the API call");
+  const cm = await kube.get(Resources.configmaps, s.sys, "chaoslet-halt");
+  assert.equal((cm as { data?: Record<string, string> }).data?.halted, "true");
+  assert.match((cm as { data?: Record<string, string> }).data?.by ?? "", /system:serviceaccount:.*:operator/);
+  const read = await callApi(s.daemon.url, "GET", "/api/v1/halt", operator);
+  assert.equal((read.body as { halted: boolean }).halted, true);
+  const lifted = await callApi(s.daemon.url, "DELETE", "/api/v1/halt", operator);
+  assert.equal((lifted.body as { halted: boolean }).halted, false);
 });

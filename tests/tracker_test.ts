@@ -180,7 +180,10 @@ Deno.test("an image change triggers exactly one pod-delete run; later changes do
     ["Deployment", "web", "ConditionPassed", "pd-template", "true"],
   );
   // chaoslet adds the triggering resourceVersion to Litmus's status entry.
-  assert.ok(Number(entry.resource_version) >= Number(patched.metadata.resourceVersion), JSON.stringify(entry));
+  assert.ok(
+    Number(entry.resource_version) >= Number(patched.metadata.resourceVersion),
+    JSON.stringify(entry),
+  );
   assert.ok((await eventReasons(s.ns, "image")).has("ChaosTriggered"));
   assert.ok((await eventReasons(s.ns, "web")).has("ChaosTriggered"));
   await waitCount(s.daemon, s.ns, "image", "triggered", 1);

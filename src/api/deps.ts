@@ -9,6 +9,7 @@ import type { ChaosEngine, ChaosExperiment, ChaosResult, KubeObject } from "../k
 import type { Logger } from "../log/log.ts";
 import type { AccessControl } from "./auth.ts";
 import { HttpError } from "./errors.ts";
+import type { HaltDeps } from "./halt.ts";
 
 /** Dependencies of `createApiRoutes`. */
 export interface ApiDeps {
@@ -31,6 +32,8 @@ export interface ApiDeps {
   watchBuffer?: number;
   /** Seconds between SSE keep-alive comments. */
   keepAliveMs?: number;
+  /** The kill switch (routes under /halt); absent in unit tests that do not need it. */
+  halt?: HaltDeps;
 }
 
 /** True when `ns` is in the informer cache. */

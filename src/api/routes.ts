@@ -13,6 +13,7 @@ import { registerRunRoutes } from "./runs.ts";
 import { s } from "./schema.ts";
 import { NoQuery } from "./schemas.ts";
 import { registerWatchRoute } from "./watch.ts";
+import { registerHaltRoutes } from "./halt.ts";
 import { RunEventLog } from "./watch_log.ts";
 
 export type { ApiDeps } from "./deps.ts";
@@ -31,6 +32,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   registerRunRoutes(router, deps, () => runLog.head);
   registerExperimentRoutes(router, deps);
   registerWatchRoute(router, deps, runLog);
+  if (deps.halt) registerHaltRoutes(router, deps, deps.halt);
 
   let doc: unknown;
   router.route({
