@@ -13,7 +13,6 @@ import { Daemon } from "./lib/daemon.ts";
 import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
 import { engineFor, installFault } from "./lib/hub.ts";
 import { eventReasons, waitEngineStatus } from "./lib/chaos.ts";
-import { REPO } from "./lib/env.ts";
 import { resourceServed } from "../src/tracker/launcher.ts";
 import { ChaosWorkflows } from "../src/workflow/types.ts";
 

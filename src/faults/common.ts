@@ -9,7 +9,7 @@ import { sleep } from "../kube/backoff.ts";
 import { isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import type { Pod } from "../kube/types.ts";
-import { parseTargets } from "../runner/targets.ts";
+import { excludeChaosPods, parseTargets } from "../runner/targets.ts";
 import { parseSeconds } from "../util/duration.ts";
 import { selectTargetPods } from "./pod_targets.ts";
 import { type FaultContext, FaultError } from "./types.ts";
@@ -43,18 +43,19 @@ export function allTargets<T extends Pick<FaultContext, "env">>(ctx: T): T {
 export async function listTargetPods(ctx: FaultContext): Promise<Pod[]> {
   const out = new Map<string, Pod>();
   const engineNs = ctx.engine.metadata.namespace!;
-  for (const t of parseTargets(ctx.env("TARGETS") ?? "")) {
-    const ns = t.namespace || engineNs;
-    if (t.names?.length && t.kind !== "pod") {
-      // NODE_LABEL picks the node of node faults; it must not hide the application's pods here.
-      const everyPod = allTargets({ ...ctx, env: (n: string) => n === "NODE_LABEL" ? "" : ctx.env(n) });
-      try {
-        for (const tp of await selectTargetPods(everyPod)) out.set(tp.pod.metadata.uid!, tp.pod);
-      } catch (err) {
-        if (!(err instanceof FaultError && err.code === "TARGET_SELECTION_ERROR")) throw err;
-      }
-      continue;
+  const targets = parseTargets(ctx.env("TARGETS") ?? "");
+  if (targets.some((t) => t.names?.length && t.kind !== "pod")) {
+    // NODE_LABEL picks the node of node faults; it must not hide the application's pods here.
+    const everyPod = allTargets({ ...ctx, env: (n: string) => n === "NODE_LABEL" ? "" : ctx.env(n) });
+    try {
+      for (const tp of await selectTargetPods(everyPod)) out.set(tp.pod.metadata.uid!, tp.pod);
+    } catch (err) {
+      if (!(err instanceof FaultError && err.code === "TARGET_SELECTION_ERROR")) throw err;
     }
+  }
+  for (const t of targets) {
+    const ns = t.namespace || engineNs;
+    if (t.names?.length && t.kind !== "pod") continue; // listed above, through their owners
     if (t.names?.length) {
       for (const name of t.names) {
         try {
@@ -68,7 +69,10 @@ export async function listTargetPods(ctx: FaultContext): Promise<Pod[]> {
     }
     for (const labelSelector of t.labels ?? [""]) {
       const list = await ctx.client.list<Pod>(Resources.pods, ns, { as: ctx.as, query: { labelSelector } });
-      for (const p of list.items) out.set(p.metadata.uid!, p);
+      // Without a filter (appinfo with no label) chaos infrastructure is not part of the application.
+      for (const p of t.labels ? list.items : excludeChaosPods(list.items as never[]) as Pod[]) {
+        out.set(p.metadata.uid!, p);
+      }
     }
   }
   return [...out.values()].filter((p) => !p.metadata.deletionTimestamp);
