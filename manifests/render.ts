@@ -29,7 +29,6 @@ export const CLUSTER_RULES: Rule[] = [
     resources: ["chaosengines", "chaosexperiments", "chaosresults"],
     verbs: [...READ, "create", "update", "patch", "delete"],
   },
-  { apiGroups: ["litmuschaos.io"], resources: ["chaosengines/finalizers"], verbs: ["update"] },
   {
     apiGroups: ["eventtracker.litmuschaos.io"],
     resources: ["eventtrackerpolicies"],
@@ -48,11 +47,10 @@ export const CLUSTER_RULES: Rule[] = [
     verbs: READ,
   },
   { apiGroups: [""], resources: ["events"], verbs: [...READ, "create", "update", "patch"] },
-  // Job mode: Litmus's experiment Jobs, and cleanup of chaosUID-labelled Jobs/Pods on abort (as Litmus's operator).
+  // Job mode: Litmus's experiment Jobs, deleted on abort (their pods go with them, by garbage collection).
   { apiGroups: ["batch"], resources: ["jobs"], verbs: [...READ, "create", "delete"] },
-  { apiGroups: [""], resources: ["pods"], verbs: ["delete"] },
   // Workflow artifacts are mounted from ConfigMaps; the kill switch is a ConfigMap.
-  { apiGroups: [""], resources: ["configmaps"], verbs: [...READ, "create", "delete"] },
+  { apiGroups: [""], resources: ["configmaps"], verbs: [...READ, "create", "patch", "delete"] },
   // Act for a run as its chaosServiceAccount, so the API server enforces exactly that account's RBAC.
   { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["impersonate"] },
   // Authenticate and authorize HTTP API callers as the API server would.

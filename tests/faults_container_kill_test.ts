@@ -4,11 +4,12 @@
  * chaoslet's native container-kill execs `kill -s <SIGNAL> 1` in the target container and then
  * requires the container's restartCount to grow, as the Litmus helper does. kwok's fake pods have no
  * processes and kwok never restarts a container; the testbed's kwok answers pods/exec by running the
- * command on this machine as `nobody`, where `kill -s KILL 1` is refused (EPERM) and harmless. So what
+ * command on this machine as `nobody`, where `kill -s TERM 1` is refused (EPERM) and harmless. So what
  * these tests prove is the mechanism and its honesty: the exec really runs with the run's RBAC, the
  * ChaosInject Event says what was done, and a container that did not restart is CHAOS_INJECT_ERROR,
- * never a Pass. A passing container-kill needs a real kubelet. (Only SIGKILL is ever sent here: even
- * a privileged exec could not deliver it to an init process.)
+ * never a Pass. A passing container-kill needs a real kubelet. SIGKILL (the hub default) can never be
+ * delivered to a container's init from inside it, so with SIGKILL the fault runs Litmus's helper in
+ * Job mode instead (last test).
  */
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
@@ -37,6 +38,7 @@ async function setup(prefix: string) {
   const installed = await installFault(FAULT, ns, "container-kill-sa");
   const ready = async () =>
     await daemon.ready(60_000).catch((err) => {
+      daemon.signal("SIGKILL"); // a daemon that never came up must not outlive the test
       throw new Error(`${err.message}\n${daemon.dump()}`);
     });
   await ready();
@@ -58,11 +60,11 @@ async function setup(prefix: string) {
   };
 }
 
-/** The hub engine with SIGNAL pinned to SIGKILL and a status-check timeout of `timeout` seconds. */
+/** The hub engine with SIGNAL pinned to SIGTERM (SIGKILL goes to Job mode) and a status-check timeout of `timeout` seconds. */
 function engine(ns: string, name: string, timeout: number, env: Record<string, string> = {}): ChaosEngine {
   const e = engineFor(FAULT, ns, {
     engineName: name,
-    env: { SIGNAL: "SIGKILL", CHAOS_INTERVAL: "1", ...env },
+    env: { SIGNAL: "SIGTERM", CHAOS_INTERVAL: "1", ...env },
   })!;
   e.spec.experiments![0].spec!.components!.statusCheckTimeouts = { delay: 1, timeout };
   return e;
@@ -88,7 +90,7 @@ async function waitKilled(ns: string, result: string) {
   );
 }
 
-Deno.test("container-kill execs `kill -s KILL 1` in the container; no restart follows, so it is CHAOS_INJECT_ERROR", async () => {
+Deno.test("container-kill execs `kill -s TERM 1` in the container; no restart follows, so it is CHAOS_INJECT_ERROR", async () => {
   await using s = await setup("ck-run");
   if (!s.installed) return;
   await createEngine(engine(s.ns, "kill", 2, { TOTAL_CHAOS_DURATION: "2" }));
@@ -100,7 +102,7 @@ Deno.test("container-kill execs `kill -s KILL 1` in the container; no restart fo
   const reason = JSON.parse(String(out?.reason)).reason as string;
   assert.match(
     reason,
-    /^container "app" of pod "ck-run-\w+\/web-[\w-]+" did not restart after "kill -s KILL 1" \(restartCount still 0\)/,
+    /^container "app" of pod "ck-run-\w+\/web-[\w-]+" did not restart after "kill -s TERM 1" \(restartCount still 0\)/,
   );
   // The command really ran (as kwok's exec user), and what it said is kept in the result.
   assert.match(reason, /the command said: .*(Operation not permitted|not permitted)/i);
@@ -110,7 +112,7 @@ Deno.test("container-kill execs `kill -s KILL 1` in the container; no restart fo
     | undefined;
   assert.match(
     String(inject?.message),
-    /^Injecting container-kill chaos on web-[\w-]+\/app: pods\/exec "kill -s KILL 1" in the container/,
+    /^Injecting container-kill chaos on web-[\w-]+\/app: pods\/exec "kill -s TERM 1" in the container/,
   );
   assert.deepEqual(await restartCounts(s.ns), [0]);
 });
@@ -136,7 +138,7 @@ Deno.test("container-kill: a Role without pods/exec makes the exec fail with 403
   const reason = String(
     (await getResult(s.ns, "denied-container-kill"))?.status?.experimentStatus.errorOutput?.reason,
   );
-  assert.match(reason, /failed to kill container .* with .*kill -s KILL 1.*: permission denied: .*403/);
+  assert.match(reason, /failed to kill container .* with .*kill -s TERM 1.*: permission denied: .*403/);
 });
 
 Deno.test("container-kill: engineState stop mid-run ends the run at once; nothing is left to undo", async () => {
@@ -171,4 +173,19 @@ Deno.test("container-kill: daemon SIGKILLed mid-run; the next daemon ends the ru
   assert.equal(e.status?.experiments?.[0].verdict, "Stopped");
   assert.equal((await getResult(s.ns, "crash-container-kill"))?.status?.experimentStatus.phase, "Stopped");
   assert.ok(await getOrUndefined(Resources.deployments, s.ns, "web"));
+});
+
+Deno.test("container-kill with SIGKILL (the hub default) runs Litmus's helper in Job mode: no false native result", async () => {
+  await using s = await setup("ck-job");
+  if (!s.installed) return;
+  await createEngine(engine(s.ns, "hard", 2, { SIGNAL: "SIGKILL", TOTAL_CHAOS_DURATION: "2" }));
+  const kube = await admin();
+  const job = await waitFor(
+    "the experiment Job",
+    async () => (await kube.list(Resources.jobs, s.ns)).items[0],
+    30_000,
+  );
+  assert.equal(job.metadata.labels?.name, "container-kill");
+  const why = (await eventReasons(s.ns, "hard")).get("JobMode")?.[0] as { message?: string } | undefined;
+  assert.match(String(why?.message), /SIGKILL cannot be delivered/);
 });

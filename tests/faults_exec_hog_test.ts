@@ -24,6 +24,7 @@ async function setup(prefix: string, fault: Fault) {
   const installed = await installFault(fault, ns, `${fault}-sa`);
   const ready = async () =>
     await daemon.ready(60_000).catch((err) => {
+      daemon.signal("SIGKILL"); // a daemon that never came up must not outlive the test
       throw new Error(`${err.message}\n${daemon.dump()}`);
     });
   await ready();

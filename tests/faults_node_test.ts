@@ -120,74 +120,87 @@ function cordonExperiment(ns: string) {
 /** Waits for the daemon, showing its log when it does not come up. */
 async function ready(daemon: Daemon) {
   await daemon.ready(60_000).catch((err) => {
+    daemon.signal("SIGKILL"); // a daemon that never came up must not outlive the test
     throw new Error(`${err.message}\n${daemon.dump()}`);
   });
 }
 
 async function setup(prefix: string, fault: "node-taint" | "node-drain" | "node-cordon") {
   await applyCrds();
-  const node = fault === "node-drain" ? `chaoslet-drain-${Math.random().toString(36).slice(2, 8)}` : NODE;
-  if (fault === "node-drain") await addDrainNode(node);
-  const before = await nodeSpec(node);
-  const ns = await newNamespace(prefix);
-  let daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
   const kube = await admin();
-  const sa = `${fault}-sa`;
-  let installed: unknown;
-  if (fault === "node-cordon") {
-    if (hubFault("node-taint")) {
-      const exp = cordonExperiment(ns);
-      await kube.create(Resources.chaosexperiments, ns, exp);
-      await serviceAccountWithRole(ns, sa, exp.spec.definition.permissions);
-      installed = exp;
-    }
-  } else {
-    installed = await installFault(fault, ns, sa);
-  }
+  const node = fault === "node-drain" ? `chaoslet-drain-${Math.random().toString(36).slice(2, 8)}` : NODE;
+  const ns = await newNamespace(prefix);
   const crName = `chaoslet-${ns}`;
-  await kube.create(rbac("clusterroles", "ClusterRole"), undefined, {
-    metadata: { name: crName },
-    rules: [
-      { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "patch"] },
-      { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
-      { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
-    ],
-  });
-  await kube.create(rbac("clusterrolebindings", "ClusterRoleBinding"), undefined, {
-    metadata: { name: crName },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: crName },
-    subjects: [{ kind: "ServiceAccount", name: sa, namespace: ns }],
-  });
-  await ready(daemon);
+  const sa = `${fault}-sa`;
+  let daemon: Daemon | undefined;
+  let before: NodeSpec | undefined;
+  // Cleans up whatever exists, so a setup that fails half-way leaves nothing behind either.
+  const dispose = async () => {
+    if (daemon) {
+      daemon.signal("SIGKILL");
+      await daemon.exited;
+    }
+    if (node === NODE) {
+      if (before) await restoreNode(before); // whatever the test did to the shared node, undo it
+    } else {
+      // Pods bound to a node that no longer exists linger until pod GC: delete them first, at once.
+      for (const p of await podsOnNode(node)) {
+        await kube.deleteIfExists(Resources.pods, p.metadata.namespace, p.metadata.name!, {
+          gracePeriodSeconds: 0,
+        });
+      }
+      await kube.deleteIfExists(Resources.nodes, undefined, node);
+    }
+    await kube.deleteIfExists(rbac("clusterrolebindings", "ClusterRoleBinding"), undefined, crName);
+    await kube.deleteIfExists(rbac("clusterroles", "ClusterRole"), undefined, crName);
+    await dropNamespace(ns);
+  };
+  let installed: unknown;
+  try {
+    if (fault === "node-drain") await addDrainNode(node);
+    before = await nodeSpec(node);
+    daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
+    if (fault === "node-cordon") {
+      if (hubFault("node-taint")) {
+        const exp = cordonExperiment(ns);
+        await kube.create(Resources.chaosexperiments, ns, exp);
+        await serviceAccountWithRole(ns, sa, exp.spec.definition.permissions);
+        installed = exp;
+      }
+    } else {
+      installed = await installFault(fault, ns, sa);
+    }
+    await kube.create(rbac("clusterroles", "ClusterRole"), undefined, {
+      metadata: { name: crName },
+      rules: [
+        { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "patch"] },
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
+        { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
+      ],
+    });
+    await kube.create(rbac("clusterrolebindings", "ClusterRoleBinding"), undefined, {
+      metadata: { name: crName },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: crName },
+      subjects: [{ kind: "ServiceAccount", name: sa, namespace: ns }],
+    });
+    await ready(daemon);
+  } catch (err) {
+    await dispose().catch(() => {});
+    throw err;
+  }
   return {
     ns,
     node,
-    before,
+    before: before!,
     installed,
-    get daemon() {
-      return daemon;
+    get daemon(): Daemon {
+      return daemon!;
     },
     async restart() {
       daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
       await ready(daemon);
     },
-    async [Symbol.asyncDispose]() {
-      daemon.signal("SIGKILL");
-      await daemon.exited;
-      if (node === NODE) await restoreNode(before); // whatever the test did to the shared node, undo it
-      else {
-        // Pods bound to a node that no longer exists linger until pod GC: delete them first, at once.
-        for (const p of await podsOnNode(node)) {
-          await kube.deleteIfExists(Resources.pods, p.metadata.namespace, p.metadata.name!, {
-            gracePeriodSeconds: 0,
-          });
-        }
-        await kube.deleteIfExists(Resources.nodes, undefined, node);
-      }
-      await kube.deleteIfExists(rbac("clusterrolebindings", "ClusterRoleBinding"), undefined, crName);
-      await kube.deleteIfExists(rbac("clusterroles", "ClusterRole"), undefined, crName);
-      await dropNamespace(ns);
-    },
+    [Symbol.asyncDispose]: dispose,
   };
 }
 

@@ -23,6 +23,14 @@ import { createEngine, getResult, waitEngineStatus } from "./lib/chaos.ts";
 const FAULT = "pod-autoscaler";
 const SA = "pod-autoscaler-sa";
 
+/** Waits for the daemon; one that never comes up is killed and its log shown. */
+async function ready(daemon: Daemon) {
+  await daemon.ready(60_000).catch((err) => {
+    daemon.signal("SIGKILL");
+    throw new Error(`${err.message}\n${daemon.dump()}`);
+  });
+}
+
 async function setup(prefix: string, opts: { rbac?: "hub" | "scale-only"; antiAffinity?: boolean } = {}) {
   await applyCrds();
   const ns = await newNamespace(prefix);
@@ -77,7 +85,7 @@ async function setup(prefix: string, opts: { rbac?: "hub" | "scale-only"; antiAf
   } else {
     fault = await installFault(FAULT, ns, SA);
   }
-  await daemon.ready(60_000);
+  await ready(daemon);
   return {
     ns,
     fault,
@@ -86,7 +94,7 @@ async function setup(prefix: string, opts: { rbac?: "hub" | "scale-only"; antiAf
     },
     async restart() {
       daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-      await daemon.ready(60_000);
+      await ready(daemon);
     },
     async [Symbol.asyncDispose]() {
       daemon.signal("SIGKILL");

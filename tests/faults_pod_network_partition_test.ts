@@ -16,13 +16,21 @@ import { createEngine, getResult, waitEngineStatus } from "./lib/chaos.ts";
 
 const FAULT = "pod-network-partition";
 
+/** Waits for the daemon; one that never comes up is killed and its log shown. */
+async function ready(daemon: Daemon) {
+  await daemon.ready(60_000).catch((err) => {
+    daemon.signal("SIGKILL");
+    throw new Error(`${err.message}\n${daemon.dump()}`);
+  });
+}
+
 async function setup(prefix: string) {
   await applyCrds();
   const ns = await newNamespace(prefix);
   let daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
   await createDeployment(ns, "web", 2);
   const fault = await installFault(FAULT, ns, "pod-network-partition-sa");
-  await daemon.ready(60_000);
+  await ready(daemon);
   return {
     ns,
     fault,
@@ -31,7 +39,7 @@ async function setup(prefix: string) {
     },
     async restart() {
       daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-      await daemon.ready(60_000);
+      await ready(daemon);
     },
     async [Symbol.asyncDispose]() {
       daemon.signal("SIGKILL");

@@ -9,7 +9,7 @@ import { sleep } from "../kube/backoff.ts";
 import { isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import type { Pod } from "../kube/types.ts";
-import { excludeChaosPods, parseTargets } from "../runner/targets.ts";
+import { parseTargets } from "../runner/targets.ts";
 import { parseSeconds } from "../util/duration.ts";
 import { selectTargetPods } from "./pod_targets.ts";
 import { type FaultContext, FaultError } from "./types.ts";
@@ -32,6 +32,11 @@ export async function ramp(ctx: Pick<FaultContext, "signal">, ms: number): Promi
 /** A context whose env pins PODS_AFFECTED_PERC to 100, to see every target pod rather than a sample. */
 export function allTargets<T extends Pick<FaultContext, "env">>(ctx: T): T {
   return { ...ctx, env: (n: string) => n === "PODS_AFFECTED_PERC" ? "100" : ctx.env(n) };
+}
+
+/** Chaos infrastructure (runner, helper and probe pods), which litmus-go never counts as the application. */
+function isChaosPod(p: Pod): boolean {
+  return !!p.metadata.labels?.chaosUID || p.metadata.labels?.name === "chaos-operator";
 }
 
 /**
@@ -70,9 +75,8 @@ export async function listTargetPods(ctx: FaultContext): Promise<Pod[]> {
     for (const labelSelector of t.labels ?? [""]) {
       const list = await ctx.client.list<Pod>(Resources.pods, ns, { as: ctx.as, query: { labelSelector } });
       // Without a filter (appinfo with no label) chaos infrastructure is not part of the application.
-      for (const p of t.labels ? list.items : excludeChaosPods(list.items as never[]) as Pod[]) {
-        out.set(p.metadata.uid!, p);
-      }
+      const items = t.labels ? list.items : list.items.filter((p) => !isChaosPod(p));
+      for (const p of items) out.set(p.metadata.uid!, p);
     }
   }
   return [...out.values()].filter((p) => !p.metadata.deletionTimestamp);

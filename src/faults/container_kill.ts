@@ -115,6 +115,14 @@ async function killOne(ctx: FaultContext, tp: TargetPod, container: string, sign
 
 export const containerKill: NativeFault = {
   name: "container-kill",
+  jobModeReason(env) {
+    // The kernel never delivers SIGKILL (or SIGSTOP) to a PID namespace's init from inside the namespace,
+    // so from the API only catchable signals work; SIGKILL needs Litmus's node helper (crictl).
+    const name = (env("SIGNAL") || "SIGKILL").trim().toUpperCase().replace(/^SIG/, "");
+    return name === "KILL" || name === "STOP"
+      ? `SIG${name} cannot be delivered to a container's init through pods/exec; running Litmus's helper in Job mode`
+      : undefined;
+  },
   async run(ctx) {
     const durationMs = chaosDurationMs(ctx, 20);
     const rampMs = rampTimeMs(ctx);

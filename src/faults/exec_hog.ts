@@ -117,6 +117,7 @@ async function hogRound(
   let holding = true;
   const running = new Map<ExecTarget, Promise<unknown>[]>();
   let injectErr: unknown;
+  let lateFailure: { failure: string; t: ExecTarget } | undefined;
   try {
     for (const t of targets) {
       await ctx.saveRevert(recordOf(t, plan.kill));
@@ -134,6 +135,12 @@ async function hogRound(
             const f = sessionFailure(r);
             // Sessions end with 143 once the kill command ran: only an end while holding counts.
             if (f && holding) settle({ failure: f, t });
+            // A session that failed on its own, but only after the hold (a slow exec start on a busy
+            // cluster), still means the hog never ran: remember it, the kill command does not explain it.
+            const code = (r as { exitCode?: number }).exitCode;
+            if (f && f !== "oom" && !holding && code !== 143 && code !== -1) {
+              lateFailure ??= { failure: f, t };
+            }
           }),
         );
       }
@@ -163,6 +170,11 @@ async function hogRound(
     }
   }
   sessions.abort(); // close whatever streams are left
+  const late = lateFailure as { failure: string; t: ExecTarget } | undefined;
+  if (!injectErr && late) {
+    const reason = `failed to stress ${plan.resource} of target pod: ${late.failure}`;
+    injectErr = new FaultError("CHAOS_INJECT_ERROR", reason, "ChaosInject", where(late.t));
+  }
   const failure = combineErrors(injectErr, revertErr);
   if (failure !== undefined) throw failure;
 }

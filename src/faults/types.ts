@@ -69,6 +69,11 @@ export interface FaultReport {
 export interface NativeFault {
   name: string;
   run(ctx: FaultContext): Promise<FaultReport>;
+  /**
+   * Why this run must go to Job mode instead (e.g. a signal only a node-level helper can deliver),
+   * or undefined to run natively. Read from the merged env before anything is injected.
+   */
+  jobModeReason?(env: (name: string) => string | undefined): string | undefined;
   /** Undoes a persisted record after a crash, abort or completion. Must be idempotent. */
   revert?(ctx: Pick<FaultContext, "client" | "as" | "log">, record: RevertRecord): Promise<void>;
 }

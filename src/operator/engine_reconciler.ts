@@ -273,20 +273,17 @@ export class EngineReconciler {
     });
   }
 
-  /** Job-mode leftovers: every Job and Pod labelled with the engine's chaosUID. */
+  /**
+   * Job-mode leftovers: every Job labelled with the engine's chaosUID. Background propagation lets the
+   * garbage collector remove their pods, so the daemon needs no delete right on pods of its own.
+   */
   async #deleteChaosJobs(engine: ChaosEngine): Promise<void> {
     const { client } = this.deps;
     const ns = engine.metadata.namespace!;
     const labelSelector = `chaosUID=${engine.metadata.uid}`;
-    for (const rt of [Resources.jobs, Resources.pods]) {
-      const list = await client.list(rt, ns, { query: { labelSelector } });
-      for (const o of list.items) {
-        await client.deleteIfExists(rt, ns, o.metadata.name!, { propagationPolicy: "Background" }).catch(
-          (err) => {
-            if (!isApiError(err, 404)) throw err;
-          },
-        );
-      }
+    const jobs = await client.list(Resources.jobs, ns, { query: { labelSelector } });
+    for (const o of jobs.items) {
+      await client.deleteIfExists(Resources.jobs, ns, o.metadata.name!, { propagationPolicy: "Background" });
     }
   }
 

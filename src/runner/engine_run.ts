@@ -127,6 +127,33 @@ export class EngineRun {
     await this.#writeEntries();
   }
 
+  /** An experiment that failed outside its own error handling still gets a result and an Event with the reason. */
+  async #recordFailure(experiment: string, reason: string): Promise<void> {
+    const { deps, engine } = this;
+    deps.events.record(engine, {
+      reason: "ExperimentFailed",
+      message: `${experiment}: ${reason}`,
+      type: "Warning",
+    });
+    try {
+      const w = new ResultWriter(
+        deps.client,
+        engine,
+        experiment,
+        resultName(engine.metadata.name!, experiment),
+        deps.log,
+      );
+      await w.begin([]);
+      await w.finish({
+        verdict: "Error",
+        probes: [],
+        errorOutput: errorOutput("GENERIC_ERROR", reason, "PreChaos"),
+      });
+    } catch (err) {
+      deps.log.warn("cannot record the failure in a ChaosResult", { experiment, error: String(err) });
+    }
+  }
+
   async #run(): Promise<RunEnd> {
     const { deps, engine } = this;
     const signal = this.#ctl.signal;
@@ -155,6 +182,7 @@ export class EngineRun {
         } catch (err) {
           if (this.aborted === "shutdown") return "interrupted";
           deps.log.error("experiment failed unexpectedly", { experiment: exp.name, error: String(err) });
+          await this.#recordFailure(exp.name, (err as Error)?.message ?? String(err));
           outcome = { status: "Skipped", verdict: "Error", experimentPod: "N/A" };
         }
         if (outcome.interrupted) return "interrupted";

@@ -128,7 +128,13 @@ export async function runExperiment(
     return { status: "Skipped", verdict: "Error", experimentPod: "N/A" };
   }
 
-  const fault = deps.faults.get(expName) ?? deps.faults.get(String(experiment.metadata.labels?.name ?? ""));
+  let fault = deps.faults.get(expName) ?? deps.faults.get(String(experiment.metadata.labels?.name ?? ""));
+  const jobModeReason = fault?.jobModeReason?.(merged.lookup);
+  if (jobModeReason) {
+    log.info("running in Job mode", { reason: jobModeReason });
+    engineEvent("JobMode", jobModeReason);
+    fault = undefined;
+  }
   engineEvent("ExperimentDependencyCheck", `Experiment resources validated for Chaos Experiment: ${expName}`);
   if (!fault && isDryRun(engine)) {
     const as = asServiceAccount(ns, engine.spec.chaosServiceAccount || "default");

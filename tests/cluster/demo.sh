@@ -42,7 +42,7 @@ cat <<TXT
     TOKEN=\$($KUBECTL --kubeconfig $KUBECONFIG -n $NS create token pod-delete-sa) && \\
     curl -s -X POST http://127.0.0.1:$PORT/api/v1/namespaces/$NS/runs -H "Authorization: Bearer \$TOKEN" \\
       -H 'Content-Type: application/json' \\
-      -d '{"experiment":"pod-delete","targets":{"kind":"deployment","namespace":"$NS","labels":"app=nginx"},"env":{"TOTAL_CHAOS_DURATION":"10","CHAOS_INTERVAL":"2"},"chaosServiceAccount":"pod-delete-sa"}'
+      -d '{"experiment":"pod-delete","targets":{"kind":"deployment","namespace":"$NS","labels":{"app":"nginx"}},"env":{"TOTAL_CHAOS_DURATION":"10","CHAOS_INTERVAL":"2"},"chaosServiceAccount":"pod-delete-sa"}'
 
   or with kubectl:
 
