@@ -182,7 +182,7 @@ async function main(): Promise<number> {
       engines,
       events: recorder,
       log: log.child({ component: "operator" }),
-      requeue: (key) => queue?.add(key),
+      requeue: (key, afterMs) => afterMs ? queue?.addAfter(key, afterMs) : queue?.add(key),
       guardrails,
       halt: () => halt.state,
       runner: {

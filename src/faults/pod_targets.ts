@@ -5,6 +5,7 @@
  * @module
  */
 import { isApiError } from "../kube/client.ts";
+import { sleep } from "../kube/backoff.ts";
 import { Resources, type ResourceType } from "../kube/resources.ts";
 import type { KubeObject, OwnerReference, Pod } from "../kube/types.ts";
 import {
@@ -23,6 +24,8 @@ export interface TargetPod {
 }
 
 type Ctx = Pick<FaultContext, "client" | "as" | "env" | "engine" | "rng" | "maxAffectedFraction">;
+/** Optional: lets selection wait for a recovering workload (a dry-run plan does not wait). */
+type Waiting = Pick<FaultContext, "signal" | "statusCheckTimeoutMs" | "statusCheckDelayMs">;
 
 const OWNER_TYPES: Record<string, ResourceType> = {
   ReplicaSet: Resources.replicasets,
@@ -147,9 +150,18 @@ async function candidates(ctx: Ctx): Promise<{ pods: TargetPod[]; filterable: bo
  * Selects the pods to hit in one round: TARGETS/TARGET_PODS, NODE_LABEL, PODS_AFFECTED_PERC
  * and POD_TERMINATION_ORDER. Throws TARGET_SELECTION_ERROR when nothing matches.
  */
-export async function selectTargetPods(ctx: Ctx): Promise<TargetPod[]> {
-  const { pods, filterable } = await candidates(ctx);
+export async function selectTargetPods(ctx: Ctx & Partial<Waiting>): Promise<TargetPod[]> {
+  let { pods, filterable } = await candidates(ctx);
   let live = pods.filter((tp) => isLive(tp.pod));
+  // Pods that exist but do not run yet are a workload recovering (from our last round, or an outage):
+  // wait for them like Litmus's status checks do, rather than calling the targets missing.
+  const deadline = Date.now() + (ctx.statusCheckTimeoutMs ?? 0);
+  while (!live.length && pods.some((tp) => !tp.pod.metadata.deletionTimestamp) && Date.now() < deadline) {
+    if (ctx.signal?.aborted) break;
+    await sleep(Math.max(100, Math.min(ctx.statusCheckDelayMs ?? 500, 500)), ctx.signal);
+    ({ pods, filterable } = await candidates(ctx));
+    live = pods.filter((tp) => isLive(tp.pod));
+  }
   if (!filterable) {
     if (!live.length) throw new FaultError("TARGET_SELECTION_ERROR", "none of TARGET_PODS is running");
     checkBlastRadius(live, live, ctx.maxAffectedFraction);

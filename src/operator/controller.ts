@@ -25,6 +25,8 @@ export function startEngineController(opts: ControllerOptions, signal: AbortSign
   let lastOk = true;
   const queue = new WorkQueue({
     workers: opts.workers ?? 8,
+    // Capped low: an engine must not wait a minute after the API server comes back from an outage.
+    maxDelayMs: 10_000,
     onError: (key, err, retryInMs) => {
       lastOk = false;
       log.warn("reconcile failed", { engine: key, error: String(err), retryInMs });

@@ -28,7 +28,7 @@ export interface ReconcilerDeps {
   log: Logger;
   runner: RunnerDeps;
   /** Called when a run ends, so the engine is reconciled again. */
-  requeue: (key: string) => void;
+  requeue: (key: string, afterMs?: number) => void;
   guardrails?: Guardrails;
   /** The kill switch; while halted no run starts and running ones are stopped. */
   halt?: () => HaltState;
@@ -170,7 +170,9 @@ export class EngineReconciler {
     run.done.then((end) => {
       this.#runs.delete(run.uid);
       log.info("run ended", { engine: key, end });
-      if (end !== "interrupted") requeue(key);
+      // A failed run (say, the API server went away mid-write) is resumed from its recorded state shortly.
+      if (end === "failed") requeue(key, 2000);
+      else if (end !== "interrupted") requeue(key);
     });
   }
 

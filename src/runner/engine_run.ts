@@ -15,7 +15,11 @@ import { validateAppInfo } from "./targets.ts";
 import { errorOutput } from "./verdict.ts";
 import { ResultWriter } from "./result_writer.ts";
 
-export type RunEnd = "completed" | "aborted" | "interrupted";
+/**
+ * How a run ended: `interrupted` (shutdown or lost leadership: the next leader resumes) or `failed` (an
+ * error the run could not even record, e.g. the API server is down: the reconciler retries shortly).
+ */
+export type RunEnd = "completed" | "aborted" | "interrupted" | "failed";
 
 /** Statuses after which an experiment is not run again when a run resumes. */
 const FINISHED = new Set(["Completed", "ChaosExperiment Not Found", "Skipped", "Forcefully Aborted"]);
@@ -69,7 +73,7 @@ export class EngineRun {
     this.#runner = `chaoslet/${deps.identity}`;
     this.done = this.#run().catch((err) => {
       deps.log.error("engine run failed unexpectedly", { engine: engine.metadata.name, error: String(err) });
-      return "interrupted" as RunEnd;
+      return (this.aborted === "shutdown" ? "interrupted" : "failed") as RunEnd;
     });
   }
 

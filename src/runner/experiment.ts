@@ -20,6 +20,7 @@ import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict
 import { ResultWriter, revertRecords } from "./result_writer.ts";
 import { runJobMode } from "./job_mode.ts";
 import { isDryRun, planExperiment, type RunPlan } from "./dry_run.ts";
+import { waitForRecovery } from "./recovery.ts";
 
 /** How an experiment ended, for the engine's status.experiments[] entry. */
 export interface ExperimentOutcome {
@@ -190,6 +191,13 @@ export async function runExperiment(
   // Undo whatever a crashed earlier attempt left behind, before starting again.
   const previous = await writer.read();
   for (const rec of revertRecords(previous)) await revertOne(deps, fault, faultCtx, rec);
+  if (previous?.status?.experimentStatus?.phase === "Running") {
+    // Resuming an attempt that was cut short (crash, lost leadership, API outage): let the targets it hit
+    // recover first, so the new attempt judges the application, not the aftermath of the old one.
+    await waitForRecovery(faultCtx, previous, log).catch((err) =>
+      log.warn("targets did not recover", { error: String(err) })
+    );
+  }
 
   await writer.begin(awaitedProbes(entry), previous ?? null);
   let verdict: ExperimentVerdict = "Pass";

@@ -10,6 +10,7 @@
 #   smoke            prove the cluster works: Deployment pods Running+Ready, Job Complete, GC, namespace deletion,
 #                    TokenRequest/TokenReview/SubjectAccessReview, impersonation and RBAC enforcement
 #   env              print `export KUBECONFIG=... KUBECTL=... TESTBED=... TESTBED_DIR=...` (for eval)
+#   controllers-restart    restart kcm, scheduler and kwok (after a long API-server outage)
 #   apiserver-stop [kill]  stop only kube-apiserver (etcd, kcm, scheduler, kwok keep running); SIGTERM, or SIGKILL
 #                    with "kill"; returns once it no longer serves (<= 1.1 s)
 #   apiserver-start  start kube-apiserver again with the same flags and PKI, and wait until it is ready
@@ -428,6 +429,22 @@ apiserver_start() {
   say "kube-apiserver ready again in $(since "$t0") s"
 }
 
+controllers_restart() {                     # restart kcm, scheduler and kwok: after a long API-server outage the 1.37
+  local c pid i                             # kcm can stay stuck behind its own writes ("read version ... is not as new")
+  for c in kwok kube-scheduler kube-controller-manager; do
+    pid=$(pidof_c "$c")
+    ours "$pid" || continue
+    kill "$pid" 2>/dev/null || true
+    for i in $(seq 100); do ours "$pid" || break; sleep 0.05; done
+    if ours "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
+    rm -f "$WORK/pids/$c"
+  done
+  start_rest
+  wait_for kube-controller-manager 60 kcm_ok || exit 1
+  wait_for kube-scheduler 60 sched_ok || exit 1
+  say "controllers restarted"
+}
+
 logs() {
   local n=${1:-40} c
   for c in $COMPONENTS; do
@@ -493,6 +510,7 @@ case "${1:-}" in
   env) env_cmd ;;
   apiserver-stop) apiserver_stop "${2:-term}" ;;
   apiserver-start) apiserver_start ;;
+  controllers-restart) controllers_restart ;;
   logs) logs "${2:-40}" ;;
   -h|--help|help) usage ;;
   *) usage; exit 2 ;;
