@@ -14,6 +14,13 @@ import { selectTargetPods, type TargetPod } from "./pod_targets.ts";
 import { type FaultContext, FaultError, type FaultReport, type NativeFault } from "./types.ts";
 import { waitWorkloadsHealthy, type WorkloadRef } from "./workload_health.ts";
 
+/** A duration tunable in seconds; negative values are nonsense for pod-delete and are refused. */
+function seconds(name: string, raw: string | undefined, fallback: number): number {
+  const v = parseSeconds(name, raw, fallback);
+  if (v < 0) throw new RangeError(`Invalid ${name} ${JSON.stringify(raw)}: must not be negative`);
+  return v;
+}
+
 /** CHAOS_INTERVAL in ms; with RANDOMNESS=true a "lower-upper" range (or "upper") is sampled each round. */
 export function chaosIntervalMs(ctx: Pick<FaultContext, "env" | "rng">, defaultSeconds: number): number {
   const raw = ctx.env("CHAOS_INTERVAL") ?? "";
@@ -21,7 +28,7 @@ export function chaosIntervalMs(ctx: Pick<FaultContext, "env" | "rng">, defaultS
     const spec = raw.includes("-") ? raw : `0-${raw}`;
     return parseIntRange(spec, ctx.rng, "CHAOS_INTERVAL") * 1000;
   }
-  return parseSeconds("CHAOS_INTERVAL", raw || undefined, defaultSeconds) * 1000;
+  return seconds("CHAOS_INTERVAL", raw || undefined, defaultSeconds) * 1000;
 }
 
 async function deletePod(ctx: FaultContext, tp: TargetPod, force: boolean): Promise<void> {
@@ -57,8 +64,8 @@ function ownersOf(pods: TargetPod[]): WorkloadRef[] {
 export const podDelete: NativeFault = {
   name: "pod-delete",
   async run(ctx: FaultContext): Promise<FaultReport> {
-    const durationMs = parseSeconds("TOTAL_CHAOS_DURATION", ctx.env("TOTAL_CHAOS_DURATION"), 30) * 1000;
-    const rampMs = parseSeconds("RAMP_TIME", ctx.env("RAMP_TIME") || undefined, 0) * 1000;
+    const durationMs = seconds("TOTAL_CHAOS_DURATION", ctx.env("TOTAL_CHAOS_DURATION"), 30) * 1000;
+    const rampMs = seconds("RAMP_TIME", ctx.env("RAMP_TIME") || undefined, 0) * 1000;
     const force = ctx.env("FORCE") === "true";
     const sequence = parseSequence(ctx.env("SEQUENCE") || "parallel", ctx.rng);
     // Fail on a bad interval before anything is deleted.
