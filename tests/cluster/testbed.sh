@@ -11,6 +11,7 @@
 #                    TokenRequest/TokenReview/SubjectAccessReview, impersonation and RBAC enforcement
 #   env              print `export KUBECONFIG=... KUBECTL=... TESTBED=... TESTBED_DIR=...` (for eval)
 #   controllers-restart    restart kcm, scheduler and kwok (after a long API-server outage)
+#   etcd-compact           compact etcd's history to now (resuming watches then get 410 Gone)
 #   apiserver-stop [kill]  stop only kube-apiserver (etcd, kcm, scheduler, kwok keep running); SIGTERM, or SIGKILL
 #                    with "kill"; returns once it no longer serves (<= 1.1 s)
 #   apiserver-start  start kube-apiserver again with the same flags and PKI, and wait until it is ready
@@ -429,6 +430,16 @@ apiserver_start() {
   say "kube-apiserver ready again in $(since "$t0") s"
 }
 
+etcd_compact() {                            # compact etcd's history up to now: watches resuming from an older
+  local rev                                 # resourceVersion then get 410 Gone (tests of the relist path)
+  rev=$(curl -fsS --noproxy '*' -m 5 -X POST "http://127.0.0.1:$ETCD_PORT/v3/kv/range" -d '{"key":"AA=="}' \
+    | sed -n 's/.*"revision":"\([0-9]*\)".*/\1/p')
+  [ -n "$rev" ] || { say "cannot read etcd's revision"; exit 1; }
+  curl -fsS --noproxy '*' -m 30 -X POST "http://127.0.0.1:$ETCD_PORT/v3/kv/compaction" \
+    -d "{\"revision\":\"$rev\",\"physical\":true}" >/dev/null
+  say "etcd compacted at revision $rev"
+}
+
 controllers_restart() {                     # restart kcm, scheduler and kwok: after a long API-server outage the 1.37
   local c pid i                             # kcm can stay stuck behind its own writes ("read version ... is not as new")
   for c in kwok kube-scheduler kube-controller-manager; do
@@ -511,6 +522,7 @@ case "${1:-}" in
   apiserver-stop) apiserver_stop "${2:-term}" ;;
   apiserver-start) apiserver_start ;;
   controllers-restart) controllers_restart ;;
+  etcd-compact) etcd_compact ;;
   logs) logs "${2:-40}" ;;
   -h|--help|help) usage ;;
   *) usage; exit 2 ;;
