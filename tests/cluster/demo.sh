@@ -46,7 +46,7 @@ cat <<TXT
 
   or with kubectl:
 
-    $KUBECTL --kubeconfig $KUBECONFIG apply -f - <<'YAML'
+    $KUBECTL --kubeconfig $KUBECONFIG create -f - <<'YAML'
     apiVersion: litmuschaos.io/v1alpha1
     kind: ChaosEngine
     metadata: {generateName: nginx-chaos-, namespace: $NS}
