@@ -24,7 +24,8 @@ import { LeaderElector } from "./src/operator/leader.ts";
 import { HALT_CONFIGMAP, HaltSwitch } from "./src/operator/halt.ts";
 import { commaList, type Guardrails } from "./src/operator/guardrails.ts";
 import type { WorkQueue } from "./src/operator/queue.ts";
-import type { ChaosEngine, ChaosExperiment, ChaosResult, Pod } from "./src/kube/types.ts";
+import type { ChaosEngine, ChaosExperiment, ChaosResult, KubeObject, Pod } from "./src/kube/types.ts";
+import type { StoreReader } from "./src/kube/store.ts";
 import { registerLitmusMetrics } from "./src/exporter/litmus_metrics.ts";
 import { EventTracker } from "./src/tracker/tracker.ts";
 import { WorkflowController } from "./src/workflow/controller.ts";
@@ -125,6 +126,7 @@ async function main(): Promise<number> {
       watchNamespace: config.watchNamespace,
       synced: () => cache!.synced,
       halt: { systemNamespace: systemNs, state: () => halt.state },
+      workflows: workflows as unknown as StoreReader<KubeObject>,
     }),
     ready: () =>
       cache!.synced ? { ready: true } : { ready: false, reason: "informer caches are not synced yet" },

@@ -32,6 +32,8 @@ export interface ApiDeps {
   watchBuffer?: number;
   /** Seconds between SSE keep-alive comments. */
   keepAliveMs?: number;
+  /** ChaosWorkflows in the cache, for GET /watch/workflows; absent in unit tests. */
+  workflows?: StoreReader<KubeObject>;
   /** The kill switch (routes under /halt); absent in unit tests that do not need it. */
   halt?: HaltDeps;
 }

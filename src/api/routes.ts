@@ -14,6 +14,7 @@ import { s } from "./schema.ts";
 import { NoQuery } from "./schemas.ts";
 import { registerWatchRoute } from "./watch.ts";
 import { registerHaltRoutes } from "./halt.ts";
+import { registerWorkflowRoutes, workflowSummary } from "./workflows.ts";
 import { RunEventLog } from "./watch_log.ts";
 
 export type { ApiDeps } from "./deps.ts";
@@ -33,6 +34,18 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   registerExperimentRoutes(router, deps);
   registerWatchRoute(router, deps, runLog);
   if (deps.halt) registerHaltRoutes(router, deps, deps.halt);
+  registerWorkflowRoutes(router, deps);
+  if (deps.workflows) {
+    const wfLog = new RunEventLog(deps.watchBuffer, workflowSummary);
+    for (const object of deps.workflows.list()) wfLog.observe({ type: "add", object, fromList: true });
+    deps.workflows.subscribe((ev) => wfLog.observe(ev));
+    registerWatchRoute(router, deps, wfLog, {
+      path: "/watch/workflows",
+      resource: "chaosworkflows",
+      group: "chaoslet.io",
+      store: deps.workflows,
+    });
+  }
 
   let doc: unknown;
   router.route({

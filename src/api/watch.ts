@@ -7,11 +7,10 @@
  * @module
  */
 import type { StoreReader } from "../kube/store.ts";
-import type { ChaosEngine } from "../kube/types.ts";
-import { type ApiDeps, litmus, requireSynced } from "./deps.ts";
+import type { ChaosEngine, KubeObject } from "../kube/types.ts";
+import { type ApiDeps, requireSynced } from "./deps.ts";
 import { errors, RunEventSchema } from "./responses.ts";
 import type { ApiRouter } from "./router.ts";
-import { summarize } from "./run_view.ts";
 import { WatchQuery } from "./schemas.ts";
 import type { RunEvent, RunEventLog } from "./watch_log.ts";
 
@@ -43,7 +42,8 @@ function frame(event: string, id: string, data: unknown): string {
 
 export interface StreamOptions {
   log: RunEventLog;
-  engines: StoreReader<ChaosEngine>;
+  /** The objects the stream is about (engines, or workflows for /watch/workflows). */
+  engines: StoreReader<ChaosEngine> | StoreReader<KubeObject>;
   /** Only runs of this namespace; undefined = all. */
   namespace?: string;
   lastEventId?: string | null;
@@ -61,7 +61,7 @@ export function runEventStream(o: StreamOptions): ReadableStream<Uint8Array> {
   const snapshot = (): string => {
     cursor = o.log.head;
     const id = o.log.formatId(cursor);
-    const runs = o.engines.list(o.namespace).map(summarize);
+    const runs = o.engines.list(o.namespace).map((x) => o.log.view(x));
     runs.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
     return runs.map((run) => frame("ADDED", id, { type: "ADDED", snapshot: true, run })).join("") +
       frame("SYNCED", id, { count: runs.length });
@@ -127,16 +127,33 @@ export function runEventStream(o: StreamOptions): ReadableStream<Uint8Array> {
   });
 }
 
-/** Registers GET /watch on `router`. */
-export function registerWatchRoute(router: ApiRouter, deps: ApiDeps, log: RunEventLog): void {
+/** Registers GET /watch (runs) on `router`, or another resource's stream with `kind`. */
+export function registerWatchRoute(
+  router: ApiRouter,
+  deps: ApiDeps,
+  log: RunEventLog,
+  kind: { path: string; resource: string; group: string; store: StoreReader<KubeObject> } = {
+    path: "/watch",
+    resource: "chaosengines",
+    group: "litmuschaos.io",
+    store: deps.engines as StoreReader<KubeObject>,
+  },
+): void {
   router.route({
     method: "get",
-    path: "/watch",
-    operationId: "watchRuns",
-    summary: "Run state changes as Server-Sent Events (resumable with Last-Event-ID)",
-    tag: "runs",
+    path: kind.path,
+    operationId: kind.path === "/watch" ? "watchRuns" : "watchWorkflows",
+    summary: `${
+      kind.path === "/watch" ? "Run" : "Workflow"
+    } state changes as Server-Sent Events (resumable with Last-Event-ID)`,
+    tag: kind.path === "/watch" ? "runs" : "workflows",
     query: WatchQuery,
-    access: (_p, q) => litmus("watch", "chaosengines", q.namespace),
+    access: (_p, q) => ({
+      verb: "watch",
+      group: kind.group,
+      resource: kind.resource,
+      namespace: q.namespace,
+    }),
     responses: {
       200: { description: "an event stream", contentType: "text/event-stream", schema: RunEventSchema },
       ...errors(400),
@@ -152,7 +169,7 @@ export function registerWatchRoute(router: ApiRouter, deps: ApiDeps, log: RunEve
     if (c.req.method === "HEAD") return c.body(null, 200, headers);
     const stream = runEventStream({
       log,
-      engines: deps.engines,
+      engines: kind.store,
       namespace: query.namespace,
       lastEventId: c.req.header("last-event-id"),
       shutdown: deps.shutdown,

@@ -7,7 +7,7 @@
  * @module
  */
 import type { StoreEvent } from "../kube/store.ts";
-import type { ChaosEngine } from "../kube/types.ts";
+import type { ChaosEngine, KubeObject } from "../kube/types.ts";
 import { type RunSummary, summarize } from "./run_view.ts";
 
 /** A change of one run. */
@@ -26,7 +26,11 @@ export class RunEventLog {
   #wake!: () => void;
   #changed!: Promise<void>;
 
-  constructor(readonly capacity = 1024) {
+  constructor(
+    readonly capacity = 1024,
+    // deno-lint-ignore no-explicit-any
+    readonly view: (o: any) => RunSummary = summarize,
+  ) {
     if (!(capacity >= 1)) throw new RangeError(`Invalid capacity ${capacity}: must be at least 1`);
     this.#ring = new Array(capacity);
     this.#arm();
@@ -42,15 +46,15 @@ export class RunEventLog {
   }
 
   /** Feeds one engines-store event; records a run event when the summary changed. */
-  observe(ev: StoreEvent<ChaosEngine>): void {
+  observe(ev: StoreEvent<ChaosEngine> | StoreEvent<KubeObject>): void {
     const e = ev.object;
     const key = `${e.metadata.namespace}/${e.metadata.name}`;
     if (ev.type === "delete") {
       if (!this.#last.delete(key)) return;
-      this.append("DELETED", summarize(e));
+      this.append("DELETED", this.view(e));
       return;
     }
-    const run = summarize(e);
+    const run = this.view(e);
     const text = JSON.stringify(run);
     const before = this.#last.get(key);
     if (before === text) return; // status writes that change nothing visible are not events
