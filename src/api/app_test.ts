@@ -231,16 +231,25 @@ Deno.test("openapi.json documents every route with the validating schemas", asyn
   assert.deepEqual(ops, [
     "delete /api/v1/namespaces/{ns}/experiments/{name} deleteExperiment",
     "delete /api/v1/namespaces/{ns}/runs/{name} deleteRun",
+    "delete /api/v1/namespaces/{ns}/schedules/{name} deleteChaosSchedule",
+    "delete /api/v1/namespaces/{ns}/workflows/{name} deleteChaosWorkflow",
     "get /api/v1/namespaces/{ns}/experiments listExperiments",
     "get /api/v1/namespaces/{ns}/experiments/{name} getExperiment",
     "get /api/v1/namespaces/{ns}/runs listNamespacedRuns",
     "get /api/v1/namespaces/{ns}/runs/{name} getRun",
+    "get /api/v1/namespaces/{ns}/schedules listChaosSchedules",
+    "get /api/v1/namespaces/{ns}/schedules/{name} getChaosSchedule",
+    "get /api/v1/namespaces/{ns}/workflows listChaosWorkflows",
+    "get /api/v1/namespaces/{ns}/workflows/{name} getChaosWorkflow",
     "get /api/v1/openapi.json openapi",
     "get /api/v1/runs listRuns",
     "get /api/v1/watch watchRuns",
     "post /api/v1/namespaces/{ns}/experiments createExperiment",
     "post /api/v1/namespaces/{ns}/runs createRun",
     "post /api/v1/namespaces/{ns}/runs/{name}/stop stopRun",
+    "post /api/v1/namespaces/{ns}/schedules createChaosSchedule",
+    "post /api/v1/namespaces/{ns}/workflows createChaosWorkflow",
+    "post /api/v1/namespaces/{ns}/workflows/{name}/stop stopChaosWorkflow",
   ]);
   const short = doc.components.schemas.RunShortForm;
   assert.deepEqual(short.required, ["experiment"]);
