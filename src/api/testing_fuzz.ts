@@ -176,6 +176,18 @@ export function makeRequest(
     ["GET", `/api/v1/namespaces/${nsChoice}/experiments/${name}`],
     ["DELETE", `/api/v1/namespaces/${nsChoice}/experiments/${name}`],
     ["GET", "/api/v1/watch"],
+    ["GET", "/api/v1/watch/workflows"],
+    ["GET", `/api/v1/namespaces/${nsChoice}/workflows`],
+    ["POST", `/api/v1/namespaces/${nsChoice}/workflows`],
+    ["GET", `/api/v1/namespaces/${nsChoice}/workflows/${name}`],
+    ["POST", `/api/v1/namespaces/${nsChoice}/workflows/${name}/stop`],
+    ["DELETE", `/api/v1/namespaces/${nsChoice}/workflows/${name}`],
+    ["GET", `/api/v1/namespaces/${nsChoice}/schedules`],
+    ["POST", `/api/v1/namespaces/${nsChoice}/schedules`],
+    ["GET", `/api/v1/namespaces/${nsChoice}/schedules/${name}`],
+    ["DELETE", `/api/v1/namespaces/${nsChoice}/schedules/${name}`],
+    // GET only: pulling the kill switch would halt every daemon sharing the system namespace.
+    ["GET", "/api/v1/halt"],
     ["GET", "/api/v1/openapi.json"],
     ["GET", "/healthz"],
     ["GET", "/readyz"],
@@ -184,6 +196,7 @@ export function makeRequest(
   ];
   let [method, path] = r.pick(routes);
   if (r.chance(0.15)) method = r.pick(["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]);
+  if (path === "/api/v1/halt") method = "GET"; // never pull the kill switch from a fuzzer
   const q = new URLSearchParams();
   for (let i = r.pick([0, 0, 0, 1, 1, 2]); i > 0; i--) {
     const valid = r.chance(0.7);
