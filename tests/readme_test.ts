@@ -15,6 +15,10 @@ Deno.test("README documents every configuration flag with its env variable", () 
 
 Deno.test("README's fault catalogue lists every native fault", () => {
   for (const name of nativeFaults().keys()) {
-    assert.match(readme, new RegExp(`\\| [^|\\n]*${name}[^|\\n]*\\| native`), `README does not list ${name} as native`);
+    assert.match(
+      readme,
+      new RegExp(`\\| [^|\\n]*${name}[^|\\n]*\\| native`),
+      `README does not list ${name} as native`,
+    );
   }
 });

@@ -218,7 +218,16 @@ for (const { file, manifest, faults } of apiHubWorkflows()) {
     );
     assert.equal(done.status?.phase, "Succeeded", JSON.stringify(done.status));
     assert.equal(done.status?.resiliencyScore, 100);
-    assert.ok(!done.metadata.finalizers?.length, "finalizer removed when the run ended");
+    // The finalizer goes with the write right after the final phase.
+    await waitFor(
+      "finalizer removed when the run ended",
+      async () => {
+        const wf = await (await admin()).get(ChaosWorkflows, s.ns, done.metadata.name!);
+        return !wf.metadata.finalizers?.length;
+      },
+      10_000,
+      100,
+    );
     const nodes = Object.values(done.status!.nodes!);
     const pods = nodes.filter((n) => n.type === "Pod");
     assert.equal(done.status?.progress, `${pods.length}/${pods.length}`);
