@@ -1,0 +1,116 @@
+/**
+ * Issue 5: a real Prometheus (Debian's package) scrapes the daemon's /metrics; a PromQL query returns
+ * litmuschaos_passed_experiments for a finished run, and the scraped families and labels are exactly
+ * the Litmus exporter's.
+ */
+import assert from "node:assert/strict";
+import { LITMUS_METRIC_FAMILIES } from "../src/exporter/litmus_metrics.ts";
+import { closedPort, PROMETHEUS } from "../src/probes/testing.ts";
+import { Daemon } from "./lib/daemon.ts";
+import { applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
+import { engineFor, installFault } from "./lib/hub.ts";
+import { createEngine, waitEngineStatus } from "./lib/chaos.ts";
+
+/** Starts Prometheus scraping `target` (host:port) every second; undefined when the binary is absent. */
+async function prometheusScraping(target: string) {
+  try {
+    await Deno.stat(PROMETHEUS);
+  } catch {
+    console.log(`SKIP: ${PROMETHEUS} is absent (apt-get install -y prometheus)`);
+    return undefined;
+  }
+  const dir = await Deno.makeTempDir({ prefix: "exporter-prom-" });
+  const port = closedPort();
+  await Deno.writeTextFile(
+    `${dir}/prometheus.yml`,
+    `global: {scrape_interval: 1s}\nscrape_configs:\n- job_name: chaoslet\n  static_configs: [{targets: ["${target}"]}]\n`,
+  );
+  const child = new Deno.Command(PROMETHEUS, {
+    args: [
+      `--config.file=${dir}/prometheus.yml`,
+      `--storage.tsdb.path=${dir}/data`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const query = async (q: string) => {
+    const res = await fetch(`${endpoint}/api/v1/query?query=${encodeURIComponent(q)}`);
+    return (await res.json())?.data?.result as { metric: Record<string, string>; value: [number, string] }[];
+  };
+  return {
+    query,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("Prometheus scrapes /metrics: litmuschaos_passed_experiments for a finished run, Litmus's families and labels", async () => {
+  await applyCrds();
+  const ns = await newNamespace("exporter");
+  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`, "--tsdb-scrape-interval=600"] });
+  let prom: Awaited<ReturnType<typeof prometheusScraping>>;
+  try {
+    await createDeployment(ns, "web", 2);
+    if (!await installFault("pod-delete", ns, "pod-delete-sa")) return;
+    await daemon.ready();
+    prom = await prometheusScraping(`127.0.0.1:${daemon.port}`);
+    if (!prom) return;
+    const engine = engineFor("pod-delete", ns, {
+      engineName: "scraped",
+      env: { TOTAL_CHAOS_DURATION: "2", CHAOS_INTERVAL: "1" },
+    })!;
+    engine.metadata.labels = { context: "ci", workflow_name: "wf" };
+    await createEngine(engine);
+    await waitEngineStatus(ns, "scraped", ["completed"], 60_000);
+
+    const series = await waitFor(
+      "litmuschaos_passed_experiments in Prometheus",
+      async () => {
+        const r = await prom!.query(`litmuschaos_passed_experiments{chaosresult_namespace="${ns}"}`);
+        return r?.length && r[0].value[1] === "1" ? r : undefined;
+      },
+      60_000,
+      500,
+    );
+    assert.equal(series[0].metric.chaosresult_name, "scraped-pod-delete");
+    assert.equal(series[0].metric.chaosengine_name, "scraped");
+    assert.equal(series[0].metric.chaosengine_context, "ci");
+    assert.equal(series[0].metric.fault_name, "pod-delete");
+    const verdict = await waitFor(
+      "the verdict series",
+      async () => {
+        const r = await prom!.query(`litmuschaos_experiment_verdict{chaosresult_namespace="${ns}"}`);
+        return r?.length ? r : undefined;
+      },
+      30_000,
+      500,
+    );
+    assert.equal(verdict[0].metric.chaosresult_verdict, "Pass");
+    assert.equal(verdict[0].metric.probe_success_percentage, "100.000000");
+    assert.equal(verdict[0].metric.workflow_name, "wf");
+    assert.equal(verdict[0].value[1], "1");
+
+    // Families and label names, exactly as Litmus's exporter declares them (namespace-scoped: --watch-namespace).
+    const text = await daemon.metrics();
+    for (const fam of LITMUS_METRIC_FAMILIES.filter((f) => f.scope !== "cluster")) {
+      assert.match(text, new RegExp(`^# TYPE ${fam.name} gauge$`, "m"), `family ${fam.name}`);
+      const line = text.split("\n").find((l) => l.startsWith(`${fam.name}{`) || l.startsWith(`${fam.name} `));
+      assert.ok(line, `a series of ${fam.name}`);
+      const labels = [...line.matchAll(/(\w+)="/g)].map((m) => m[1]).sort();
+      assert.deepEqual(labels, [...fam.labelNames].sort(), `labels of ${fam.name}`);
+    }
+    assert.ok(
+      !text.includes("litmuschaos_cluster_scoped_"),
+      "namespace-scoped aggregates when watching one namespace",
+    );
+  } finally {
+    await prom?.stop();
+    await daemon.stop();
+    await dropNamespace(ns);
+  }
+});
