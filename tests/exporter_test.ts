@@ -5,60 +5,22 @@
  */
 import assert from "node:assert/strict";
 import { LITMUS_METRIC_FAMILIES } from "../src/exporter/litmus_metrics.ts";
-import { closedPort, PROMETHEUS } from "../src/probes/testing.ts";
+import { startPrometheusScraping } from "../src/probes/testing.ts";
 import { Daemon } from "./lib/daemon.ts";
 import { applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
 import { engineFor, installFault } from "./lib/hub.ts";
 import { createEngine, waitEngineStatus } from "./lib/chaos.ts";
 
-/** Starts Prometheus scraping `target` (host:port) every second; undefined when the binary is absent. */
-async function prometheusScraping(target: string) {
-  try {
-    await Deno.stat(PROMETHEUS);
-  } catch {
-    console.log(`SKIP: ${PROMETHEUS} is absent (apt-get install -y prometheus)`);
-    return undefined;
-  }
-  const dir = await Deno.makeTempDir({ prefix: "exporter-prom-" });
-  const port = closedPort();
-  await Deno.writeTextFile(
-    `${dir}/prometheus.yml`,
-    `global: {scrape_interval: 1s}\nscrape_configs:\n- job_name: chaoslet\n  static_configs: [{targets: ["${target}"]}]\n`,
-  );
-  const child = new Deno.Command(PROMETHEUS, {
-    args: [
-      `--config.file=${dir}/prometheus.yml`,
-      `--storage.tsdb.path=${dir}/data`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const query = async (q: string) => {
-    const res = await fetch(`${endpoint}/api/v1/query?query=${encodeURIComponent(q)}`);
-    return (await res.json())?.data?.result as { metric: Record<string, string>; value: [number, string] }[];
-  };
-  return {
-    query,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
-}
-
 Deno.test("Prometheus scrapes /metrics: litmuschaos_passed_experiments for a finished run, Litmus's families and labels", async () => {
   await applyCrds();
   const ns = await newNamespace("exporter");
   const daemon = new Daemon({ args: [`--watch-namespace=${ns}`, "--tsdb-scrape-interval=600"] });
-  let prom: Awaited<ReturnType<typeof prometheusScraping>>;
+  let prom: Awaited<ReturnType<typeof startPrometheusScraping>>;
   try {
     await createDeployment(ns, "web", 2);
     if (!await installFault("pod-delete", ns, "pod-delete-sa")) return;
     await daemon.ready();
-    prom = await prometheusScraping(`127.0.0.1:${daemon.port}`);
+    prom = await startPrometheusScraping(`127.0.0.1:${daemon.port}`);
     if (!prom) return;
     const engine = engineFor("pod-delete", ns, {
       engineName: "scraped",

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { isApiError } from "../src/kube/client.ts";
 import { Resources } from "../src/kube/resources.ts";
-import type { ChaosEngine, ChaosResult, KubeObject } from "../src/kube/types.ts";
+import type { ChaosResult, KubeObject } from "../src/kube/types.ts";
 import { ChaosWorkflows } from "../src/workflow/types.ts";
 import { Daemon } from "./lib/daemon.ts";
 import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";

@@ -11,8 +11,7 @@ import { Resources } from "../kube/resources.ts";
 import type { StoreReader } from "../kube/store.ts";
 import type { ChaosEngine, ChaosExperiment, EngineExperiment, EnvVar } from "../kube/types.ts";
 import { selectTargetPods } from "../faults/pod_targets.ts";
-import { mergeExperimentEnv } from "../runner/env.ts";
-import { buildTargetsString } from "../runner/targets.ts";
+import { engineExperimentEnv } from "../runner/engine_env.ts";
 
 /** A pod the run would hit, and its workload. */
 export interface PlannedTarget {
@@ -81,22 +80,7 @@ async function planExperiment(
   }
   let merged;
   try {
-    merged = mergeExperimentEnv({
-      engineName: engine.metadata.name!,
-      namespace: ns,
-      engineUid: engine.metadata.uid ?? "",
-      experimentName: entry.name,
-      targets: buildTargetsString(engine.spec as never, ns),
-      auxiliaryAppInfo: engine.spec.auxiliaryAppInfo,
-      imagePullPolicy: experiment.spec?.definition?.imagePullPolicy,
-      terminationGracePeriodSeconds: engine.spec.terminationGracePeriodSeconds,
-      defaultHealthCheck: engine.spec.defaultHealthCheck,
-      chaosServiceAccount: engine.spec.chaosServiceAccount,
-      experimentEnv: experiment.spec?.definition?.env,
-      engineEnv: entry.spec?.components?.env,
-      statusCheckTimeouts: entry.spec?.components?.statusCheckTimeouts,
-      jobCleanUpPolicy: engine.spec.jobCleanUpPolicy,
-    });
+    merged = engineExperimentEnv(engine, entry, experiment);
   } catch (err) {
     return { name: entry.name, found: true, env: [], targets: [], probes, error: (err as Error).message };
   }

@@ -7,8 +7,7 @@
  */
 import type { ChaosEngine } from "../kube/types.ts";
 import { updateEngine } from "../runner/engine_run.ts";
-import { resultName } from "../runner/env.ts";
-import { ResultWriter } from "../runner/result_writer.ts";
+import { writeEndedResult } from "../runner/result_writer.ts";
 import type { ReconcilerDeps } from "./engine_reconciler.ts";
 import { withoutFinalizer } from "./engine_reconciler.ts";
 
@@ -24,9 +23,11 @@ export async function refuseRun(
   const verdict = halted ? "Stopped" : "Error";
   const names = [...new Set((engine.spec.experiments ?? []).map((e) => e.name))];
   for (const exp of names) {
-    const w = new ResultWriter(client, engine, exp, resultName(engine.metadata.name!, exp), runner.log);
-    await w.begin([]);
-    await w.finish({ verdict, probes: [], errorOutput: { errorCode: code, reason } });
+    await writeEndedResult(client, engine, exp, runner.log, {
+      verdict,
+      probes: [],
+      errorOutput: { errorCode: code, reason },
+    });
   }
   log.warn("run refused", { engine: engine.metadata.name, namespace: engine.metadata.namespace, reason });
   events.record(engine, {

@@ -96,30 +96,30 @@ NU67gi7bkzJAqfaKlgIT+pukJO/823bwmAh7t5qAaDtoNPWid6e/64To
 export const PROMETHEUS = "/usr/bin/prometheus";
 
 /**
- * Starts Prometheus on 127.0.0.1 (temp config and TSDB) scraping a 127.0.0.1 target that serves `metrics`
- * (exposition text), and waits until the first scrape is queryable. Returns undefined, after logging why,
- * when the binary is absent. Everything it starts is stopped by `stop()`.
+ * Starts Prometheus on 127.0.0.1 (temp config and TSDB) scraping `target` ("127.0.0.1:port") every
+ * second, and waits until the first scrape is queryable. Returns undefined, after logging why, when the
+ * binary is absent. `stop()` ends it and removes its files.
  */
-export async function startPrometheus(metrics: string) {
+export async function startPrometheusScraping(
+  target: string,
+  onStop: () => Promise<void> = () => Promise.resolve(),
+) {
   try {
     await Deno.stat(PROMETHEUS);
   } catch {
     console.log(
-      `SKIP: ${PROMETHEUS} is absent (apt-get install -y prometheus); promProbe not checked against it`,
+      `SKIP: ${PROMETHEUS} is absent (apt-get install -y prometheus); not checked against a real Prometheus`,
     );
+    await onStop();
     return undefined;
   }
   const job = "probe-target";
-  const target = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    () => new Response(metrics, { headers: { "Content-Type": "text/plain; version=0.0.4" } }),
-  );
-  const dir = await Deno.makeTempDir({ prefix: "probes-prom-" });
+  const dir = await Deno.makeTempDir({ prefix: "chaoslet-prom-" });
   const port = closedPort();
   await Deno.writeTextFile(
     `${dir}/prometheus.yml`,
     `global: {scrape_interval: 1s}\nscrape_configs:\n- job_name: ${job}\n` +
-      `  static_configs: [{targets: ["127.0.0.1:${target.addr.port}"]}]\n`,
+      `  static_configs: [{targets: ["${target}"]}]\n`,
   );
   const child = new Deno.Command(PROMETHEUS, {
     args: [
@@ -136,21 +136,31 @@ export async function startPrometheus(metrics: string) {
       child.kill("SIGTERM");
     } catch { /* already exited */ }
     await child.status;
-    await target.shutdown();
+    await onStop();
     await Deno.remove(dir, { recursive: true });
+  };
+  const query = async (q: string) => {
+    const res = await fetch(`${endpoint}/api/v1/query?query=${encodeURIComponent(q)}`);
+    return (await res.json())?.data?.result as { metric: Record<string, string>; value: [number, string] }[];
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
-      const body =
-        await (await fetch(`${endpoint}/api/v1/query?query=${encodeURIComponent(`up{job="${job}"}`)}`))
-          .json();
-      if (body?.data?.result?.[0]?.value?.[1] === "1") return { endpoint, job, stop };
+      if ((await query(`up{job="${job}"}`))?.[0]?.value?.[1] === "1") return { endpoint, job, stop, query };
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`Prometheus on ${endpoint} did not scrape 127.0.0.1:${target.addr.port} within 60s`);
+      throw new Error(`Prometheus on ${endpoint} did not scrape ${target} within 60s`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** Prometheus scraping a 127.0.0.1 target this function serves with `metrics` (exposition text). */
+export function startPrometheus(metrics: string) {
+  const target = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response(metrics, { headers: { "Content-Type": "text/plain; version=0.0.4" } }),
+  );
+  return startPrometheusScraping(`127.0.0.1:${target.addr.port}`, () => target.shutdown());
 }

@@ -10,10 +10,9 @@ import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, EngineExperiment, ExperimentStatusEntry } from "../kube/types.ts";
 import type { AbortReason, RunnerDeps } from "./deps.ts";
 import { type ExperimentOutcome, runExperiment } from "./experiment.ts";
-import { resultName } from "./env.ts";
 import { validateAppInfo } from "./targets.ts";
 import { errorOutput } from "./verdict.ts";
-import { ResultWriter } from "./result_writer.ts";
+import { writeEndedResult } from "./result_writer.ts";
 
 /**
  * How a run ended: `interrupted` (shutdown or lost leadership: the next leader resumes) or `failed` (an
@@ -111,15 +110,7 @@ export class EngineRun {
     const { deps, engine } = this;
     deps.events.record(engine, { reason: "ChaosEngineInvalid", message: reason, type: "Warning" });
     for (const [i, exp] of experiments.entries()) {
-      const w = new ResultWriter(
-        deps.client,
-        engine,
-        exp.name,
-        resultName(engine.metadata.name!, exp.name),
-        deps.log,
-      );
-      await w.begin([]);
-      await w.finish({
+      await writeEndedResult(deps.client, engine, exp.name, deps.log, {
         verdict: "Error",
         probes: [],
         errorOutput: errorOutput("GENERIC_ERROR", reason, "PreChaos"),
@@ -140,15 +131,7 @@ export class EngineRun {
       type: "Warning",
     });
     try {
-      const w = new ResultWriter(
-        deps.client,
-        engine,
-        experiment,
-        resultName(engine.metadata.name!, experiment),
-        deps.log,
-      );
-      await w.begin([]);
-      await w.finish({
+      await writeEndedResult(deps.client, engine, experiment, deps.log, {
         verdict: "Error",
         probes: [],
         errorOutput: errorOutput("GENERIC_ERROR", reason, "PreChaos"),

@@ -14,8 +14,8 @@ import { waitWorkloadsHealthy } from "../faults/workload_health.ts";
 import { selectTargetPods } from "../faults/pod_targets.ts";
 import { type ProbeSession, ProbeSpecError } from "../probes/types.ts";
 import { type AbortReason, abortReason, type RunnerDeps } from "./deps.ts";
-import { mergeExperimentEnv, resultName } from "./env.ts";
-import { buildTargetsString } from "./targets.ts";
+import { resultName } from "./env.ts";
+import { engineExperimentEnv } from "./engine_env.ts";
 import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict.ts";
 import { ResultWriter, revertRecords } from "./result_writer.ts";
 import { runJobMode } from "./job_mode.ts";
@@ -100,22 +100,7 @@ export async function runExperiment(
   // Env merge errors are bad input: end with Error and say which entry is wrong.
   let merged;
   try {
-    merged = mergeExperimentEnv({
-      engineName: engine.metadata.name!,
-      namespace: ns,
-      engineUid: uid,
-      experimentName: expName,
-      targets: buildTargetsString(engine.spec as never, ns),
-      auxiliaryAppInfo: engine.spec.auxiliaryAppInfo,
-      imagePullPolicy: experiment.spec?.definition?.imagePullPolicy,
-      terminationGracePeriodSeconds: engine.spec.terminationGracePeriodSeconds,
-      defaultHealthCheck: engine.spec.defaultHealthCheck,
-      chaosServiceAccount: engine.spec.chaosServiceAccount,
-      experimentEnv: experiment.spec?.definition?.env,
-      engineEnv: entry.spec?.components?.env,
-      statusCheckTimeouts: entry.spec?.components?.statusCheckTimeouts,
-      jobCleanUpPolicy: engine.spec.jobCleanUpPolicy,
-    });
+    merged = engineExperimentEnv(engine, entry, experiment);
   } catch (err) {
     const w = writerFor();
     await w.begin(awaitedProbes(entry));

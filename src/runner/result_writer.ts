@@ -194,3 +194,19 @@ export class ResultWriter {
     return done;
   }
 }
+
+/**
+ * Writes a result that ends before any chaos (bad input, a refusal, an unexpected failure):
+ * SOT then EOT at once, with the reason in errorOutput.
+ */
+export async function writeEndedResult(
+  client: KubeClient,
+  engine: ChaosEngine,
+  experiment: string,
+  log: Logger,
+  end: FinishArgs,
+): Promise<void> {
+  const w = new ResultWriter(client, engine, experiment, `${engine.metadata.name}-${experiment}`, log);
+  await w.begin(end.probes);
+  await w.finish(end);
+}

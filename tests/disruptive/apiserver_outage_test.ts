@@ -5,21 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { Resources } from "../../src/kube/resources.ts";
-import { clusterEnv } from "../lib/env.ts";
+import { testbed } from "../lib/testbed.ts";
 import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "../lib/kube.ts";
 import { engineFor, installFault } from "../lib/hub.ts";
 import { createEngine, getResult, waitEngineStatus } from "../lib/chaos.ts";
 import { Daemon } from "../lib/daemon.ts";
-
-async function testbed(cmd: string) {
-  const out = await new Deno.Command("bash", {
-    args: [clusterEnv().testbed, cmd],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  assert.equal(out.code, 0, `testbed ${cmd} failed: ${new TextDecoder().decode(out.stderr)}`);
-}
 
 Deno.test("the API server stops for 30 s mid-run: no crash, no double run, a truthful end", async () => {
   await applyCrds();

@@ -5,19 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { Resources } from "../../src/kube/resources.ts";
-import { clusterEnv } from "../lib/env.ts";
+import { testbed } from "../lib/testbed.ts";
 import { admin, applyCrds, dropNamespace, newNamespace, waitFor } from "../lib/kube.ts";
 import { Daemon } from "../lib/daemon.ts";
-
-async function testbed(...args: string[]) {
-  const out = await new Deno.Command("bash", {
-    args: [clusterEnv().testbed, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  assert.equal(out.code, 0, `testbed ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
-}
 
 Deno.test("a 410 Gone under load: the relist loses no create and no delete", async () => {
   await applyCrds();

@@ -5,19 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { Resources } from "../../src/kube/resources.ts";
-import { clusterEnv } from "../lib/env.ts";
+import { testbed } from "../lib/testbed.ts";
 import { admin, applyCrds, dropNamespace, newNamespace, waitFor } from "../lib/kube.ts";
 import { Daemon } from "../lib/daemon.ts";
-
-async function testbed(cmd: string) {
-  const out = await new Deno.Command("bash", {
-    args: [clusterEnv().testbed, cmd],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  assert.equal(out.code, 0, `testbed ${cmd} failed: ${new TextDecoder().decode(out.stderr)}`);
-}
 
 Deno.test("watches resume after the API server is down for 10 s", async () => {
   await applyCrds();
