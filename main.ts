@@ -9,6 +9,7 @@ import { createLogger } from "./src/log/log.ts";
 import { connect, loadCredentials } from "./src/kube/connection.ts";
 import { KubeClient } from "./src/kube/client.ts";
 import { SharedCache } from "./src/kube/cache.ts";
+import { trimPod } from "./src/kube/reflector.ts";
 import { Resources } from "./src/kube/resources.ts";
 import { SelfMetrics } from "./src/exporter/self_metrics.ts";
 import { createApp } from "./src/api/app.ts";
@@ -69,7 +70,7 @@ async function main(): Promise<number> {
   const engines = cache.informer<ChaosEngine>(Resources.chaosengines);
   const experiments = cache.informer<ChaosExperiment>(Resources.chaosexperiments);
   const results = cache.informer<ChaosResult>(Resources.chaosresults);
-  const pods = cache.informer<Pod>(Resources.pods);
+  const pods = cache.informer<Pod>(Resources.pods, { transform: trimPod });
   const workflows = cache.informer<ChaosWorkflow>(ChaosWorkflows);
   // The exporter's time metrics come from Litmus's engine Events; only chaos Events are kept.
   const events = cache.informer(Resources.events, { fieldSelector: "involvedObject.kind=ChaosEngine" });

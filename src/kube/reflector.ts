@@ -220,3 +220,49 @@ export class Reflector<T extends KubeObject = KubeObject> {
     }
   }
 }
+
+/**
+ * Keeps only what chaoslet reads from a cached Pod (identity, labels, owners, node, phase and container
+ * states). A real pod is several KB; with 10,000 pods in the cache the rest would cost ~100 MB.
+ */
+export function trimPod<T extends KubeObject>(pod: T): T {
+  const m = pod.metadata;
+  const spec = pod.spec ?? {};
+  const status = pod.status ?? {};
+  return {
+    apiVersion: pod.apiVersion,
+    kind: pod.kind,
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      creationTimestamp: m.creationTimestamp,
+      deletionTimestamp: m.deletionTimestamp,
+      labels: m.labels,
+      ownerReferences: m.ownerReferences?.map(({ apiVersion, kind, name, uid, controller }) => ({
+        apiVersion,
+        kind,
+        name,
+        uid,
+        controller,
+      })),
+    },
+    spec: {
+      nodeName: spec.nodeName,
+      containers: spec.containers?.map((c: { name: string }) => ({ name: c.name })),
+    },
+    status: {
+      phase: status.phase,
+      reason: status.reason,
+      message: status.message,
+      conditions: status.conditions?.map(({ type, status }: { type: string; status: string }) => ({
+        type,
+        status,
+      })),
+      containerStatuses: status.containerStatuses?.map((
+        c: { name: string; ready: boolean; restartCount: number; state?: unknown },
+      ) => ({ name: c.name, ready: c.ready, restartCount: c.restartCount, state: c.state })),
+    },
+  } as T;
+}

@@ -57,3 +57,42 @@ Deno.test("a throwing listener does not stop other listeners", () => {
   }
   assert.ok(reached);
 });
+
+Deno.test("trimPod() keeps identity, owners, node, phase and container states, and drops the rest", async () => {
+  const { trimPod } = await import("./reflector.ts");
+  const pod = {
+    metadata: {
+      name: "p",
+      namespace: "n",
+      uid: "u",
+      labels: { app: "web" },
+      annotations: { big: "x".repeat(1000) },
+      ownerReferences: [{
+        apiVersion: "apps/v1",
+        kind: "ReplicaSet",
+        name: "rs",
+        uid: "r",
+        controller: true,
+      }],
+    },
+    spec: {
+      nodeName: "n1",
+      containers: [{ name: "app", image: "i", env: [{ name: "A", value: "1" }] }],
+      volumes: [{}],
+    },
+    status: {
+      phase: "Running",
+      podIP: "x",
+      containerStatuses: [{ name: "app", ready: true, restartCount: 2, image: "i" }],
+    },
+  };
+  const t = trimPod(pod as never) as typeof pod;
+  assert.deepEqual(t.metadata.labels, { app: "web" });
+  assert.equal(t.metadata.ownerReferences[0].name, "rs");
+  assert.equal((t.metadata as { annotations?: unknown }).annotations, undefined);
+  assert.equal(t.spec.nodeName, "n1");
+  assert.deepEqual(t.spec.containers, [{ name: "app" }]);
+  assert.equal(t.status.phase, "Running");
+  assert.equal(t.status.containerStatuses[0].restartCount, 2);
+  assert.ok(JSON.stringify(t).length < JSON.stringify(pod).length / 3);
+});

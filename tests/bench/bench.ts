@@ -172,68 +172,72 @@ async function main() {
   }
   record("memory_idle_mb", "memory, idle", "daemon RSS", median(idle), "MB", "≤ 80 MB");
   try {
-    await latency(daemon);
-    await throughput(daemon);
-    const loaded = await loadCluster({ pods: LOAD_PODS, engines: LOAD_ENGINES, results: LOAD_RESULTS });
-    try {
-      await waitFor(
-        "the daemon cache to hold the load",
-        async () => (await daemon.metric('chaoslet_cache_objects{resource="pods"}') ?? 0) >= LOAD_PODS,
-        300_000,
-        1000,
-      );
-      const loadedRss: number[] = [];
-      for (let i = 0; i < REPS; i++) {
-        loadedRss.push(rssMb(daemon.pid));
-        await new Promise((r) => setTimeout(r, 1000));
+    // BENCH_ONLY=latency,throughput,load runs a subset (for profiling one scenario).
+    const only = (Deno.env.get("BENCH_ONLY") ?? "latency,throughput,load").split(",");
+    if (only.includes("latency")) await latency(daemon);
+    if (only.includes("throughput")) await throughput(daemon);
+    if (only.includes("load")) {
+      const loaded = await loadCluster({ pods: LOAD_PODS, engines: LOAD_ENGINES, results: LOAD_RESULTS });
+      try {
+        await waitFor(
+          "the daemon cache to hold the load",
+          async () => (await daemon.metric('chaoslet_cache_objects{resource="pods"}') ?? 0) >= LOAD_PODS,
+          300_000,
+          1000,
+        );
+        const loadedRss: number[] = [];
+        for (let i = 0; i < REPS; i++) {
+          loadedRss.push(rssMb(daemon.pid));
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        record(
+          "memory_loaded_mb",
+          "memory, loaded",
+          `RSS with ${LOAD_PODS} pods, ${LOAD_RESULTS} results, ${LOAD_ENGINES} engines`,
+          median(loadedRss),
+          "MB",
+          "≤ 250 MB",
+        );
+        const startups: number[] = [];
+        for (let i = 0; i < REPS; i++) {
+          await daemon.stop();
+          const t0 = performance.now();
+          daemon = new Daemon({ args: ["--log-level=warn"] });
+          await daemon.ready(60_000);
+          startups.push((performance.now() - t0) / 1000);
+        }
+        record("startup_s", "startup", "start to ready with that cache", median(startups), "s", "≤ 5 s");
+        await loaded.addResults(SCRAPE_RESULTS - LOAD_RESULTS);
+        await waitFor(
+          "results in the cache",
+          async () =>
+            (await daemon.metric('chaoslet_cache_objects{resource="chaosresults.litmuschaos.io"}') ?? 0) >=
+              SCRAPE_RESULTS,
+          300_000,
+          1000,
+        );
+        const scrapes: number[] = [];
+        for (let i = 0; i < 10 * REPS; i++) {
+          const t0 = performance.now();
+          const res = await fetch(`${daemon.url}/metrics`);
+          await res.arrayBuffer();
+          scrapes.push(performance.now() - t0);
+        }
+        record(
+          "scrape_p50_ms",
+          "scrape",
+          `/metrics with ${SCRAPE_RESULTS} ChaosResults, p50`,
+          median(scrapes),
+          "ms",
+          "≤ 100 ms",
+        );
+        const api = await apiLatency(daemon);
+        if (api !== undefined) {
+          record("api_get_runs_p99_ms", "API", "GET /api/v1/runs p99, 50 concurrent clients", api, "ms");
+        }
+      } finally {
+        await loaded.cleanup();
       }
-      record(
-        "memory_loaded_mb",
-        "memory, loaded",
-        `RSS with ${LOAD_PODS} pods, ${LOAD_RESULTS} results, ${LOAD_ENGINES} engines`,
-        median(loadedRss),
-        "MB",
-        "≤ 250 MB",
-      );
-      const startups: number[] = [];
-      for (let i = 0; i < REPS; i++) {
-        await daemon.stop();
-        const t0 = performance.now();
-        daemon = new Daemon({ args: ["--log-level=warn"] });
-        await daemon.ready(60_000);
-        startups.push((performance.now() - t0) / 1000);
-      }
-      record("startup_s", "startup", "start to ready with that cache", median(startups), "s", "≤ 5 s");
-      await loaded.addResults(SCRAPE_RESULTS - LOAD_RESULTS);
-      await waitFor(
-        "results in the cache",
-        async () =>
-          (await daemon.metric('chaoslet_cache_objects{resource="chaosresults.litmuschaos.io"}') ?? 0) >=
-            SCRAPE_RESULTS,
-        300_000,
-        1000,
-      );
-      const scrapes: number[] = [];
-      for (let i = 0; i < 10 * REPS; i++) {
-        const t0 = performance.now();
-        const res = await fetch(`${daemon.url}/metrics`);
-        await res.arrayBuffer();
-        scrapes.push(performance.now() - t0);
-      }
-      record(
-        "scrape_p50_ms",
-        "scrape",
-        `/metrics with ${SCRAPE_RESULTS} ChaosResults, p50`,
-        median(scrapes),
-        "ms",
-        "≤ 100 ms",
-      );
-      const api = await apiLatency(daemon);
-      if (api !== undefined) {
-        record("api_get_runs_p99_ms", "API", "GET /api/v1/runs p99, 50 concurrent clients", api, "ms");
-      }
-    } finally {
-      await loaded.cleanup();
     }
   } finally {
     await daemon.stop();

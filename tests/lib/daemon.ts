@@ -36,7 +36,7 @@ export class Daemon {
       args: [
         "run",
         // Same V8 settings as `deno task start` and the container image.
-        "--v8-flags=--max-semi-space-size=1",
+        `--v8-flags=${Deno.env.get("CHAOSLET_V8_FLAGS") ?? "--max-semi-space-size=1"}`,
         "--allow-net",
         "--allow-read",
         "--allow-env",
