@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { Daemon } from "./lib/daemon.ts";
-import { applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
+import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
+import { Resources } from "../src/kube/resources.ts";
 import { engineFor, installFault } from "./lib/hub.ts";
 import { createEngine, getResult, waitEngineStatus } from "./lib/chaos.ts";
 
@@ -70,6 +71,57 @@ Deno.test("two replicas: one leader injects; SIGKILL of the leader hands the run
     a.signal("SIGKILL");
     b.signal("SIGKILL");
     await Promise.all([a.exited, b.exited]);
+    await dropNamespace(ns);
+  }
+});
+
+Deno.test("a leader that cannot renew its lease stops injecting before the lease could expire", async () => {
+  await applyCrds();
+  const kube = await admin();
+  const ns = await newNamespace("stepdown");
+  const args = [
+    `--watch-namespace=${ns}`,
+    "--leader-elect",
+    `--lease-namespace=${ns}`,
+    "--lease-duration=6",
+    "--renew-deadline=3",
+    "--retry-period=1",
+  ];
+  const a = new Daemon({ args: [...args, "--identity=replica-a"] });
+  try {
+    await createDeployment(ns, "web", 3);
+    if (!await installFault("pod-delete", ns, "pod-delete-sa")) return;
+    await a.ready();
+    await waitFor("leader", async () => (await a.metric("chaoslet_leader")) === 1, 20_000);
+    await createEngine(
+      engineFor("pod-delete", ns, {
+        engineName: "orphan",
+        env: { TOTAL_CHAOS_DURATION: "60", CHAOS_INTERVAL: "1" },
+      })!,
+    );
+    await waitFor("injecting", () => deleteRounds(a).length >= 1, 20_000);
+    // Someone else takes the lease (as a partitioned leader would find it): renewals now fail.
+    const lease = await kube.get(Resources.leases, ns, "chaoslet-leader");
+    lease.spec = {
+      ...lease.spec,
+      holderIdentity: "replica-elsewhere",
+      renewTime: new Date().toISOString().replace("Z", "000Z"),
+    };
+    await kube.update(Resources.leases, ns, "chaoslet-leader", lease);
+    const lostAt = Date.now();
+    await waitFor("step down", async () => (await a.metric("chaoslet_leader")) === 0, 15_000, 100);
+    const steppedDownMs = Date.now() - lostAt;
+    console.log(`stepped down ${steppedDownMs} ms after losing the lease`);
+    assert.ok(steppedDownMs < 6_000, `must stop before the 6 s lease could expire, took ${steppedDownMs} ms`);
+    const rounds = deleteRounds(a).length;
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(deleteRounds(a).length, rounds, "no injection after stepping down");
+    // The run is left for the next leader: not finalized, not stopped.
+    const e = await waitEngineStatus(ns, "orphan", ["initialized"], 5000);
+    assert.equal(e.status?.experiments?.[0].status, "Running");
+  } finally {
+    a.signal("SIGKILL");
+    await a.exited;
     await dropNamespace(ns);
   }
 });
