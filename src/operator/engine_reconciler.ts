@@ -77,26 +77,20 @@ export class EngineReconciler {
 
   async #initialize(engine: ChaosEngine): Promise<void> {
     const { client, events } = this.deps;
-    const updated = await updateEngine(
-      client,
-      engine.metadata.namespace!,
-      engine.metadata.name!,
-      engine.metadata.uid!,
-      (e) => {
-        if (e.metadata.deletionTimestamp) return false;
-        const done = e.status?.engineStatus === "initialized" && e.metadata.finalizers?.includes(FINALIZER);
-        if (
-          done || (e.spec.engineState || "active") !== "active" ||
-          (e.status?.engineStatus ?? "") !== (engine.status?.engineStatus ?? "")
-        ) {
-          return false;
-        }
-        e.spec.engineState ||= "active";
-        e.status = { ...e.status, engineStatus: "initialized" };
-        e.metadata.finalizers = [...withoutFinalizer(e), FINALIZER];
-        return true;
-      },
-    );
+    const updated = await updateEngine(client, engine, (e) => {
+      if (e.metadata.deletionTimestamp) return false;
+      const done = e.status?.engineStatus === "initialized" && e.metadata.finalizers?.includes(FINALIZER);
+      if (
+        done || (e.spec.engineState || "active") !== "active" ||
+        (e.status?.engineStatus ?? "") !== (engine.status?.engineStatus ?? "")
+      ) {
+        return false;
+      }
+      e.spec.engineState ||= "active";
+      e.status = { ...e.status, engineStatus: "initialized" };
+      e.metadata.finalizers = [...withoutFinalizer(e), FINALIZER];
+      return true;
+    });
     if (updated && updated.metadata.resourceVersion !== engine.metadata.resourceVersion) {
       events.record(engine, {
         reason: "ChaosEngineInitialized",
@@ -187,30 +181,24 @@ export class EngineReconciler {
       await finalizeAbandoned(this.deps.runner, engine);
     }
     await this.#deleteChaosJobs(engine);
-    const updated = await updateEngine(
-      client,
-      engine.metadata.namespace!,
-      engine.metadata.name!,
-      engine.metadata.uid!,
-      (e) => {
-        if (e.status?.engineStatus !== "initialized") return false;
-        const experiments = (e.status?.experiments ?? []).map((x) =>
-          x.status === "Running" || x.status === "Waiting for Job Creation"
-            ? {
-              ...x,
-              status: "Forcefully Aborted",
-              verdict: "Stopped",
-              lastUpdateTime: new Date().toISOString(),
-            }
-            : x
-        );
-        e.status = { ...e.status, engineStatus: "stopped", experiments };
-        e.metadata.finalizers = withoutFinalizer(e);
-        // A halted engine stays stopped when the halt is lifted: re-activating it is a deliberate act.
-        if (why === "halt") e.spec.engineState = "stop";
-        return true;
-      },
-    );
+    const updated = await updateEngine(client, engine, (e) => {
+      if (e.status?.engineStatus !== "initialized") return false;
+      const experiments = (e.status?.experiments ?? []).map((x) =>
+        x.status === "Running" || x.status === "Waiting for Job Creation"
+          ? {
+            ...x,
+            status: "Forcefully Aborted",
+            verdict: "Stopped",
+            lastUpdateTime: new Date().toISOString(),
+          }
+          : x
+      );
+      e.status = { ...e.status, engineStatus: "stopped", experiments };
+      e.metadata.finalizers = withoutFinalizer(e);
+      // A halted engine stays stopped when the halt is lifted: re-activating it is a deliberate act.
+      if (why === "halt") e.spec.engineState = "stop";
+      return true;
+    });
     if (updated) {
       log.info("engine stopped", { engine: engine.metadata.name, namespace: engine.metadata.namespace, why });
       events.record(engine, {
@@ -226,19 +214,13 @@ export class EngineReconciler {
   async #restart(engine: ChaosEngine, from: string): Promise<void> {
     const { client, events } = this.deps;
     await this.#deleteChaosJobs(engine);
-    const updated = await updateEngine(
-      client,
-      engine.metadata.namespace!,
-      engine.metadata.name!,
-      engine.metadata.uid!,
-      (e) => {
-        if ((e.spec.engineState || "active") !== "active" || e.status?.engineStatus !== from) return false;
-        e.status = { ...e.status, engineStatus: "initialized", experiments: [] };
-        // After completion Litmus drops the stale finalizer; the next reconcile adds it again.
-        if (from === "completed") e.metadata.finalizers = withoutFinalizer(e);
-        return true;
-      },
-    );
+    const updated = await updateEngine(client, engine, (e) => {
+      if ((e.spec.engineState || "active") !== "active" || e.status?.engineStatus !== from) return false;
+      e.status = { ...e.status, engineStatus: "initialized", experiments: [] };
+      // After completion Litmus drops the stale finalizer; the next reconcile adds it again.
+      if (from === "completed") e.metadata.finalizers = withoutFinalizer(e);
+      return true;
+    });
     if (updated) {
       events.record(engine, {
         reason: "RestartInProgress",
@@ -258,17 +240,11 @@ export class EngineReconciler {
       await finalizeAbandoned(this.deps.runner, engine);
     }
     await this.#deleteChaosJobs(engine);
-    await updateEngine(
-      client,
-      engine.metadata.namespace!,
-      engine.metadata.name!,
-      engine.metadata.uid!,
-      (e) => {
-        if (!e.metadata.finalizers?.includes(FINALIZER)) return false;
-        e.metadata.finalizers = withoutFinalizer(e);
-        return true;
-      },
-    );
+    await updateEngine(client, engine, (e) => {
+      if (!e.metadata.finalizers?.includes(FINALIZER)) return false;
+      e.metadata.finalizers = withoutFinalizer(e);
+      return true;
+    });
     log.info("engine deleted, finalizer removed", {
       engine: engine.metadata.name,
       namespace: engine.metadata.namespace,

@@ -35,7 +35,7 @@ export async function refuseRun(
     message: `Run refused before any injection: ${reason}`,
     type: "Warning",
   });
-  await updateEngine(client, engine.metadata.namespace!, engine.metadata.name!, engine.metadata.uid!, (e) => {
+  await updateEngine(client, engine, (e) => {
     if (e.status?.engineStatus !== "initialized") return false;
     const now = new Date().toISOString();
     e.status = {

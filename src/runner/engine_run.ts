@@ -26,11 +26,10 @@ const FINISHED = new Set(["Completed", "ChaosExperiment Not Found", "Skipped", "
 /** GET, mutate, PUT, retrying on conflicts: the engine is shared with users and other writers. */
 export async function updateEngine(
   client: KubeClient,
-  ns: string,
-  name: string,
-  uid: string,
+  ref: ChaosEngine,
   mutate: (e: ChaosEngine) => boolean,
 ): Promise<ChaosEngine | undefined> {
+  const { namespace: ns, name, uid } = ref.metadata as { namespace: string; name: string; uid: string };
   for (let attempt = 0; attempt < 8; attempt++) {
     let cur: ChaosEngine;
     try {
@@ -192,20 +191,14 @@ export class EngineRun {
     if (this.aborted === "shutdown") return "interrupted";
     if (this.aborted) return "aborted";
 
-    const done = await updateEngine(
-      deps.client,
-      engine.metadata.namespace!,
-      engine.metadata.name!,
-      this.uid,
-      (e) => {
-        if (
-          (e.spec.engineState || "active") !== "active" || e.status?.engineStatus !== "initialized"
-        ) return false;
-        e.status = { ...e.status, engineStatus: "completed", experiments: this.#entries };
-        e.spec.engineState = "stop";
-        return true;
-      },
-    );
+    const done = await updateEngine(deps.client, engine, (e) => {
+      if (
+        (e.spec.engineState || "active") !== "active" || e.status?.engineStatus !== "initialized"
+      ) return false;
+      e.status = { ...e.status, engineStatus: "completed", experiments: this.#entries };
+      e.spec.engineState = "stop";
+      return true;
+    });
     if (done?.status?.engineStatus === "completed") {
       deps.events.record(engine, {
         reason: "ChaosEngineCompleted",
