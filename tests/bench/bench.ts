@@ -177,6 +177,20 @@ async function main() {
     if (only.includes("latency")) await latency(daemon);
     if (only.includes("throughput")) await throughput(daemon);
     if (only.includes("load")) {
+      // The loaded figures are about the cache, not the heap high-water mark of earlier scenarios (RSS never
+      // shrinks): wait for their namespaces to be gone, then start a fresh daemon.
+      await waitFor(
+        "earlier scenarios cleaned up",
+        async () => {
+          const nss = await (await admin()).list(Resources.namespaces, undefined);
+          return !nss.items.some((n) => n.metadata.name!.startsWith("bench-"));
+        },
+        300_000,
+        1000,
+      );
+      await daemon.stop();
+      daemon = new Daemon({ args: ["--log-level=warn"] });
+      await daemon.ready(60_000);
       const loaded = await loadCluster({ pods: LOAD_PODS, engines: LOAD_ENGINES, results: LOAD_RESULTS });
       try {
         await waitFor(
