@@ -200,8 +200,16 @@ Deno.test("a Replace schedule stops the active run, starts a new one and prunes 
     await waitFor(`${first} pruned`, async () => !(await children(ns, "hourly")).includes(first), 30_000);
     assert.deepEqual(await children(ns, "hourly"), [second], daemon.dump());
     assert.ok((await eventReasons(ns, "hourly")).has("SuccessfulDelete"));
-    const s = await getSchedule(ns, "hourly");
-    assert.deepEqual(s.status?.active?.map((r) => r.name), [second]);
+    // status.active is written on the schedule's next reconcile after the prune.
+    await waitFor(
+      "status.active to hold only the new run",
+      async () => {
+        const s = await getSchedule(ns, "hourly");
+        return JSON.stringify(s.status?.active?.map((r) => r.name)) === JSON.stringify([second]);
+      },
+      10_000,
+      100,
+    );
   } finally {
     await daemon.stop();
     await dropNamespace(ns);
