@@ -76,6 +76,7 @@ Deno.test("pod-network-partition creates litmus-go's NetworkPolicy for the durat
   if (!s.fault) return;
   const { uid, np } = await start(s.ns, "cut", {
     TOTAL_CHAOS_DURATION: "3",
+    // Only written into the NetworkPolicy's ipBlock (a CIDR); nothing ever dials it.
     DESTINATION_IPS: "10.9.8.7",
     POD_SELECTOR: "role=db",
     NAMESPACE_SELECTOR: "team=a",
