@@ -17,7 +17,7 @@ import { type AbortReason, abortReason, type RunnerDeps } from "./deps.ts";
 import { resultName } from "./env.ts";
 import { engineExperimentEnv } from "./engine_env.ts";
 import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict.ts";
-import { ResultWriter, revertRecords } from "./result_writer.ts";
+import { ResultWriter, revertRecords, writeEndedResult } from "./result_writer.ts";
 import { runJobMode } from "./job_mode.ts";
 import { isDryRun, planExperiment, type RunPlan } from "./dry_run.ts";
 import { waitForRecovery } from "./recovery.ts";
@@ -74,22 +74,11 @@ export async function runExperiment(
     deps.events.record(engine, { reason, message, type, key: `${reason}${expName}${uid}` });
 
   const experiment = await getExperiment(deps, ns, expName);
-  const writerFor = (instanceId?: string) =>
-    new ResultWriter(
-      deps.client,
-      engine,
-      expName,
-      resultName(engine.metadata.name!, expName, instanceId),
-      log,
-      instanceId,
-    );
   if (!experiment) {
     const reason = `ChaosExperiment "${expName}" not found in namespace "${ns}"`;
     log.warn(reason);
     engineEvent("ExperimentNotFound", `${reason}; skipping it`, "Warning");
-    const w = writerFor();
-    await w.begin(awaitedProbes(entry));
-    await w.finish({
+    await writeEndedResult(deps.client, engine, expName, log, {
       verdict: "Fail",
       probes: awaitedProbes(entry),
       errorOutput: errorOutput("EXPERIMENT_NOT_FOUND", reason, "PreChaos"),
@@ -102,11 +91,9 @@ export async function runExperiment(
   try {
     merged = engineExperimentEnv(engine, entry, experiment);
   } catch (err) {
-    const w = writerFor();
-    await w.begin(awaitedProbes(entry));
     const reason = (err as Error).message;
     engineEvent("EnvParseError", reason, "Warning");
-    await w.finish({
+    await writeEndedResult(deps.client, engine, expName, log, {
       verdict: "Error",
       probes: awaitedProbes(entry),
       errorOutput: errorOutput("GENERIC_ERROR", reason, "PreChaos"),
@@ -134,7 +121,14 @@ export async function runExperiment(
   }
   if (!fault) return await runJobMode(deps, engine, entry, experiment, merged, signal, log);
 
-  const writer = writerFor(merged.instanceId);
+  const writer = new ResultWriter(
+    deps.client,
+    engine,
+    expName,
+    resultName(engine.metadata.name!, expName, merged.instanceId),
+    log,
+    merged.instanceId,
+  );
   const env = (name: string) => merged.lookup(name);
   const sa = engine.spec.chaosServiceAccount || "default";
   const as = asServiceAccount(ns, sa);

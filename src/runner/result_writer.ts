@@ -10,6 +10,7 @@ import type { Logger } from "../log/log.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosResult, ProbeStatus, ResultHistoryTarget } from "../kube/types.ts";
 import type { RevertRecord } from "../faults/types.ts";
+import { resultName } from "./env.ts";
 import {
   type ErrorOutput,
   type ExperimentVerdict,
@@ -206,7 +207,7 @@ export async function writeEndedResult(
   log: Logger,
   end: FinishArgs,
 ): Promise<void> {
-  const w = new ResultWriter(client, engine, experiment, `${engine.metadata.name}-${experiment}`, log);
+  const w = new ResultWriter(client, engine, experiment, resultName(engine.metadata.name!, experiment), log);
   await w.begin(end.probes);
   await w.finish(end);
 }
