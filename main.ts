@@ -139,6 +139,7 @@ async function main(): Promise<number> {
   }, app.fetch);
 
   const startedAt = performance.now();
+  const queueMetrics = new QueueMetrics(metrics.registry);
   const recorder = new EventRecorder(client, log.child({ component: "events" }), "chaoslet", config.identity);
   // The tracker registers informers for every Deployment, StatefulSet, DaemonSet and EventTrackerPolicy;
   // turned off, it costs nothing and its CRD need not be installed.
@@ -150,10 +151,10 @@ async function main(): Promise<number> {
       log: log.child({ component: "tracker" }),
       registry: metrics.registry,
       cooldownMs: config.trackerCooldownSeconds * 1000,
+      queueMetrics,
     })
     : undefined;
   let reconciler: EngineReconciler | undefined;
-  const queueMetrics = new QueueMetrics(metrics.registry);
   const engineCtl = engineController({
     engines,
     halt: haltStore,
