@@ -19,6 +19,7 @@ import { engineExperimentEnv } from "./engine_env.ts";
 import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict.ts";
 import { ResultWriter, revertRecords, writeEndedResult } from "./result_writer.ts";
 import { runJobMode } from "./job_mode.ts";
+import { awaitedEvent, endEvents, statusMessage } from "./experiment_events.ts";
 import { isDryRun, planExperiment, type RunPlan } from "./dry_run.ts";
 import { waitForRecovery } from "./recovery.ts";
 
@@ -75,14 +76,14 @@ export async function runExperiment(
 
   const experiment = await getExperiment(deps, ns, expName);
   if (!experiment) {
-    const reason = `ChaosExperiment "${expName}" not found in namespace "${ns}"`;
-    log.warn(reason);
-    engineEvent("ExperimentNotFound", `${reason}; skipping it`, "Warning");
-    await writeEndedResult(deps.client, engine, expName, log, {
-      verdict: "Fail",
-      probes: awaitedProbes(entry),
-      errorOutput: errorOutput("EXPERIMENT_NOT_FOUND", reason, "PreChaos"),
-    });
+    // As chaos-runner does: status "ChaosExperiment Not Found", verdict Fail, a Warning, and no ChaosResult
+    // (the experiment pod that would write one never starts).
+    log.warn(`ChaosExperiment "${expName}" not found in namespace "${ns}"`);
+    engineEvent(
+      "ExperimentNotFound",
+      `Experiment Job creation failed, skipping Chaos Experiment: ${expName} (ChaosExperiment "${expName}" not found in namespace "${ns}")`,
+      "Warning",
+    );
     return { status: "ChaosExperiment Not Found", verdict: "Fail", experimentPod: "N/A" };
   }
 
@@ -129,6 +130,7 @@ export async function runExperiment(
     log,
     merged.instanceId,
   );
+  writer.definitionLabels = experiment.spec.definition?.labels;
   const env = (name: string) => merged.lookup(name);
   const sa = engine.spec.chaosServiceAccount || "default";
   const as = asServiceAccount(ns, sa);
@@ -150,7 +152,12 @@ export async function runExperiment(
     onInject(message) {
       firstInjection ??= Date.now();
       probes?.duringChaos();
-      engineEvent("ChaosInject", message);
+      // litmus-go's text: "Injecting <exp> chaos on application pod" (node faults name the node).
+      log.info("injecting", { detail: message });
+      engineEvent(
+        "ChaosInject",
+        / chaos on \S+ node$/.test(message) ? message : `Injecting ${expName} chaos on application pod`,
+      );
     },
     recordTarget: (kind, name, status) => writer.recordTarget(kind, name, status),
     saveRevert: (r) => writer.saveRevert(r),
@@ -179,6 +186,8 @@ export async function runExperiment(
   }
 
   await writer.begin(awaitedProbes(entry), previous ?? null);
+  deps.events.record(writer.object ?? engine, awaitedEvent(expName));
+  const defaultCheck = env("DEFAULT_HEALTH_CHECK") === "true";
   let verdict: ExperimentVerdict = "Pass";
   let errOut: ErrorOutput | undefined;
   const fail = (v: ExperimentVerdict, code: string, reason: string, phase: string, target = "") => {
@@ -204,7 +213,7 @@ export async function runExperiment(
         abort("probe");
       },
     });
-    if (env("DEFAULT_HEALTH_CHECK") === "true") {
+    if (defaultCheck) {
       const targets = await selectTargetPods(faultCtx).catch(() => []);
       const owners = targets.filter((t) => t.owner).map((t) => ({
         ...t.owner!,
@@ -216,13 +225,12 @@ export async function runExperiment(
       });
     }
     const pre = await probes.preChaos();
+    const probed = probes.statuses().length ? "Successful" : "";
     if (!pre.ok) {
+      engineEvent("PreChaosCheck", statusMessage(defaultCheck, "Unsuccessful"), "Warning");
       fail(pre.kind === "failure" ? "Fail" : "Error", pre.code, pre.reason, "PreChaos", pre.probeName);
     } else {
-      engineEvent(
-        "PreChaosCheck",
-        probes.statuses().length ? "AUT: Running, Probes: Successful" : "AUT: Running",
-      );
+      engineEvent("PreChaosCheck", statusMessage(defaultCheck, probed));
       const report = await fault.run(faultCtx);
       log.info("fault finished", { summary: report.summary });
       if (!signal.aborted) {
@@ -236,7 +244,11 @@ export async function runExperiment(
             post.probeName,
           );
         }
-        engineEvent("PostChaosCheck", post.ok ? "AUT: Running, Probes: Successful" : "Probes: Unsuccessful");
+        engineEvent(
+          "PostChaosCheck",
+          statusMessage(defaultCheck, post.ok ? probed : "Unsuccessful"),
+          post.ok ? "Normal" : "Warning",
+        );
       }
     }
   } catch (err) {
@@ -275,15 +287,13 @@ export async function runExperiment(
     errorOutput: errOut,
   });
   deps.metrics?.experimentFinished(expName, done.verdict);
-  const summary = done.verdict === "Stopped"
-    ? `${expName} experiment has been aborted`
-    : `${expName} experiment has been ${done.verdict}ed`;
-  engineEvent("Summary", summary, done.verdict === "Pass" ? "Normal" : "Warning");
-  deps.events.record(await writer.read() ?? engine, {
-    reason: done.verdict,
-    message: errOut ? `${summary}: ${errOut.reason}` : summary,
-    type: done.verdict === "Pass" ? "Normal" : "Warning",
-  });
+  const ended = endEvents(
+    expName,
+    done.verdict,
+    done.verdict === "Stopped" ? "aborted" : errOut ? "failed" : "completed",
+  );
+  engineEvent(ended.engine.reason, ended.engine.message, ended.engine.type);
+  deps.events.record(writer.object ?? engine, ended.result);
   log.info("experiment finished", { verdict: done.verdict, phase: done.phase, error: errOut?.reason });
   return { status: "Completed", verdict: done.verdict, experimentPod: runnerField };
 }
