@@ -152,12 +152,11 @@ export async function runExperiment(
     onInject(message) {
       firstInjection ??= Date.now();
       probes?.duringChaos();
-      // litmus-go's text: "Injecting <exp> chaos on application pod" (node faults name the node).
-      log.info("injecting", { detail: message });
-      engineEvent(
-        "ChaosInject",
-        / chaos on \S+ node$/.test(message) ? message : `Injecting ${expName} chaos on application pod`,
-      );
+      // litmus-go's text: "Injecting <exp> chaos on application pod" (node faults name the node). What was
+      // done exactly goes into an Event of chaoslet's own, ChaosInjectDetails.
+      const node = / chaos on \S+ node$/.test(message);
+      engineEvent("ChaosInject", node ? message : `Injecting ${expName} chaos on application pod`);
+      if (!node) engineEvent("ChaosInjectDetails", message);
     },
     recordTarget: (kind, name, status) => writer.recordTarget(kind, name, status),
     saveRevert: (r) => writer.saveRevert(r),
