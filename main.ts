@@ -66,6 +66,7 @@ async function main(): Promise<number> {
 
   let cache: SharedCache | undefined = undefined;
   const metrics = new SelfMetrics(() => cache?.sizes() ?? {}, () => cache?.synced ?? false);
+  client.onRequest = (verb) => metrics.kubeRequest(verb);
   cache = new SharedCache(client, log.child({ component: "cache" }), config.watchNamespace, metrics);
   const engines = cache.informer<ChaosEngine>(Resources.chaosengines);
   const experiments = cache.informer<ChaosExperiment>(Resources.chaosexperiments);

@@ -5,6 +5,7 @@
  * @module
  */
 import client from "prom-client";
+import { liveReadCounts } from "../kube/live.ts";
 import type { ReflectorMetrics } from "../kube/reflector.ts";
 import type { RunnerMetrics } from "../runner/deps.ts";
 
@@ -17,6 +18,7 @@ export class SelfMetrics implements ReflectorMetrics, RunnerMetrics {
   readonly #injection;
   readonly #experiments;
   readonly #reconcile;
+  readonly #kubeRequests;
 
   constructor(cacheSizes: () => Record<string, number>, cacheSynced: () => boolean) {
     const registers = [this.registry];
@@ -75,6 +77,22 @@ export class SelfMetrics implements ReflectorMetrics, RunnerMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
       registers,
     });
+    this.#kubeRequests = new client.Counter({
+      name: "chaoslet_kube_requests_total",
+      help: "Requests the daemon sent to the Kubernetes API server, by verb (WATCH for watch streams).",
+      labelNames: ["verb"],
+      registers,
+    });
+    new client.Counter({
+      name: "chaoslet_live_reads_total",
+      help: "Reads that bypassed the informer cache through the live-read helper, by resource and reason.",
+      labelNames: ["resource", "reason"],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of liveReadCounts()) this.inc({ resource: c.resource, reason: c.reason }, c.n);
+      },
+    });
     client.collectDefaultMetrics({ register: this.registry, prefix: "chaoslet_" });
   }
 
@@ -88,6 +106,10 @@ export class SelfMetrics implements ReflectorMetrics, RunnerMetrics {
         this.set(read());
       },
     });
+  }
+  /** Counts one request to the API server (hooked into the KubeClient). */
+  kubeRequest(verb: string): void {
+    this.#kubeRequests.inc({ verb });
   }
   injectionLatency(fault: string, seconds: number): void {
     this.#injection.observe({ fault }, seconds);

@@ -47,7 +47,8 @@ export class SharedCache {
     rt: ResourceType,
     opts: InformerOptions<T> = {},
   ): StoreReader<T> {
-    const key = keyOf(rt);
+    // Keyed by resource AND selector: two watchers with different selectors get different informers.
+    const key = keyOf(rt, opts);
     const existing = this.#stores.get(key);
     if (existing) return existing as unknown as StoreReader<T>;
     const store = new Store<T>();

@@ -82,6 +82,9 @@ function queryString(q?: Query): string {
 
 /** The REST client. One instance is shared by every component. */
 export class KubeClient {
+  /** Called for every request sent (the daemon counts them in `chaoslet_kube_requests_total`). */
+  onRequest?: (verb: string) => void;
+
   constructor(readonly conn: Connection, readonly fieldManager = "chaoslet") {}
 
   /** Sends one request and returns the raw Response (used by watch). Throws ApiError on non-2xx. */
@@ -91,6 +94,7 @@ export class KubeClient {
       Accept: "application/json",
     };
     if (opts.as) headers["Impersonate-User"] = opts.as.user;
+    this.onRequest?.(opts.query?.watch ? "WATCH" : method);
     let body: string | undefined;
     if (opts.body !== undefined) {
       body = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);

@@ -7,6 +7,7 @@
  */
 import { isApiError, type KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
+import { liveGet, liveList } from "../kube/live.ts";
 import { Resources } from "../kube/resources.ts";
 import type { StoreReader } from "../kube/store.ts";
 import type { ChaosEngine } from "../kube/types.ts";
@@ -110,10 +111,12 @@ export class EngineReconciler {
   async #startIfStillActive(cached: ChaosEngine): Promise<void> {
     let fresh: ChaosEngine;
     try {
-      fresh = await this.deps.client.get<ChaosEngine>(
+      fresh = await liveGet<ChaosEngine>(
+        this.deps.client,
         Resources.chaosengines,
         cached.metadata.namespace,
         cached.metadata.name!,
+        "confirm-before-start",
       );
     } catch (err) {
       if (isApiError(err, 404)) return;
@@ -265,7 +268,10 @@ export class EngineReconciler {
     const ns = engine.metadata.namespace!;
     const labelSelector = `chaosUID=${engine.metadata.uid}`;
     try {
-      const jobs = await client.list(Resources.jobs, ns, { query: { labelSelector } });
+      // No Job informer (Jobs are few and short-lived): read them live, right before deleting.
+      const jobs = await liveList(client, Resources.jobs, ns, "delete-chaos-jobs", {
+        query: { labelSelector },
+      });
       for (const o of jobs.items) {
         await client.deleteIfExists(Resources.jobs, ns, o.metadata.name!, {
           propagationPolicy: "Background",

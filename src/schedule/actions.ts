@@ -6,6 +6,7 @@
  * @module
  */
 import { isApiError } from "../kube/client.ts";
+import { liveGet } from "../kube/live.ts";
 import type { StoreReader } from "../kube/store.ts";
 import { type ChildKind, childState } from "./children.ts";
 import type { ScheduleControllerDeps } from "./controller.ts";
@@ -49,7 +50,7 @@ export class ChildActions {
       return childState(obj, kind);
     } catch (err) {
       if (isApiError(err) && err.alreadyExists) {
-        const obj = await this.deps.client.get(kind.rt, ns, name);
+        const obj = await liveGet(this.deps.client, kind.rt, ns, name, "schedule-child-exists");
         return obj.metadata.ownerReferences?.some((r) => r.uid === sched.metadata.uid)
           ? childState(obj, kind)
           : undefined;

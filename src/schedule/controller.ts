@@ -8,6 +8,7 @@
  */
 import { isApiError, type KubeClient } from "../kube/client.ts";
 import type { EventSpec } from "../kube/events.ts";
+import { liveGet } from "../kube/live.ts";
 import type { StoreReader } from "../kube/store.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { Logger } from "../log/log.ts";
@@ -200,7 +201,7 @@ export class ScheduleController {
     for (const ref of prev.active ?? []) {
       if (seen.has(ref.uid) || ref.kind !== kind.rt.kind) continue;
       try {
-        const o = await this.deps.client.get(kind.rt, ns, ref.name);
+        const o = await liveGet(this.deps.client, kind.rt, ns, ref.name, "schedule-child-not-cached");
         if (o.metadata.uid === ref.uid) objs.push(o);
       } catch (err) {
         if (!isApiError(err, 404)) throw err;

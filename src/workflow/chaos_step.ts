@@ -8,9 +8,13 @@
  * and the engine carries the node's labels, so a restarted daemon adopts the same engine instead
  * of creating a second one.
  *
+ * The engine is read from the shared cache, and the step sleeps until the cache reports a change of
+ * it (no polling); only a cache miss, e.g. right after the create, is confirmed with a live read.
+ *
  * @module
  */
 import { isApiError } from "../kube/client.ts";
+import { liveGet } from "../kube/live.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosResult } from "../kube/types.ts";
 import { parseYamlDocuments } from "../util/yaml.ts";
@@ -21,6 +25,27 @@ import { withRetries } from "./status_book.ts";
 import { type ChaosData, LABELS } from "./types.ts";
 
 const ENDED = new Set(["completed", "stopped"]);
+/** A safety net only: every change of the engine wakes the step through the cache. */
+const SAFETY_NET_MS = 60_000;
+
+/** The engine from the cache; a miss is confirmed live, since the cache may not have seen our create yet. */
+async function readEngine(
+  ctx: StepContext,
+  ns: string,
+  name: string,
+): Promise<{ engine?: ChaosEngine; cached: boolean }> {
+  const cached = ctx.deps.engines.get(ns, name);
+  if (cached) return { engine: cached, cached: true };
+  try {
+    const engine = await withRetries(() =>
+      liveGet<ChaosEngine>(ctx.deps.client, Resources.chaosengines, ns, name, "workflow-engine-not-cached")
+    );
+    return { engine, cached: false };
+  } catch (err) {
+    if (isApiError(err, 404)) return { cached: false };
+    throw err;
+  }
+}
 
 /** Runs the step for the (substituted) ChaosEngine manifest `engineYaml`. */
 export async function runChaosStep(ctx: StepContext, engineYaml: string): Promise<StepResult> {
@@ -64,14 +89,8 @@ export async function runChaosStep(ctx: StepContext, engineYaml: string): Promis
 async function findEngine(ctx: StepContext, data: ChaosData): Promise<ChaosEngine | undefined | string> {
   const { client } = ctx.deps;
   if (data.engineName) {
-    try {
-      return await withRetries(() =>
-        client.get<ChaosEngine>(Resources.chaosengines, data.namespace, data.engineName!)
-      );
-    } catch (err) {
-      if (isApiError(err, 404)) return `ChaosEngine "${data.engineName}" was deleted before it finished`;
-      throw err;
-    }
+    const { engine } = await readEngine(ctx, data.namespace, data.engineName);
+    return engine ?? `ChaosEngine "${data.engineName}" was deleted before it finished`;
   }
   // Written as Running but the engine name was not recorded: the create may have happened just before a crash.
   const list = await withRetries(() =>
@@ -113,17 +132,14 @@ async function createEngine(
 
 /** Waits for the engine to end (stopping it when the step is stopped), then concludes. */
 async function follow(ctx: StepContext, data: ChaosData): Promise<StepResult> {
-  const { client, wake, pollMs, stopGraceMs } = ctx.deps;
+  const { client, engines, wake, pollMs, stopGraceMs } = ctx.deps;
   const name = data.engineName!;
   let stopAsked = false;
   let deadline = 0;
   while (true) {
     checkHalt(ctx);
-    let e: ChaosEngine;
-    try {
-      e = await withRetries(() => client.get<ChaosEngine>(Resources.chaosengines, data.namespace, name));
-    } catch (err) {
-      if (!isApiError(err, 404)) throw err;
+    const { engine: e, cached } = await readEngine(ctx, data.namespace, name);
+    if (!e) {
       return {
         phase: "Failed",
         message: stopAsked ? "Stopped" : `ChaosEngine "${name}" was deleted before it finished`,
@@ -154,7 +170,12 @@ async function follow(ctx: StepContext, data: ChaosData): Promise<StepResult> {
         message: `Stopped (ChaosEngine "${name}" did not reach "stopped" in ${stopGraceMs / 1000} s)`,
       };
     }
-    await wake.wait(`engine:${data.namespace}/${name}`, pollMs, stopAsked ? ctx.halt : ctx.signal);
+    // Changed while this loop awaited (no await between this check and the wait, so nothing slips by)?
+    const now = engines.get(data.namespace, name);
+    if (cached && now?.metadata.resourceVersion !== e.metadata.resourceVersion) continue;
+    // Not in the cache yet: its add event wakes the step; the short timeout covers a create the cache lost.
+    const maxMs = stopAsked ? Math.max(1, deadline - Date.now() + 1) : now ? SAFETY_NET_MS : pollMs;
+    await wake.wait(`engine:${data.namespace}/${name}`, maxMs, stopAsked ? ctx.halt : ctx.signal);
   }
 }
 

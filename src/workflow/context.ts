@@ -6,7 +6,8 @@
  */
 import type { Impersonation, KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
-import type { OwnerReference } from "../kube/types.ts";
+import type { StoreReader } from "../kube/store.ts";
+import type { ChaosEngine, OwnerReference } from "../kube/types.ts";
 import type { Logger } from "../log/log.ts";
 import type { Discovery } from "./discovery.ts";
 import { isLabelValue, nodeHash } from "./nodes.ts";
@@ -27,6 +28,8 @@ export interface WorkflowDeps {
   log: Logger;
   events: EventRecorder;
   wake: Wakeups;
+  /** The shared cache's ChaosEngines: chaos steps read and wait on them instead of polling the API server. */
+  engines: StoreReader<ChaosEngine>;
   discovery: Discovery;
   /** Poll interval of running steps: a safety net behind the cache wake-ups. */
   pollMs: number;

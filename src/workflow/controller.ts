@@ -28,7 +28,7 @@ export interface WorkflowControllerOptions {
   pods: StoreReader<Pod>;
   events: EventRecorder;
   log: Logger;
-  /** Poll interval of running steps behind the cache wake-ups (default 2 s). */
+  /** Poll interval of Job steps behind the cache wake-ups (default 2 s); chaos steps only wait on the cache. */
   pollMs?: number;
   /** How long a stopped engine gets to reach `stopped` (default 60 s). */
   stopGraceMs?: number;
@@ -51,6 +51,7 @@ export class WorkflowController {
       log: opts.log,
       events: opts.events,
       wake,
+      engines: opts.engines,
       discovery: new Discovery(opts.client),
       pollMs: opts.pollMs ?? 2000,
       stopGraceMs: opts.stopGraceMs ?? 60_000,
