@@ -9,7 +9,7 @@ import type { ChaosEngine, ChaosExperiment, ChaosResult, KubeObject } from "../k
 import type { Logger } from "../log/log.ts";
 import type { AccessControl } from "./auth.ts";
 import { HttpError } from "./errors.ts";
-import type { HaltDeps } from "./halt.ts";
+import type { HaltState } from "../operator/halt.ts";
 
 /** Dependencies of `createApiRoutes`. */
 export interface ApiDeps {
@@ -67,4 +67,10 @@ export function litmus(
   name?: string,
 ) {
   return { verb, group: "litmuschaos.io", resource, namespace, name };
+}
+
+/** The kill switch as the API sees it. */
+export interface HaltDeps {
+  systemNamespace: string;
+  state: () => HaltState;
 }

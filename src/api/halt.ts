@@ -6,18 +6,15 @@
  *
  * @module
  */
-import { HALT_CONFIGMAP, type HaltState, setHalt } from "../operator/halt.ts";
-import type { ApiDeps } from "./deps.ts";
+import { HALT_CONFIGMAP, setHalt } from "../operator/halt.ts";
+import type { ApiDeps, HaltDeps } from "./deps.ts";
 import { errors } from "./responses.ts";
 import type { ApiRouter } from "./router.ts";
 import { s } from "./schema.ts";
 import { NoQuery } from "./schemas.ts";
 
 /** What the halt routes need beyond ApiDeps. */
-export interface HaltDeps {
-  systemNamespace: string;
-  state: () => HaltState;
-}
+export type { HaltDeps } from "./deps.ts";
 
 const HaltSchema = s.object({
   halted: s.boolean(),

@@ -8,7 +8,7 @@
 import { apiVersionOf, Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosEngineSpec, Probe } from "../kube/types.ts";
 import { parseProbes } from "../probes/spec.ts";
-import { validateAppInfo } from "../runner/targets.ts";
+import { validateAppInfo } from "../faults/targets.ts";
 import { badRequest } from "./errors.ts";
 import type { EngineBody, RunShortForm } from "./schemas.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { HttpError } from "./errors.ts";
 import { engineFromRequest, namePrefix, REQUESTED_BY } from "./run_input.ts";
-import { buildTargetsString } from "../runner/targets.ts";
+import { buildTargetsString } from "../faults/targets.ts";
 import { overallVerdict } from "./run_view.ts";
 
 function field(fn: () => unknown): string | undefined {

@@ -9,7 +9,7 @@ import { sleep } from "../kube/backoff.ts";
 import { isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import type { Pod } from "../kube/types.ts";
-import { parseTargets } from "../runner/targets.ts";
+import { parseTargets } from "./targets.ts";
 import { parseSeconds } from "../util/duration.ts";
 import { selectTargetPods } from "./pod_targets.ts";
 import { type FaultContext, FaultError } from "./types.ts";

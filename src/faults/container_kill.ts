@@ -23,7 +23,7 @@ import { sleep } from "../kube/backoff.ts";
 import { isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import type { Pod } from "../kube/types.ts";
-import { parseSequence } from "../runner/targets.ts";
+import { parseSequence } from "./targets.ts";
 import { chaosDurationMs, ramp, rampTimeMs } from "./common.ts";
 import { chaosIntervalMs } from "./pod_delete.ts";
 import { ExecError, execInContainer, type ExecTarget, shell } from "./pod_exec.ts";

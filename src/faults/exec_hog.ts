@@ -13,7 +13,7 @@
  * @module
  */
 import { sleep } from "../kube/backoff.ts";
-import { parseSequence } from "../runner/targets.ts";
+import { parseSequence } from "./targets.ts";
 import { chaosDurationMs, combineErrors, ramp, rampTimeMs } from "./common.ts";
 import { ExecError, execInContainer, type ExecOutcome, type ExecTarget, shell } from "./pod_exec.ts";
 import { selectTargetPods } from "./pod_targets.ts";

@@ -16,7 +16,7 @@ import { sleep } from "../kube/backoff.ts";
 import { isApiError } from "../kube/client.ts";
 import { Resources, type ResourceType } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { parseTargets, podsAffected } from "../runner/targets.ts";
+import { parseTargets, podsAffected } from "./targets.ts";
 import { chaosDurationMs, combineErrors, ramp, rampTimeMs, revertError } from "./common.ts";
 import { type FaultContext, FaultError, type NativeFault, type RevertRecord } from "./types.ts";
 

@@ -9,7 +9,7 @@ import { sleep } from "../kube/backoff.ts";
 import { isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import { parseIntRange, parseSeconds } from "../util/duration.ts";
-import { parseSequence } from "../runner/targets.ts";
+import { parseSequence } from "./targets.ts";
 import { selectTargetPods, type TargetPod } from "./pod_targets.ts";
 import { type FaultContext, FaultError, type FaultReport, type NativeFault } from "./types.ts";
 import { waitWorkloadsHealthy, type WorkloadRef } from "./workload_health.ts";

@@ -13,7 +13,7 @@ import { sleep } from "../kube/backoff.ts";
 import { isApiError } from "../kube/client.ts";
 import { Resources, type ResourceType } from "../kube/resources.ts";
 import type { Pod } from "../kube/types.ts";
-import { parseTargets } from "../runner/targets.ts";
+import { parseTargets } from "./targets.ts";
 import { chaosDurationMs, combineErrors, ramp, rampTimeMs, revertError } from "./common.ts";
 import { buildNetworkPolicy, parseLabels, partitionSpec } from "./network_policy.ts";
 import { type FaultContext, FaultError, type NativeFault, type RevertRecord } from "./types.ts";

@@ -14,7 +14,7 @@ import {
   pickConsecutive,
   podsAffected,
   resolveOwnerKind,
-} from "../runner/targets.ts";
+} from "./targets.ts";
 import { type FaultContext, FaultError } from "./types.ts";
 
 /** A selected pod and the workload that owns it (lowercase kind, as Litmus prints it). */

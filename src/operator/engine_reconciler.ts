@@ -5,38 +5,19 @@
  *
  * @module
  */
-import { isApiError, type KubeClient } from "../kube/client.ts";
-import type { EventRecorder } from "../kube/events.ts";
+import { isApiError } from "../kube/client.ts";
 import { liveGet, liveList } from "../kube/live.ts";
 import { Resources } from "../kube/resources.ts";
-import type { StoreReader } from "../kube/store.ts";
 import type { ChaosEngine } from "../kube/types.ts";
-import type { Logger } from "../log/log.ts";
-import type { RunnerDeps } from "../runner/deps.ts";
 import { EngineRun, updateEngine } from "../runner/engine_run.ts";
 import { finalizeAbandoned } from "../runner/abandoned.ts";
 import type { ReconcileResult } from "../kube/workqueue.ts";
-import { concurrencyRefusal, type Guardrails, namespaceRefusal, touchedNamespaces } from "./guardrails.ts";
+import { concurrencyRefusal, namespaceRefusal, touchedNamespaces } from "./guardrails.ts";
 import type { HaltState } from "./halt.ts";
 import { refuseRun } from "./refusal.ts";
+import { FINALIZER, type ReconcilerDeps, withoutFinalizer } from "./reconciler_deps.ts";
 
-export const FINALIZER = "chaosengine.litmuschaos.io/finalizer";
-
-export interface ReconcilerDeps {
-  client: KubeClient;
-  engines: StoreReader<ChaosEngine>;
-  events: EventRecorder;
-  log: Logger;
-  runner: RunnerDeps;
-  /** Called when a run ends, so the engine is reconciled again. */
-  requeue: (key: string, afterMs?: number) => void;
-  guardrails?: Guardrails;
-  /** The kill switch; while halted no run starts and running ones are stopped. */
-  halt?: () => HaltState;
-}
-
-export const withoutFinalizer = (e: ChaosEngine) =>
-  (e.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+export { FINALIZER, type ReconcilerDeps, withoutFinalizer } from "./reconciler_deps.ts";
 
 /** Reconciles ChaosEngines and owns their in-process runs. */
 export class EngineReconciler {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ChaosEngine } from "../kube/types.ts";
-import { buildTargetsString, parseTargets } from "../runner/targets.ts";
+import { buildTargetsString, parseTargets } from "../faults/targets.ts";
 
 export interface Guardrails {
   /** If non-empty, chaos may only touch these namespaces. */

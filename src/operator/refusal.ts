@@ -8,8 +8,7 @@
 import type { ChaosEngine } from "../kube/types.ts";
 import { updateEngine } from "../runner/engine_run.ts";
 import { writeEndedResult } from "../runner/result_writer.ts";
-import type { ReconcilerDeps } from "./engine_reconciler.ts";
-import { withoutFinalizer } from "./engine_reconciler.ts";
+import { type ReconcilerDeps, withoutFinalizer } from "./reconciler_deps.ts";
 
 export async function refuseRun(
   deps: ReconcilerDeps,

@@ -7,7 +7,7 @@
  */
 import type { ChaosEngine, ChaosExperiment, EngineExperiment } from "../kube/types.ts";
 import { type MergedEnv, mergeExperimentEnv } from "./env.ts";
-import { buildTargetsString } from "./targets.ts";
+import { buildTargetsString } from "../faults/targets.ts";
 
 /** Merges the env; throws TypeError naming the bad entry (bad input). */
 export function engineExperimentEnv(

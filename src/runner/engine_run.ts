@@ -10,7 +10,7 @@ import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ExperimentStatusEntry } from "../kube/types.ts";
 import type { AbortReason, RunnerDeps } from "./deps.ts";
 import { type ExperimentOutcome, runExperiment } from "./experiment.ts";
-import { validateAppInfo } from "./targets.ts";
+import { validateAppInfo } from "../faults/targets.ts";
 import { annotationProblem } from "./dry_run.ts";
 import { errorOutput } from "./verdict.ts";
 import { writeEndedResult } from "./result_writer.ts";

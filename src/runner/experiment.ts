@@ -20,20 +20,12 @@ import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict
 import { ResultWriter, writeEndedResult } from "./result_writer.ts";
 import { revertRecorded } from "./revert_journal.ts";
 import { runJobMode } from "./job_mode.ts";
+import type { ExperimentOutcome } from "./outcome.ts";
 import { awaitedEvent, endEvents, statusMessage } from "./experiment_events.ts";
-import { isDryRun, planExperiment, type RunPlan } from "./dry_run.ts";
+import { isDryRun, planExperiment } from "./dry_run.ts";
 import { waitForRecovery } from "./recovery.ts";
 
-/** How an experiment ended, for the engine's status.experiments[] entry. */
-export interface ExperimentOutcome {
-  status: "Completed" | "ChaosExperiment Not Found" | "Skipped";
-  verdict: string;
-  experimentPod: string;
-  /** True when the daemon shut down mid-run: nothing was finalized, the next leader resumes. */
-  interrupted?: boolean;
-  /** Set for dry runs: what the run would have done. */
-  plan?: RunPlan;
-}
+export type { ExperimentOutcome } from "./outcome.ts";
 
 /** Fetches the ChaosExperiment from the cache, falling back to the API (the cache may lag a fresh create). */
 async function getExperiment(

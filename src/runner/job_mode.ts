@@ -20,7 +20,7 @@ import type { Logger } from "../log/log.ts";
 import { abortReason, type RunnerDeps } from "./deps.ts";
 import type { MergedEnv } from "./env.ts";
 import { resultName } from "./env.ts";
-import type { ExperimentOutcome } from "./experiment.ts";
+import type { ExperimentOutcome } from "./outcome.ts";
 
 /** Label that ties a Job to its experiment, so a restarted daemon adopts the Job instead of starting another. */
 export const EXPERIMENT_LABEL = "chaoslet.io/experiment";

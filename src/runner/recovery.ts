@@ -7,7 +7,7 @@ import type { ChaosResult } from "../kube/types.ts";
 import type { Logger } from "../log/log.ts";
 import type { FaultContext } from "../faults/types.ts";
 import { waitWorkloadsHealthy } from "../faults/workload_health.ts";
-import { parseTargets } from "./targets.ts";
+import { parseTargets } from "../faults/targets.ts";
 
 export async function waitForRecovery(ctx: FaultContext, previous: ChaosResult, log: Logger): Promise<void> {
   const ns = parseTargets(ctx.env("TARGETS") ?? "")[0]?.namespace || ctx.engine.metadata.namespace!;

@@ -9,7 +9,7 @@ import { isApiError } from "../kube/client.ts";
 import { liveGet } from "../kube/live.ts";
 import type { StoreReader } from "../kube/store.ts";
 import { type ChildKind, childState } from "./children.ts";
-import type { ScheduleControllerDeps } from "./controller.ts";
+import type { ScheduleControllerDeps } from "./deps.ts";
 import { childName, type ChildState, historyToDelete } from "./decide.ts";
 import type { ChaosSchedule, EffectiveSpec } from "./types.ts";
 

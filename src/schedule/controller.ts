@@ -6,17 +6,16 @@
  *
  * @module
  */
-import { isApiError, type KubeClient } from "../kube/client.ts";
+import { isApiError } from "../kube/client.ts";
 import type { EventSpec } from "../kube/events.ts";
 import { liveGet } from "../kube/live.ts";
 import type { StoreReader } from "../kube/store.ts";
 import type { KubeObject } from "../kube/types.ts";
-import type { Logger } from "../log/log.ts";
 import type { ReconcileResult } from "../kube/workqueue.ts";
 import { ChildActions } from "./actions.ts";
+import type { ScheduleControllerDeps } from "./deps.ts";
 import { type ChildKind, childState, kindOf } from "./children.ts";
 import { childName, decide, lastSuccessful } from "./decide.ts";
-import type { ScheduleMetrics } from "./metrics.ts";
 import {
   laterTime,
   newerStatus,
@@ -31,19 +30,7 @@ import { validateSchedule } from "./validate.ts";
 /** Longest requeue: setTimeout overflows past 24 days, and a periodic look costs nothing. */
 const MAX_REQUEUE_MS = 3_600_000;
 
-export interface ScheduleControllerDeps {
-  client: KubeClient;
-  schedules: StoreReader<ChaosSchedule>;
-  /** The store of a child kind, or undefined while its CRD is not installed. */
-  childStore: (kind: ChildKind) => StoreReader | undefined;
-  events: { record(obj: KubeObject, spec: EventSpec): Promise<void> };
-  log: Logger;
-  metrics: ScheduleMetrics;
-  /** The controller's clock; tests and `--schedule-clock-offset` move it. */
-  now: () => Date;
-  /** Added to API-server timestamps (creationTimestamp), so a shifted clock sees a consistent world. */
-  clockOffsetMs?: number;
-}
+export type { ScheduleControllerDeps } from "./deps.ts";
 
 /** The schedule reconciler. One instance serves every schedule; the work queue serializes per key. */
 export class ScheduleController {
