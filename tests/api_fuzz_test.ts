@@ -2,17 +2,17 @@
  * Fuzzes the HTTP API of a real daemon on the test cluster: thousands of random and mutated requests across
  * every route, with a cluster-admin ServiceAccount token, with garbage tokens and without one. No request may
  * get a 5xx, leak a stack trace or answer anything but JSON, and the daemon must be healthy afterwards.
- * The generator (src/api/testing_fuzz.ts) keeps destructive verbs inside the test's namespace and never
+ * The generator (tests/kit/api_fuzz.ts) keeps destructive verbs inside the test's namespace and never
  * names an installed experiment in a run, so nothing is injected. FUZZ_SEED reproduces a run;
  * FUZZ_VERBOSE=1 prints statuses per route.
  */
 
 import assert from "node:assert/strict";
-import { clusterBinding, requestToken } from "../src/api/testing.ts";
-import { bases, makeRequest, rng } from "../src/api/testing_fuzz.ts";
-import { Daemon } from "./lib/daemon.ts";
-import { admin, applyCrds, dropNamespace, newNamespace } from "./lib/kube.ts";
-import { sharedFile } from "./lib/env.ts";
+import { clusterBinding, requestToken } from "./kit/api.ts";
+import { bases, makeRequest, rng } from "./kit/api_fuzz.ts";
+import { Daemon } from "./kit/daemon.ts";
+import { admin, applyCrds, dropNamespace, newNamespace } from "./kit/kube.ts";
+import { sharedFile } from "./kit/env.ts";
 
 const TOTAL = 6000;
 const WORKERS = 24;

@@ -16,8 +16,8 @@ import {
   percentile,
   requestToken,
   sseFrames,
-} from "../src/api/testing.ts";
-import { Daemon } from "./lib/daemon.ts";
+} from "./kit/api.ts";
+import { Daemon } from "./kit/daemon.ts";
 import {
   admin,
   applyCrds,
@@ -26,9 +26,9 @@ import {
   newNamespace,
   serviceAccountWithRole,
   waitFor,
-} from "./lib/kube.ts";
-import { installFault } from "./lib/hub.ts";
-import { sharedFile } from "./lib/env.ts";
+} from "./kit/kube.ts";
+import { installFault } from "./kit/hub.ts";
+import { sharedFile } from "./kit/env.ts";
 
 const LITMUS = ["chaosengines", "chaosexperiments", "chaosresults"];
 const READ = [{ apiGroups: ["litmuschaos.io"], resources: LITMUS, verbs: ["get", "list", "watch"] }];

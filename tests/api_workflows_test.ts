@@ -4,11 +4,11 @@
  * bad specs. Callers are ServiceAccounts with tokens from the TokenRequest API.
  */
 import assert from "node:assert/strict";
-import { callApi, requestToken, sseFrames } from "../src/api/testing.ts";
+import { callApi, requestToken, sseFrames } from "./kit/api.ts";
 import { Resources } from "../src/kube/resources.ts";
 import { ChaosWorkflows } from "../src/workflow/types.ts";
-import { Daemon } from "./lib/daemon.ts";
-import { sharedFile } from "./lib/env.ts";
+import { Daemon } from "./kit/daemon.ts";
+import { sharedFile } from "./kit/env.ts";
 import {
   admin,
   applyCrds,
@@ -16,7 +16,7 @@ import {
   newNamespace,
   serviceAccountWithRole,
   waitFor,
-} from "./lib/kube.ts";
+} from "./kit/kube.ts";
 
 const SUSPEND_WORKFLOW = `apiVersion: argoproj.io/v1alpha1
 kind: Workflow

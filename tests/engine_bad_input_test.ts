@@ -4,10 +4,10 @@
  */
 import assert from "node:assert/strict";
 import type { ChaosEngine } from "../src/kube/types.ts";
-import { Daemon } from "./lib/daemon.ts";
-import { applyCrds, createDeployment, dropNamespace, newNamespace } from "./lib/kube.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { createEngine, eventReasons, getResult, waitEngineStatus } from "./lib/chaos.ts";
+import { Daemon } from "./kit/daemon.ts";
+import { applyCrds, createDeployment, dropNamespace, newNamespace } from "./kit/kube.ts";
+import { engineFor, installFault } from "./kit/hub.ts";
+import { createEngine, eventReasons, getResult, waitEngineStatus } from "./kit/chaos.ts";
 
 interface Case {
   name: string;

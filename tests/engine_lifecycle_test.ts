@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine } from "../src/kube/types.ts";
-import { Daemon } from "./lib/daemon.ts";
+import { Daemon } from "./kit/daemon.ts";
 import {
   admin,
   applyCrds,
@@ -14,36 +14,15 @@ import {
   newNamespace,
   serviceAccountWithRole,
   waitFor,
-} from "./lib/kube.ts";
-import { engineFor, hubFault, installFault } from "./lib/hub.ts";
-import { createEngine, eventReasons, getResult, podUids, waitEngineStatus } from "./lib/chaos.ts";
+} from "./kit/kube.ts";
+import { engineFor, hubFault } from "./kit/hub.ts";
+import { createEngine, eventReasons, getResult, podUids, waitEngineStatus } from "./kit/chaos.ts";
+import { chaosNamespace } from "./kit/fixture.ts";
 
 const FINALIZER = "chaosengine.litmuschaos.io/finalizer";
 
-async function setup(prefix: string, sa = "pod-delete-sa") {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  let daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  await createDeployment(ns, "web", 3);
-  const fault = await installFault("pod-delete", ns, sa);
-  await daemon.ready();
-  return {
-    ns,
-    get daemon() {
-      return daemon;
-    },
-    restart() {
-      daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-      return daemon.ready();
-    },
-    fault,
-    async [Symbol.asyncDispose]() {
-      daemon.signal("SIGKILL");
-      await daemon.exited;
-      await dropNamespace(ns);
-    },
-  };
-}
+const setup = (prefix: string, sa = "pod-delete-sa") =>
+  chaosNamespace(prefix, { apps: { web: 3 }, serviceAccount: sa, end: "kill" });
 
 /** Waits until the engine's first experiment is Running (the fault is injecting). */
 async function waitRunning(ns: string, name: string) {

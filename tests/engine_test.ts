@@ -4,31 +4,15 @@
  */
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
-import { Daemon } from "./lib/daemon.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { createEngine, eventReasons, getResult, podUids, waitEngineStatus } from "./lib/chaos.ts";
+import { admin, waitFor } from "./kit/kube.ts";
+import { engineFor } from "./kit/hub.ts";
+import { createEngine, eventReasons, getResult, podUids, waitEngineStatus } from "./kit/chaos.ts";
+import { chaosNamespace } from "./kit/fixture.ts";
 
 const SHORT = { TOTAL_CHAOS_DURATION: "3", CHAOS_INTERVAL: "1" };
 
 /** One namespace with a 3-replica app, the hub pod-delete fault and its SA, and a daemon watching it. */
-async function setup(prefix: string) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  await createDeployment(ns, "web", 3);
-  const fault = await installFault("pod-delete", ns, "pod-delete-sa");
-  await daemon.ready();
-  return {
-    ns,
-    daemon,
-    fault,
-    async [Symbol.asyncDispose]() {
-      await daemon.stop();
-      await dropNamespace(ns);
-    },
-  };
-}
+const setup = (prefix: string) => chaosNamespace(prefix, { apps: { web: 3 } });
 
 for (
   const [title, env] of [

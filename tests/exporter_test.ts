@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { LITMUS_METRIC_FAMILIES } from "../src/exporter/litmus_metrics.ts";
-import { startPrometheusScraping } from "../src/probes/testing.ts";
-import { Daemon } from "./lib/daemon.ts";
-import { applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { createEngine, waitEngineStatus } from "./lib/chaos.ts";
+import { startPrometheusScraping } from "./kit/probes.ts";
+import { Daemon } from "./kit/daemon.ts";
+import { applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./kit/kube.ts";
+import { engineFor, installFault } from "./kit/hub.ts";
+import { createEngine, waitEngineStatus } from "./kit/chaos.ts";
 
 Deno.test("Prometheus scrapes /metrics: litmuschaos_passed_experiments for a finished run, Litmus's families and labels", async () => {
   await applyCrds();

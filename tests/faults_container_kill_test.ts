@@ -15,50 +15,20 @@ import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine, ChaosResult } from "../src/kube/types.ts";
 import { REVERT_PREFIX } from "../src/runner/result_writer.ts";
-import { Daemon } from "./lib/daemon.ts";
-import {
-  admin,
-  applyCrds,
-  createDeployment,
-  dropNamespace,
-  getOrUndefined,
-  newNamespace,
-  waitFor,
-} from "./lib/kube.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { createEngine, eventReasons, getResult, waitEngineStatus } from "./lib/chaos.ts";
+import { admin, getOrUndefined, waitFor } from "./kit/kube.ts";
+import { engineFor } from "./kit/hub.ts";
+import { createEngine, eventReasons, getResult, waitEngineStatus } from "./kit/chaos.ts";
+import { chaosNamespace } from "./kit/fixture.ts";
 
 const FAULT = "container-kill";
 
-async function setup(prefix: string) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  let daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  await createDeployment(ns, "web", 1);
-  const installed = await installFault(FAULT, ns, "container-kill-sa");
-  const ready = async () =>
-    await daemon.ready(60_000).catch((err) => {
-      daemon.signal("SIGKILL"); // a daemon that never came up must not outlive the test
-      throw new Error(`${err.message}\n${daemon.dump()}`);
-    });
-  await ready();
-  return {
-    ns,
-    installed,
-    get daemon() {
-      return daemon;
-    },
-    async restart() {
-      daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-      await ready();
-    },
-    async [Symbol.asyncDispose]() {
-      daemon.signal("SIGKILL");
-      await daemon.exited;
-      await dropNamespace(ns);
-    },
-  };
-}
+const setup = (prefix: string) =>
+  chaosNamespace(prefix, {
+    apps: { web: 1 },
+    fault: FAULT,
+    serviceAccount: "container-kill-sa",
+    end: "kill",
+  });
 
 /** The hub engine with SIGNAL pinned to SIGTERM (SIGKILL goes to Job mode) and a status-check timeout of `timeout` seconds. */
 function engine(ns: string, name: string, timeout: number, env: Record<string, string> = {}): ChaosEngine {
@@ -92,7 +62,7 @@ async function waitKilled(ns: string, result: string) {
 
 Deno.test("container-kill execs `kill -s TERM 1` in the container; no restart follows, so it is CHAOS_INJECT_ERROR", async () => {
   await using s = await setup("ck-run");
-  if (!s.installed) return;
+  if (!s.fault) return;
   await createEngine(engine(s.ns, "kill", 2, { TOTAL_CHAOS_DURATION: "2" }));
   const done = await waitEngineStatus(s.ns, "kill", ["completed"], 60_000);
   assert.equal(done.status?.experiments?.[0].verdict, "Error", s.daemon.dump());
@@ -119,7 +89,7 @@ Deno.test("container-kill execs `kill -s TERM 1` in the container; no restart fo
 
 Deno.test("container-kill: a Role without pods/exec makes the exec fail with 403: CHAOS_INJECT_ERROR naming it", async () => {
   await using s = await setup("ck-rbac");
-  if (!s.installed) return;
+  if (!s.fault) return;
   const kube = await admin();
   const rbac = {
     group: "rbac.authorization.k8s.io",
@@ -143,7 +113,7 @@ Deno.test("container-kill: a Role without pods/exec makes the exec fail with 403
 
 Deno.test("container-kill: engineState stop mid-run ends the run at once; nothing is left to undo", async () => {
   await using s = await setup("ck-abort");
-  if (!s.installed) return;
+  if (!s.fault) return;
   await createEngine(engine(s.ns, "halt", 60, { TOTAL_CHAOS_DURATION: "60" }));
   await waitKilled(s.ns, "halt-container-kill");
   const t0 = Date.now();
@@ -157,7 +127,7 @@ Deno.test("container-kill: engineState stop mid-run ends the run at once; nothin
 
 Deno.test("container-kill: daemon SIGKILLed mid-run; the next daemon ends the run Stopped, nothing left behind", async () => {
   await using s = await setup("ck-crash");
-  if (!s.installed) return;
+  if (!s.fault) return;
   await createEngine(engine(s.ns, "crash", 60, { TOTAL_CHAOS_DURATION: "60" }));
   await waitKilled(s.ns, "crash-container-kill");
   s.daemon.signal("SIGKILL");
@@ -177,7 +147,7 @@ Deno.test("container-kill: daemon SIGKILLed mid-run; the next daemon ends the ru
 
 Deno.test("container-kill with SIGKILL (the hub default) runs Litmus's helper in Job mode: no false native result", async () => {
   await using s = await setup("ck-job");
-  if (!s.installed) return;
+  if (!s.fault) return;
   await createEngine(engine(s.ns, "hard", 2, { SIGNAL: "SIGKILL", TOTAL_CHAOS_DURATION: "2" }));
   const kube = await admin();
   const job = await waitFor(

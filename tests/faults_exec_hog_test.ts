@@ -9,42 +9,15 @@ import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosResult } from "../src/kube/types.ts";
 import { REVERT_PREFIX } from "../src/runner/result_writer.ts";
-import { Daemon } from "./lib/daemon.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { createEngine, eventReasons, getResult, waitEngineStatus } from "./lib/chaos.ts";
+import { admin, waitFor } from "./kit/kube.ts";
+import { engineFor } from "./kit/hub.ts";
+import { createEngine, eventReasons, getResult, waitEngineStatus } from "./kit/chaos.ts";
+import { chaosNamespace } from "./kit/fixture.ts";
 
 type Fault = "pod-cpu-hog-exec" | "pod-memory-hog-exec";
 
-async function setup(prefix: string, fault: Fault) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  let daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  await createDeployment(ns, "web", 1);
-  const installed = await installFault(fault, ns, `${fault}-sa`);
-  const ready = async () =>
-    await daemon.ready(60_000).catch((err) => {
-      daemon.signal("SIGKILL"); // a daemon that never came up must not outlive the test
-      throw new Error(`${err.message}\n${daemon.dump()}`);
-    });
-  await ready();
-  return {
-    ns,
-    installed,
-    get daemon() {
-      return daemon;
-    },
-    async restart() {
-      daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-      await ready();
-    },
-    async [Symbol.asyncDispose]() {
-      daemon.signal("SIGKILL");
-      await daemon.exited;
-      await dropNamespace(ns);
-    },
-  };
-}
+const setup = (prefix: string, fault: Fault) =>
+  chaosNamespace(prefix, { apps: { web: 1 }, fault, end: "kill" });
 
 /** PIDs of processes of uid 65534 (kwok's exec user) whose command line matches. */
 function hogPids(match: RegExp): number[] {
@@ -102,7 +75,7 @@ function marker(): { sleep: string; inject: string; kill: string; match: RegExp 
 
 Deno.test("pod-cpu-hog-exec with the hub's own commands: md5sum runs in the container for the duration, then is killed", async () => {
   await using s = await setup("cpu-pass", "pod-cpu-hog-exec");
-  if (!s.installed) return;
+  if (!s.fault) return;
   const before = hogPids(/^md5sum \/dev\/zero$/);
   await createEngine(
     engineFor("pod-cpu-hog-exec", s.ns, {
@@ -125,7 +98,7 @@ Deno.test("pod-cpu-hog-exec with the hub's own commands: md5sum runs in the cont
 
 Deno.test("pod-memory-hog-exec: dd with MEMORY_CONSUMPTION runs for the duration, then the hub's kill command ends it", async () => {
   await using s = await setup("mem-pass", "pod-memory-hog-exec");
-  if (!s.installed) return;
+  if (!s.fault) return;
   const mb = 2 + Math.floor(Math.random() * 60);
   const match = new RegExp(`^dd if=/dev/zero of=/dev/null bs=${mb}M$`);
   await createEngine(
@@ -143,7 +116,7 @@ Deno.test("pod-memory-hog-exec: dd with MEMORY_CONSUMPTION runs for the duration
 
 Deno.test("pod-cpu-hog-exec: an inject command that fails is CHAOS_INJECT_ERROR; exit 137 (OOM kill) is not", async () => {
   await using s = await setup("cpu-fail", "pod-cpu-hog-exec");
-  if (!s.installed) return;
+  if (!s.fault) return;
   const env = { TOTAL_CHAOS_DURATION: "3", CHAOS_KILL_COMMAND: "true" };
   await createEngine(
     engineFor("pod-cpu-hog-exec", s.ns, {
@@ -172,7 +145,7 @@ Deno.test("pod-cpu-hog-exec: an inject command that fails is CHAOS_INJECT_ERROR;
 
 Deno.test("pod-cpu-hog-exec: engineState stop mid-run runs the kill command at once (CPU_CORES=2: two sessions)", async () => {
   await using s = await setup("cpu-abort", "pod-cpu-hog-exec");
-  if (!s.installed) return;
+  if (!s.fault) return;
   const m = marker();
   await createEngine(
     engineFor("pod-cpu-hog-exec", s.ns, {
@@ -200,7 +173,7 @@ Deno.test("pod-cpu-hog-exec: engineState stop mid-run runs the kill command at o
 for (const fault of ["pod-cpu-hog-exec", "pod-memory-hog-exec"] as const) {
   Deno.test(`${fault}: daemon SIGKILLed mid-run; the next daemon runs the persisted kill command`, async () => {
     await using s = await setup(fault === "pod-cpu-hog-exec" ? "cpu-crash" : "mem-crash", fault);
-    if (!s.installed) return;
+    if (!s.fault) return;
     const m = marker();
     const mb = 2 + Math.floor(Math.random() * 60);
     const env: Record<string, string> = fault === "pod-cpu-hog-exec"

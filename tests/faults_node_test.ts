@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { Resources, type ResourceType } from "../src/kube/resources.ts";
 import type { ChaosEngine, ChaosResult, KubeObject, Pod } from "../src/kube/types.ts";
 import { REVERT_PREFIX } from "../src/runner/result_writer.ts";
-import { Daemon } from "./lib/daemon.ts";
+import { Daemon } from "./kit/daemon.ts";
 import {
   admin,
   applyCrds,
@@ -20,9 +20,9 @@ import {
   serviceAccountWithRole,
   waitDeploymentReady,
   waitFor,
-} from "./lib/kube.ts";
-import { engineFor, hubFault, installFault } from "./lib/hub.ts";
-import { createEngine, getResult, waitEngineStatus } from "./lib/chaos.ts";
+} from "./kit/kube.ts";
+import { engineFor, hubFault, installFault } from "./kit/hub.ts";
+import { createEngine, getResult, waitEngineStatus } from "./kit/chaos.ts";
 
 const NODE = "kwok-node-2";
 const DEDICATED = { key: "chaoslet.io/dedicated", value: "node-drain-test", effect: "NoSchedule" };

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosResult, KubeObject } from "../src/kube/types.ts";
 import { REVERT_PREFIX } from "../src/runner/result_writer.ts";
-import { Daemon } from "./lib/daemon.ts";
+import { Daemon } from "./kit/daemon.ts";
 import {
   admin,
   applyCrds,
@@ -16,9 +16,9 @@ import {
   newNamespace,
   serviceAccountWithRole,
   waitFor,
-} from "./lib/kube.ts";
-import { engineFor, hubFault, installFault } from "./lib/hub.ts";
-import { createEngine, getResult, waitEngineStatus } from "./lib/chaos.ts";
+} from "./kit/kube.ts";
+import { engineFor, hubFault, installFault } from "./kit/hub.ts";
+import { createEngine, getResult, waitEngineStatus } from "./kit/chaos.ts";
 
 const FAULT = "pod-autoscaler";
 const SA = "pod-autoscaler-sa";

@@ -9,45 +9,21 @@ import { Resources } from "../src/kube/resources.ts";
 import type { ChaosResult, KubeObject } from "../src/kube/types.ts";
 import { REVERT_PREFIX } from "../src/runner/result_writer.ts";
 import { NetworkPolicies } from "../src/faults/pod_network_partition.ts";
-import { Daemon } from "./lib/daemon.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { createEngine, getResult, waitEngineStatus } from "./lib/chaos.ts";
+import { admin, waitFor } from "./kit/kube.ts";
+import { engineFor } from "./kit/hub.ts";
+import { createEngine, getResult, waitEngineStatus } from "./kit/chaos.ts";
+import { chaosNamespace } from "./kit/fixture.ts";
 
 const FAULT = "pod-network-partition";
 
 /** Waits for the daemon; one that never comes up is killed and its log shown. */
-async function ready(daemon: Daemon) {
-  await daemon.ready(60_000).catch((err) => {
-    daemon.signal("SIGKILL");
-    throw new Error(`${err.message}\n${daemon.dump()}`);
+const setup = (prefix: string) =>
+  chaosNamespace(prefix, {
+    apps: { web: 2 },
+    fault: FAULT,
+    serviceAccount: "pod-network-partition-sa",
+    end: "kill",
   });
-}
-
-async function setup(prefix: string) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  let daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  await createDeployment(ns, "web", 2);
-  const fault = await installFault(FAULT, ns, "pod-network-partition-sa");
-  await ready(daemon);
-  return {
-    ns,
-    fault,
-    get daemon() {
-      return daemon;
-    },
-    async restart() {
-      daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-      await ready(daemon);
-    },
-    async [Symbol.asyncDispose]() {
-      daemon.signal("SIGKILL");
-      await daemon.exited;
-      await dropNamespace(ns);
-    },
-  };
-}
 
 async function policies(ns: string): Promise<KubeObject[]> {
   return (await (await admin()).list(NetworkPolicies, ns)).items;

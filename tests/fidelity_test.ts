@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosResult, KubeObject } from "../src/kube/types.ts";
-import { Daemon } from "./lib/daemon.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { createEngine, eventReasons, getResult, waitEngineStatus } from "./lib/chaos.ts";
+import { Daemon } from "./kit/daemon.ts";
+import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./kit/kube.ts";
+import { engineFor, installFault } from "./kit/hub.ts";
+import { createEngine, eventReasons, getResult, waitEngineStatus } from "./kit/chaos.ts";
 
 const SHORT = { TOTAL_CHAOS_DURATION: "2", CHAOS_INTERVAL: "1" };
 

@@ -4,9 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
-import { haveShared, SHARED } from "./lib/env.ts";
-import { admin, applyCrds, dropNamespace, newNamespace, parseYaml, waitFor } from "./lib/kube.ts";
-import { Daemon } from "./lib/daemon.ts";
+import { haveShared, SHARED } from "./kit/env.ts";
+import { admin, applyCrds, dropNamespace, newNamespace, parseYaml, waitFor } from "./kit/kube.ts";
+import { Daemon } from "./kit/daemon.ts";
 
 Deno.test("CRDs install, and every ChaosHub fault.yaml and engine.yaml is accepted unchanged", async (t) => {
   await applyCrds();

@@ -5,40 +5,14 @@
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine } from "../src/kube/types.ts";
-import { Daemon } from "./lib/daemon.ts";
-import {
-  admin,
-  applyCrds,
-  createDeployment,
-  dropNamespace,
-  getOrUndefined,
-  newNamespace,
-  serviceAccountWithRole,
-  waitFor,
-} from "./lib/kube.ts";
-import { callApi, requestToken } from "../src/api/testing.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { createEngine, eventReasons, getResult, podUids, waitEngineStatus } from "./lib/chaos.ts";
+import { admin, getOrUndefined, serviceAccountWithRole, waitFor } from "./kit/kube.ts";
+import { callApi, requestToken } from "./kit/api.ts";
+import { engineFor } from "./kit/hub.ts";
+import { createEngine, eventReasons, getResult, podUids, waitEngineStatus } from "./kit/chaos.ts";
+import { chaosNamespace } from "./kit/fixture.ts";
 
-async function setup(prefix: string, extraArgs: string[] = []) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  const sys = await newNamespace(`${prefix}-sys`);
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`, `--system-namespace=${sys}`, ...extraArgs] });
-  await createDeployment(ns, "web", 4);
-  const fault = await installFault("pod-delete", ns, "pod-delete-sa");
-  await daemon.ready();
-  return {
-    ns,
-    sys,
-    daemon,
-    fault,
-    async [Symbol.asyncDispose]() {
-      await daemon.stop();
-      await Promise.all([dropNamespace(ns), dropNamespace(sys)]);
-    },
-  };
-}
+const setup = (prefix: string, extraArgs: string[] = []) =>
+  chaosNamespace(prefix, { apps: { web: 4 }, systemNamespace: true, args: extraArgs });
 
 const running = async (ns: string, name: string) => {
   const r = await getResult(ns, `${name}-pod-delete`);

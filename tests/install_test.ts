@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { CLUSTER_RULES, LEASE_RULES } from "../manifests/render.ts";
 import { Resources } from "../src/kube/resources.ts";
 import type { Probe } from "../src/kube/types.ts";
-import { callApi, clusterBinding, requestToken } from "../src/api/testing.ts";
-import { Daemon } from "./lib/daemon.ts";
+import { callApi, clusterBinding, requestToken } from "./kit/api.ts";
+import { Daemon } from "./kit/daemon.ts";
 import {
   admin,
   applyCrds,
@@ -16,9 +16,9 @@ import {
   dropNamespace,
   newNamespace,
   serviceAccountWithRole,
-} from "./lib/kube.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { createEngine, getResult, waitEngineStatus } from "./lib/chaos.ts";
+} from "./kit/kube.ts";
+import { engineFor, installFault } from "./kit/hub.ts";
+import { createEngine, getResult, waitEngineStatus } from "./kit/chaos.ts";
 
 type Rule = (typeof CLUSTER_RULES)[number];
 

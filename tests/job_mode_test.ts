@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { EnvVar, KubeObject } from "../src/kube/types.ts";
-import { Daemon } from "./lib/daemon.ts";
+import { Daemon } from "./kit/daemon.ts";
 import {
   admin,
   applyCrds,
@@ -14,9 +14,9 @@ import {
   getOrUndefined,
   newNamespace,
   waitFor,
-} from "./lib/kube.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { createEngine, eventReasons, waitEngineStatus } from "./lib/chaos.ts";
+} from "./kit/kube.ts";
+import { engineFor, installFault } from "./kit/hub.ts";
+import { createEngine, eventReasons, waitEngineStatus } from "./kit/chaos.ts";
 
 Deno.test("pod-cpu-hog runs as a Litmus Job with the env contract, and its ChaosResult is picked up", async () => {
   await applyCrds();

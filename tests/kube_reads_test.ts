@@ -6,17 +6,9 @@
 import assert from "node:assert/strict";
 import { toYaml } from "../src/util/yaml.ts";
 import { type ChaosWorkflow, ChaosWorkflows } from "../src/workflow/types.ts";
-import { Daemon } from "./lib/daemon.ts";
-import { installFault } from "./lib/hub.ts";
-import {
-  admin,
-  applyCrds,
-  createDeployment,
-  dropNamespace,
-  newNamespace,
-  serviceAccountWithRole,
-  waitFor,
-} from "./lib/kube.ts";
+import { Daemon } from "./kit/daemon.ts";
+import { chaosNamespace } from "./kit/fixture.ts";
+import { admin, serviceAccountWithRole, waitFor } from "./kit/kube.ts";
 
 const ENGINE_RULES = [{
   apiGroups: ["litmuschaos.io"],
@@ -93,23 +85,17 @@ async function runWorkflow(daemon: Daemon, ns: string, name: string, seconds: nu
 }
 
 Deno.test("a chaos step waits on the cache: requests do not grow with the step's length", async () => {
-  await applyCrds();
-  const ns = await newNamespace("kreads");
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  try {
-    await createDeployment(ns, "web", 2);
-    await serviceAccountWithRole(ns, "argo-chaos", ENGINE_RULES);
-    assert.ok(await installFault("pod-delete", ns, "litmus-admin"), "the hub's pod-delete fault (../shared)");
-    await daemon.ready();
-    const short = await runWorkflow(daemon, ns, "short", 2);
-    const long = await runWorkflow(daemon, ns, "long", 16);
-    // Polling every 2 s would add about 7 GETs for the 14 s longer wait.
-    assert.ok(
-      (long.GET ?? 0) - (short.GET ?? 0) <= 3,
-      `GETs grew with the step's length: ${short.GET} for 2 s, ${long.GET} for 16 s`,
-    );
-  } finally {
-    await daemon.stop();
-    await dropNamespace(ns);
-  }
+  await using s = await chaosNamespace("kreads", {
+    apps: { web: 2 },
+    serviceAccount: "litmus-admin",
+    prepare: (ns) => serviceAccountWithRole(ns, "argo-chaos", ENGINE_RULES),
+  });
+  assert.ok(s.fault, "the hub's pod-delete fault (../shared)");
+  const short = await runWorkflow(s.daemon, s.ns, "short", 2);
+  const long = await runWorkflow(s.daemon, s.ns, "long", 16);
+  // Polling every 2 s would add about 7 GETs for the 14 s longer wait.
+  assert.ok(
+    (long.GET ?? 0) - (short.GET ?? 0) <= 3,
+    `GETs grew with the step's length: ${short.GET} for 2 s, ${long.GET} for 16 s`,
+  );
 });

@@ -4,11 +4,11 @@
  * injection.
  */
 import assert from "node:assert/strict";
-import { Daemon } from "./lib/daemon.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
+import { Daemon } from "./kit/daemon.ts";
+import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./kit/kube.ts";
 import { Resources } from "../src/kube/resources.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { createEngine, getResult, waitEngineStatus } from "./lib/chaos.ts";
+import { engineFor, installFault } from "./kit/hub.ts";
+import { createEngine, getResult, waitEngineStatus } from "./kit/chaos.ts";
 
 const INTERVAL_S = 2;
 

@@ -4,11 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { FILES } from "../manifests/render.ts";
-import { clusterEnv, REPO } from "./lib/env.ts";
+import { clusterEnv, REPO } from "./kit/env.ts";
 import { parseYamlDocuments } from "../src/util/yaml.ts";
 import { isApiError } from "../src/kube/client.ts";
 import { Resources } from "../src/kube/resources.ts";
-import { admin } from "./lib/kube.ts";
+import { admin } from "./kit/kube.ts";
 
 Deno.test("manifests/*.yaml are rendered from the current crds/ (deno task manifests)", () => {
   for (const [name, render] of Object.entries(FILES)) {

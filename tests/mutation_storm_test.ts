@@ -9,10 +9,10 @@ import { isApiError } from "../src/kube/client.ts";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosResult, KubeObject } from "../src/kube/types.ts";
 import { ChaosWorkflows } from "../src/workflow/types.ts";
-import { Daemon } from "./lib/daemon.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { createEngine, waitEngineStatus } from "./lib/chaos.ts";
+import { Daemon } from "./kit/daemon.ts";
+import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./kit/kube.ts";
+import { engineFor, installFault } from "./kit/hub.ts";
+import { createEngine, waitEngineStatus } from "./kit/chaos.ts";
 import { pool } from "./bench/stats.ts";
 
 function rngFrom(seed: number) {

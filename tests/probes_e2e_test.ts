@@ -4,10 +4,9 @@
  */
 import assert from "node:assert/strict";
 import type { Probe } from "../src/kube/types.ts";
-import { Daemon } from "./lib/daemon.ts";
-import { applyCrds, createDeployment, dropNamespace, newNamespace } from "./lib/kube.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { createEngine, getResult, waitEngineStatus } from "./lib/chaos.ts";
+import { engineFor } from "./kit/hub.ts";
+import { createEngine, getResult, waitEngineStatus } from "./kit/chaos.ts";
+import { chaosNamespace } from "./kit/fixture.ts";
 
 /** A 127.0.0.1 server answering `status()`; counts hits with timestamps. */
 function target(status: () => number) {
@@ -33,23 +32,7 @@ const http = (name: string, mode: string, url: string, extra: Record<string, unk
   },
 });
 
-async function setup(prefix: string) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  await createDeployment(ns, "web", 2);
-  const fault = await installFault("pod-delete", ns, "pod-delete-sa");
-  await daemon.ready();
-  return {
-    ns,
-    daemon,
-    fault,
-    async [Symbol.asyncDispose]() {
-      await daemon.stop();
-      await dropNamespace(ns);
-    },
-  };
-}
+const setup = (prefix: string) => chaosNamespace(prefix, { apps: { web: 2 } });
 
 Deno.test("a mixed three-probe run: Fail, Completed_With_Probe_Failure, probeSuccessPercentage 66", async () => {
   await using s = await setup("probemix");

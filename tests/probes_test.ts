@@ -12,9 +12,9 @@ import { Resources } from "../src/kube/resources.ts";
 import type { Pod, Probe } from "../src/kube/types.ts";
 import { createLogger } from "../src/log/log.ts";
 import { createProbeSession } from "../src/probes/session.ts";
-import { startPrometheus } from "../src/probes/testing.ts";
+import { startPrometheus } from "./kit/probes.ts";
 import type { ProbeContext, ProbeOutcome } from "../src/probes/types.ts";
-import { admin, dropNamespace, newNamespace, serviceAccountWithRole, waitFor } from "./lib/kube.ts";
+import { admin, dropNamespace, newNamespace, serviceAccountWithRole, waitFor } from "./kit/kube.ts";
 
 const RUNNER = "probe-runner";
 

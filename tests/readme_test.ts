@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { OPTIONS } from "../src/config/config.ts";
 import { nativeFaults } from "../src/faults/registry.ts";
-import { REPO } from "./lib/env.ts";
+import { REPO } from "./kit/env.ts";
 
 const readme = Deno.readTextFileSync(`${REPO}README.md`);
 

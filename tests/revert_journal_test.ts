@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine, ChaosResult } from "../src/kube/types.ts";
 import { REVERT_PREFIX } from "../src/runner/result_writer.ts";
-import { Daemon } from "./lib/daemon.ts";
-import { haveShared } from "./lib/env.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { createEngine, getResult, waitEngineStatus } from "./lib/chaos.ts";
+import { Daemon } from "./kit/daemon.ts";
+import { haveShared } from "./kit/env.ts";
+import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./kit/kube.ts";
+import { engineFor, installFault } from "./kit/hub.ts";
+import { createEngine, getResult, waitEngineStatus } from "./kit/chaos.ts";
 
 const FAULT = "pod-autoscaler";
 const SA = "pod-autoscaler-sa";

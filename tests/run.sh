@@ -99,7 +99,7 @@ for a in "$@"; do
 done
 if [ $(( ${#par[@]} + ${#ser[@]} )) -eq 0 ]; then
   [ -n "$(find src -name '*_test.ts' -print -quit 2>/dev/null)" ] && par+=(src/)
-  for f in tests/*_test.ts tests/bench/*_test.ts tests/tools/*_test.ts; do [ -f "$f" ] && par+=("$f"); done
+  for f in tests/*_test.ts tests/bench/*_test.ts tests/tools/*_test.ts tests/kit/*_test.ts; do [ -f "$f" ] && par+=("$f"); done
   [ -n "$(find tests/disruptive -name '*_test.ts' -print -quit 2>/dev/null)" ] && ser+=(tests/disruptive/)
 fi
 

@@ -12,7 +12,7 @@ import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine, KubeObject } from "../src/kube/types.ts";
 import { type ChaosSchedule, ChaosSchedules } from "../src/schedule/types.ts";
 import { type ChaosWorkflow, ChaosWorkflows } from "../src/workflow/types.ts";
-import { Daemon } from "./lib/daemon.ts";
+import { Daemon } from "./kit/daemon.ts";
 import {
   admin,
   applyCrds,
@@ -21,9 +21,9 @@ import {
   getOrUndefined,
   newNamespace,
   waitFor,
-} from "./lib/kube.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { eventReasons, waitEngineStatus } from "./lib/chaos.ts";
+} from "./kit/kube.ts";
+import { engineFor, installFault } from "./kit/hub.ts";
+import { eventReasons, waitEngineStatus } from "./kit/chaos.ts";
 
 const MINUTE = 60_000;
 /** Every schedule here fires every 5 minutes: wide enough that no test races the next fire time. */

@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import type { ChaosEngine } from "../src/kube/types.ts";
 import type { RunEvent } from "../src/subscriber/event.ts";
 import { hmacKey, verify } from "../src/subscriber/signature.ts";
-import { Daemon, freePort } from "./lib/daemon.ts";
-import { applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { createEngine, waitEngineStatus } from "./lib/chaos.ts";
+import { Daemon, freePort } from "./kit/daemon.ts";
+import { applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./kit/kube.ts";
+import { engineFor, installFault } from "./kit/hub.ts";
+import { createEngine, waitEngineStatus } from "./kit/chaos.ts";
 
 const SECRET = "it-is-a-secret";
 

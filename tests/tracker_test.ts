@@ -9,32 +9,21 @@
 import assert from "node:assert/strict";
 import { Resources, type ResourceType } from "../src/kube/resources.ts";
 import type { ChaosEngine } from "../src/kube/types.ts";
-import { Daemon } from "./lib/daemon.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
-import { engineFor, installFault } from "./lib/hub.ts";
-import { eventReasons, waitEngineStatus } from "./lib/chaos.ts";
+import { Daemon } from "./kit/daemon.ts";
+import { admin, createDeployment, waitFor } from "./kit/kube.ts";
+import { engineFor, installFault } from "./kit/hub.ts";
+import { eventReasons, waitEngineStatus } from "./kit/chaos.ts";
 import { resourceServed } from "../src/tracker/launcher.ts";
 import { ChaosWorkflows } from "../src/workflow/types.ts";
+import { chaosNamespace } from "./kit/fixture.ts";
 
 const ETP = Resources.eventtrackerpolicies;
 const IMAGE_KEY = "spec.template.spec.containers[0].image";
 type Condition = { key: string; operator: string; value?: string };
 
 /** A namespace with a 2-replica Deployment `web` and a daemon watching it (started in parallel). */
-async function setup(prefix: string, args: string[] = []) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`, ...args] });
-  await createDeployment(ns, "web", 2);
-  return {
-    ns,
-    daemon,
-    async [Symbol.asyncDispose]() {
-      await daemon.stop();
-      await dropNamespace(ns);
-    },
-  };
-}
+const setup = (prefix: string, args: string[] = []) =>
+  chaosNamespace(prefix, { apps: { web: 2 }, fault: null, args });
 
 /** A ChaosEngine template: never runs itself (engineState stop); its copies fail fast on a missing fault. */
 function cheapTemplate(ns: string, name: string): ChaosEngine {

@@ -10,9 +10,9 @@ import type { ChaosEngine, KubeObject } from "../src/kube/types.ts";
 import { toYaml } from "../src/util/yaml.ts";
 import { convertArgoWorkflow, formatErrors } from "../src/workflow/convert.ts";
 import { type ChaosWorkflow, ChaosWorkflows, type NodeStatus, type Template } from "../src/workflow/types.ts";
-import { Daemon } from "./lib/daemon.ts";
-import { haveShared, SHARED, sharedFile } from "./lib/env.ts";
-import { hubFault } from "./lib/hub.ts";
+import { Daemon } from "./kit/daemon.ts";
+import { haveShared, SHARED, sharedFile } from "./kit/env.ts";
+import { hubFault } from "./kit/hub.ts";
 import {
   admin,
   applyCrds,
@@ -22,7 +22,7 @@ import {
   parseYaml,
   serviceAccountWithRole,
   waitFor,
-} from "./lib/kube.ts";
+} from "./kit/kube.ts";
 
 const ENGINE_RULES = [{
   apiGroups: ["litmuschaos.io"],

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { compact, s, SchemaError } from "./schema.ts";
 import { EngineBodySchema, ExperimentBodySchema, RunRequestSchema, RunShortFormSchema } from "./schemas.ts";
 import { parseYamlDocuments } from "../util/yaml.ts";
-import { haveShared, SHARED } from "../../tests/lib/env.ts";
+import { haveShared, SHARED } from "../../tests/kit/env.ts";
 
 function fieldOf(fn: () => unknown): string {
   try {

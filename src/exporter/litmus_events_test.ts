@@ -3,7 +3,7 @@ import client from "prom-client";
 import { Store } from "../kube/store.ts";
 import type { ChaosEngine, ChaosResult, KubeObject } from "../kube/types.ts";
 import { EngineEventIndex } from "./litmus_events.ts";
-import { makeEngine, makeEngineEvent, makeResult } from "./litmus_fixtures.ts";
+import { makeEngine, makeEngineEvent, makeResult } from "../../tests/kit/litmus_fixtures.ts";
 import { registerLitmusMetrics } from "./litmus_metrics.ts";
 
 const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z

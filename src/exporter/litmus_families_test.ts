@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import client from "prom-client";
 import { Store } from "../kube/store.ts";
 import type { ChaosEngine, ChaosResult, KubeObject } from "../kube/types.ts";
-import { makeEngine, makeResult } from "./litmus_fixtures.ts";
+import { makeEngine, makeResult } from "../../tests/kit/litmus_fixtures.ts";
 import { formatGoFloat, parseProbeSuccessPercentage } from "./litmus_format.ts";
 import { LITMUS_METRIC_FAMILIES, registerLitmusMetrics } from "./litmus_metrics.ts";
-import { measureLitmusScrape } from "./litmus_metrics_bench.ts";
+import { measureLitmusScrape } from "../../tests/bench/litmus_metrics_bench.ts";
 
 /** A registry over two engines, one with label values that need escaping. */
 function populated(watchNamespace: string) {

@@ -8,7 +8,7 @@ import {
   makeEngineEvent,
   makeResult,
   type ResultFixture,
-} from "./litmus_fixtures.ts";
+} from "../../tests/kit/litmus_fixtures.ts";
 import { registerLitmusMetrics } from "./litmus_metrics.ts";
 
 const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Probe } from "../kube/types.ts";
 import { PROBE_CONTAINER, probePodManifest, probePodName, runId } from "./pod.ts";
 import { createProbeSession } from "./session.ts";
-import { testContext } from "./testing.ts";
+import { testContext } from "../../tests/kit/probes.ts";
 
 function cmd(command: string, comparator: Record<string, string>, run: Record<string, unknown> = {}): Probe {
   return {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Probe } from "../kube/types.ts";
 import { createProbeSession } from "./session.ts";
-import { closedPort, SELF_SIGNED, Target, testContext } from "./testing.ts";
+import { closedPort, SELF_SIGNED, Target, testContext } from "../../tests/kit/probes.ts";
 import { transportFault } from "./http.ts";
 
 function probe(url: string, inputs: Record<string, unknown> = {}, run: Record<string, unknown> = {}): Probe {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Probe } from "../kube/types.ts";
 import { singleSample } from "./prom.ts";
 import { createProbeSession } from "./session.ts";
-import { closedPort, testContext } from "./testing.ts";
+import { closedPort, testContext } from "../../tests/kit/probes.ts";
 
 function prom(
   endpoint: string,

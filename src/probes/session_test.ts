@@ -3,7 +3,7 @@ import { Registry } from "prom-client";
 import type { Probe } from "../kube/types.ts";
 import { registerProbeMetrics } from "./metrics.ts";
 import { configureProbes, createProbeSession, NOT_EVALUATED, notEvaluated } from "./session.ts";
-import { Target, testContext } from "./testing.ts";
+import { Target, testContext } from "../../tests/kit/probes.ts";
 import { ProbeSpecError } from "./types.ts";
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { parseYamlDocuments } from "../util/yaml.ts";
 import { convertArgoWorkflow, formatErrors, validateChaosWorkflow } from "./convert.ts";
 import type { ChaosWorkflow } from "./types.ts";
-import { haveShared, SHARED } from "../../tests/lib/env.ts";
+import { haveShared, SHARED } from "../../tests/kit/env.ts";
 
 const HUB = `${SHARED}/compat/hub/workflows/`;
 

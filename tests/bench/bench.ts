@@ -7,9 +7,9 @@
  */
 import { Resources } from "../../src/kube/resources.ts";
 import type { ChaosEngine, KubeObject } from "../../src/kube/types.ts";
-import { Daemon } from "../lib/daemon.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "../lib/kube.ts";
-import { engineFor, installFault } from "../lib/hub.ts";
+import { Daemon } from "../kit/daemon.ts";
+import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "../kit/kube.ts";
+import { engineFor, installFault } from "../kit/hub.ts";
 import { cpuSeconds, median, pool, quantile, rssMb } from "./stats.ts";
 import { watchPodDeletions } from "./watch.ts";
 import { loadCluster } from "./load.ts";

@@ -4,7 +4,7 @@
  * ChaosResults.
  */
 import { Resources } from "../../src/kube/resources.ts";
-import { admin, dropNamespace, newNamespace } from "../lib/kube.ts";
+import { admin, dropNamespace, newNamespace } from "../kit/kube.ts";
 import { pool } from "./stats.ts";
 
 const SPREAD = 20;

@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { Resources } from "../../src/kube/resources.ts";
-import { testbed } from "../lib/testbed.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "../lib/kube.ts";
-import { engineFor, installFault } from "../lib/hub.ts";
-import { createEngine, getResult, waitEngineStatus } from "../lib/chaos.ts";
-import { Daemon } from "../lib/daemon.ts";
+import { testbed } from "../kit/testbed.ts";
+import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "../kit/kube.ts";
+import { engineFor, installFault } from "../kit/hub.ts";
+import { createEngine, getResult, waitEngineStatus } from "../kit/chaos.ts";
+import { Daemon } from "../kit/daemon.ts";
 
 Deno.test("the API server stops for 30 s mid-run: no crash, no double run, a truthful end", async () => {
   await applyCrds();

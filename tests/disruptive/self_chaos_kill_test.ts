@@ -9,7 +9,7 @@ import { NetworkPolicies } from "../../src/faults/pod_network_partition.ts";
 import { Resources, type ResourceType } from "../../src/kube/resources.ts";
 import type { ChaosResult } from "../../src/kube/types.ts";
 import { REVERT_PREFIX } from "../../src/runner/result_writer.ts";
-import { Daemon } from "../lib/daemon.ts";
+import { Daemon } from "../kit/daemon.ts";
 import {
   admin,
   applyCrds,
@@ -18,9 +18,9 @@ import {
   newNamespace,
   waitDeploymentReady,
   waitFor,
-} from "../lib/kube.ts";
-import { engineFor, installFault } from "../lib/hub.ts";
-import { createEngine, getResult, waitEngineStatus } from "../lib/chaos.ts";
+} from "../kit/kube.ts";
+import { engineFor, installFault } from "../kit/hub.ts";
+import { createEngine, getResult, waitEngineStatus } from "../kit/chaos.ts";
 
 const NODE = "kwok-node-2";
 const TAINT = "chaoslet.io/self-chaos";

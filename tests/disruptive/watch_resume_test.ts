@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { Resources } from "../../src/kube/resources.ts";
-import { testbed } from "../lib/testbed.ts";
-import { admin, applyCrds, dropNamespace, newNamespace, waitFor } from "../lib/kube.ts";
-import { Daemon } from "../lib/daemon.ts";
+import { testbed } from "../kit/testbed.ts";
+import { admin, applyCrds, dropNamespace, newNamespace, waitFor } from "../kit/kube.ts";
+import { Daemon } from "../kit/daemon.ts";
 
 Deno.test("watches resume after the API server is down for 10 s", async () => {
   await applyCrds();

@@ -1,13 +1,14 @@
 /**
- * CI check: no import circles and no sideways or upward imports between the folders of src/ (the layer
- * order is in import_rules.ts). Reads the module graph from `deno info --json` over main.ts and every
+ * CI check: no import circles, no sideways or upward imports between the folders of src/ (the layer
+ * order is in import_rules.ts), and nothing under src/ that main.ts does not use (test helpers live in
+ * tests/kit/, which the image does not ship). Reads the module graph from `deno info --json` over main.ts and every
  * non-test module of src/, so a module main.ts does not reach is checked too. No dependency beyond Deno.
  *
  *   deno run --allow-read --allow-run --allow-write tests/tools/import_check.ts
  *
  * @module
  */
-import { type Edges, findCycles, layerViolations } from "./import_rules.ts";
+import { type Edges, findCycles, layerViolations, unreachableSources } from "./import_rules.ts";
 
 const repo = new URL("../../", import.meta.url);
 
@@ -50,12 +51,16 @@ try {
   }
   const cycles = findCycles(edges);
   const violations = layerViolations(edges);
+  const unreachable = unreachableSources(edges);
+  for (const m of unreachable) {
+    console.error(`not reached from main.ts: ${m} (a test helper belongs in tests/kit/)`);
+  }
   for (const c of cycles) console.error(`import circle: ${c.join(" <-> ")}`);
   for (const v of violations) console.error(`layer violation: ${v}`);
   console.error(
-    `import check: ${edges.size} modules, ${cycles.length} circles, ${violations.length} violations`,
+    `import check: ${edges.size} modules, ${cycles.length} circles, ${violations.length} violations, ${unreachable.length} unreachable`,
   );
-  if (cycles.length || violations.length) Deno.exit(1);
+  if (cycles.length || violations.length || unreachable.length) Deno.exit(1);
 } finally {
   await Deno.remove(entry);
 }

@@ -83,3 +83,17 @@ export function layerViolations(edges: Edges, layers: string[][] = LAYERS): stri
   }
   return out;
 }
+
+/**
+ * Modules under src/ that main.ts does not reach. The image ships src/ only, so such a module is a test
+ * helper (it belongs in tests/kit/) or dead code.
+ */
+export function unreachableSources(edges: Edges, root = "main.ts"): string[] {
+  const seen = new Set<string>([root]);
+  const todo = [root];
+  while (todo.length) {
+    for (const to of edges.get(todo.pop()!) ?? []) if (!seen.has(to)) seen.add(to), todo.push(to);
+  }
+  return [...edges.keys()].filter((m) => m.startsWith("src/") && !m.endsWith("_test.ts") && !seen.has(m))
+    .sort();
+}

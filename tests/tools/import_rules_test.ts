@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Edges, findCycles, layerViolations } from "./import_rules.ts";
+import { type Edges, findCycles, layerViolations, unreachableSources } from "./import_rules.ts";
 
 const graph = (pairs: [string, string][]): Edges => {
   const g: Edges = new Map();
@@ -42,4 +42,14 @@ Deno.test("layerViolations flags upward, sideways, unknown-folder and test-kit i
   assert.match(v.join("\n"), /operator\/ may not import workflow\/ \(sideways/);
   assert.match(v.join("\n"), /folder newthing is not in the layer table/);
   assert.match(v.join("\n"), /may not import the test kit/);
+});
+
+Deno.test("unreachableSources names src modules main.ts never imports", () => {
+  const g = graph([
+    ["main.ts", "src/api/app.ts"],
+    ["src/api/app.ts", "src/kube/cache.ts"],
+    ["src/api/testing.ts", "src/kube/cache.ts"],
+    ["src/api/app_test.ts", "src/api/testing.ts"],
+  ]);
+  assert.deepEqual(unreachableSources(g), ["src/api/testing.ts"]);
 });

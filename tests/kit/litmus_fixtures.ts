@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ChaosEngine, ChaosResult, KubeObject } from "../kube/types.ts";
+import type { ChaosEngine, ChaosResult, KubeObject } from "../../src/kube/types.ts";
 
 let nextVersion = 1;
 /** A fresh resourceVersion, so that Store.apply() treats each build as a change. */

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { KubeClient } from "../kube/client.ts";
-import { Resources, type ResourceType } from "../kube/resources.ts";
+import type { KubeClient } from "../../src/kube/client.ts";
+import { Resources, type ResourceType } from "../../src/kube/resources.ts";
 
 const rbac = (plural: string, kind: string, namespaced: boolean): ResourceType => ({
   group: "rbac.authorization.k8s.io",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { bucketQuantile, histogramBuckets, percentile, sseFrames } from "./testing.ts";
+import { bucketQuantile, histogramBuckets, percentile, sseFrames } from "./api.ts";
 
 Deno.test("percentile() uses the nearest rank", () => {
   const xs = Array.from({ length: 100 }, (_, i) => i + 1);

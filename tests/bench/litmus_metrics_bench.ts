@@ -1,14 +1,14 @@
 /**
  * Measures how long a `/metrics` scrape takes with many ChaosResults. Call it from a test, or
- * run `deno run -A src/exporter/litmus_metrics_bench.ts [results] [scrapes]`.
+ * run `deno run -A tests/bench/litmus_metrics_bench.ts [results] [scrapes]`.
  *
  * @module
  */
 import client from "prom-client";
-import { Store } from "../kube/store.ts";
-import type { ChaosEngine, ChaosResult, KubeObject } from "../kube/types.ts";
-import { makeEngine, makeEngineEvent, makeResult } from "./litmus_fixtures.ts";
-import { registerLitmusMetrics } from "./litmus_metrics.ts";
+import { Store } from "../../src/kube/store.ts";
+import type { ChaosEngine, ChaosResult, KubeObject } from "../../src/kube/types.ts";
+import { makeEngine, makeEngineEvent, makeResult } from "../kit/litmus_fixtures.ts";
+import { registerLitmusMetrics } from "../../src/exporter/litmus_metrics.ts";
 
 /** Timings of {@link measureLitmusScrape}, in milliseconds. */
 export interface ScrapeTimings {

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { KubeClient } from "../kube/client.ts";
-import { createLogger } from "../log/log.ts";
-import type { ProbeContext } from "./types.ts";
+import type { KubeClient } from "../../src/kube/client.ts";
+import { createLogger } from "../../src/log/log.ts";
+import type { ProbeContext } from "../../src/probes/types.ts";
 
 /** A ProbeContext for tests; `stops` records onStopOnFailure calls with their time. */
 export function testContext(over: Partial<ProbeContext> = {}) {

@@ -1,0 +1,113 @@
+/**
+ * The one shared fixture of the integration tests: a fresh namespace on the shared test cluster with a
+ * target app (fake-pod Deployments), a hub fault installed with its chaos service account, and the
+ * daemon's components running against that namespace. Options instead of copies; `await using` ends the
+ * daemon and drops the namespace, also when the setup fails half-way.
+ *
+ *   await using s = await chaosNamespace("engine", { apps: { web: 3 } });
+ *   await createEngine(engineFor("pod-delete", s.ns, ...));
+ *
+ * @module
+ */
+import type { ChaosExperiment } from "../../src/kube/types.ts";
+import { Daemon } from "./daemon.ts";
+import { installFault } from "./hub.ts";
+import { applyCrds, createDeployment, dropNamespace, newNamespace } from "./kube.ts";
+
+export interface ChaosNamespaceOptions {
+  /** The target app: Deployment name -> replicas, each labelled app=<name> (default `{ web: 3 }`). */
+  apps?: Record<string, number>;
+  /** The hub fault to install (default pod-delete); null installs none. */
+  fault?: string | null;
+  /** The chaos service account that gets the fault's permissions (default `<fault>-sa`). */
+  serviceAccount?: string;
+  /** Also create a `<prefix>-sys-…` namespace and run the daemon with it as `--system-namespace`. */
+  systemNamespace?: boolean;
+  /** Daemon flags besides `--watch-namespace` (and `--system-namespace`). */
+  args?: string[];
+  /** Start the daemon (default true). */
+  daemon?: boolean;
+  readyTimeoutMs?: number;
+  /** How the daemon ends at dispose: SIGTERM and wait ("stop", default) or SIGKILL, as in a crash ("kill"). */
+  end?: "stop" | "kill";
+  /** Runs once the namespace, the app and the fault exist, before the daemon is waited for. */
+  prepare?: (ns: string) => Promise<void>;
+}
+
+export interface ChaosNamespace {
+  ns: string;
+  /** The system namespace ("" unless `systemNamespace` was asked for). */
+  sys: string;
+  /** The installed ChaosExperiment (undefined without ../shared or with `fault: null`). */
+  fault?: ChaosExperiment;
+  /** The daemon of this namespace (a new one after {@link ChaosNamespace.restart}). */
+  readonly daemon: Daemon;
+  /** SIGKILLs the daemon (a crash) and waits for it to exit. */
+  kill(): Promise<void>;
+  /** Starts a new daemon with the same flags and waits until it is ready. */
+  restart(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** A namespace with a target app, a chaos service account and the daemon; see {@link ChaosNamespaceOptions}. */
+export async function chaosNamespace(prefix: string, o: ChaosNamespaceOptions = {}): Promise<ChaosNamespace> {
+  await applyCrds();
+  const ns = await newNamespace(prefix);
+  let sys: string | undefined;
+  let daemon: Daemon | undefined;
+  const args = () => [
+    `--watch-namespace=${ns}`,
+    ...(sys ? [`--system-namespace=${sys}`] : []),
+    ...(o.args ?? []),
+  ];
+  const kill = async () => {
+    if (!daemon) return;
+    daemon.signal("SIGKILL");
+    await daemon.exited;
+  };
+  const ready = async () => {
+    await daemon!.ready(o.readyTimeoutMs ?? 60_000).catch(async (err) => {
+      const dump = daemon!.dump();
+      await kill(); // a daemon that never came up must not outlive the test
+      throw new Error(`${err.message}\n${dump}`);
+    });
+  };
+  const dispose = async () => {
+    if (o.end === "kill") await kill();
+    else await daemon?.stop();
+    await Promise.all([dropNamespace(ns), ...(sys ? [dropNamespace(sys)] : [])]);
+  };
+  try {
+    if (o.systemNamespace) sys = await newNamespace(`${prefix}-sys`);
+    // Started first, so its start-up overlaps the rest of the setup.
+    if (o.daemon !== false) daemon = new Daemon({ args: args() });
+    for (const [name, replicas] of Object.entries(o.apps ?? { web: 3 })) {
+      await createDeployment(ns, name, replicas);
+    }
+    const faultName = o.fault === undefined ? "pod-delete" : o.fault;
+    const fault = faultName
+      ? await installFault(faultName, ns, o.serviceAccount ?? `${faultName}-sa`)
+      : undefined;
+    await o.prepare?.(ns);
+    if (daemon) await ready();
+    return {
+      ns,
+      sys: sys ?? "",
+      fault,
+      get daemon(): Daemon {
+        if (!daemon) throw new Error("this fixture was made with daemon: false");
+        return daemon;
+      },
+      kill,
+      async restart() {
+        daemon = new Daemon({ args: args() });
+        await ready();
+      },
+      [Symbol.asyncDispose]: dispose,
+    };
+  } catch (err) {
+    await kill().catch(() => {});
+    await dispose().catch(() => {});
+    throw err;
+  }
+}
