@@ -13,16 +13,8 @@ import { type ChaosWorkflow, ChaosWorkflows, type NodeStatus, type Template } fr
 import { Daemon } from "./kit/daemon.ts";
 import { haveShared, SHARED, sharedFile } from "./kit/env.ts";
 import { hubFault } from "./kit/hub.ts";
-import {
-  admin,
-  applyCrds,
-  createDeployment,
-  dropNamespace,
-  newNamespace,
-  parseYaml,
-  serviceAccountWithRole,
-  waitFor,
-} from "./kit/kube.ts";
+import { admin, parseYaml, serviceAccountWithRole, waitFor } from "./kit/kube.ts";
+import { chaosNamespace } from "./kit/fixture.ts";
 
 const ENGINE_RULES = [{
   apiGroups: ["litmuschaos.io"],
@@ -32,29 +24,16 @@ const ENGINE_RULES = [{
 
 /** A namespace with the identities hub workflows expect (argo-chaos runs the steps, litmus-admin the fault). */
 async function setup(prefix: string, deployments: string[] = ["web"]) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  let daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
   const fault = hubFault("pod-delete");
-  for (const d of deployments) await createDeployment(ns, d, 2);
-  await serviceAccountWithRole(ns, "argo-chaos", ENGINE_RULES);
-  if (fault) await serviceAccountWithRole(ns, "litmus-admin", fault.spec.definition.permissions ?? []);
-  await daemon.ready();
-  return {
-    ns,
-    fault,
-    get daemon() {
-      return daemon;
+  const s = await chaosNamespace(prefix, {
+    apps: Object.fromEntries(deployments.map((d) => [d, 2])),
+    fault: null, // the workflows install it themselves
+    prepare: async (ns) => {
+      await serviceAccountWithRole(ns, "argo-chaos", ENGINE_RULES);
+      if (fault) await serviceAccountWithRole(ns, "litmus-admin", fault.spec.definition.permissions ?? []);
     },
-    restart() {
-      daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-      return daemon.ready();
-    },
-    async [Symbol.asyncDispose]() {
-      await daemon.stop();
-      await dropNamespace(ns);
-    },
-  };
+  });
+  return Object.assign(s, { fault });
 }
 
 /** The hub pod-delete workflow, converted unchanged except for its parameters. */

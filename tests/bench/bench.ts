@@ -44,12 +44,24 @@ function pdEngine(ns: string, name: string, env: Record<string, string>): ChaosE
   return e;
 }
 
+/** Requests the daemon sent to the API server so far, watches excluded. */
+async function kubeRequests(daemon: Daemon): Promise<number> {
+  let n = 0;
+  for (
+    const m of (await daemon.metrics()).matchAll(/^chaoslet_kube_requests_total\{verb="(\w+)"\} (\d+)/gm)
+  ) {
+    if (m[1] !== "WATCH") n += Number(m[2]);
+  }
+  return n;
+}
+
 /** 50 sequential engines: from just before the create call to the bench's watch seeing the first pod deleted. */
 async function latency(daemon: Daemon) {
   const kube = await admin();
   const ns = await engineNs("bench-lat", 3);
   const deletions = watchPodDeletions(kube, ns);
   const p50: number[] = [], p95: number[] = [], p99: number[] = [];
+  const requestsBefore = await kubeRequests(daemon);
   try {
     for (let rep = 0; rep < REPS; rep++) {
       const samples: number[] = [];
@@ -92,6 +104,15 @@ async function latency(daemon: Daemon) {
   );
   record("injection_latency_p95_ms", "injection latency", "p95", median(p95), "ms");
   record("injection_latency_p99_ms", "injection latency", "p99", median(p99), "ms", "≤ 500 ms");
+  // The daemon's own API requests (chaoslet_kube_requests_total, watches excluded) per pod-delete run.
+  const requests = (await kubeRequests(daemon)) - requestsBefore;
+  record(
+    "api_requests_per_run",
+    "injection latency",
+    "daemon API requests per run",
+    requests / (REPS * LATENCY_RUNS),
+    "",
+  );
   const hist = (await daemon.metrics()).split("\n").filter((l) =>
     l.startsWith("chaoslet_injection_latency_seconds_count")
   );
