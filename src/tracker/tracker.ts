@@ -36,6 +36,7 @@ import {
 import { launchRun } from "./launcher.ts";
 import { ANNOTATIONS, linkOf, type RunLink, runName } from "./links.ts";
 import { updatePolicy, validationMessage } from "./policy_status.ts";
+import { changedKeys, type Match, policyNames } from "./messages.ts";
 
 /** The workload kinds Litmus's tracker watches. */
 const WORKLOADS = [Resources.deployments, Resources.statefulsets, Resources.daemonsets];
@@ -51,12 +52,6 @@ export interface TrackerOptions {
   cooldownMs: number;
   now?: () => number;
   queueMetrics?: QueueMetrics;
-}
-
-/** A policy that matched an update. */
-interface Match {
-  policy: KubeObject;
-  changed: string[];
 }
 
 /** A workload update that matched policies, waiting for its turn in the queue. */
@@ -303,14 +298,4 @@ export class EventTracker {
       this.#triggers.inc({ policy: `${policy.metadata.namespace}/${policy.metadata.name}`, result });
     }
   }
-}
-
-/** "policy p1" or "policies p1, p2", for Event messages. */
-function policyNames(matches: Match[]): string {
-  const names = matches.map((m) => m.policy.metadata.name!);
-  return `${names.length > 1 ? "policies" : "policy"} ${names.join(", ")}`;
-}
-
-function changedKeys(matches: Match[]): string {
-  return [...new Set(matches.flatMap((m) => m.changed))].join(", ");
 }
