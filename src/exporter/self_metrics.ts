@@ -75,7 +75,10 @@ export class SelfMetrics implements ReflectorMetrics, RunnerMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
       registers,
     });
-    client.collectDefaultMetrics({ register: this.registry, prefix: "chaoslet_" });
+    // Unprefixed, as dashboards and alerts expect on every target (process_cpu_seconds_total,
+    // process_resident_memory_bytes, process_start_time_seconds, process_open_fds, ...): prom-client reads them
+    // from /proc under Deno too. chaoslet's own metrics keep the chaoslet_ prefix.
+    client.collectDefaultMetrics({ register: this.registry });
   }
 
   /** Adds a gauge whose value is read at scrape time. */
