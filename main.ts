@@ -140,6 +140,7 @@ async function main(): Promise<number> {
       watchNamespace: config.watchNamespace,
       synced: () => cache!.synced,
       halt: { systemNamespace: systemNs, state: () => halt.state },
+      guardrails,
       workflows: workflows as unknown as StoreReader<KubeObject>,
     }),
     ready: () =>
