@@ -119,7 +119,13 @@ Deno.test("API refuses runs that cannot run: 404, 403 (halt, denylist, concurren
     await t.step(
       'targets.labels takes Litmus\'s string form "app=web,tier=front"; a bad item is a 400',
       async () => {
-        const ok = await post(run({ targets: { kind: "deployment", labels: "app=web, tier=front" } }), true);
+        const ok = await post(
+          run({
+            targets: { kind: "deployment", labels: "app=web, tier=front" },
+            env: { ...LONG, PODS_AFFECTED_PERC: "100" },
+          }),
+          true,
+        );
         assert.equal(ok.status, 200, JSON.stringify(ok.body));
         assert.deepEqual(ok.body.refusals, []);
         assert.equal(ok.body.engine.spec.selectors.workloads[0].labels, "app=web,tier=front");
