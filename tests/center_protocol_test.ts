@@ -55,7 +55,7 @@ Deno.test("every operation chaoslet sends validates against the ChaosCenter sche
   assert.ok(ACTION_FIELDS.split(" ").every((f) => f in SCHEMA.types.get("ActionPayload")!));
 });
 
-async function confirmedServer(kaMs = 300) {
+function confirmedServer(kaMs = 300) {
   const server = new ChaosCenterServer({ kaMs });
   server.start();
   const r = server.state.confirm({
@@ -78,7 +78,7 @@ function link(server: ChaosCenterServer, actions: Action[], kaTimeoutMs = 2_000)
 }
 
 Deno.test("the link subscribes, receives actions, and reconnects after restart, complete, silence and a rival", async () => {
-  const server = await confirmedServer();
+  const server = confirmedServer();
   const actions: Action[] = [];
   const ctl = new AbortController();
   const l = link(server, actions);
@@ -134,7 +134,7 @@ Deno.test("the link subscribes, receives actions, and reconnects after restart, 
 });
 
 Deno.test("GraphQL errors and transport errors are told apart (only the latter are retried)", async () => {
-  const server = await confirmedServer();
+  const server = confirmedServer();
   const gql = new GraphQLClient({ url: server.url, timeoutMs: 2_000 });
   try {
     await assert.rejects(

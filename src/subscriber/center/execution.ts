@@ -78,26 +78,31 @@ export interface ExecutionData {
 function chaosDataOf(n: NodeStatus, results?: StoreReader<ChaosResult>): ChaosDataOut | undefined {
   const d = n.chaosData;
   if (!d) return undefined;
+  // While the step runs, the ChaosResult (named <engine>-<experiment>, as Litmus names it) is read live from the cache.
+  const resultName = d.resultName ??
+    (d.engineName && d.experimentName ? `${d.engineName}-${d.experimentName}` : "");
+  const r = resultName ? results?.get(d.namespace, resultName) : undefined;
   let result: unknown = null;
-  const r = d.resultName ? results?.get(d.namespace, d.resultName) : undefined;
   if (r) {
     const { annotations: _drop, managedFields: _mf, ...metadata } = r.metadata as Record<string, unknown>;
     result = { ...r, metadata };
   }
+  const live = r?.status?.experimentStatus;
+  const engineStatus = d.engineStatus === "initialized" ? "Running" : d.engineStatus;
   return {
     engineUID: d.engineUID ?? "",
     engineContext: "",
     engineName: d.engineName ?? "",
     namespace: d.namespace,
     experimentName: d.experimentName ?? "",
-    experimentStatus: d.experimentStatus ?? d.engineStatus ?? "",
+    experimentStatus: d.experimentStatus ?? live?.phase ?? engineStatus ?? "",
     lastUpdatedAt: String(Math.floor(Date.now() / 1000)),
-    experimentVerdict: d.verdict ?? "Awaited",
+    experimentVerdict: d.verdict ?? live?.verdict ?? "Awaited",
     // No experiment or runner pod: the fault runs inside chaoslet. Log requests for the engine are
     // answered with the engine's own log (queries.ts), keyed by the engine name.
     experimentPod: d.engineName ?? "",
     runnerPod: "",
-    probeSuccessPercentage: d.probeSuccessPercentage ?? "0",
+    probeSuccessPercentage: d.probeSuccessPercentage ?? live?.probeSuccessPercentage ?? "0",
     failStep: d.failStep ?? "",
     chaosResult: result,
   };

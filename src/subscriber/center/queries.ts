@@ -85,18 +85,32 @@ export class Queries {
     return await res.text();
   }
 
-  #engineLog(ns: string, name: string): string {
+  #engineLog(ns: string, name: string, node?: NodeStatus): string {
     const e = this.d.engines.get(ns, name);
-    if (!e) return `ChaosEngine ${ns}/${name} not found\n`;
-    const lines = [
-      `ChaosEngine ${ns}/${name}: state ${e.spec?.engineState ?? "active"}, status ${
-        e.status?.engineStatus ?? ""
-      }`,
-    ];
-    for (const x of e.status?.experiments ?? []) {
+    const lines: string[] = [];
+    if (e) {
       lines.push(
-        `experiment ${x.name}: ${x.status ?? ""} verdict ${x.verdict ?? ""} ${x.lastUpdateTime ?? ""}`.trim(),
+        `ChaosEngine ${ns}/${name}: state ${e.spec?.engineState ?? "active"}, status ${
+          e.status?.engineStatus ?? ""
+        }`,
       );
+      for (const x of e.status?.experiments ?? []) {
+        lines.push(
+          `experiment ${x.name}: ${x.status ?? ""} verdict ${x.verdict ?? ""} ${x.lastUpdateTime ?? ""}`
+            .trim(),
+        );
+      }
+    } else {
+      // Hub workflows delete their engines in a cleanup step; the step kept what it learned.
+      const d = node?.chaosData;
+      lines.push(`ChaosEngine ${ns}/${name} was deleted after the run; its last state:`);
+      if (d) {
+        lines.push(
+          `experiment ${d.experimentName ?? "?"}: ${d.experimentStatus ?? d.engineStatus ?? ""} verdict ${
+            d.verdict ?? "Awaited"
+          }, probeSuccessPercentage ${d.probeSuccessPercentage ?? "0"}`,
+        );
+      }
     }
     const evs = (this.d.events?.list(ns) ?? [])
       .filter((ev) => (ev.involvedObject as { name?: string } | undefined)?.name === name)
@@ -122,7 +136,7 @@ export class Queries {
     if (req.podType?.toLowerCase() === "chaosengine") {
       const engine = node?.chaosData?.engineName ?? req.expPod ?? "";
       const ns = node?.chaosData?.namespace ?? req.chaosNamespace ?? "";
-      if (engine && ns) out.chaosLogs = { [engine]: this.#engineLog(ns, engine) };
+      if (engine && ns) out.chaosLogs = { [engine]: this.#engineLog(ns, engine, node) };
     }
     return JSON.stringify(out);
   }
