@@ -77,6 +77,8 @@ Deno.test("ChaosCenter registration: version clash, crash-safe key, one link acr
     assert.equal(server.maxOpenSubscriptions, 1, "never two subscriptions at once");
     assert.equal(server.alreadyConnected, 0);
     assert.deepEqual(server.state.violations, []);
+  } catch (err) {
+    throw new Error(`${err}\n${daemons.map((d) => d.dump()).join("\n-----\n")}`);
   } finally {
     for (const d of daemons) await d.stop();
     await server.stop();
