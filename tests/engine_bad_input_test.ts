@@ -101,6 +101,17 @@ Deno.test("bad input ends each experiment with a clear verdict, reason and Event
     ) ?? 0;
     assert.ok((reconciles ?? 0) < 100, `no hot loop: ${reconciles} reconciles for ${CASES.length} engines`);
     assert.ok(failures < 10, `reconcile errors: ${failures}\n${daemon.dump()}`);
+    // The kit's queue metrics, one series per controller the leader runs.
+    for (const name of ["chaosengine", "chaosworkflow"]) {
+      const adds = await daemon.metric(`chaoslet_workqueue_adds_total{name="${name}"}`);
+      assert.ok(adds !== undefined, `chaoslet_workqueue_adds_total for ${name}`);
+      for (const family of ["depth", "unfinished_work_seconds", "longest_running_processor_seconds"]) {
+        const v = await daemon.metric(`chaoslet_workqueue_${family}{name="${name}"}`);
+        assert.ok(v !== undefined, `chaoslet_workqueue_${family} for ${name}`);
+      }
+    }
+    const engineAdds = await daemon.metric(`chaoslet_workqueue_adds_total{name="chaosengine"}`) ?? 0;
+    assert.ok(engineAdds >= CASES.length, `every engine was queued: ${engineAdds} adds`);
     const health = await fetch(`${daemon.url}/healthz`);
     assert.equal(health.status, 200);
     await health.body?.cancel();

@@ -14,7 +14,7 @@ import type { Logger } from "../log/log.ts";
 import type { RunnerDeps } from "../runner/deps.ts";
 import { EngineRun, updateEngine } from "../runner/engine_run.ts";
 import { finalizeAbandoned } from "../runner/abandoned.ts";
-import type { ReconcileResult } from "./queue.ts";
+import type { ReconcileResult } from "../kube/workqueue.ts";
 import { concurrencyRefusal, type Guardrails, namespaceRefusal, touchedNamespaces } from "./guardrails.ts";
 import type { HaltState } from "./halt.ts";
 import { refuseRun } from "./refusal.ts";

@@ -8,16 +8,17 @@
 import { asServiceAccount, isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosExperiment, EngineExperiment, ProbeStatus } from "../kube/types.ts";
-import { type FaultContext, FaultError, type NativeFault, type RevertRecord } from "../faults/types.ts";
+import { type FaultContext, FaultError } from "../faults/types.ts";
 import { parseSeconds } from "../util/duration.ts";
 import { waitWorkloadsHealthy } from "../faults/workload_health.ts";
 import { selectTargetPods } from "../faults/pod_targets.ts";
 import { type ProbeSession, ProbeSpecError } from "../probes/types.ts";
 import { type AbortReason, abortReason, type RunnerDeps } from "./deps.ts";
-import { resultName } from "./env.ts";
+import { engineInstanceId, resultName } from "./env.ts";
 import { engineExperimentEnv } from "./engine_env.ts";
 import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict.ts";
-import { ResultWriter, revertRecords, writeEndedResult } from "./result_writer.ts";
+import { ResultWriter, writeEndedResult } from "./result_writer.ts";
+import { revertRecorded } from "./revert_journal.ts";
 import { runJobMode } from "./job_mode.ts";
 import { isDryRun, planExperiment, type RunPlan } from "./dry_run.ts";
 import { waitForRecovery } from "./recovery.ts";
@@ -74,6 +75,22 @@ export async function runExperiment(
     deps.events.record(engine, { reason, message, type, key: `${reason}${expName}${uid}` });
 
   const experiment = await getExperiment(deps, ns, expName);
+  const label = String(experiment?.metadata.labels?.name ?? "");
+  const resolved = deps.faults.get(expName) ?? deps.faults.get(label);
+  // Every attempt, whichever path it takes next (native, Job mode, dry run, or ending early), first undoes
+  // what an earlier attempt recorded: a crash, lost leadership or an API outage may have cut it short.
+  const instance = engineInstanceId(engine, expName);
+  const journal = new ResultWriter(
+    deps.client,
+    engine,
+    expName,
+    resultName(engine.metadata.name!, expName, instance),
+    log,
+    instance,
+  );
+  const previous = await journal.read();
+  const as = asServiceAccount(ns, engine.spec.chaosServiceAccount || "default");
+  await revertRecorded(deps.faults, { client: deps.client, as, log }, journal, previous, resolved);
   if (!experiment) {
     const reason = `ChaosExperiment "${expName}" not found in namespace "${ns}"`;
     log.warn(reason);
@@ -101,7 +118,7 @@ export async function runExperiment(
     return { status: "Skipped", verdict: "Error", experimentPod: "N/A" };
   }
 
-  let fault = deps.faults.get(expName) ?? deps.faults.get(String(experiment.metadata.labels?.name ?? ""));
+  let fault = resolved;
   const jobModeReason = fault?.jobModeReason?.(merged.lookup);
   if (jobModeReason) {
     log.info("running in Job mode", { reason: jobModeReason });
@@ -110,7 +127,6 @@ export async function runExperiment(
   }
   engineEvent("ExperimentDependencyCheck", `Experiment resources validated for Chaos Experiment: ${expName}`);
   if (!fault && isDryRun(engine)) {
-    const as = asServiceAccount(ns, engine.spec.chaosServiceAccount || "default");
     const ctx = { client: deps.client, as, env: merged.lookup, engine, rng: deps.rng ?? Math.random };
     const plan = await planExperiment(ctx, entry, merged, false);
     engineEvent(
@@ -121,17 +137,9 @@ export async function runExperiment(
   }
   if (!fault) return await runJobMode(deps, engine, entry, experiment, merged, signal, log);
 
-  const writer = new ResultWriter(
-    deps.client,
-    engine,
-    expName,
-    resultName(engine.metadata.name!, expName, merged.instanceId),
-    log,
-    merged.instanceId,
-  );
+  const native = fault;
+  const writer = journal;
   const env = (name: string) => merged.lookup(name);
-  const sa = engine.spec.chaosServiceAccount || "default";
-  const as = asServiceAccount(ns, sa);
   const runnerField = `chaoslet/${deps.identity}`;
   let probes: ProbeSession | undefined;
   let firstInjection: number | undefined;
@@ -153,7 +161,7 @@ export async function runExperiment(
       engineEvent("ChaosInject", message);
     },
     recordTarget: (kind, name, status) => writer.recordTarget(kind, name, status),
-    saveRevert: (r) => writer.saveRevert(r),
+    saveRevert: (r) => writer.saveRevert({ ...r, fault: native.name }),
     clearRevert: (r) => writer.clearRevert(r),
   };
 
@@ -167,9 +175,6 @@ export async function runExperiment(
     );
     return { status: "Completed", verdict: "N/A", experimentPod: "N/A", plan };
   }
-  // Undo whatever a crashed earlier attempt left behind, before starting again.
-  const previous = await writer.read();
-  for (const rec of revertRecords(previous)) await revertOne(deps, fault, faultCtx, rec);
   if (previous?.status?.experimentStatus?.phase === "Running") {
     // Resuming an attempt that was cut short (crash, lost leadership, API outage): let the targets it hit
     // recover first, so the new attempt judges the application, not the aftermath of the old one.
@@ -294,19 +299,5 @@ function safeSeconds(raw: string | undefined, fallback: number): number {
     return parseSeconds("TOTAL_CHAOS_DURATION", raw, fallback);
   } catch {
     return fallback;
-  }
-}
-
-async function revertOne(deps: RunnerDeps, fault: NativeFault, ctx: FaultContext, rec: RevertRecord) {
-  try {
-    if (fault.revert) await fault.revert(ctx, rec);
-    await ctx.clearRevert(rec);
-    deps.log.info("reverted leftover chaos", { action: rec.action, kind: rec.kind, name: rec.name });
-  } catch (err) {
-    deps.log.error("cannot revert leftover chaos", {
-      action: rec.action,
-      name: rec.name,
-      error: String(err),
-    });
   }
 }

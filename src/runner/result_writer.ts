@@ -5,12 +5,13 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { isApiError, type KubeClient } from "../kube/client.ts";
 import type { Logger } from "../log/log.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosResult, ProbeStatus, ResultHistoryTarget } from "../kube/types.ts";
 import type { RevertRecord } from "../faults/types.ts";
-import { resultName } from "./env.ts";
+import { engineInstanceId, resultName } from "./env.ts";
 import {
   type ErrorOutput,
   type ExperimentVerdict,
@@ -21,7 +22,20 @@ import {
 /** Annotation prefix of undo records; one annotation per record so writers never clobber each other. */
 export const REVERT_PREFIX = "revert.chaoslet.io/";
 
-function revertKey(r: RevertRecord): string {
+/**
+ * The annotation key of an undo record: the action (readable) and a hash of the full identity, so
+ * records of targets whose names share a long prefix never collide. The record itself, stored as the
+ * value, keeps the identity in full.
+ */
+export function revertKey(r: Pick<RevertRecord, "action" | "kind" | "namespace" | "name">): string {
+  const identity = JSON.stringify([r.action, r.kind, r.namespace ?? "", r.name]);
+  const hash = createHash("sha256").update(identity).digest("hex").slice(0, 40);
+  const action = r.action.toLowerCase().replace(/[^a-z0-9]+/g, "-").slice(0, 20).replace(/^-+|-+$/g, "");
+  return REVERT_PREFIX + (action ? `${action}.${hash}` : hash);
+}
+
+/** The key versions before the hash used (cut at 63 characters): cleared too, so an upgrade mid-fault works. */
+function legacyRevertKey(r: RevertRecord): string {
   const raw = `${r.action}.${r.kind}.${r.namespace ?? ""}.${r.name}`.toLowerCase().replace(
     /[^a-z0-9.-]/g,
     "-",
@@ -151,7 +165,7 @@ export class ResultWriter {
   async clearRevert(record: RevertRecord): Promise<void> {
     try {
       await this.client.patch(Resources.chaosresults, this.namespace, this.name, {
-        metadata: { annotations: { [revertKey(record)]: null } },
+        metadata: { annotations: { [legacyRevertKey(record)]: null, [revertKey(record)]: null } },
       });
     } catch (err) {
       if (!isApiError(err, 404)) throw err;
@@ -207,7 +221,9 @@ export async function writeEndedResult(
   log: Logger,
   end: FinishArgs,
 ): Promise<void> {
-  const w = new ResultWriter(client, engine, experiment, resultName(engine.metadata.name!, experiment), log);
+  const instance = engineInstanceId(engine, experiment);
+  const name = resultName(engine.metadata.name!, experiment, instance);
+  const w = new ResultWriter(client, engine, experiment, name, log, instance);
   await w.begin(end.probes);
   await w.finish(end);
 }
