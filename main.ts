@@ -23,7 +23,7 @@ import { EngineReconciler } from "./src/operator/engine_reconciler.ts";
 import { engineController } from "./src/operator/controller.ts";
 import { LeaderElector } from "./src/operator/leader.ts";
 import { HALT_CONFIGMAP, HaltSwitch } from "./src/operator/halt.ts";
-import { commaList, type Guardrails } from "./src/operator/guardrails.ts";
+import { commaList, deniedNamespaces, type Guardrails, systemNamespace } from "./src/operator/guardrails.ts";
 import { QueueMetrics } from "./src/kube/queue_metrics.ts";
 import type { ChaosEngine, ChaosExperiment, ChaosResult, KubeObject, Pod } from "./src/kube/types.ts";
 import type { StoreReader } from "./src/kube/store.ts";
@@ -75,7 +75,11 @@ async function main(): Promise<number> {
   // The exporter's time metrics come from Litmus's engine Events; only chaos Events are kept.
   const events = cache.informer(Resources.events, { fieldSelector: "involvedObject.kind=ChaosEngine" });
   // The daemon's own namespace: leader Lease, kill-switch ConfigMap, and never a chaos target.
-  const systemNs = config.systemNamespace || conn.namespace;
+  const systemNs = systemNamespace(
+    config.systemNamespace,
+    conn.credentials.source.startsWith("in-cluster"),
+    conn.namespace,
+  );
   const haltStore = cache.informer(Resources.configmaps, {
     namespace: systemNs,
     fieldSelector: `metadata.name=${HALT_CONFIGMAP}`,
@@ -83,11 +87,16 @@ async function main(): Promise<number> {
   const halt = new HaltSwitch(haltStore, systemNs);
   const guardrails: Guardrails = {
     allow: commaList(config.namespaceAllowlist),
-    deny: [...new Set([...commaList(config.namespaceDenylist), systemNs])],
+    deny: deniedNamespaces(commaList(config.namespaceDenylist), systemNs).map((d) => d.namespace),
     maxRuns: config.maxConcurrentRuns,
     maxRunsPerNamespace: config.maxConcurrentRunsPerNamespace,
     maxAffectedFraction: config.maxAffectedFraction,
   };
+  log.info("namespaces denied to chaos", {
+    systemNamespace: systemNs,
+    denied: deniedNamespaces(commaList(config.namespaceDenylist), systemNs),
+    allowlist: guardrails.allow.length ? guardrails.allow : "any",
+  });
   // ChaosSchedule is watched only when its CRD is served (an informer on a missing CRD never syncs).
   const optional = new OptionalInformers(cache, client, log.child({ component: "discovery" }));
   await optional.discover([ChaosSchedules], stop.signal, 3_000);
@@ -139,6 +148,7 @@ async function main(): Promise<number> {
   }, app.fetch);
 
   const startedAt = performance.now();
+  const queueMetrics = new QueueMetrics(metrics.registry);
   const recorder = new EventRecorder(client, log.child({ component: "events" }), "chaoslet", config.identity);
   // The tracker registers informers for every Deployment, StatefulSet, DaemonSet and EventTrackerPolicy;
   // turned off, it costs nothing and its CRD need not be installed.
@@ -150,10 +160,10 @@ async function main(): Promise<number> {
       log: log.child({ component: "tracker" }),
       registry: metrics.registry,
       cooldownMs: config.trackerCooldownSeconds * 1000,
+      queueMetrics,
     })
     : undefined;
   let reconciler: EngineReconciler | undefined;
-  const queueMetrics = new QueueMetrics(metrics.registry);
   const engineCtl = engineController({
     engines,
     halt: haltStore,
