@@ -90,7 +90,7 @@ Deno.test("bad input ends each experiment with a clear verdict, reason and Event
     assert.ok((reconciles ?? 0) < 100, `no hot loop: ${reconciles} reconciles for ${CASES.length} engines`);
     assert.ok(failures < 10, `reconcile errors: ${failures}\n${daemon.dump()}`);
     // The kit's queue metrics, one series per controller the leader runs.
-    for (const name of ["chaosengine", "chaosworkflow"]) {
+    for (const name of ["chaosengine", "chaosworkflow", "eventtracker"]) {
       const adds = await daemon.metric(`chaoslet_workqueue_adds_total{name="${name}"}`);
       assert.ok(adds !== undefined, `chaoslet_workqueue_adds_total for ${name}`);
       for (const family of ["depth", "unfinished_work_seconds", "longest_running_processor_seconds"]) {
