@@ -181,6 +181,7 @@ async function main(): Promise<number> {
       log: log.child({ component: "tracker" }),
       registry: metrics.registry,
       cooldownMs: config.trackerCooldownSeconds * 1000,
+      gitops: center.gitops,
       queueMetrics,
     })
     : undefined;
