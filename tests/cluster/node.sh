@@ -183,11 +183,10 @@ inner() {
   containerd --config "$N/containerd.toml" >"$WORK/logs/containerd.log" 2>&1 & pids+=($!)
   for f in $(seq 300); do ctr --address "$SOCK" version >/dev/null 2>&1 && break; sleep 0.05; done
   ctr --address "$SOCK" version >/dev/null || { echo "containerd did not start"; exit 1; }
-  local imports=()
-  for f in "$N"/images/*.tar; do
-    [ -e "$f" ] && { ctr --address "$SOCK" -n k8s.io images import "$f" >/dev/null & imports+=($!); }
+  for f in "$N"/images/*.tar; do             # one at a time: concurrent imports collide on ctr's tar-index.json ref
+    [ -e "$f" ] || continue
+    ctr --address "$SOCK" -n k8s.io images import "$f" >/dev/null || { echo "importing $f failed"; exit 1; }
   done
-  for f in "${imports[@]}"; do wait "$f" || { echo "importing an image failed"; exit 1; }; done
   echo "images: $(ctr --address "$SOCK" -n k8s.io images ls -q | grep -c '^localhost/') local"
   "$BIN/kubelet" --config="$N/kubelet.yaml" --kubeconfig="$N/kubelet.kubeconfig" --hostname-override="$NODE_NAME" \
     --node-labels=chaoslet.dev/node=real --cert-dir=/var/lib/kubelet/pki --v=1 \
