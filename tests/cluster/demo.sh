@@ -62,5 +62,5 @@ cat <<TXT
   Then watch it: $KUBECTL --kubeconfig $KUBECONFIG -n $NS get chaosengines,chaosresults -w
 
 TXT
-exec deno run --v8-flags=--max-semi-space-size=1 --allow-net --allow-read --allow-env --allow-sys main.ts --kubeconfig="$KUBECONFIG" \
+exec deno run --v8-flags=--max-semi-space-size=1 --allow-net --allow-read --allow-env --allow-sys --allow-run main.ts --kubeconfig="$KUBECONFIG" \
   --host=127.0.0.1 --port="$PORT"
