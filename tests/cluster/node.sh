@@ -46,6 +46,8 @@ missing() {                                 # what is missing to run the node, o
     [ -x "$CNI_BIN/$c" ] || echo "CNI plugin $CNI_BIN/$c (apt-get install containernetworking-plugins)"
   done
   [ -x "$BIN/kubelet" ] || echo "kubelet ($BIN/kubelet: testbed.sh build)"
+  { ldd /bin/busybox 2>&1 || true; } | grep -q 'not a dynamic' || echo "a static /bin/busybox (apt-get install busybox-static)"
+  [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -f /usr/lib/libc.a ] || echo "libc.a for cc -static (apt-get install libc6-dev)"
   [ "$(id -u)" = 0 ] || return 0
   unshare --pid --mount --fork --mount-proc true 2>/dev/null || echo "unshare --pid --mount (new namespaces refused)"
   [ -d /sys/fs/cgroup/memory ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || echo "cgroups (/sys/fs/cgroup)"
