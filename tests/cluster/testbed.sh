@@ -331,6 +331,22 @@ real_ready() {                              # the real node Ready, and no taint 
   [ "$(k get node $REAL_NODE_NAME -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.spec.taints[*].key}')" \
     = "True chaoslet.dev/node" ]
 }
+node_packages() {                           # Debian packages the real node needs: installed when missing (root, apt-get)
+  local pair pkgs=()
+  [ "${TESTBED_REAL_NODE:-1}" != 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 0
+  for pair in containerd:containerd runc:runc socat:socat jq:jq cc:gcc nsenter:util-linux ip:iproute2 tc:iproute2 \
+              stress-ng:stress-ng iptables:iptables unshare:util-linux; do
+    command -v "${pair%%:*}" >/dev/null || pkgs+=("${pair#*:}")
+  done
+  [ -x /usr/lib/cni/bridge ] || pkgs+=(containernetworking-plugins)
+  { ldd /bin/busybox 2>&1 || true; } | grep -q 'not a dynamic' || pkgs+=(busybox-static)
+  [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -f /usr/lib/libc.a ] || pkgs+=(libc6-dev)
+  [ "${#pkgs[@]}" -gt 0 ] || return 0
+  mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | sort -u)
+  say "installing the real node's packages: ${pkgs[*]}"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}"; } \
+    </dev/null >&2 || say "WARNING: apt-get install ${pkgs[*]} failed: the real node will say what is missing"
+}
 real_node_up() {                            # start the real node unless disabled or impossible (then say what is missing)
   local m t0
   REAL_NODE=0 REAL_NODE_REASON=""
@@ -583,6 +599,7 @@ usage() {
 
 case "${1:-}" in
   build) build
+         node_packages
          if [ -z "$(node_sh missing 2>/dev/null)" ]; then bash "$(dirname "$SELF")/images.sh" build || exit 1; fi
          say "binaries ready in $BIN" ;;
   up) up ;;
