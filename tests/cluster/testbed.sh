@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# testbed.sh: a real Kubernetes control plane for integration tests, with no containers and no traffic off 127.0.0.1.
-#   etcd + kube-apiserver + kube-controller-manager + kube-scheduler (built from the Go modules) + kwok (fake nodes/pods).
+# testbed.sh: a real Kubernetes control plane for integration tests, with no traffic off 127.0.0.1.
+#   etcd + kube-apiserver + kube-controller-manager + kube-scheduler (built from the Go modules) + kwok (fake nodes/pods)
+#   + one real node (kubelet + containerd + runc, tests/cluster/node.sh) when this machine can run it.
 #
 # usage: testbed.sh COMMAND
 #   build            build the binaries into the cache (a no-op when they are there): $TESTBED_CACHE/bin/<versions>/
@@ -16,9 +17,12 @@
 #                    with "kill"; returns once it no longer serves (<= 1.1 s)
 #   apiserver-start  start kube-apiserver again with the same flags and PKI, and wait until it is ready
 #   logs [N]         print the last N (default 40) lines of every component log
+#   node-load ARCHIVE...   import OCI image archives into the real node (tests/cluster/images.sh builds them)
 #
 # Environment: TESTBED_CACHE (default ~/.cache/k8s-testbed), TESTBED_DIR (default <repo>/.cluster), TESTBED_NODES (3),
-#   K8S_VERSION, ETCD_VERSION, KWOK_VERSION, ETCD_PORT, ETCD_PEER_PORT, API_PORT, KCM_PORT, SCHED_PORT.
+#   K8S_VERSION, ETCD_VERSION, KWOK_VERSION, ETCD_PORT, ETCD_PEER_PORT, API_PORT, KCM_PORT, SCHED_PORT,
+#   TESTBED_REAL_NODE=0 (no real node), KUBELET_PORT (10250), TESTBED_FORCE=1 (`up` restarts even a healthy cluster).
+# `up` on a cluster that is up and healthy leaves it as it is; a restart waits until the old ports are free.
 # The node IPs, pod IPs and service IPs of this cluster are fake; nothing may ever dial them.
 set -euo pipefail
 
