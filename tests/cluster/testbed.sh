@@ -23,8 +23,9 @@
 #   K8S_VERSION, ETCD_VERSION, KWOK_VERSION, ETCD_PORT, ETCD_PEER_PORT, API_PORT, KCM_PORT, SCHED_PORT,
 #   TESTBED_REAL_NODE=0 (no real node), KUBELET_PORT (10250), TESTBED_FORCE=1 (`up` restarts even a healthy cluster).
 # `up` on a cluster that is up and healthy leaves it as it is; a restart waits until the old ports are free.
-# kwok's node and pod IPs and the Service IPs are fake: nothing may ever dial them. The real node's pod addresses
-# exist only inside the network namespace the node runs in (the test run's own, or one of its own): see node.sh.
+# kwok's node and pod IPs and the Service IPs are fake: nothing may ever dial them from the machine. The real node's
+# pod addresses, and the `kubernetes` Service IP it relays, exist only inside the network namespace the node runs in
+# (the test run's own, or one of its own): see node.sh.
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-v1.37.2}; ETCD_VERSION=${ETCD_VERSION:-v3.6.16}; KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
