@@ -123,6 +123,21 @@ Deno.test({
     const ns = await newNamespace("install-real");
     let pf: Awaited<ReturnType<typeof portForward>> | undefined;
     try {
+      // An earlier disruptive test may have stopped the API server: wait until the node reports Ready again and
+      // carries only its own taint, so the 30 s below measure the daemon, not the node's recovery.
+      await waitFor(
+        "the real node Ready with only its own taint",
+        async () => {
+          const n = await kube.get(Resources.nodes, undefined, node.name);
+          const ready = n.status?.conditions?.find((c: { type: string }) =>
+            c.type === "Ready"
+          )?.status === "True";
+          const taints = (n.spec as { taints?: { key: string }[] }).taints?.map((x) => x.key) ?? [];
+          return ready && taints.length === 1 && taints[0] === "chaoslet.dev/node";
+        },
+        120_000,
+        500,
+      );
       t = Date.now();
       await kubectl("apply", "-k", `${REPO}tests/cluster/install-overlay`);
       await waitFor(
