@@ -202,7 +202,10 @@ inner() {
 up() {
   local t0=$SECONDS own_net=0 svc_ip f
   [ "${CHAOSLET_NETNS:-}" = 1 ] || own_net=1
-  svc_ip=$(k get svc kubernetes -o jsonpath='{.spec.clusterIP}')
+  for f in $(seq 300); do                   # the API server creates it a moment after it turns ready
+    svc_ip=$(k get svc kubernetes -o jsonpath='{.spec.clusterIP}' 2>/dev/null || true)
+    [ -n "$svc_ip" ] && break; sleep 0.1
+  done
   [ -n "$svc_ip" ] || { say "no ClusterIP for Service default/kubernetes"; return 1; }
   down_quiet
   mkdir -p "$N/images"

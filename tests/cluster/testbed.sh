@@ -239,7 +239,7 @@ alive() {                                   # every started component is still r
   local f n
   for f in "$WORK"/pids/*; do
     [ -e "$f" ] || continue; n=${f##*/}
-    case "$n" in *.new) continue ;; esac
+    case "$n" in *.new|node|node-relay-*) continue ;; esac   # the real node is waited for on its own
     ours "$(cat "$f")" || { say "$n exited; end of its log:"; tail -n 40 "$WORK/logs/$n.log" >&2; return 1; }
   done
 }
@@ -353,27 +353,32 @@ node_packages() {                           # Debian packages the real node need
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}"; } \
     </dev/null >&2 || say "WARNING: apt-get install ${pkgs[*]} failed: the real node will say what is missing"
 }
-real_node_up() {                            # start the real node unless disabled or impossible (then say what is missing)
-  local m t0
-  REAL_NODE=0 REAL_NODE_REASON=""
+real_node_start() {                         # start the real node unless disabled or impossible (then say what is missing);
+  local m                                   # it comes up while the controllers and kwok start
+  REAL_NODE=0 REAL_NODE_REASON="" REAL_T0=$(now)
   if [ "${TESTBED_REAL_NODE:-1}" = 0 ]; then
     REAL_NODE_REASON="the real node is disabled (TESTBED_REAL_NODE=0)"
   elif m=$(node_sh missing) && [ -n "$m" ]; then
     REAL_NODE_REASON="no real node: this machine lacks $(printf '%s\n' "$m" | paste -sd ';' | sed 's/;/; /g')"
   fi
   if [ -n "$REAL_NODE_REASON" ]; then say "$REAL_NODE_REASON"; return 0; fi
-  t0=$(now)
-  # A node that fails although nothing is missing is a failure (run.sh counts it), but the control plane and the
-  # kwok nodes stay up so that every other test still runs.
-  if ! { node_sh up && wait_for "real node Ready" 120 real_ready; }; then
-    tail -n 30 "$WORK/logs/kubelet.log" "$WORK/logs/node.log" >&2 || true
-    node_sh down || true
-    REAL_NODE_REASON="the real node FAILED to start (logs: $WORK/logs/kubelet.log, node.log, containerd.log)"
-    REAL_NODE=failed; say "$REAL_NODE_REASON"
-    return 0
-  fi
+  if node_sh up; then REAL_NODE=starting; else real_node_failed; fi
+}
+real_node_wait() {                          # the node Ready, or it failed (its process gone, or 120 s)
+  local end=$((SECONDS + 120))
+  [ "$REAL_NODE" = starting ] || return 0
+  until real_ready >/dev/null 2>&1; do
+    if ! running node || [ "$SECONDS" -ge "$end" ]; then real_node_failed; return 0; fi
+    sleep 0.1
+  done
   REAL_NODE=1
-  say "real node Ready in $(since "$t0") s"
+  say "real node Ready in $(since "$REAL_T0") s"
+}
+real_node_failed() {                        # a node that fails although nothing is missing is a failure (run.sh
+  tail -n 30 "$WORK/logs/kubelet.log" "$WORK/logs/node.log" >&2 || true   # counts it), but the control plane
+  node_sh down || true                                                     # and kwok nodes stay for the rest
+  REAL_NODE_REASON="the real node FAILED to start (logs: $WORK/logs/kubelet.log, node.log, containerd.log)"
+  REAL_NODE=failed; say "$REAL_NODE_REASON"
 }
 ports_free() { local p; for p in "$@"; do ! port_busy "$p" || return 1; done; }
 
@@ -411,11 +416,12 @@ up() {
   t2=$(now)
   start_rest                                # kcm, scheduler and kwok start in parallel; nodes are created meanwhile
   node_manifests | k apply -f - >/dev/null || fail_up
+  real_node_start
   wait_for kube-controller-manager 60 kcm_ok || fail_up
   wait_for kube-scheduler 60 sched_ok || fail_up
   wait_for "$NODES nodes Ready, untainted" 60 nodes_ready || fail_up
   wait_for "default ServiceAccount" 60 k -n default get sa default || fail_up
-  real_node_up
+  real_node_wait
   write_state
   alive || fail_up
   say "up in $(since "$t0") s (etcd+pki $(( (t1 - t0) / 1000 )) ms, apiserver $(( (t2 - t1) / 1000 )) ms, rest $(( ($(now) - t2) / 1000 )) ms): $NODES nodes, API https://127.0.0.1:$API_PORT, KUBECONFIG=$KC"
