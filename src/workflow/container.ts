@@ -34,7 +34,7 @@ export async function runContainer(ctx: StepContext): Promise<StepResult> {
       await markPhase(ctx, "Running");
       return await runNativeScript(ctx, parseNativeScript(ctx.template.container!)!);
     }
-    case "job":
+    default:
       return await runJobStep(ctx);
   }
 }
