@@ -166,7 +166,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "string",
     default: "",
     help:
-      "the daemon's own namespace (leader Lease, halt ConfigMap; always denied to chaos); empty: the kubeconfig's",
+      "the daemon's own namespace (leader Lease, halt ConfigMap; always denied to chaos); empty: the pod's in a cluster, else chaoslet-system",
   },
   {
     flag: "namespace-allowlist",
