@@ -88,7 +88,11 @@ Deno.test("CronWorkflow converts its workflowSpec; wrong kinds are rejected", ()
   });
   assert.deepEqual(ignored.warnings, ["spec.executor only tunes Argo and is ignored"]);
   assert.deepEqual(ignored.workflow!.spec.volumes, [], "volumes are kept");
-  assert.deepEqual(ignored.errors.map((e) => e.path), ["spec.hooks"], "refused fields are errors, not dropped");
+  assert.deepEqual(
+    ignored.errors.map((e) => e.path),
+    ["spec.hooks"],
+    "refused fields are errors, not dropped",
+  );
 });
 
 const wf = (spec: unknown) => ({

@@ -1,9 +1,7 @@
 /**
- * The two composite template types. `steps`: groups in sequence, the steps of a group in
- * parallel; a group fails when one of its steps fails (unless `continueOn`), after its siblings
- * finish, and later groups do not start. `dag`: a task is decided once every task it depends on
- * finished: it runs when its depends logic holds and is Omitted otherwise; with failFast (Argo's
- * default) nothing new starts once a leaf's branch failed. Steps and tasks may loop
+ * The `steps` template type, and what it shares with `dag` (dag_run.ts): groups in sequence, the
+ * steps of a group in parallel; a group fails when one of its steps fails (unless `continueOn`),
+ * after its siblings finish, and later groups do not start. Steps and tasks may loop
  * (withItems/withParam/withSequence), carry `when`, and see the outputs of those before them.
  *
  * Children already finished in the status are not run again: calling `run` for them returns
@@ -12,8 +10,6 @@
  * @module
  */
 import type { StepResult } from "./context.ts";
-import { decidableTasks, failedLeaf, taskDependencies } from "./dag.ts";
-import { evaluateDepends, taskLogic } from "./depends.ts";
 import { Limit, limitOf } from "./limit.ts";
 import { aggregateLocals, expand, type Expansion, nodeLocals } from "./loops.ts";
 import { childName, nodeId } from "./nodes.ts";
@@ -71,12 +67,12 @@ async function settle<T>(promises: Promise<T>[]): Promise<T[]> {
   return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
-function withLocals(scope: Scope, locals: Record<string, string>): Scope {
+export function withLocals(scope: Scope, locals: Record<string, string>): Scope {
   return { ...scope, locals: { ...scope.locals, ...locals } };
 }
 
 /** Adds a node that never ran (a loop that could not expand: Error) and returns its phase. */
-async function addFinished(
+export async function addFinished(
   g: Graph,
   parentId: string,
   name: string,
@@ -99,7 +95,7 @@ async function addFinished(
 }
 
 /** Runs one step or task: a single call, or its loop's calls under `limit`. Returns every child's phase. */
-async function runOne(
+export async function runOne(
   g: Graph,
   step: WorkflowStep,
   nodeName: string,
@@ -149,7 +145,12 @@ async function runOne(
 }
 
 /** Variables a finished step or task leaves under `prefix`. */
-function leftBy(g: Graph, prefix: string, step: WorkflowStep, names: string[]): Record<string, string> {
+export function leftBy(
+  g: Graph,
+  prefix: string,
+  step: WorkflowStep,
+  names: string[],
+): Record<string, string> {
   const nodes = names.map((n) => g.book.node(nodeId(g.workflowName, n)));
   const looped = step.withItems !== undefined || step.withParam !== undefined ||
     step.withSequence !== undefined;
@@ -211,7 +212,7 @@ export async function runSteps(
 }
 
 /** The node an expanded step's items hang under (created once, finished by `finishGroups`). */
-async function ensureGroupNode(
+export async function ensureGroupNode(
   g: Graph,
   name: string,
   parentId: string,
@@ -235,98 +236,4 @@ async function finishGroup(g: Graph, name: string, step: WorkflowStep, phases: N
   n.phase = bad === undefined ? "Succeeded" : bad === "Error" ? "Error" : "Failed";
   n.finishedAt = now();
   await g.book.save();
-}
-
-/** One phase for a task from its children's (a loop has several): the worst wins. */
-function overall(phases: NodePhase[]): NodePhase {
-  for (const p of ["Error", "Failed", "Succeeded", "Skipped"] as const) if (phases.includes(p)) return p;
-  return phases.length ? "Omitted" : "Succeeded";
-}
-
-/** Runs a `dag` template under `node`. */
-export async function runDag(
-  g: Graph,
-  node: NodeStatus,
-  template: Template,
-  scope: Scope,
-  signal: AbortSignal,
-): Promise<GraphResult> {
-  const tasks = template.dag!.tasks;
-  const byName = new Map(tasks.map((t) => [t.name, t]));
-  const deps = new Map(tasks.map((t) => [t.name, taskDependencies(t)]));
-  const failFast = template.dag!.failFast !== false;
-  const limit = limitOf(template.parallelism);
-  const started = new Set<string>();
-  const finished = new Map<string, NodePhase>();
-  const childPhases = new Map<string, NodePhase[]>();
-  let locals: Record<string, string> = {};
-  const running = new Map<
-    string,
-    Promise<{ name: string; phases?: NodePhase[]; names?: string[]; err?: unknown }>
-  >();
-  let firstError: unknown;
-  while (true) {
-    // After an error (the run will end and resume later) only the running tasks are awaited.
-    let decided = false;
-    if (!signal.aborted && firstError === undefined && !(failFast && failedLeaf(tasks, deps, finished))) {
-      for (const name of decidableTasks(deps, started, finished)) {
-        const t = byName.get(name)!;
-        started.add(name);
-        const logic = taskLogic(t, byName);
-        const taskName = childName.task(node.name, name);
-        if (logic && !evaluateDepends(logic, (d) => childPhases.get(d) ?? [])) {
-          const p = await addFinished(
-            g,
-            node.id,
-            taskName,
-            name,
-            t.template,
-            "Omitted",
-            "omitted: depends condition not met",
-          );
-          finished.set(name, p);
-          childPhases.set(name, [p]);
-          decided = true;
-          continue;
-        }
-        const taskScope = withLocals(scope, locals);
-        const group = (n: string) => ensureGroupNode(g, n, node.id, "TaskGroup", template.name);
-        running.set(
-          name,
-          runOne(g, t, taskName, node.id, taskScope, signal, limit, group).then(
-            (r) => ({ name, ...r }),
-            (err) => ({ name, err }),
-          ),
-        );
-      }
-    }
-    if (decided) continue;
-    if (!running.size) break;
-    const r = await Promise.race(running.values());
-    running.delete(r.name);
-    if (r.err !== undefined) {
-      firstError ??= r.err;
-      finished.set(r.name, "Error");
-      continue;
-    }
-    const t = byName.get(r.name)!;
-    childPhases.set(r.name, r.phases!);
-    finished.set(r.name, overall(r.phases!));
-    locals = { ...locals, ...leftBy(g, `tasks.${r.name}`, t, r.names!) };
-  }
-  if (firstError !== undefined) throw firstError;
-  if (signal.aborted && finished.size < tasks.length) return { phase: "Failed", message: "Stopped", locals };
-  const leaf = failedLeaf(tasks, deps, finished);
-  if (leaf) {
-    return {
-      phase: leaf.phase,
-      message: `task "${leaf.task}" ${leaf.phase === "Error" ? "errored" : "failed"}`,
-      locals,
-    };
-  }
-  if (finished.size < tasks.length) {
-    const failed = [...finished].filter(([, p]) => p === "Failed" || p === "Error").map(([n]) => `"${n}"`);
-    return { phase: "Failed", message: `task ${failed.join(", ")} failed`, locals };
-  }
-  return { phase: "Succeeded", locals };
 }
