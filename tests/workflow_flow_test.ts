@@ -10,6 +10,7 @@ import type { KubeObject } from "../src/kube/types.ts";
 import { toYaml } from "../src/util/yaml.ts";
 import { type ChaosWorkflow, ChaosWorkflows, type NodeStatus, type Template } from "../src/workflow/types.ts";
 import { Daemon } from "./lib/daemon.ts";
+import { IMAGES, realNode } from "./lib/real_node.ts";
 import {
   admin,
   applyCrds,
@@ -356,35 +357,13 @@ Deno.test("dag depends: A.Failed runs the handler, A.Succeeded is omitted, when 
   assert.equal(late.status?.message, "Workflow exceeded its deadline of 2 s");
 });
 
-/** The real node, when the test cluster has one with the busybox image (node-infra's `chaoslet.dev/node=real`). */
-async function realNode(): Promise<boolean> {
-  try {
-    const list = await (await admin()).list(Resources.nodes, undefined, {
-      query: { labelSelector: "chaoslet.dev/node=real" },
-    });
-    return list.items.some((n) =>
-      (n.status?.images ?? []).some((i: { names?: string[] }) =>
-        i.names?.includes("localhost/busybox:testbed")
-      ) &&
-      (n.status?.conditions ?? []).some((c: { type: string; status: string }) =>
-        c.type === "Ready" && c.status === "True"
-      )
-    );
-  } catch {
-    return false;
-  }
-}
-
-const haveRealNode = await realNode();
-if (!haveRealNode) {
-  console.warn("script steps: no real node with localhost/busybox:testbed; the test is skipped");
-}
+const node = realNode();
 
 Deno.test({
   name:
     "script steps run as pods on the real node: result and an output file, volumes (emptyDir, configMap, secret)" +
-    (haveRealNode ? "" : " [skipped: no real node with localhost/busybox:testbed]"),
-  ignore: !haveRealNode,
+    node.skip,
+  ignore: node.ignore,
   fn: async () => {
     await using s = await setup("wfscript");
     const kube = await admin();
@@ -421,7 +400,7 @@ Deno.test({
           {
             name: "say",
             script: {
-              image: "localhost/busybox:testbed",
+              image: IMAGES.busybox,
               command: ["sh"],
               source:
                 "cat /conf/greeting\nprintf '%s-%s' $(cat /conf/greeting) $(cat /sec/token) > /scratch/out",
@@ -437,7 +416,7 @@ Deno.test({
             name: "check",
             inputs: { parameters: [{ name: "file" }] },
             script: {
-              image: "localhost/busybox:testbed",
+              image: IMAGES.busybox,
               command: ["sh"],
               source: 'test "{{inputs.parameters.file}}" = hello-s3cret',
             },
