@@ -20,7 +20,11 @@ import {
   waitFor,
 } from "./lib/kube.ts";
 
-const RULES = [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "create", "delete"] }];
+const RULES = [{
+  apiGroups: [""],
+  resources: ["configmaps"],
+  verbs: ["get", "list", "create", "delete", "patch", "update"],
+}];
 
 async function setup(prefix: string) {
   await applyCrds();
@@ -355,6 +359,100 @@ Deno.test("dag depends: A.Failed runs the handler, A.Succeeded is omitted, when 
   const late = await waitDone(s.ns, "late", s.daemon, 30_000);
   assert.equal(late.status?.phase, "Failed");
   assert.equal(late.status?.message, "Workflow exceeded its deadline of 2 s");
+});
+
+const cm = (name: string, data: Record<string, string>, extra: Record<string, unknown> = {}) =>
+  toYaml({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, ...extra }, data });
+
+Deno.test("resource actions: apply, patch (merge and strategic), replace, get with success and failure conditions, RBAC as the workflow", async () => {
+  await using s = await setup("wfres");
+  const kube = await admin();
+  await kube.create(
+    ChaosWorkflows,
+    s.ns,
+    wf(s.ns, "actions", {
+      templates: [
+        {
+          name: "main",
+          steps: [
+            [{ name: "apply", template: "apply" }],
+            [{ name: "merge", template: "merge" }],
+            [{ name: "strategic", template: "strategic" }],
+            [{ name: "replace", template: "replace" }],
+            [{ name: "check", template: "check" }],
+            [{ name: "broken", template: "broken" }],
+          ],
+        },
+        {
+          name: "apply",
+          resource: { action: "apply", setOwnerReference: true, manifest: cm("res", { a: "1" }) },
+        },
+        {
+          name: "merge",
+          resource: { action: "patch", mergeStrategy: "merge", manifest: cm("res", { b: "2" }) },
+        },
+        { name: "strategic", resource: { action: "patch", manifest: cm("res", { c: "3" }) } },
+        // kubectl replace writes the whole object: owner and labels come from this step alone.
+        {
+          name: "replace",
+          resource: {
+            action: "replace",
+            setOwnerReference: true,
+            manifest: cm("res", { state: "ok", d: "4" }),
+          },
+        },
+        {
+          name: "check",
+          resource: {
+            action: "get",
+            manifest: cm("res", {}),
+            successCondition: "data.state == ok, data.d in (4, 5)",
+            failureCondition: "data.state == broken",
+          },
+          outputs: { parameters: [{ name: "d", valueFrom: { jsonPath: "{.data.d}" } }] },
+        },
+        {
+          name: "broken",
+          resource: {
+            action: "get",
+            manifest: cm("res", {}),
+            successCondition: "data.state == fixed",
+            failureCondition: "data.d > 3",
+          },
+        },
+      ],
+    }),
+  );
+  // The workflow's identity may not touch Secrets: the step fails with the API server's Forbidden.
+  await kube.create(
+    ChaosWorkflows,
+    s.ns,
+    wf(s.ns, "denied", {
+      templates: [{
+        name: "main",
+        resource: { action: "create", manifest: "apiVersion: v1\nkind: Secret\nmetadata: {name: nope}\n" },
+      }],
+    }),
+  );
+  const done = await waitDone(s.ns, "actions", s.daemon);
+  assert.equal(done.status?.phase, "Failed");
+  assert.deepEqual(
+    ["apply", "merge", "strategic", "replace", "check"].map((n) => named(done, n).phase),
+    Array(5).fill("Succeeded"),
+  );
+  assert.deepEqual(named(done, "check").outputs?.parameters, [{ name: "d", value: "4" }]);
+  const broken = named(done, "broken");
+  assert.equal(broken.phase, "Failed");
+  assert.equal(broken.message, "failure condition 'data.d > 3' matched");
+  const res = await kube.get(Resources.configmaps, s.ns, "res");
+  assert.deepEqual(res.data, { state: "ok", d: "4" }, "replace wrote the whole object");
+  assert.equal(res.metadata.ownerReferences?.[0]?.name, "actions");
+  assert.equal(res.metadata.labels?.workflow_run_id, done.metadata.uid);
+
+  const denied = await waitDone(s.ns, "denied", s.daemon);
+  assert.equal(denied.status?.phase, "Failed");
+  assert.match(denied.status!.nodes!["denied"].message!, /forbidden/i);
+  assert.match(denied.status!.nodes!["denied"].message!, /system:serviceaccount:.*:steps/);
 });
 
 const node = realNode();
