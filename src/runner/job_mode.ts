@@ -174,7 +174,11 @@ export async function runJobMode(
       const phase = pod.status?.phase;
       if (phase === "Succeeded") break;
       if (phase === "Pending" && Date.now() - pendingSince > timeoutMs) {
-        return skipped(`experiment pod ${podName} still Pending after ${env.statusCheckTimeout}s`);
+        return skipped(
+          `experiment pod ${podName} still Pending after ${env.statusCheckTimeout}s: ${
+            terminationReason(pod, jobName)
+          }`,
+        );
       }
       if (phase !== "Pending") pendingSince = Date.now();
     }
