@@ -59,7 +59,7 @@ async function setup(prefix: string, o: Parameters<typeof installContractFault>[
       const comps = engine.spec.experiments![0].spec!.components!;
       const placed = onRealNode({} as Record<string, unknown>);
       comps.nodeSelector = placed.nodeSelector as Record<string, string>;
-      comps.tolerations = placed.tolerations;
+      comps.tolerations = placed.tolerations as unknown[];
       if (statusCheckTimeouts) (comps as Record<string, unknown>).statusCheckTimeouts = statusCheckTimeouts;
       return await createEngine(engine);
     },
