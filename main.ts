@@ -36,6 +36,7 @@ import { registerScheduleMetrics } from "./src/schedule/metrics.ts";
 import { startSchedules } from "./src/schedule/start.ts";
 import { ChaosSchedules } from "./src/schedule/types.ts";
 import { startSubscriber } from "./src/subscriber/start.ts";
+import { centerLink } from "./src/subscriber/center/start.ts";
 
 async function main(): Promise<number> {
   let config;
@@ -107,6 +108,19 @@ async function main(): Promise<number> {
     workflows,
     registry: metrics.registry,
     log: log.child({ component: "subscriber" }),
+  });
+  // The ChaosCenter link (off unless SERVER_ADDR is set in flags, env or subscriber-config).
+  const center = centerLink({
+    client,
+    cache,
+    overrides: config.center,
+    systemNamespace: systemNs,
+    watchNamespace: config.watchNamespace,
+    workflows,
+    engines,
+    results,
+    events,
+    log: log.child({ component: "center" }),
   });
   cache.start(stop.signal);
   configureProbes({ metrics: registerProbeMetrics(metrics.registry) });
@@ -241,6 +255,8 @@ async function main(): Promise<number> {
     }, signal);
     // Webhook deliveries come from the leader only; each term starts with the current state of every run.
     const subscriberDone = subscriber.lead(signal);
+    // The ChaosCenter subscription is held by the leader only: one link per infra at a time.
+    const centerDone = center.lead(signal);
     // Triggers create objects, so only the leader starts them; the tracker stops with this signal.
     const trackerDone = tracker?.run(signal) ?? Promise.resolve();
     // On losing leadership or shutting down: interrupt runs (their faults revert) and leave state to the next leader.
@@ -253,6 +269,7 @@ async function main(): Promise<number> {
           wfc.shutdown(),
           workflowDone,
           subscriberDone,
+          centerDone,
         ]).finally(() => {
           if (reconciler === rec) reconciler = undefined;
           if (workflowController === wfc) workflowController = undefined;
