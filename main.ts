@@ -275,6 +275,7 @@ async function main(): Promise<number> {
       leaseDurationMs: config.leaseDurationSeconds * 1000,
       renewDeadlineMs: config.renewDeadlineSeconds * 1000,
       retryPeriodMs: config.retryPeriodSeconds * 1000,
+      now: () => Date.now() + config.leaseClockOffsetMs,
     });
     leaderDone = elector.run(leaderWork, work.signal);
   });

@@ -42,6 +42,7 @@ export interface Config {
   webhookBufferSize: number;
   webhookRetryMaxMs: number;
   scheduleClockOffsetMs: number;
+  leaseClockOffsetMs: number;
 }
 
 /** Thrown for a bad flag or env value; main prints the message alone and exits 2. */
@@ -54,6 +55,12 @@ function parseValue(spec: OptionSpec, raw: string, source: string): string | num
     case "int": {
       if (!/^\d+$/.test(raw.trim())) {
         throw new ConfigError(`Invalid ${source} "${raw}": expected a non-negative integer`);
+      }
+      return Number(raw.trim());
+    }
+    case "signed": {
+      if (!/^[-+]?\d+$/.test(raw.trim())) {
+        throw new ConfigError(`Invalid ${source} "${raw}": expected an integer`);
       }
       return Number(raw.trim());
     }
@@ -84,7 +91,9 @@ function parseValue(spec: OptionSpec, raw: string, source: string): string | num
 export function helpText(): string {
   const lines = ["Usage: deno task start [options]", "", "Options (flag, env, default):"];
   for (const o of OPTIONS) {
-    const flag = o.kind === "bool" ? `--${o.flag}` : `--${o.flag}=<${o.kind === "int" ? "n" : "value"}>`;
+    const flag = o.kind === "bool"
+      ? `--${o.flag}`
+      : `--${o.flag}=<${o.kind === "int" || o.kind === "signed" ? "n" : "value"}>`;
     lines.push(`  ${flag.padEnd(34)} ${o.help}`, `  ${"".padEnd(34)} env ${o.env}, default "${o.default}"`);
   }
   lines.push(`  ${"--help".padEnd(34)} print this help`);
@@ -169,5 +178,6 @@ export function loadConfig(
     webhookBufferSize: out["webhook-buffer"] as number,
     webhookRetryMaxMs: (out["webhook-retry-max"] as number) * 1000,
     scheduleClockOffsetMs: out["schedule-clock-offset"] as number,
+    leaseClockOffsetMs: out["lease-clock-offset"] as number,
   };
 }
