@@ -4,6 +4,10 @@
  * steps down (stopping and reverting its runs) before the lease can expire, so two replicas
  * never inject the same chaos.
  *
+ * Expiry is judged on the local clock only (client-go's rule): a lease counts as expired when this
+ * replica has seen no change in its holder or renewTime for leaseDuration. The renewTime itself was
+ * written by another machine's clock, so it is compared for change, never with our own time.
+ *
  * @module
  */
 import { sleep } from "../kube/backoff.ts";
@@ -21,7 +25,10 @@ export interface LeaderOptions {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
+  /** Wall clock for the timestamps written into the Lease (for humans; never compared across machines). */
   now?: () => number;
+  /** Monotonic clock for elapsed time: expiry and the renew deadline. */
+  elapsed?: () => number;
 }
 
 /** Work that runs only while this replica leads; its signal aborts when leadership is lost. */
@@ -43,12 +50,22 @@ function microTime(ms: number): string {
 export class LeaderElector {
   #leading = false;
   #lastRenew = 0;
+  /** The lease record as last seen (holder and renewTime), and when, on the local monotonic clock. */
+  #observed: { record: string; at: number } | undefined;
   #workCtl: AbortController | undefined;
   #work: Promise<void> | undefined;
   readonly #now: () => number;
+  readonly #elapsed: () => number;
 
   constructor(readonly o: LeaderOptions) {
     this.#now = o.now ?? Date.now;
+    this.#elapsed = o.elapsed ?? (() => performance.now());
+  }
+
+  #observe(spec: LeaseSpec): { record: string; at: number } {
+    const record = `${spec.holderIdentity ?? ""}\n${spec.renewTime ?? ""}`;
+    if (this.#observed?.record !== record) this.#observed = { record, at: this.#elapsed() };
+    return this.#observed;
   }
 
   get isLeader(): boolean {
@@ -79,8 +96,8 @@ export class LeaderElector {
       return true;
     }
     const spec: LeaseSpec = lease.spec ?? {};
-    const renewed = spec.renewTime ? Date.parse(spec.renewTime) : 0;
-    const expired = renewed + (spec.leaseDurationSeconds ?? 0) * 1000 < now;
+    const seen = this.#observe(spec);
+    const expired = seen.at + (spec.leaseDurationSeconds ?? 0) * 1000 <= this.#elapsed();
     const mine = spec.holderIdentity === identity;
     if (!mine && !expired && spec.holderIdentity) return false;
     lease.spec = {
@@ -93,6 +110,7 @@ export class LeaderElector {
     };
     // The resourceVersion in `lease` makes this a compare-and-swap: a concurrent winner makes us fail with 409.
     await client.update(Resources.leases, namespace, name, lease);
+    this.#observe(lease.spec);
     return true;
   }
 
@@ -106,7 +124,7 @@ export class LeaderElector {
       } catch (err) {
         if (!isApiError(err, 409)) log.warn("lease renewal failed", { error: String(err) });
       }
-      const now = this.#now();
+      const now = this.#elapsed();
       if (ok) {
         this.#lastRenew = now;
         if (!this.#leading) this.#start(work);
