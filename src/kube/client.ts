@@ -35,6 +35,8 @@ export interface RequestOptions {
   contentType?: string;
   as?: Impersonation;
   signal?: AbortSignal;
+  /** A watch stream: sent on the connection's HTTP/2 client (see connection.ts). */
+  watch?: boolean;
 }
 
 /** A non-2xx answer from the API server, carrying its Status reason. */
@@ -100,7 +102,7 @@ export class KubeClient {
       method,
       headers,
       body,
-      client: this.conn.httpClient,
+      client: opts.watch ? this.conn.watchClient : this.conn.httpClient,
       signal: opts.signal,
     });
     if (res.ok) return res;
