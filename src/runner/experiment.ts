@@ -20,6 +20,7 @@ import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict
 import { ResultWriter, writeEndedResult } from "./result_writer.ts";
 import { revertRecorded } from "./revert_journal.ts";
 import { runJobMode } from "./job_mode.ts";
+import { awaitedEvent, endEvents, statusMessage } from "./experiment_events.ts";
 import { isDryRun, planExperiment, type RunPlan } from "./dry_run.ts";
 import { waitForRecovery } from "./recovery.ts";
 
@@ -92,14 +93,14 @@ export async function runExperiment(
   const as = asServiceAccount(ns, engine.spec.chaosServiceAccount || "default");
   await revertRecorded(deps.faults, { client: deps.client, as, log }, journal, previous, resolved);
   if (!experiment) {
-    const reason = `ChaosExperiment "${expName}" not found in namespace "${ns}"`;
-    log.warn(reason);
-    engineEvent("ExperimentNotFound", `${reason}; skipping it`, "Warning");
-    await writeEndedResult(deps.client, engine, expName, log, {
-      verdict: "Fail",
-      probes: awaitedProbes(entry),
-      errorOutput: errorOutput("EXPERIMENT_NOT_FOUND", reason, "PreChaos"),
-    });
+    // As chaos-runner does: status "ChaosExperiment Not Found", verdict Fail, a Warning, and no ChaosResult
+    // (the experiment pod that would write one never starts).
+    log.warn(`ChaosExperiment "${expName}" not found in namespace "${ns}"`);
+    engineEvent(
+      "ExperimentNotFound",
+      `Experiment Job creation failed, skipping Chaos Experiment: ${expName}`,
+      "Warning",
+    );
     return { status: "ChaosExperiment Not Found", verdict: "Fail", experimentPod: "N/A" };
   }
 
@@ -139,6 +140,7 @@ export async function runExperiment(
 
   const native = fault;
   const writer = journal;
+  writer.definitionLabels = experiment.spec.definition?.labels;
   const env = (name: string) => merged.lookup(name);
   const runnerField = `chaoslet/${deps.identity}`;
   let probes: ProbeSession | undefined;
@@ -158,7 +160,11 @@ export async function runExperiment(
     onInject(message) {
       firstInjection ??= Date.now();
       probes?.duringChaos();
-      engineEvent("ChaosInject", message);
+      // litmus-go's text: "Injecting <exp> chaos on application pod" (node faults name the node). What was
+      // done exactly goes into an Event of chaoslet's own, ChaosInjectDetails.
+      const node = / chaos on \S+ node$/.test(message);
+      engineEvent("ChaosInject", node ? message : `Injecting ${expName} chaos on application pod`);
+      if (!node) engineEvent("ChaosInjectDetails", message);
     },
     recordTarget: (kind, name, status) => writer.recordTarget(kind, name, status),
     saveRevert: (r) => writer.saveRevert({ ...r, fault: native.name }),
@@ -184,6 +190,8 @@ export async function runExperiment(
   }
 
   await writer.begin(awaitedProbes(entry), previous ?? null);
+  deps.events.record(writer.object ?? engine, awaitedEvent(expName));
+  const defaultCheck = env("DEFAULT_HEALTH_CHECK") === "true";
   let verdict: ExperimentVerdict = "Pass";
   let errOut: ErrorOutput | undefined;
   const fail = (v: ExperimentVerdict, code: string, reason: string, phase: string, target = "") => {
@@ -209,7 +217,7 @@ export async function runExperiment(
         abort("probe");
       },
     });
-    if (env("DEFAULT_HEALTH_CHECK") === "true") {
+    if (defaultCheck) {
       const targets = await selectTargetPods(faultCtx).catch(() => []);
       const owners = targets.filter((t) => t.owner).map((t) => ({
         ...t.owner!,
@@ -221,13 +229,12 @@ export async function runExperiment(
       });
     }
     const pre = await probes.preChaos();
+    const probed = probes.statuses().length ? "Successful" : "";
     if (!pre.ok) {
+      engineEvent("PreChaosCheck", statusMessage(defaultCheck, "Unsuccessful"), "Warning");
       fail(pre.kind === "failure" ? "Fail" : "Error", pre.code, pre.reason, "PreChaos", pre.probeName);
     } else {
-      engineEvent(
-        "PreChaosCheck",
-        probes.statuses().length ? "AUT: Running, Probes: Successful" : "AUT: Running",
-      );
+      engineEvent("PreChaosCheck", statusMessage(defaultCheck, probed));
       const report = await fault.run(faultCtx);
       log.info("fault finished", { summary: report.summary });
       if (!signal.aborted) {
@@ -241,7 +248,11 @@ export async function runExperiment(
             post.probeName,
           );
         }
-        engineEvent("PostChaosCheck", post.ok ? "AUT: Running, Probes: Successful" : "Probes: Unsuccessful");
+        engineEvent(
+          "PostChaosCheck",
+          statusMessage(defaultCheck, post.ok ? probed : "Unsuccessful"),
+          post.ok ? "Normal" : "Warning",
+        );
       }
     }
   } catch (err) {
@@ -280,15 +291,13 @@ export async function runExperiment(
     errorOutput: errOut,
   });
   deps.metrics?.experimentFinished(expName, done.verdict);
-  const summary = done.verdict === "Stopped"
-    ? `${expName} experiment has been aborted`
-    : `${expName} experiment has been ${done.verdict}ed`;
-  engineEvent("Summary", summary, done.verdict === "Pass" ? "Normal" : "Warning");
-  deps.events.record(await writer.read() ?? engine, {
-    reason: done.verdict,
-    message: errOut ? `${summary}: ${errOut.reason}` : summary,
-    type: done.verdict === "Pass" ? "Normal" : "Warning",
-  });
+  const ended = endEvents(
+    expName,
+    done.verdict,
+    done.verdict === "Stopped" ? "aborted" : errOut ? "failed" : "completed",
+  );
+  engineEvent(ended.engine.reason, ended.engine.message, ended.engine.type);
+  deps.events.record(writer.object ?? engine, ended.result);
   log.info("experiment finished", { verdict: done.verdict, phase: done.phase, error: errOut?.reason });
   return { status: "Completed", verdict: done.verdict, experimentPod: runnerField };
 }

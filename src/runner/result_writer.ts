@@ -12,6 +12,7 @@ import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosResult, ProbeStatus, ResultHistoryTarget } from "../kube/types.ts";
 import type { RevertRecord } from "../faults/types.ts";
 import { engineInstanceId, resultName } from "./env.ts";
+import { replaceLabelsPatch, resultLabels } from "./result_labels.ts";
 import {
   type ErrorOutput,
   type ExperimentVerdict,
@@ -64,6 +65,11 @@ export interface FinishArgs {
 
 /** One experiment's ChaosResult. */
 export class ResultWriter {
+  /** The ChaosExperiment's `spec.definition.labels`: Litmus's results carry them (see result_labels.ts). */
+  definitionLabels: Record<string, string> | undefined;
+  /** The result as last written, for Events on it. */
+  object: ChaosResult | undefined;
+  /** This run's targets: litmus-go starts every run with none (history.targets is per run). */
   readonly #targets = new Map<string, ResultHistoryTarget>();
   #flush: Promise<void> = Promise.resolve();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -91,14 +97,13 @@ export class ResultWriter {
     }
   }
 
-  /** SOT: creates the result, or resets its experiment status while keeping its history. */
+  /**
+   * SOT: creates the result, or resets its experiment status while keeping the run counters. As in
+   * litmus-go (`updateResultAttributes`: `History.Targets = chaosDetails.Targets`, which every experiment
+   * process starts empty), history.targets restarts empty each run, and the labels are replaced.
+   */
   async begin(probes: ProbeStatus[], known?: ChaosResult | null): Promise<ChaosResult> {
-    const labels = {
-      chaosUID: this.engine.metadata.uid!,
-      name: this.experimentName,
-      "app.kubernetes.io/part-of": "litmus",
-      "app.kubernetes.io/managed-by": "chaoslet",
-    };
+    const labels = resultLabels(this.engine, this.definitionLabels);
     const experimentStatus = { phase: "Running", verdict: "Awaited", probeSuccessPercentage: "Awaited" };
     const spec = {
       engine: this.engine.metadata.name,
@@ -109,7 +114,7 @@ export class ResultWriter {
     const existing = known === undefined ? await this.read() : known ?? undefined;
     if (!existing) {
       try {
-        return await this.client.create<ChaosResult>(Resources.chaosresults, this.namespace, {
+        return this.object = await this.client.create<ChaosResult>(Resources.chaosresults, this.namespace, {
           apiVersion: "litmuschaos.io/v1alpha1",
           kind: "ChaosResult",
           metadata: { name: this.name, namespace: this.namespace, labels },
@@ -124,12 +129,21 @@ export class ResultWriter {
         if (!isApiError(err, 409)) throw err;
       }
     }
-    for (const t of existing?.status?.history?.targets ?? []) this.#targets.set(`${t.kind}/${t.name}`, t);
-    return await this.client.patch<ChaosResult>(Resources.chaosresults, this.namespace, this.name, {
-      metadata: { labels },
-      spec,
-      status: { experimentStatus: { ...experimentStatus, errorOutput: null }, probeStatuses: probes },
-    });
+    this.#targets.clear();
+    return this.object = await this.client.patch<ChaosResult>(
+      Resources.chaosresults,
+      this.namespace,
+      this.name,
+      {
+        metadata: { labels: replaceLabelsPatch(existing?.metadata.labels, labels) },
+        spec,
+        status: {
+          experimentStatus: { ...experimentStatus, errorOutput: null },
+          probeStatuses: probes,
+          history: { targets: [] },
+        },
+      },
+    );
   }
 
   /** Records a target's chaos status; writes are batched so a round of deletes costs one patch. */
@@ -194,7 +208,9 @@ export class ResultWriter {
         stoppedRuns: h?.stoppedRuns ?? 0,
       },
     });
-    await this.client.patch(Resources.chaosresults, this.namespace, this.name, {
+    const labels = resultLabels(this.engine, this.definitionLabels, done.verdict === "Stopped");
+    this.object = await this.client.patch<ChaosResult>(Resources.chaosresults, this.namespace, this.name, {
+      metadata: { labels: replaceLabelsPatch(current?.metadata.labels, labels) },
       status: {
         experimentStatus: {
           phase: done.phase,
