@@ -28,6 +28,8 @@ export interface ExperimentOutcome {
   status: "Completed" | "ChaosExperiment Not Found" | "Skipped";
   verdict: string;
   experimentPod: string;
+  /** True when an undo record is left on the result (a revert failed): the engine keeps its finalizer. */
+  unreverted?: boolean;
   /** True when the daemon shut down mid-run: nothing was finalized, the next leader resumes. */
   interrupted?: boolean;
   /** Set for dry runs: what the run would have done. */
@@ -90,7 +92,13 @@ export async function runExperiment(
   );
   const previous = await journal.read();
   const as = asServiceAccount(ns, engine.spec.chaosServiceAccount || "default");
-  await revertRecorded(deps.faults, { client: deps.client, as, log }, journal, previous, resolved);
+  const leftover = await revertRecorded(
+    deps.faults,
+    { client: deps.client, as, log },
+    journal,
+    previous,
+    resolved,
+  );
   if (!experiment) {
     const reason = `ChaosExperiment "${expName}" not found in namespace "${ns}"`;
     log.warn(reason);
@@ -290,7 +298,8 @@ export async function runExperiment(
     type: done.verdict === "Pass" ? "Normal" : "Warning",
   });
   log.info("experiment finished", { verdict: done.verdict, phase: done.phase, error: errOut?.reason });
-  return { status: "Completed", verdict: done.verdict, experimentPod: runnerField };
+  const unreverted = leftover > 0 || writer.pendingReverts > 0;
+  return { status: "Completed", verdict: done.verdict, experimentPod: runnerField, unreverted };
 }
 
 /** TOTAL_CHAOS_DURATION for probe timing; a bad value is reported by the fault itself, so fall back here. */
