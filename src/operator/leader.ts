@@ -57,6 +57,11 @@ export class LeaderElector {
   readonly #now: () => number;
   readonly #elapsed: () => number;
 
+  /** Lease requests get a short deadline (one retry period), so a hung renewal cannot outlast renewDeadline. */
+  get #deadline() {
+    return { timeoutMs: Math.max(1000, this.o.retryPeriodMs) };
+  }
+
   constructor(readonly o: LeaderOptions) {
     this.#now = o.now ?? Date.now;
     this.#elapsed = o.elapsed ?? (() => performance.now());
@@ -78,7 +83,7 @@ export class LeaderElector {
     const now = this.#now();
     let lease: KubeObject & { spec?: LeaseSpec };
     try {
-      lease = await client.get(Resources.leases, namespace, name);
+      lease = await client.get(Resources.leases, namespace, name, this.#deadline);
     } catch (err) {
       if (!isApiError(err, 404)) throw err;
       await client.create(Resources.leases, namespace, {
@@ -92,7 +97,7 @@ export class LeaderElector {
           renewTime: microTime(now),
           leaseTransitions: 0,
         },
-      });
+      }, this.#deadline);
       return true;
     }
     const spec: LeaseSpec = lease.spec ?? {};
@@ -109,7 +114,7 @@ export class LeaderElector {
       leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
     };
     // The resourceVersion in `lease` makes this a compare-and-swap: a concurrent winner makes us fail with 409.
-    await client.update(Resources.leases, namespace, name, lease);
+    await client.update(Resources.leases, namespace, name, lease, this.#deadline);
     this.#observe(lease.spec);
     return true;
   }
@@ -163,10 +168,10 @@ export class LeaderElector {
   async release(): Promise<void> {
     const { client, namespace, name, identity } = this.o;
     try {
-      const lease = await client.get(Resources.leases, namespace, name);
+      const lease = await client.get(Resources.leases, namespace, name, this.#deadline);
       if (lease.spec?.holderIdentity !== identity) return;
       lease.spec = { ...lease.spec, holderIdentity: "", renewTime: microTime(0) };
-      await client.update(Resources.leases, namespace, name, lease);
+      await client.update(Resources.leases, namespace, name, lease, this.#deadline);
     } catch {
       /* best effort: the lease expires on its own */
     }
