@@ -28,6 +28,8 @@ import { QueueMetrics } from "./src/kube/queue_metrics.ts";
 import type { ChaosEngine, ChaosExperiment, ChaosResult, KubeObject, Pod } from "./src/kube/types.ts";
 import type { StoreReader } from "./src/kube/store.ts";
 import { registerLitmusMetrics } from "./src/exporter/litmus_metrics.ts";
+import { ScrapeCache } from "./src/exporter/scrape_cache.ts";
+import { Registry } from "prom-client";
 import { EventTracker } from "./src/tracker/tracker.ts";
 import { WorkflowController } from "./src/workflow/controller.ts";
 import { type ChaosWorkflow, ChaosWorkflows } from "./src/workflow/types.ts";
@@ -36,6 +38,7 @@ import { registerScheduleMetrics } from "./src/schedule/metrics.ts";
 import { startSchedules } from "./src/schedule/start.ts";
 import { ChaosSchedules } from "./src/schedule/types.ts";
 import { startSubscriber } from "./src/subscriber/start.ts";
+import { centerLink } from "./src/subscriber/center/start.ts";
 
 async function main(): Promise<number> {
   let config;
@@ -109,12 +112,28 @@ async function main(): Promise<number> {
     registry: metrics.registry,
     log: log.child({ component: "subscriber" }),
   });
+  // The ChaosCenter link (off unless SERVER_ADDR is set in flags, env or subscriber-config).
+  const center = centerLink({
+    client,
+    cache,
+    overrides: config.center,
+    systemNamespace: systemNs,
+    watchNamespace: config.watchNamespace,
+    workflows,
+    engines,
+    results,
+    events,
+    log: log.child({ component: "center" }),
+  });
   cache.start(stop.signal);
   configureProbes({ metrics: registerProbeMetrics(metrics.registry) });
-  registerLitmusMetrics(metrics.registry, { results, engines, events }, {
+  // The Litmus families live in a registry of their own, whose text is reused until the cache changes.
+  const litmusRegistry = new Registry();
+  const litmusMetrics = registerLitmusMetrics(litmusRegistry, { results, engines, events }, {
     watchNamespace: config.watchNamespace,
     scrapeIntervalSeconds: config.scrapeIntervalSeconds,
   });
+  const litmusScrape = new ScrapeCache(litmusRegistry, litmusMetrics);
 
   // The HTTP API authenticates callers with TokenReview and authorizes each action with a SubjectAccessReview.
   const access = new KubeAccessControl(client);
@@ -124,6 +143,8 @@ async function main(): Promise<number> {
     log: log.child({ component: "api" }),
     registry: metrics.registry,
     metricsAuth: config.metricsRequireAuth ? metricsGate(access) : undefined,
+    cachedMetrics: () => litmusScrape.bytes(),
+    cachedMetricsDeflated: () => litmusScrape.deflated(),
     api: createApiRoutes({
       client,
       access,
@@ -135,6 +156,7 @@ async function main(): Promise<number> {
       watchNamespace: config.watchNamespace,
       synced: () => cache!.synced,
       halt: { systemNamespace: systemNs, state: () => halt.state },
+      guardrails,
       workflows: workflows as unknown as StoreReader<KubeObject>,
     }),
     ready: () =>
@@ -161,6 +183,7 @@ async function main(): Promise<number> {
       log: log.child({ component: "tracker" }),
       registry: metrics.registry,
       cooldownMs: config.trackerCooldownSeconds * 1000,
+      gitops: center.gitops,
       queueMetrics,
     })
     : undefined;
@@ -187,11 +210,14 @@ async function main(): Promise<number> {
   metrics.gauge(
     "chaoslet_leader",
     "1 while this replica leads and may inject chaos.",
-    () => reconciler ? 1 : 0,
+    // 0 from the moment leadership is lost, while the runs are still being interrupted and reverted.
+    () => reconciler && !leadSignal?.aborted ? 1 : 0,
   );
+  let leadSignal: AbortSignal | undefined;
 
   /** Everything that changes the cluster runs only while this replica leads; `signal` aborts when it stops leading. */
   const leaderWork = (signal: AbortSignal): Promise<void> => {
+    leadSignal = signal;
     const rec = new EngineReconciler({
       client,
       engines,
@@ -242,6 +268,8 @@ async function main(): Promise<number> {
     }, signal);
     // Webhook deliveries come from the leader only; each term starts with the current state of every run.
     const subscriberDone = subscriber.lead(signal);
+    // The ChaosCenter subscription is held by the leader only: one link per infra at a time.
+    const centerDone = center.lead(signal);
     // Triggers create objects, so only the leader starts them; the tracker stops with this signal.
     const trackerDone = tracker?.run(signal) ?? Promise.resolve();
     // On losing leadership or shutting down: interrupt runs (their faults revert) and leave state to the next leader.
@@ -254,6 +282,7 @@ async function main(): Promise<number> {
           wfc.shutdown(),
           workflowDone,
           subscriberDone,
+          centerDone,
         ]).finally(() => {
           if (reconciler === rec) reconciler = undefined;
           if (workflowController === wfc) workflowController = undefined;
@@ -291,6 +320,7 @@ async function main(): Promise<number> {
       leaseDurationMs: config.leaseDurationSeconds * 1000,
       renewDeadlineMs: config.renewDeadlineSeconds * 1000,
       retryPeriodMs: config.retryPeriodSeconds * 1000,
+      now: () => Date.now() + config.leaseClockOffsetMs,
     });
     leaderDone = elector.run(leaderWork, work.signal);
   });

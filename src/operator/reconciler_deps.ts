@@ -10,10 +10,11 @@ import type { StoreReader } from "../kube/store.ts";
 import type { ChaosEngine } from "../kube/types.ts";
 import type { Logger } from "../log/log.ts";
 import type { RunnerDeps } from "../runner/deps.ts";
+import { ENGINE_FINALIZER } from "../runner/engine_run.ts";
 import type { Guardrails } from "./guardrails.ts";
 import type { HaltState } from "./halt.ts";
 
-export const FINALIZER = "chaosengine.litmuschaos.io/finalizer";
+export const FINALIZER = ENGINE_FINALIZER;
 
 export interface ReconcilerDeps {
   client: KubeClient;

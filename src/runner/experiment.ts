@@ -83,14 +83,20 @@ export async function runExperiment(
   );
   const previous = await journal.read();
   const as = asServiceAccount(ns, engine.spec.chaosServiceAccount || "default");
-  await revertRecorded(deps.faults, { client: deps.client, as, log }, journal, previous, resolved);
+  const leftover = await revertRecorded(
+    deps.faults,
+    { client: deps.client, as, log },
+    journal,
+    previous,
+    resolved,
+  );
   if (!experiment) {
     // As chaos-runner does: status "ChaosExperiment Not Found", verdict Fail, a Warning, and no ChaosResult
     // (the experiment pod that would write one never starts).
     log.warn(`ChaosExperiment "${expName}" not found in namespace "${ns}"`);
     engineEvent(
       "ExperimentNotFound",
-      `Experiment Job creation failed, skipping Chaos Experiment: ${expName} (ChaosExperiment "${expName}" not found in namespace "${ns}")`,
+      `Experiment Job creation failed, skipping Chaos Experiment: ${expName}`,
       "Warning",
     );
     return { status: "ChaosExperiment Not Found", verdict: "Fail", experimentPod: "N/A" };
@@ -291,7 +297,8 @@ export async function runExperiment(
   engineEvent(ended.engine.reason, ended.engine.message, ended.engine.type);
   deps.events.record(writer.object ?? engine, ended.result);
   log.info("experiment finished", { verdict: done.verdict, phase: done.phase, error: errOut?.reason });
-  return { status: "Completed", verdict: done.verdict, experimentPod: runnerField };
+  const unreverted = leftover > 0 || writer.pendingReverts > 0;
+  return { status: "Completed", verdict: done.verdict, experimentPod: runnerField, unreverted };
 }
 
 /** TOTAL_CHAOS_DURATION for probe timing; a bad value is reported by the fault itself, so fall back here. */

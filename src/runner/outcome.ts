@@ -11,6 +11,8 @@ export interface ExperimentOutcome {
   status: "Completed" | "ChaosExperiment Not Found" | "Skipped";
   verdict: string;
   experimentPod: string;
+  /** True when an undo record is left on the result (a revert failed): the engine keeps its finalizer. */
+  unreverted?: boolean;
   /** True when the daemon shut down mid-run: nothing was finalized, the next leader resumes. */
   interrupted?: boolean;
   /** Set for dry runs: what the run would have done. */

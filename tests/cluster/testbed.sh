@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# testbed.sh: a real Kubernetes control plane for integration tests, with no containers and no traffic off 127.0.0.1.
-#   etcd + kube-apiserver + kube-controller-manager + kube-scheduler (built from the Go modules) + kwok (fake nodes/pods).
+# testbed.sh: a real Kubernetes control plane for integration tests, with no traffic off 127.0.0.1.
+#   etcd + kube-apiserver + kube-controller-manager + kube-scheduler (built from the Go modules) + kwok (fake nodes/pods)
+#   + one real node (kubelet + containerd + runc, tests/cluster/node.sh) when this machine can run it.
 #
 # usage: testbed.sh COMMAND
 #   build            build the binaries into the cache (a no-op when they are there): $TESTBED_CACHE/bin/<versions>/
@@ -15,11 +16,17 @@
 #   apiserver-stop [kill]  stop only kube-apiserver (etcd, kcm, scheduler, kwok keep running); SIGTERM, or SIGKILL
 #                    with "kill"; returns once it no longer serves (<= 1.1 s)
 #   apiserver-start  start kube-apiserver again with the same flags and PKI, and wait until it is ready
+#   apiserver-freeze / apiserver-thaw   SIGSTOP / SIGCONT kube-apiserver: a hung server (connections stay open)
 #   logs [N]         print the last N (default 40) lines of every component log
+#   node-load ARCHIVE...   import OCI image archives into the real node (tests/cluster/images.sh builds them)
 #
 # Environment: TESTBED_CACHE (default ~/.cache/k8s-testbed), TESTBED_DIR (default <repo>/.cluster), TESTBED_NODES (3),
-#   K8S_VERSION, ETCD_VERSION, KWOK_VERSION, ETCD_PORT, ETCD_PEER_PORT, API_PORT, KCM_PORT, SCHED_PORT.
-# The node IPs, pod IPs and service IPs of this cluster are fake; nothing may ever dial them.
+#   K8S_VERSION, ETCD_VERSION, KWOK_VERSION, ETCD_PORT, ETCD_PEER_PORT, API_PORT, KCM_PORT, SCHED_PORT,
+#   TESTBED_REAL_NODE=0 (no real node), KUBELET_PORT (10250), TESTBED_FORCE=1 (`up` restarts even a healthy cluster).
+# `up` on a cluster that is up and healthy leaves it as it is; a restart waits until the old ports are free.
+# kwok's node and pod IPs and the Service IPs are fake: nothing may ever dial them from the machine. The real node's
+# pod addresses, and the `kubernetes` Service IP it relays, exist only inside the network namespace the node runs in
+# (the test run's own, or one of its own): see node.sh.
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-v1.37.2}; ETCD_VERSION=${ETCD_VERSION:-v3.6.16}; KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
@@ -35,8 +42,10 @@ NODES=${TESTBED_NODES:-3}
 ETCD_PORT=${ETCD_PORT:-23790}; ETCD_PEER_PORT=${ETCD_PEER_PORT:-23800}
 API_PORT=${API_PORT:-26443}; KCM_PORT=${KCM_PORT:-20257}; SCHED_PORT=${SCHED_PORT:-20259}
 KWOK_PORT=${KWOK_PORT:-20250}              # kwok's kubelet-like server (exec/logs for fake pods), 127.0.0.1 only
+KUBELET_PORT=${KUBELET_PORT:-10250}        # the real node's kubelet, 127.0.0.1 only (node.sh)
+REAL_NODE_NAME=127.0.0.1                    # the real node (node.sh): its name is the address the apiserver dials
 COMPONENTS="etcd kube-apiserver kube-controller-manager kube-scheduler kwok"
-KUBE_CMDS="kube-apiserver kube-controller-manager kube-scheduler kubectl"
+KUBE_CMDS="kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet"   # kubelet: the real node (node.sh)
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
 [ -x "$(command -v go || true)" ] || PATH=$PATH:/usr/local/go/bin
@@ -90,16 +99,24 @@ kube_resolve() {                            # wrapper module for k8s.io/kubernet
   for m in $mods; do go mod edit -replace="$m=$m@$STAGING_VERSION"; done
   go get -tool $(for c in $KUBE_CMDS; do echo "k8s.io/kubernetes/cmd/$c@$K8S_VERSION"; done)
 }
-kube_compile() {
-  local d=$CACHE/src/kube-$K8S_VERSION ld p c
+kube_missing() { local c; for c in $KUBE_CMDS; do [ -x "$BIN/$c" ] || echo "$c"; done; }
+kube_tools() {                              # add to the wrapper module the missing commands it does not list as tools yet
+  local d=$CACHE/src/kube-$K8S_VERSION c add=""
+  cd "$d"
+  for c in $(kube_missing); do grep -q "k8s.io/kubernetes/cmd/$c\$" go.mod || add="$add k8s.io/kubernetes/cmd/$c@$K8S_VERSION"; done
+  [ -z "$add" ] || go get -tool $add
+}
+kube_compile() {                            # only the commands missing from $BIN: adding the kubelet to a cached control
+  local d=$CACHE/src/kube-$K8S_VERSION ld p c cmds   # plane relinks nothing else (the Go build cache is shared)
+  cmds=$(kube_missing)
   cd "$d"
   ld="-s -w"
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld="$ld -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$K8S_MINOR -X $p.gitTreeState=clean"
   done
   rm -rf out; mkdir out
-  go build -trimpath -ldflags "$ld" -o out/ $(for c in $KUBE_CMDS; do echo "k8s.io/kubernetes/cmd/$c"; done)
-  for c in $KUBE_CMDS; do [ -x "out/$c" ]; done
+  go build -trimpath -ldflags "$ld" -o out/ $(for c in $cmds; do echo "k8s.io/kubernetes/cmd/$c"; done)
+  for c in $cmds; do [ -x "out/$c" ]; done
   mv out/* "$BIN/"                          # only complete binaries ever land in $BIN
 }
 etcd_build() {                              # etcd's server module has local replaces, so `go install` refuses it: use a wrapper
@@ -142,9 +159,10 @@ build() {                                   # idempotent: with the same versions
   built && return 0
   t0=$(now)
   say "building into $BIN ($(go version | cut -d' ' -f3))"
-  for c in $KUBE_CMDS; do [ -x "$BIN/$c" ] || need=1; done
+  need=$(kube_missing)
   if [ -n "$need" ]; then
-    step "resolve-k8s-$K8S_VERSION" kube_resolve
+    if [ -s "$CACHE/src/kube-$K8S_VERSION/go.mod" ]; then step "tools-k8s-$K8S_VERSION" kube_tools
+    else step "resolve-k8s-$K8S_VERSION" kube_resolve; fi
     step "compile-k8s-$K8S_VERSION" kube_compile
   fi
   [ -x "$BIN/etcd" ] || step "etcd-$ETCD_VERSION" etcd_build
@@ -212,7 +230,7 @@ ours() {                                    # pid $1 is alive and runs on this w
   local cmd
   [ -n "$1" ] && [ -r "/proc/$1/cmdline" ] || return 1
   cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline") || return 1
-  case "$cmd" in *"$P/"*|*"$KC"*|*"--data-dir=$WORK/etcd"*) return 0 ;; esac
+  case "$cmd" in *"$P/"*|*"$KC"*|*"--data-dir=$WORK/etcd"*|*"$WORK/node/"*) return 0 ;; esac
   return 1
 }
 other_ns() { [ "$(readlink "/proc/$1/ns/net" 2>/dev/null)" != "$(readlink /proc/self/ns/net)" ]; }
@@ -222,7 +240,7 @@ alive() {                                   # every started component is still r
   local f n
   for f in "$WORK"/pids/*; do
     [ -e "$f" ] || continue; n=${f##*/}
-    case "$n" in *.new) continue ;; esac
+    case "$n" in *.new|node|node-relay-*) continue ;; esac   # the real node is waited for on its own
     ours "$(cat "$f")" || { say "$n exited; end of its log:"; tail -n 40 "$WORK/logs/$n.log" >&2; return 1; }
   done
 }
@@ -260,7 +278,8 @@ start_apiserver() {
     --token-auth-file="$P/tokens.csv" --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-signing-key-file="$P/sa.key" --service-account-key-file="$P/sa.pub" \
     --service-cluster-ip-range=10.0.0.0/24 --authorization-mode=Node,RBAC --allow-privileged=true \
-    --kubelet-preferred-address-types=InternalIP --profiling=false
+    --kubelet-preferred-address-types=InternalIP,Hostname --profiling=false \
+    --kubelet-client-certificate="$P/admin.crt" --kubelet-client-key="$P/admin.key"   # the real node's kubelet checks it
 }
 start_rest() {
   # no --authentication/authorization-kubeconfig: only /healthz is used (always allowed), and with them the kcm logs
@@ -313,10 +332,65 @@ YAML
   done
 }
 
+NODE_SH=$(dirname "$SELF")/node.sh
+node_sh() { WORK=$WORK BIN=$BIN P=$P KC=$KC API_PORT=$API_PORT CACHE=$CACHE KUBELET_PORT=$KUBELET_PORT bash "$NODE_SH" "$@"; }
+real_ready() {                              # the real node Ready, and no taint left but its own
+  [ "$(k get node $REAL_NODE_NAME -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.spec.taints[*].key}')" \
+    = "True chaoslet.dev/node" ]
+}
+node_packages() {                           # Debian packages the real node needs: installed when missing (root, apt-get)
+  local pair pkgs=()
+  [ "${TESTBED_REAL_NODE:-1}" != 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 0
+  for pair in containerd:containerd runc:runc socat:socat jq:jq cc:gcc nsenter:util-linux ip:iproute2 tc:iproute2 \
+              stress-ng:stress-ng iptables:iptables unshare:util-linux; do
+    command -v "${pair%%:*}" >/dev/null || pkgs+=("${pair#*:}")
+  done
+  [ -x /usr/lib/cni/bridge ] || pkgs+=(containernetworking-plugins)
+  { ldd /bin/busybox 2>&1 || true; } | grep -q 'not a dynamic' || pkgs+=(busybox-static)
+  [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -f /usr/lib/libc.a ] || pkgs+=(libc6-dev)
+  [ "${#pkgs[@]}" -gt 0 ] || return 0
+  mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | sort -u)
+  say "installing the real node's packages: ${pkgs[*]}"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}"; } \
+    </dev/null >&2 || say "WARNING: apt-get install ${pkgs[*]} failed: the real node will say what is missing"
+}
+real_node_start() {                         # start the real node unless disabled or impossible (then say what is missing);
+  local m                                   # it comes up while the controllers and kwok start
+  REAL_NODE=0 REAL_NODE_REASON="" REAL_T0=$(now)
+  if [ "${TESTBED_REAL_NODE:-1}" = 0 ]; then
+    REAL_NODE_REASON="the real node is disabled (TESTBED_REAL_NODE=0)"
+  elif m=$(node_sh missing) && [ -n "$m" ]; then
+    REAL_NODE_REASON="no real node: this machine lacks $(printf '%s\n' "$m" | paste -sd ';' | sed 's/;/; /g')"
+  fi
+  if [ -n "$REAL_NODE_REASON" ]; then say "$REAL_NODE_REASON"; return 0; fi
+  if node_sh up; then REAL_NODE=starting; else real_node_failed; fi
+}
+real_node_wait() {                          # the node Ready, or it failed (its process gone, or 120 s)
+  local end=$((SECONDS + 120))
+  [ "$REAL_NODE" = starting ] || return 0
+  until real_ready >/dev/null 2>&1; do
+    if ! running node || [ "$SECONDS" -ge "$end" ]; then real_node_failed; return 0; fi
+    sleep 0.1
+  done
+  REAL_NODE=1
+  say "real node Ready in $(since "$REAL_T0") s"
+}
+real_node_failed() {                        # a node that fails although nothing is missing is a failure (run.sh
+  tail -n 30 "$WORK/logs/kubelet.log" "$WORK/logs/node.log" >&2 || true   # counts it), but the control plane
+  node_sh down || true                                                     # and kwok nodes stay for the rest
+  REAL_NODE_REASON="the real node FAILED to start (logs: $WORK/logs/kubelet.log, node.log, containerd.log)"
+  REAL_NODE=failed; say "$REAL_NODE_REASON"
+}
+ports_free() { local p; for p in "$@"; do ! port_busy "$p" || return 1; done; }
+
 up() {
   local t0 t1 t2 p
   t0=$(now)
   build
+  if [ -f "$STATE" ] && (. "$STATE"; status) >/dev/null 2>&1 && [ "${TESTBED_FORCE:-}" != 1 ]; then
+    say "already up and healthy in $WORK: leaving it as it is (\`$SELF down\` first for a fresh one)"
+    return 0
+  fi
   for p in $COMPONENTS; do                  # e.g. `testbed.sh up` from the host while dev.sh keeps this dir's cluster in a netns
     if running "$p" && other_ns "$(pidof_c "$p")" && [ "${TESTBED_FORCE:-}" != 1 ]; then
       say "a cluster in $WORK is running in another network namespace (dev.sh's?): not touching it."
@@ -324,13 +398,16 @@ up() {
       exit 1
     fi
   done
+  [ -f "$STATE" ] && { bash "$SELF" down >/dev/null 2>&1 || true; }   # with the ports it was started with
   down >/dev/null 2>&1 || true
-  for p in "$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$KCM_PORT" "$SCHED_PORT"; do
-    ! port_busy "$p" || { say "port 127.0.0.1:$p is already in use (another cluster in this network namespace?)"; exit 1; }
-  done
+  # a process killed by `down` frees its port a moment after it is gone: wait for that, and only then fail
+  wait_for "ports $ETCD_PORT $ETCD_PEER_PORT $API_PORT $KCM_PORT $SCHED_PORT to be free" 15 \
+    ports_free "$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$KCM_PORT" "$SCHED_PORT" \
+    || { for p in "$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$KCM_PORT" "$SCHED_PORT"; do
+           ! port_busy "$p" || say "port 127.0.0.1:$p is still in use (another cluster in this network namespace?)"; done
+         exit 1; }
   mkdir -p "$WORK/logs" "$WORK/pids"
-  printf 'ETCD_PORT=%s\nETCD_PEER_PORT=%s\nAPI_PORT=%s\nKCM_PORT=%s\nSCHED_PORT=%s\nKWOK_PORT=%s\nNODES=%s\n' \
-    "$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$KCM_PORT" "$SCHED_PORT" "$KWOK_PORT" "$NODES" > "$STATE"
+  write_state
   start_etcd                                # etcd needs no PKI: start it first and make the PKI meanwhile
   pki; kubeconfig
   wait_for etcd 30 etcd_ok || fail_up
@@ -340,17 +417,26 @@ up() {
   t2=$(now)
   start_rest                                # kcm, scheduler and kwok start in parallel; nodes are created meanwhile
   node_manifests | k apply -f - >/dev/null || fail_up
+  real_node_start
   wait_for kube-controller-manager 60 kcm_ok || fail_up
   wait_for kube-scheduler 60 sched_ok || fail_up
   wait_for "$NODES nodes Ready, untainted" 60 nodes_ready || fail_up
   wait_for "default ServiceAccount" 60 k -n default get sa default || fail_up
+  real_node_wait
+  write_state
   alive || fail_up
   say "up in $(since "$t0") s (etcd+pki $(( (t1 - t0) / 1000 )) ms, apiserver $(( (t2 - t1) / 1000 )) ms, rest $(( ($(now) - t2) / 1000 )) ms): $NODES nodes, API https://127.0.0.1:$API_PORT, KUBECONFIG=$KC"
+}
+write_state() {
+  printf 'ETCD_PORT=%s\nETCD_PEER_PORT=%s\nAPI_PORT=%s\nKCM_PORT=%s\nSCHED_PORT=%s\nKWOK_PORT=%s\nNODES=%s\n' \
+    "$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$KCM_PORT" "$SCHED_PORT" "$KWOK_PORT" "$NODES" > "$STATE"
+  printf 'KUBELET_PORT=%s\nREAL_NODE=%s\nREAL_NODE_REASON=%q\n' "$KUBELET_PORT" "${REAL_NODE:-0}" "${REAL_NODE_REASON:-}" >> "$STATE"
 }
 fail_up() { say "up FAILED; logs kept in $WORK/logs; stopping what was started"; down >/dev/null 2>&1 || true; exit 1; }
 
 down() {                                    # stop only our own processes (recorded pid + our work dir on its command line)
   local n f pid pids="" i
+  node_sh down 2>/dev/null || true
   for n in $COMPONENTS; do
     f=$WORK/pids/$n; [ -f "$f" ] || continue
     pid=$(cat "$f")
@@ -370,6 +456,11 @@ down() {                                    # stop only our own processes (recor
     sleep 0.1
   done
   for pid in $pids; do ours "$pid" && kill -9 "$pid" 2>/dev/null || true; done
+  for i in $(seq 50); do                    # SIGKILLed processes may take a moment to go (and free their ports)
+    n=""; for pid in $pids; do [ -e "/proc/$pid" ] && n=1; done
+    [ -z "$n" ] && break
+    sleep 0.1
+  done
   rm -rf "$WORK/etcd" "$WORK/pki" "$WORK/pids" "$WORK/kwok" "$KC" "$STATE"
   say "down"
 }
@@ -398,6 +489,12 @@ status() {
     ready=$(printf '%s\n' "$out" | awk 'NF == 2 && $2 == "True"' | wc -l)
     printf '%-24s %s/%s Ready: %s\n' nodes "$ready" "$total" "$(printf '%s\n' "$out" | awk '{s = s $1 "=" ($2 == "True" ? "Ready" : "NotReady") (NF > 2 ? "(tainted)" : "") " "} END {print s}')"
     [ "$ready" -eq "$NODES" ] || ok=1
+    if [ "${REAL_NODE:-0}" = 1 ]; then
+      if running node && real_ready >/dev/null 2>&1; then printf '%-24s Ready (label and taint chaoslet.dev/node=real)\n' $REAL_NODE_NAME
+      else printf '%-24s NOT READY (see %s)\n' $REAL_NODE_NAME "$WORK/logs/kubelet.log"; ok=1; fi
+    else
+      printf '%-24s not started: %s\n' $REAL_NODE_NAME "${REAL_NODE_REASON:-}"
+    fi
   else
     printf '%-24s unknown (API server unreachable)\n' nodes; ok=1
   fi
@@ -405,7 +502,8 @@ status() {
 }
 
 env_cmd() {
-  printf 'export KUBECONFIG=%q KUBECTL=%q TESTBED=%q TESTBED_DIR=%q\n' "$KC" "$BIN/kubectl" "$SELF" "$WORK"
+  printf 'export KUBECONFIG=%q KUBECTL=%q TESTBED=%q TESTBED_DIR=%q CHAOSLET_REAL_NODE=%q CHAOSLET_REAL_NODE_REASON=%q\n' \
+    "$KC" "$BIN/kubectl" "$SELF" "$WORK" "${REAL_NODE:-0}" "${REAL_NODE_REASON:-no cluster is up}"
 }
 
 apiserver_stop() {                          # apiserver-stop [kill]: SIGTERM (graceful: open watches end cleanly), or
@@ -419,6 +517,11 @@ apiserver_stop() {                          # apiserver-stop [kill]: SIGTERM (gr
   for i in $(seq 40); do ours "$pid" || break; sleep 0.05; done
   rm -f "$WORK/pids/kube-apiserver"
   say "kube-apiserver stopped ($mode)"
+}
+apiserver_signal() {                        # apiserver-freeze|thaw: SIGSTOP/SIGCONT, nothing else changes
+  local pid; pid=$(pidof_c kube-apiserver)
+  ours "$pid" || { say "kube-apiserver is not running"; return 1; }
+  kill "-$1" "$pid" && say "kube-apiserver $2"
 }
 apiserver_start() {
   local t0; t0=$(now)
@@ -458,7 +561,7 @@ controllers_restart() {                     # restart kcm, scheduler and kwok: a
 
 logs() {
   local n=${1:-40} c
-  for c in $COMPONENTS; do
+  for c in $COMPONENTS node containerd kubelet; do
     [ -f "$WORK/logs/$c.log" ] || continue
     echo "===== $c: last $n lines of $WORK/logs/$c.log ====="
     tail -n "$n" "$WORK/logs/$c.log"
@@ -513,7 +616,10 @@ usage() {
 }
 
 case "${1:-}" in
-  build) build; say "binaries ready in $BIN" ;;
+  build) build
+         node_packages
+         if [ -z "$(node_sh missing 2>/dev/null)" ]; then bash "$(dirname "$SELF")/images.sh" build || exit 1; fi
+         say "binaries ready in $BIN" ;;
   up) up ;;
   down) down ;;
   status) status ;;
@@ -521,9 +627,12 @@ case "${1:-}" in
   env) env_cmd ;;
   apiserver-stop) apiserver_stop "${2:-term}" ;;
   apiserver-start) apiserver_start ;;
+  apiserver-freeze) apiserver_signal STOP frozen ;;
+  apiserver-thaw) apiserver_signal CONT thawed ;;
   controllers-restart) controllers_restart ;;
   etcd-compact) etcd_compact ;;
   logs) logs "${2:-40}" ;;
+  node-load) shift; node_sh load "$@" ;;
   -h|--help|help) usage ;;
   *) usage; exit 2 ;;
 esac

@@ -13,8 +13,8 @@ export const LAYERS: string[][] = [
   ["probes", "faults"], // what a run does: probes, fault implementations and target selection
   ["runner"], // runs a ChaosEngine's experiments (uses faults and probes)
   ["operator", "workflow"], // the ChaosEngine and ChaosWorkflow controllers
-  ["schedule", "tracker", "subscriber", "exporter"], // components that create runs or observe them
-  ["api"], // the HTTP API, which may reach every component
+  ["schedule", "tracker", "exporter"], // components that create runs or observe them
+  ["api", "subscriber"], // the edges: the HTTP API and the control-plane link, which may reach every component
 ];
 
 /** Module edges: importer path -> imported paths (repo-relative, e.g. "src/kube/cache.ts"). */
