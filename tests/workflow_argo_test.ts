@@ -39,7 +39,7 @@ const STEP_RULES = [
  * The user's workflow: install the fault, create an engine with a resource template (generateName),
  * wait for completion, read the verdict, then clean up on Pass or raise an alert otherwise.
  */
-export function verdictWorkflowSpec(fault: ChaosExperiment) {
+export function verdictWorkflowSpec(fault: ChaosExperiment, duration = "3") {
   const experiment = { ...fault, metadata: { name: fault.metadata.name } };
   const engine = {
     apiVersion: "litmuschaos.io/v1alpha1",
@@ -57,7 +57,7 @@ export function verdictWorkflowSpec(fault: ChaosExperiment) {
         name: "pod-delete",
         spec: {
           components: {
-            env: [{ name: "TOTAL_CHAOS_DURATION", value: "3" }, { name: "CHAOS_INTERVAL", value: "1" }],
+            env: [{ name: "TOTAL_CHAOS_DURATION", value: duration }, { name: "CHAOS_INTERVAL", value: "1" }],
           },
         },
       }],
@@ -141,7 +141,6 @@ export async function verdictSetup(prefix: string) {
   await applyCrds();
   const kube = await admin();
   const ns = await newNamespace(prefix);
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
   const fault = hubFault("pod-delete");
   await createDeployment(ns, "web", 2);
   await serviceAccountWithRole(ns, "argo-chaos", STEP_RULES);
@@ -150,13 +149,20 @@ export async function verdictSetup(prefix: string) {
     { apiGroups: ["chaoslet.io"], resources: ["chaosworkflows", "chaosschedules"], verbs: ["*"] },
   ]);
   const token = await requestToken(kube, ns, "author");
+  let daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
   await daemon.ready();
   const api = (method: string, path: string, body?: unknown, type?: string) =>
     callApi(daemon.url, method, path, token, body, type);
   return {
     ns,
     fault,
-    daemon,
+    get daemon() {
+      return daemon;
+    },
+    restart() {
+      daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
+      return daemon.ready();
+    },
     api,
     async [Symbol.asyncDispose]() {
       await daemon.stop();
@@ -271,6 +277,42 @@ Deno.test("resource template creates an engine, waits for completed, reads the v
     "ChaosWorkflow",
     "fail",
   ]]);
+});
+
+Deno.test("a daemon killed while a resource step waits on its engine resumes it: one engine, the same node", async () => {
+  await using s = await verdictSetup("wfargoresume");
+  if (!s.fault) return console.warn("skipped: ../shared is absent");
+  const spec = verdictWorkflowSpec(s.fault, "10");
+  spec.arguments.parameters = [{ name: "appNamespace", value: s.ns }, { name: "appLabel", value: "app=web" }];
+  // No cleanup, so the engine stays to be counted.
+  spec.templates[0].steps = spec.templates[0].steps!.slice(0, 2);
+  const manifest = {
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "Workflow",
+    metadata: { name: "resume" },
+    spec,
+  };
+  const r = await s.api("POST", `/api/v1/namespaces/${s.ns}/workflows`, toYaml(manifest), "application/yaml");
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const kube = await admin();
+  const before = await waitFor("the engine created and recorded", async () => {
+    const wf = await kube.get<ChaosWorkflow>(ChaosWorkflows, s.ns, "resume");
+    const n = Object.values(wf.status?.nodes ?? {}).find((x) => x.displayName === "run-chaos");
+    return n?.resource?.name && n.phase === "Running" ? n : undefined;
+  }, 60_000);
+  s.daemon.signal("SIGKILL");
+  await s.daemon.exited;
+  await s.restart();
+  const done = await waitDone(s.ns, "resume", 120_000, s.daemon);
+  assert.equal(done.status?.phase, "Succeeded", JSON.stringify(done.status));
+  const after = nodeNamed(done, "run-chaos");
+  assert.equal(after.startedAt, before.startedAt, "the step was resumed, not restarted");
+  assert.equal(after.resource?.name, before.resource?.name);
+  assert.equal(after.outputs?.parameters?.find((p) => p.name === "verdict")?.value, "Pass");
+  const engines = await kube.list(Resources.chaosengines, s.ns, {
+    query: { labelSelector: `workflow_run_id=${done.metadata.uid}` },
+  });
+  assert.deepEqual(engines.items.map((e) => e.metadata.name), [before.resource!.name]);
 });
 
 Deno.test("the same workflow as a CronWorkflow with {{workflow.parameters.*}} in workflowMetadata labels is accepted and its first run reaches a verdict", async () => {
