@@ -455,6 +455,45 @@ Deno.test("resource actions: apply, patch (merge and strategic), replace, get wi
   assert.match(denied.status!.nodes!["denied"].message!, /system:serviceaccount:.*:steps/);
 });
 
+Deno.test("workflow parallelism 1: a second resource step waits for the first to finish", async () => {
+  await using s = await setup("wfpar");
+  const kube = await admin();
+  const gate: Template = {
+    name: "gate",
+    resource: { action: "get", manifest: cm("gate", {}), successCondition: "data.open == yes" },
+  };
+  await kube.create(Resources.configmaps, s.ns, { metadata: { name: "gate" }, data: { open: "no" } });
+  await kube.create(
+    ChaosWorkflows,
+    s.ns,
+    wf(s.ns, "par", {
+      parallelism: 1,
+      templates: [{
+        name: "main",
+        steps: [[{ name: "a", template: "gate" }, { name: "b", template: "gate" }]],
+      }, gate],
+    }),
+  );
+  // One step acts (reads the gate and waits on it); the other waits for the slot without acting.
+  const waiting = await waitFor("one step holding the slot", async () => {
+    const w = await kube.get<ChaosWorkflow>(ChaosWorkflows, s.ns, "par");
+    const steps = nodes(w).filter((n) => n.templateName === "gate");
+    return steps.length === 2 && steps.some((n) => n.resource) ? steps : undefined;
+  }, 30_000);
+  await new Promise((r) => setTimeout(r, 1500)); // a step that was going to act would have by now
+  const again = await kube.get<ChaosWorkflow>(ChaosWorkflows, s.ns, "par");
+  const acted = nodes(again).filter((n) => n.templateName === "gate" && n.resource);
+  assert.equal(acted.length, 1, `only one step acts at a time: ${JSON.stringify(waiting)}`);
+  await kube.patch(Resources.configmaps, s.ns, "gate", { data: { open: "yes" } });
+  const done = await waitDone(s.ns, "par", s.daemon);
+  assert.equal(done.status?.phase, "Succeeded", JSON.stringify(done.status));
+  const [a, b] = ["a", "b"].map((n) => named(done, n));
+  const first = a.finishedAt! <= b.finishedAt! ? a : b;
+  const second = first === a ? b : a;
+  assert.ok(second.resource, "the second step acted once the first finished");
+  assert.ok(second.finishedAt! >= first.finishedAt!);
+});
+
 const node = realNode();
 
 Deno.test({
