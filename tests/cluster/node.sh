@@ -185,6 +185,8 @@ inner() {
   containerd --config "$N/containerd.toml" >"$WORK/logs/containerd.log" 2>&1 & pids+=($!)
   for f in $(seq 300); do ctr --address "$SOCK" version >/dev/null 2>&1 && break; sleep 0.05; done
   ctr --address "$SOCK" version >/dev/null || { echo "containerd did not start"; exit 1; }
+  # the usual path too, for pods that mount the runtime's socket (Litmus helpers use a hostPath of it)
+  : >/run/containerd/containerd.sock && mount --bind "$SOCK" /run/containerd/containerd.sock
   for f in "$N"/images/*.tar; do             # one at a time: concurrent imports collide on ctr's tar-index.json ref
     [ -e "$f" ] || continue
     ctr --address "$SOCK" -n k8s.io images import "$f" >/dev/null || { echo "importing $f failed"; exit 1; }

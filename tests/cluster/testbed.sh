@@ -386,6 +386,8 @@ up() {
   local t0 t1 t2 p
   t0=$(now)
   build
+  # with the network only (not inside a test run's or dev.sh's namespace, whose `build` step did this already)
+  [ "${CHAOSLET_NETNS:-}" = 1 ] || [ "${CHAOSLET_RUN_STAGE:-}" = inner ] || node_packages
   if [ -f "$STATE" ] && (. "$STATE"; status) >/dev/null 2>&1 && [ "${TESTBED_FORCE:-}" != 1 ]; then
     say "already up and healthy in $WORK: leaving it as it is (\`$SELF down\` first for a fresh one)"
     return 0
