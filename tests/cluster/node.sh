@@ -232,14 +232,14 @@ start_relays() {                            # machine side of the unix-socket re
     socat TCP-LISTEN:"$KUBELET_PORT",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:"$N/kubelet.sock" </dev/null >/dev/null 2>&1 &
   sleep 0.1
 }
+gone() { [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = Z ]; }   # a zombie is gone
 down_quiet() {                              # stop the node: its pid 1 (the whole namespace), relays, cgroups, files
   local f pid i
   for f in node node-relay-api node-relay-kubelet; do
     pid=$(cat "$WORK/pids/$f" 2>/dev/null || true)
     [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$WORK/" \
-      && { kill "$pid" 2>/dev/null || true
-           for i in $(seq 50); do [ -e "/proc/$pid" ] || break; sleep 0.05; done
-           kill -9 "$pid" 2>/dev/null || true; }
+      && { kill -9 "$pid" 2>/dev/null || true   # the node is throwaway; unshare ignores SIGTERM while it waits,
+           for i in $(seq 100); do gone "$pid" && break; sleep 0.02; done; }   # --kill-child ends the rest
     rm -f "$WORK/pids/$f"
   done
   cg_clean
