@@ -141,6 +141,7 @@ export async function runExperiment(
     log,
     engine,
     experimentName: expName,
+    experiment,
     env,
     signal,
     rng: deps.rng ?? Math.random,
