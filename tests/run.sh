@@ -4,7 +4,9 @@
 #  1. With the network: make sure deno exists, cache every npm/remote dependency, build the test cluster's binaries.
 #  2. Re-enter itself in a fresh network namespace with only loopback (`unshare --net`), unless CHAOSLET_NO_NETNS=1, so
 #     no test can reach anything but 127.0.0.0/8.
-#  3. Bring up a fresh cluster in <repo>/.cluster/test, export KUBECONFIG, KUBECTL and TESTBED (path of testbed.sh), run
+#  3. Bring up a fresh cluster in <repo>/.cluster/test (with the real node when this machine can run it), export
+#     KUBECONFIG, KUBECTL, TESTBED (path of testbed.sh) and CHAOSLET_REAL_NODE (1 when the real node is Ready; else
+#     CHAOSLET_REAL_NODE_REASON says why not, and tests/lib/real_node.ts skips the tests that need it), run
 #       deno test -A --parallel src/ tests/*_test.ts        (unit + integration tests)
 #       deno test -A tests/disruptive/                      (tests that stop the API server: alone, after the others)
 #     then always take the cluster down (its logs stay in .cluster/test/logs and are shown when something failed).
@@ -12,7 +14,8 @@
 #     failed or no test ran.
 # Arguments: files/directories to test instead of the defaults (a path under tests/disruptive/ runs in the serial phase);
 # arguments starting with "-" are passed to `deno test` (use the --flag=value form).
-# Environment: CHAOSLET_NO_NETNS=1 (no network namespace), CHAOSLET_TEST_TIMEOUT (seconds per phase, default 1800).
+# Environment: CHAOSLET_NO_NETNS=1 (no network namespace), CHAOSLET_TEST_TIMEOUT (seconds per phase, default 1800),
+# TESTBED_REAL_NODE=0 (no real node).
 set -uo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SELF=$REPO/tests/run.sh
@@ -37,6 +40,14 @@ if [ "${CHAOSLET_RUN_STAGE:-}" != inner ]; then
     deno cache "${ts[@]}" >&2 || say "WARNING: deno cache failed (the test run will show why)"
   fi
   bash "$TESTBED_SH" build || fatal "building the test cluster failed (see above)"
+  # localhost/chaoslet:dev needs the npm registry (deno cache), so it is built here, before the namespace, when a
+  # selected test uses it (cached by the hash of the sources; tests/cluster/images.sh)
+  need_image=""
+  if [ -z "$(printf '%s\n' "$@" | grep -v '^-' || true)" ]; then need_image=1
+  else for a in "$@"; do case "$a" in -*) ;; *) grep -rqs 'localhost/chaoslet:dev' "$a" && need_image=1 ;; esac; done; fi
+  if [ -n "$need_image" ]; then
+    bash "$REPO/tests/cluster/images.sh" chaoslet >/dev/null || say "WARNING: building localhost/chaoslet:dev failed"
+  fi
   export CHAOSLET_RUN_STAGE=inner
   if [ "${CHAOSLET_NO_NETNS:-}" != 1 ]; then
     if command -v unshare >/dev/null && command -v ip >/dev/null \
@@ -130,7 +141,12 @@ fi
 [ "${CHAOSLET_NETNS:-}" = 1 ] && say "in a private network namespace (loopback only)"
 bash "$TESTBED_SH" up || { say "the test cluster did not come up"; exit 1; }   # EXIT trap counts one failure
 eval "$(bash "$TESTBED_SH" env)"
-export KUBECONFIG KUBECTL TESTBED=$TESTBED_SH
+export KUBECONFIG KUBECTL TESTBED=$TESTBED_SH CHAOSLET_REAL_NODE CHAOSLET_REAL_NODE_REASON
+case "$CHAOSLET_REAL_NODE" in
+  1) say "real node up (label and taint chaoslet.dev/node=real)" ;;
+  failed) say "$CHAOSLET_REAL_NODE_REASON: counted as one failure; real-node tests are skipped"; FAILED=$((FAILED + 1)) ;;
+  *) say "$CHAOSLET_REAL_NODE_REASON: real-node tests are skipped" ;;
+esac
 [ "${#par[@]}" -gt 0 ] && phase main -A --parallel "${flags[@]}" "${par[@]}"
 [ "${#ser[@]}" -gt 0 ] && phase disruptive -A "${flags[@]}" "${ser[@]}"
 trap - EXIT

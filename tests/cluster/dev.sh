@@ -34,7 +34,7 @@ ensure_ns() {
     say "WARNING: cannot use network namespace $NS (needs root and iproute2); the cluster runs on the host's loopback"
   fi
 }
-in_ns() { if ns_ok; then ip netns exec "$NS" "$@"; else "$@"; fi; }
+in_ns() { if ns_ok; then CHAOSLET_NETNS=1 ip netns exec "$NS" "$@"; else "$@"; fi; }   # the node shares that namespace
 with_env() { eval "$(bash "$TESTBED_SH" env)"; export KUBECONFIG KUBECTL TESTBED TESTBED_DIR; in_ns "$@"; }
 
 case "${1:-}" in

@@ -35,8 +35,10 @@ NODES=${TESTBED_NODES:-3}
 ETCD_PORT=${ETCD_PORT:-23790}; ETCD_PEER_PORT=${ETCD_PEER_PORT:-23800}
 API_PORT=${API_PORT:-26443}; KCM_PORT=${KCM_PORT:-20257}; SCHED_PORT=${SCHED_PORT:-20259}
 KWOK_PORT=${KWOK_PORT:-20250}              # kwok's kubelet-like server (exec/logs for fake pods), 127.0.0.1 only
+KUBELET_PORT=${KUBELET_PORT:-10250}        # the real node's kubelet, 127.0.0.1 only (node.sh)
+REAL_NODE_NAME=127.0.0.1                    # the real node (node.sh): its name is the address the apiserver dials
 COMPONENTS="etcd kube-apiserver kube-controller-manager kube-scheduler kwok"
-KUBE_CMDS="kube-apiserver kube-controller-manager kube-scheduler kubectl"
+KUBE_CMDS="kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet"   # kubelet: the real node (node.sh)
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
 [ -x "$(command -v go || true)" ] || PATH=$PATH:/usr/local/go/bin
@@ -90,16 +92,24 @@ kube_resolve() {                            # wrapper module for k8s.io/kubernet
   for m in $mods; do go mod edit -replace="$m=$m@$STAGING_VERSION"; done
   go get -tool $(for c in $KUBE_CMDS; do echo "k8s.io/kubernetes/cmd/$c@$K8S_VERSION"; done)
 }
-kube_compile() {
-  local d=$CACHE/src/kube-$K8S_VERSION ld p c
+kube_missing() { local c; for c in $KUBE_CMDS; do [ -x "$BIN/$c" ] || echo "$c"; done; }
+kube_tools() {                              # add to the wrapper module the missing commands it does not list as tools yet
+  local d=$CACHE/src/kube-$K8S_VERSION c add=""
+  cd "$d"
+  for c in $(kube_missing); do grep -q "k8s.io/kubernetes/cmd/$c\$" go.mod || add="$add k8s.io/kubernetes/cmd/$c@$K8S_VERSION"; done
+  [ -z "$add" ] || go get -tool $add
+}
+kube_compile() {                            # only the commands missing from $BIN: adding the kubelet to a cached control
+  local d=$CACHE/src/kube-$K8S_VERSION ld p c cmds   # plane relinks nothing else (the Go build cache is shared)
+  cmds=$(kube_missing)
   cd "$d"
   ld="-s -w"
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld="$ld -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$K8S_MINOR -X $p.gitTreeState=clean"
   done
   rm -rf out; mkdir out
-  go build -trimpath -ldflags "$ld" -o out/ $(for c in $KUBE_CMDS; do echo "k8s.io/kubernetes/cmd/$c"; done)
-  for c in $KUBE_CMDS; do [ -x "out/$c" ]; done
+  go build -trimpath -ldflags "$ld" -o out/ $(for c in $cmds; do echo "k8s.io/kubernetes/cmd/$c"; done)
+  for c in $cmds; do [ -x "out/$c" ]; done
   mv out/* "$BIN/"                          # only complete binaries ever land in $BIN
 }
 etcd_build() {                              # etcd's server module has local replaces, so `go install` refuses it: use a wrapper
@@ -142,9 +152,10 @@ build() {                                   # idempotent: with the same versions
   built && return 0
   t0=$(now)
   say "building into $BIN ($(go version | cut -d' ' -f3))"
-  for c in $KUBE_CMDS; do [ -x "$BIN/$c" ] || need=1; done
+  need=$(kube_missing)
   if [ -n "$need" ]; then
-    step "resolve-k8s-$K8S_VERSION" kube_resolve
+    if [ -s "$CACHE/src/kube-$K8S_VERSION/go.mod" ]; then step "tools-k8s-$K8S_VERSION" kube_tools
+    else step "resolve-k8s-$K8S_VERSION" kube_resolve; fi
     step "compile-k8s-$K8S_VERSION" kube_compile
   fi
   [ -x "$BIN/etcd" ] || step "etcd-$ETCD_VERSION" etcd_build
@@ -212,7 +223,7 @@ ours() {                                    # pid $1 is alive and runs on this w
   local cmd
   [ -n "$1" ] && [ -r "/proc/$1/cmdline" ] || return 1
   cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline") || return 1
-  case "$cmd" in *"$P/"*|*"$KC"*|*"--data-dir=$WORK/etcd"*) return 0 ;; esac
+  case "$cmd" in *"$P/"*|*"$KC"*|*"--data-dir=$WORK/etcd"*|*"$WORK/node/"*) return 0 ;; esac
   return 1
 }
 other_ns() { [ "$(readlink "/proc/$1/ns/net" 2>/dev/null)" != "$(readlink /proc/self/ns/net)" ]; }
@@ -260,7 +271,8 @@ start_apiserver() {
     --token-auth-file="$P/tokens.csv" --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-signing-key-file="$P/sa.key" --service-account-key-file="$P/sa.pub" \
     --service-cluster-ip-range=10.0.0.0/24 --authorization-mode=Node,RBAC --allow-privileged=true \
-    --kubelet-preferred-address-types=InternalIP --profiling=false
+    --kubelet-preferred-address-types=InternalIP,Hostname --profiling=false \
+    --kubelet-client-certificate="$P/admin.crt" --kubelet-client-key="$P/admin.key"   # the real node's kubelet checks it
 }
 start_rest() {
   # no --authentication/authorization-kubeconfig: only /healthz is used (always allowed), and with them the kcm logs
@@ -313,10 +325,44 @@ YAML
   done
 }
 
+NODE_SH=$(dirname "$SELF")/node.sh
+node_sh() { WORK=$WORK BIN=$BIN P=$P KC=$KC API_PORT=$API_PORT CACHE=$CACHE KUBELET_PORT=$KUBELET_PORT bash "$NODE_SH" "$@"; }
+real_ready() {                              # the real node Ready, and no taint left but its own
+  [ "$(k get node $REAL_NODE_NAME -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.spec.taints[*].key}')" \
+    = "True chaoslet.dev/node" ]
+}
+real_node_up() {                            # start the real node unless disabled or impossible (then say what is missing)
+  local m t0
+  REAL_NODE=0 REAL_NODE_REASON=""
+  if [ "${TESTBED_REAL_NODE:-1}" = 0 ]; then
+    REAL_NODE_REASON="the real node is disabled (TESTBED_REAL_NODE=0)"
+  elif m=$(node_sh missing) && [ -n "$m" ]; then
+    REAL_NODE_REASON="no real node: this machine lacks $(printf '%s\n' "$m" | paste -sd ';' | sed 's/;/; /g')"
+  fi
+  if [ -n "$REAL_NODE_REASON" ]; then say "$REAL_NODE_REASON"; return 0; fi
+  t0=$(now)
+  # A node that fails although nothing is missing is a failure (run.sh counts it), but the control plane and the
+  # kwok nodes stay up so that every other test still runs.
+  if ! { node_sh up && wait_for "real node Ready" 120 real_ready; }; then
+    tail -n 30 "$WORK/logs/kubelet.log" "$WORK/logs/node.log" >&2 || true
+    node_sh down || true
+    REAL_NODE_REASON="the real node FAILED to start (logs: $WORK/logs/kubelet.log, node.log, containerd.log)"
+    REAL_NODE=failed; say "$REAL_NODE_REASON"
+    return 0
+  fi
+  REAL_NODE=1
+  say "real node Ready in $(since "$t0") s"
+}
+ports_free() { local p; for p in "$@"; do ! port_busy "$p" || return 1; done; }
+
 up() {
   local t0 t1 t2 p
   t0=$(now)
   build
+  if [ -f "$STATE" ] && (. "$STATE"; status) >/dev/null 2>&1 && [ "${TESTBED_FORCE:-}" != 1 ]; then
+    say "already up and healthy in $WORK: leaving it as it is (\`$SELF down\` first for a fresh one)"
+    return 0
+  fi
   for p in $COMPONENTS; do                  # e.g. `testbed.sh up` from the host while dev.sh keeps this dir's cluster in a netns
     if running "$p" && other_ns "$(pidof_c "$p")" && [ "${TESTBED_FORCE:-}" != 1 ]; then
       say "a cluster in $WORK is running in another network namespace (dev.sh's?): not touching it."
@@ -324,13 +370,16 @@ up() {
       exit 1
     fi
   done
+  [ -f "$STATE" ] && { bash "$SELF" down >/dev/null 2>&1 || true; }   # with the ports it was started with
   down >/dev/null 2>&1 || true
-  for p in "$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$KCM_PORT" "$SCHED_PORT"; do
-    ! port_busy "$p" || { say "port 127.0.0.1:$p is already in use (another cluster in this network namespace?)"; exit 1; }
-  done
+  # a process killed by `down` frees its port a moment after it is gone: wait for that, and only then fail
+  wait_for "ports $ETCD_PORT $ETCD_PEER_PORT $API_PORT $KCM_PORT $SCHED_PORT to be free" 15 \
+    ports_free "$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$KCM_PORT" "$SCHED_PORT" \
+    || { for p in "$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$KCM_PORT" "$SCHED_PORT"; do
+           ! port_busy "$p" || say "port 127.0.0.1:$p is still in use (another cluster in this network namespace?)"; done
+         exit 1; }
   mkdir -p "$WORK/logs" "$WORK/pids"
-  printf 'ETCD_PORT=%s\nETCD_PEER_PORT=%s\nAPI_PORT=%s\nKCM_PORT=%s\nSCHED_PORT=%s\nKWOK_PORT=%s\nNODES=%s\n' \
-    "$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$KCM_PORT" "$SCHED_PORT" "$KWOK_PORT" "$NODES" > "$STATE"
+  write_state
   start_etcd                                # etcd needs no PKI: start it first and make the PKI meanwhile
   pki; kubeconfig
   wait_for etcd 30 etcd_ok || fail_up
@@ -344,13 +393,21 @@ up() {
   wait_for kube-scheduler 60 sched_ok || fail_up
   wait_for "$NODES nodes Ready, untainted" 60 nodes_ready || fail_up
   wait_for "default ServiceAccount" 60 k -n default get sa default || fail_up
+  real_node_up
+  write_state
   alive || fail_up
   say "up in $(since "$t0") s (etcd+pki $(( (t1 - t0) / 1000 )) ms, apiserver $(( (t2 - t1) / 1000 )) ms, rest $(( ($(now) - t2) / 1000 )) ms): $NODES nodes, API https://127.0.0.1:$API_PORT, KUBECONFIG=$KC"
+}
+write_state() {
+  printf 'ETCD_PORT=%s\nETCD_PEER_PORT=%s\nAPI_PORT=%s\nKCM_PORT=%s\nSCHED_PORT=%s\nKWOK_PORT=%s\nNODES=%s\n' \
+    "$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$KCM_PORT" "$SCHED_PORT" "$KWOK_PORT" "$NODES" > "$STATE"
+  printf 'KUBELET_PORT=%s\nREAL_NODE=%s\nREAL_NODE_REASON=%q\n' "$KUBELET_PORT" "${REAL_NODE:-0}" "${REAL_NODE_REASON:-}" >> "$STATE"
 }
 fail_up() { say "up FAILED; logs kept in $WORK/logs; stopping what was started"; down >/dev/null 2>&1 || true; exit 1; }
 
 down() {                                    # stop only our own processes (recorded pid + our work dir on its command line)
   local n f pid pids="" i
+  node_sh down 2>/dev/null || true
   for n in $COMPONENTS; do
     f=$WORK/pids/$n; [ -f "$f" ] || continue
     pid=$(cat "$f")
@@ -370,6 +427,11 @@ down() {                                    # stop only our own processes (recor
     sleep 0.1
   done
   for pid in $pids; do ours "$pid" && kill -9 "$pid" 2>/dev/null || true; done
+  for i in $(seq 50); do                    # SIGKILLed processes may take a moment to go (and free their ports)
+    n=""; for pid in $pids; do [ -e "/proc/$pid" ] && n=1; done
+    [ -z "$n" ] && break
+    sleep 0.1
+  done
   rm -rf "$WORK/etcd" "$WORK/pki" "$WORK/pids" "$WORK/kwok" "$KC" "$STATE"
   say "down"
 }
@@ -398,6 +460,12 @@ status() {
     ready=$(printf '%s\n' "$out" | awk 'NF == 2 && $2 == "True"' | wc -l)
     printf '%-24s %s/%s Ready: %s\n' nodes "$ready" "$total" "$(printf '%s\n' "$out" | awk '{s = s $1 "=" ($2 == "True" ? "Ready" : "NotReady") (NF > 2 ? "(tainted)" : "") " "} END {print s}')"
     [ "$ready" -eq "$NODES" ] || ok=1
+    if [ "${REAL_NODE:-0}" = 1 ]; then
+      if running node && real_ready >/dev/null 2>&1; then printf '%-24s Ready (label and taint chaoslet.dev/node=real)\n' $REAL_NODE_NAME
+      else printf '%-24s NOT READY (see %s)\n' $REAL_NODE_NAME "$WORK/logs/kubelet.log"; ok=1; fi
+    else
+      printf '%-24s not started: %s\n' $REAL_NODE_NAME "${REAL_NODE_REASON:-}"
+    fi
   else
     printf '%-24s unknown (API server unreachable)\n' nodes; ok=1
   fi
@@ -405,7 +473,8 @@ status() {
 }
 
 env_cmd() {
-  printf 'export KUBECONFIG=%q KUBECTL=%q TESTBED=%q TESTBED_DIR=%q\n' "$KC" "$BIN/kubectl" "$SELF" "$WORK"
+  printf 'export KUBECONFIG=%q KUBECTL=%q TESTBED=%q TESTBED_DIR=%q CHAOSLET_REAL_NODE=%q CHAOSLET_REAL_NODE_REASON=%q\n' \
+    "$KC" "$BIN/kubectl" "$SELF" "$WORK" "${REAL_NODE:-0}" "${REAL_NODE_REASON:-no cluster is up}"
 }
 
 apiserver_stop() {                          # apiserver-stop [kill]: SIGTERM (graceful: open watches end cleanly), or
@@ -458,7 +527,7 @@ controllers_restart() {                     # restart kcm, scheduler and kwok: a
 
 logs() {
   local n=${1:-40} c
-  for c in $COMPONENTS; do
+  for c in $COMPONENTS node containerd kubelet; do
     [ -f "$WORK/logs/$c.log" ] || continue
     echo "===== $c: last $n lines of $WORK/logs/$c.log ====="
     tail -n "$n" "$WORK/logs/$c.log"
@@ -513,7 +582,9 @@ usage() {
 }
 
 case "${1:-}" in
-  build) build; say "binaries ready in $BIN" ;;
+  build) build
+         if [ -z "$(node_sh missing 2>/dev/null)" ]; then bash "$(dirname "$SELF")/images.sh" build || exit 1; fi
+         say "binaries ready in $BIN" ;;
   up) up ;;
   down) down ;;
   status) status ;;
@@ -524,6 +595,7 @@ case "${1:-}" in
   controllers-restart) controllers_restart ;;
   etcd-compact) etcd_compact ;;
   logs) logs "${2:-40}" ;;
+  node-load) shift; node_sh load "$@" ;;
   -h|--help|help) usage ;;
   *) usage; exit 2 ;;
 esac
