@@ -44,7 +44,8 @@ export interface HelperSpec {
 
 /** The helper's only container. */
 export const HELPER_CONTAINER = "helper";
-const PID_FILE = "/tmp/chaoslet-helper.pid";
+/** Touching this file ends the helper within a second (no signals: under hostPID, PID 1 is the node's init). */
+const STOP_FILE = "/tmp/chaoslet-helper.stop";
 
 /** The helper shape for this run, from the engine, its experiment entry and the ChaosExperiment. */
 export function helperSpecFor(ctx: FaultContext, lifetimeSeconds: number): HelperSpec {
@@ -93,11 +94,11 @@ export function helperPodManifest(
   const container: Record<string, unknown> = {
     name: HELPER_CONTAINER,
     image: spec.image,
-    // A pid file instead of `kill 1`: under hostPID, PID 1 is the node's init.
     command: [
       "/bin/sh",
       "-c",
-      `echo $$ > ${PID_FILE}; trap 'exit 0' TERM INT; sleep ${spec.lifetimeSeconds} & wait`,
+      // Bounded, and ended early by the stop file.
+      `end=$(($(date +%s) + ${spec.lifetimeSeconds})); while [ ! -e ${STOP_FILE} ] && [ $(date +%s) -lt $end ]; do sleep 1; done`,
     ],
     securityContext: { privileged: true, capabilities: { add: ["NET_ADMIN", "SYS_ADMIN"] } },
     volumeMounts: [{ name: "cgroup", mountPath: CGROUP_ROOT }],
@@ -223,11 +224,9 @@ export class HelperPod {
   /** Ends the helper per jobCleanUpPolicy: deleted, or stopped so it ends Succeeded and stays visible. */
   async cleanUp(ctx: Caller): Promise<void> {
     if (this.spec.cleanup === "delete") return await this.remove(ctx);
-    try {
-      await this.exec(ctx, `kill $(cat ${PID_FILE})`);
-    } catch {
-      await this.remove(ctx); // cannot stop it: do not leave a privileged pod running
-    }
+    const out = await this.exec(ctx, `touch ${STOP_FILE}`).catch(() => undefined);
+    // Cannot stop it: do not leave a privileged pod running.
+    if (out?.exitCode !== 0) await this.remove(ctx);
   }
 
   async remove(ctx: Caller): Promise<void> {
