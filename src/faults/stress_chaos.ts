@@ -100,9 +100,12 @@ function load(env: Env): number {
   return v;
 }
 
-/** The full stress-ng command line for `durationSeconds`, tagged so a revert can find it. */
+/**
+ * The full stress-ng command line for `durationSeconds`, tagged so a revert can find it. `--keep-name`
+ * because renaming its workers (stress-ng-cpu, …) overwrites their environment, and with it the tag.
+ */
 export function stressCommand(tag: string, durationSeconds: number, args: string[]): string {
-  return `env CHAOSLET_RUN=${tag} $STRESS --timeout ${Math.max(1, Math.ceil(durationSeconds))}s ${
+  return `env CHAOSLET_RUN=${tag} $STRESS --keep-name --timeout ${Math.max(1, Math.ceil(durationSeconds))}s ${
     args.join(" ")
   }`;
 }

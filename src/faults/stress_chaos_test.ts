@@ -58,7 +58,7 @@ Deno.test("stressArgs: tunables", () => {
 Deno.test("stressCommand: tagged, bounded by its own --timeout", () => {
   assert.equal(
     stressCommand("uid-pod-cpu-hog", 7.2, ["--cpu", "1"]),
-    "env CHAOSLET_RUN=uid-pod-cpu-hog $STRESS --timeout 8s --cpu 1",
+    "env CHAOSLET_RUN=uid-pod-cpu-hog $STRESS --keep-name --timeout 8s --cpu 1",
   );
   assert.throws(() => stressRevertScript({ tag: "a b" }), /Invalid stressor tag/);
 });
