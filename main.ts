@@ -20,11 +20,11 @@ import { nativeFaults } from "./src/faults/registry.ts";
 import { configureProbes, createProbeSession } from "./src/probes/session.ts";
 import { registerProbeMetrics } from "./src/probes/metrics.ts";
 import { EngineReconciler } from "./src/operator/engine_reconciler.ts";
-import { startEngineController } from "./src/operator/controller.ts";
+import { engineController } from "./src/operator/controller.ts";
 import { LeaderElector } from "./src/operator/leader.ts";
 import { HALT_CONFIGMAP, HaltSwitch } from "./src/operator/halt.ts";
-import { commaList, type Guardrails } from "./src/operator/guardrails.ts";
-import type { WorkQueue } from "./src/operator/queue.ts";
+import { commaList, deniedNamespaces, type Guardrails, systemNamespace } from "./src/operator/guardrails.ts";
+import { QueueMetrics } from "./src/kube/queue_metrics.ts";
 import type { ChaosEngine, ChaosExperiment, ChaosResult, KubeObject, Pod } from "./src/kube/types.ts";
 import type { StoreReader } from "./src/kube/store.ts";
 import { registerLitmusMetrics } from "./src/exporter/litmus_metrics.ts";
@@ -36,6 +36,7 @@ import { registerScheduleMetrics } from "./src/schedule/metrics.ts";
 import { startSchedules } from "./src/schedule/start.ts";
 import { ChaosSchedules } from "./src/schedule/types.ts";
 import { startSubscriber } from "./src/subscriber/start.ts";
+import { centerLink } from "./src/subscriber/center/start.ts";
 
 async function main(): Promise<number> {
   let config;
@@ -75,21 +76,28 @@ async function main(): Promise<number> {
   // The exporter's time metrics come from Litmus's engine Events; only chaos Events are kept.
   const events = cache.informer(Resources.events, { fieldSelector: "involvedObject.kind=ChaosEngine" });
   // The daemon's own namespace: leader Lease, kill-switch ConfigMap, and never a chaos target.
-  const systemNs = config.systemNamespace || conn.namespace;
-  const halt = new HaltSwitch(
-    cache.informer(Resources.configmaps, {
-      namespace: systemNs,
-      fieldSelector: `metadata.name=${HALT_CONFIGMAP}`,
-    }),
-    systemNs,
+  const systemNs = systemNamespace(
+    config.systemNamespace,
+    conn.credentials.source.startsWith("in-cluster"),
+    conn.namespace,
   );
+  const haltStore = cache.informer(Resources.configmaps, {
+    namespace: systemNs,
+    fieldSelector: `metadata.name=${HALT_CONFIGMAP}`,
+  });
+  const halt = new HaltSwitch(haltStore, systemNs);
   const guardrails: Guardrails = {
     allow: commaList(config.namespaceAllowlist),
-    deny: [...new Set([...commaList(config.namespaceDenylist), systemNs])],
+    deny: deniedNamespaces(commaList(config.namespaceDenylist), systemNs).map((d) => d.namespace),
     maxRuns: config.maxConcurrentRuns,
     maxRunsPerNamespace: config.maxConcurrentRunsPerNamespace,
     maxAffectedFraction: config.maxAffectedFraction,
   };
+  log.info("namespaces denied to chaos", {
+    systemNamespace: systemNs,
+    denied: deniedNamespaces(commaList(config.namespaceDenylist), systemNs),
+    allowlist: guardrails.allow.length ? guardrails.allow : "any",
+  });
   // ChaosSchedule is watched only when its CRD is served (an informer on a missing CRD never syncs).
   const optional = new OptionalInformers(cache, client, log.child({ component: "discovery" }));
   await optional.discover([ChaosSchedules], stop.signal, 3_000);
@@ -100,6 +108,19 @@ async function main(): Promise<number> {
     workflows,
     registry: metrics.registry,
     log: log.child({ component: "subscriber" }),
+  });
+  // The ChaosCenter link (off unless SERVER_ADDR is set in flags, env or subscriber-config).
+  const center = centerLink({
+    client,
+    cache,
+    overrides: config.center,
+    systemNamespace: systemNs,
+    watchNamespace: config.watchNamespace,
+    workflows,
+    engines,
+    results,
+    events,
+    log: log.child({ component: "center" }),
   });
   cache.start(stop.signal);
   configureProbes({ metrics: registerProbeMetrics(metrics.registry) });
@@ -141,6 +162,7 @@ async function main(): Promise<number> {
   }, app.fetch);
 
   const startedAt = performance.now();
+  const queueMetrics = new QueueMetrics(metrics.registry);
   const recorder = new EventRecorder(client, log.child({ component: "events" }), "chaoslet", config.identity);
   // The tracker registers informers for every Deployment, StatefulSet, DaemonSet and EventTrackerPolicy;
   // turned off, it costs nothing and its CRD need not be installed.
@@ -152,20 +174,23 @@ async function main(): Promise<number> {
       log: log.child({ component: "tracker" }),
       registry: metrics.registry,
       cooldownMs: config.trackerCooldownSeconds * 1000,
+      queueMetrics,
     })
     : undefined;
   let reconciler: EngineReconciler | undefined;
-  let queue: WorkQueue | undefined;
+  const engineCtl = engineController({
+    engines,
+    halt: haltStore,
+    reconcile: (key) => reconciler?.reconcile(key) ?? Promise.resolve(),
+    log: log.child({ component: "operator" }),
+    metrics: queueMetrics,
+    onReconciled: (ms, ok) => metrics.reconciled("chaosengine", ms / 1000, ok),
+  });
   let workflowController: WorkflowController | undefined;
   metrics.gauge(
     "chaoslet_workflow_runs",
     "ChaosWorkflow runs in progress in this replica.",
     () => workflowController?.activeRuns ?? 0,
-  );
-  metrics.gauge(
-    "chaoslet_workqueue_depth",
-    "ChaosEngine keys waiting in the work queue.",
-    () => queue?.depth ?? 0,
   );
   metrics.gauge(
     "chaoslet_active_runs",
@@ -185,7 +210,7 @@ async function main(): Promise<number> {
       engines,
       events: recorder,
       log: log.child({ component: "operator" }),
-      requeue: (key, afterMs) => afterMs ? queue?.addAfter(key, afterMs) : queue?.add(key),
+      requeue: (key, afterMs) => afterMs ? engineCtl.addAfter(key, afterMs) : engineCtl.add(key),
       guardrails,
       halt: () => halt.state,
       runner: {
@@ -203,12 +228,7 @@ async function main(): Promise<number> {
       },
     });
     reconciler = rec;
-    queue = startEngineController({
-      engines,
-      reconcile: (key) => rec.reconcile(key),
-      log: log.child({ component: "operator" }),
-      onReconciled: (ms, ok) => metrics.reconciled("chaosengine", ms / 1000, ok),
-    }, signal);
+    const engineDone = engineCtl.start(signal);
     // Workflows create engines and Jobs: leader only, like engine runs.
     const wfc = new WorkflowController({
       client,
@@ -218,9 +238,10 @@ async function main(): Promise<number> {
       events: recorder,
       log: log.child({ component: "workflow" }),
       onReconciled: (ms, ok) => metrics.reconciled("chaosworkflow", ms / 1000, ok),
+      queueMetrics,
     });
     workflowController = wfc;
-    wfc.start(signal);
+    const workflowDone = wfc.start(signal);
     startSchedules({
       client,
       optional,
@@ -229,16 +250,27 @@ async function main(): Promise<number> {
       events: recorder,
       log: log.child({ component: "schedule" }),
       metrics: scheduleMetrics,
+      queueMetrics,
       clockOffsetMs: config.scheduleClockOffsetMs,
     }, signal);
     // Webhook deliveries come from the leader only; each term starts with the current state of every run.
     const subscriberDone = subscriber.lead(signal);
+    // The ChaosCenter subscription is held by the leader only: one link per infra at a time.
+    const centerDone = center.lead(signal);
     // Triggers create objects, so only the leader starts them; the tracker stops with this signal.
     const trackerDone = tracker?.run(signal) ?? Promise.resolve();
     // On losing leadership or shutting down: interrupt runs (their faults revert) and leave state to the next leader.
     return new Promise((resolve) =>
       signal.addEventListener("abort", () => {
-        Promise.allSettled([rec.shutdown(), trackerDone, wfc.shutdown(), subscriberDone]).finally(() => {
+        Promise.allSettled([
+          rec.shutdown(),
+          engineDone,
+          trackerDone,
+          wfc.shutdown(),
+          workflowDone,
+          subscriberDone,
+          centerDone,
+        ]).finally(() => {
           if (reconciler === rec) reconciler = undefined;
           if (workflowController === wfc) workflowController = undefined;
           resolve();
@@ -253,8 +285,8 @@ async function main(): Promise<number> {
       reason: state.reason,
       by: state.by,
     });
+    // The engine controller watches the halt ConfigMap too, and re-queues every engine.
     if (state.halted) reconciler?.haltAll();
-    for (const e of engines.list()) queue?.add(`${e.metadata.namespace}/${e.metadata.name}`);
   });
 
   const work = new AbortController();

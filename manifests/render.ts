@@ -51,6 +51,9 @@ export const CLUSTER_RULES: Rule[] = [
   { apiGroups: ["batch"], resources: ["jobs"], verbs: [...READ, "create", "delete"] },
   // Workflow artifacts are mounted from ConfigMaps; the kill switch is a ConfigMap.
   { apiGroups: [""], resources: ["configmaps"], verbs: [...READ, "create", "patch", "delete"] },
+  // ChaosCenter link: the rotated access key goes into Litmus's subscriber-secret; podLog answers read step pods' logs.
+  { apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: ["subscriber-secret"] },
+  { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
   // Act for a run as its chaosServiceAccount, so the API server enforces exactly that account's RBAC.
   { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["impersonate"] },
   // Authenticate and authorize HTTP API callers as the API server would.
@@ -218,6 +221,40 @@ function objects(namespaced: boolean): unknown[] {
   ];
 }
 
+/**
+ * What ChaosCenter's actions need as the infra's identity (chaoslet impersonates Litmus's subscriber
+ * service account): chaoslet's workflow resources instead of Argo's, and step pods' logs.
+ */
+export const CENTER_INFRA_RULES: Rule[] = [
+  {
+    apiGroups: ["chaoslet.io"],
+    resources: ["chaosworkflows", "chaosschedules"],
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+  },
+  { apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get", "list"] },
+];
+
+/** Added to a cluster-scope ChaosCenter infra (its subscriber account is litmus-cluster-scope in litmus). */
+const centerRbac = [
+  {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRole",
+    metadata: { name: "chaoslet-chaoscenter-infra", labels },
+    rules: CENTER_INFRA_RULES,
+  },
+  {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: { name: "chaoslet-chaoscenter-infra", labels },
+    roleRef: {
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "ClusterRole",
+      name: "chaoslet-chaoscenter-infra",
+    },
+    subjects: [{ kind: "ServiceAccount", name: "litmus-cluster-scope", namespace: "litmus" }],
+  },
+];
+
 const serviceMonitor = {
   apiVersion: "monitoring.coreos.com/v1",
   kind: "ServiceMonitor",
@@ -240,6 +277,11 @@ export const FILES: Record<string, () => string> = {
     render(
       objects(true),
       "chaoslet: acts in its own namespace (chaoslet-system) only; CRDs are still cluster-wide",
+    ),
+  "chaoscenter-rbac.yaml": () =>
+    render(
+      centerRbac,
+      "Optional: RBAC a ChaosCenter infra's subscriber account needs when chaoslet runs its actions",
     ),
   "servicemonitor.yaml": () =>
     render([serviceMonitor], "Optional: Prometheus Operator ServiceMonitor for chaoslet"),

@@ -107,7 +107,7 @@ Deno.test("container-kill execs `kill -s TERM 1` in the container; no restart fo
   // The command really ran (as kwok's exec user), and what it said is kept in the result.
   assert.match(reason, /the command said: .*(Operation not permitted|not permitted)/i);
   assert.deepEqual(r?.status?.history.targets?.map((t) => [t.kind, t.chaosStatus]), [["pod", "injected"]]);
-  const inject = (await eventReasons(s.ns, "kill")).get("ChaosInject")?.[0] as
+  const inject = (await eventReasons(s.ns, "kill")).get("ChaosInjectDetails")?.[0] as
     | { message?: string }
     | undefined;
   assert.match(

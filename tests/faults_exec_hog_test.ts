@@ -117,7 +117,7 @@ Deno.test("pod-cpu-hog-exec with the hub's own commands: md5sum runs in the cont
   const r = await getResult(s.ns, "cpu-pod-cpu-hog-exec");
   assert.deepEqual(r?.status?.history.targets?.map((t) => [t.kind, t.chaosStatus]), [["pod", "reverted"]]);
   assert.deepEqual(revertAnnotations(r), []);
-  const inject = (await eventReasons(s.ns, "cpu")).get("ChaosInject")?.[0] as
+  const inject = (await eventReasons(s.ns, "cpu")).get("ChaosInjectDetails")?.[0] as
     | { message?: string }
     | undefined;
   assert.match(String(inject?.message), /1 exec session\(s\) of "md5sum \/dev\/zero" in container "app"/);

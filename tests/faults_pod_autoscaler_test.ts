@@ -199,6 +199,7 @@ Deno.test("pod-autoscaler: daemon SIGKILLed mid-run, engine stopped meanwhile; t
     namespace: s.ns,
     name: "web",
     data: { replicas: 2 },
+    fault: FAULT,
   });
   await (await admin()).patch(Resources.chaosengines, s.ns, "crash", { spec: { engineState: "stop" } });
   await s.restart();

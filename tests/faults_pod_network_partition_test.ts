@@ -158,6 +158,7 @@ Deno.test("pod-network-partition: daemon SIGKILLed mid-run; the next daemon dele
     kind: "networkpolicy",
     namespace: s.ns,
     name: np.metadata.name,
+    fault: "pod-network-partition",
   });
   await (await admin()).patch(Resources.chaosengines, s.ns, "crash", { spec: { engineState: "stop" } });
   await s.restart();

@@ -42,6 +42,23 @@ export interface Config {
   webhookBufferSize: number;
   webhookRetryMaxMs: number;
   scheduleClockOffsetMs: number;
+  /** ChaosCenter link settings as given by flags/env; the rest comes from subscriber-config/-secret. */
+  center: CenterOverrides;
+}
+
+/** ChaosCenter settings from flags/env; "" means "take it from the ConfigMap or Secret". */
+export interface CenterOverrides {
+  serverAddr: string;
+  infraNamespace: string;
+  infraId: string;
+  accessKey: string;
+  infraScope: string;
+  version: string;
+  startTime: string;
+  skipSslVerify: string;
+  customTlsCert: string;
+  serviceAccount: string;
+  keepaliveTimeoutMs: number;
 }
 
 /** Thrown for a bad flag or env value; main prints the message alone and exits 2. */
@@ -169,5 +186,18 @@ export function loadConfig(
     webhookBufferSize: out["webhook-buffer"] as number,
     webhookRetryMaxMs: (out["webhook-retry-max"] as number) * 1000,
     scheduleClockOffsetMs: out["schedule-clock-offset"] as number,
+    center: {
+      serverAddr: out["center-server-addr"] as string,
+      infraNamespace: out["center-infra-namespace"] as string,
+      infraId: out["center-infra-id"] as string,
+      accessKey: out["center-access-key"] as string,
+      infraScope: out["center-infra-scope"] as string,
+      version: out["center-version"] as string,
+      startTime: out["center-start-time"] as string,
+      skipSslVerify: out["center-skip-ssl-verify"] as string,
+      customTlsCert: out["center-custom-tls-cert"] as string,
+      serviceAccount: out["center-service-account"] as string,
+      keepaliveTimeoutMs: Math.max(1, out["center-keepalive-timeout"] as number) * 1000,
+    },
   };
 }

@@ -160,13 +160,94 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "0",
     help: "debug/tests only: milliseconds added to the ChaosSchedule controller's clock",
   },
+  // ChaosCenter link (src/subscriber/center): the Go subscriber's env names, so Litmus's manifest carries over.
+  // Empty values fall back to the subscriber-config ConfigMap and subscriber-secret Secret (see README).
+  {
+    flag: "center-server-addr",
+    env: "SERVER_ADDR",
+    kind: "string",
+    default: "",
+    help:
+      "ChaosCenter GraphQL endpoint (<base>/query); empty: subscriber-config's SERVER_ADDR, else the link is off",
+  },
+  {
+    flag: "center-infra-namespace",
+    env: "INFRA_NAMESPACE",
+    kind: "string",
+    default: "",
+    help: "namespace of subscriber-config and subscriber-secret; empty: the daemon's own namespace",
+  },
+  {
+    flag: "center-infra-id",
+    env: "INFRA_ID",
+    kind: "string",
+    default: "",
+    help: "infra ID (Secret INFRA_ID)",
+  },
+  {
+    flag: "center-access-key",
+    env: "ACCESS_KEY",
+    kind: "string",
+    default: "",
+    help: "access key before confirmation (Secret ACCESS_KEY; once confirmed, the Secret's rotated key wins)",
+  },
+  {
+    flag: "center-infra-scope",
+    env: "INFRA_SCOPE",
+    kind: "string",
+    default: "",
+    help: "cluster or namespace (ConfigMap INFRA_SCOPE; default cluster)",
+  },
+  {
+    flag: "center-version",
+    env: "VERSION",
+    kind: "string",
+    default: "",
+    help: "infra version sent to ChaosCenter (ConfigMap VERSION; must match the server's)",
+  },
+  {
+    flag: "center-start-time",
+    env: "START_TIME",
+    kind: "string",
+    default: "",
+    help: "registration time in ms; workflows created before it are not reported (ConfigMap START_TIME)",
+  },
+  {
+    flag: "center-skip-ssl-verify",
+    env: "SKIP_SSL_VERIFY",
+    kind: "string",
+    default: "",
+    help: "ConfigMap SKIP_SSL_VERIFY; see README (needs a deno flag)",
+  },
+  {
+    flag: "center-custom-tls-cert",
+    env: "CUSTOM_TLS_CERT",
+    kind: "string",
+    default: "",
+    help: "base64 PEM CA for the ChaosCenter server (ConfigMap CUSTOM_TLS_CERT)",
+  },
+  {
+    flag: "center-service-account",
+    env: "CENTER_SERVICE_ACCOUNT",
+    kind: "string",
+    default: "",
+    help:
+      "service account in the infra namespace whose RBAC ChaosCenter's actions get; empty: litmus-<scope>-scope",
+  },
+  {
+    flag: "center-keepalive-timeout",
+    env: "CENTER_KEEPALIVE_TIMEOUT_SECONDS",
+    kind: "int",
+    default: "30",
+    help: "seconds without a keep-alive from ChaosCenter after which the link reconnects",
+  },
   {
     flag: "system-namespace",
     env: "POD_NAMESPACE",
     kind: "string",
     default: "",
     help:
-      "the daemon's own namespace (leader Lease, halt ConfigMap; always denied to chaos); empty: the kubeconfig's",
+      "the daemon's own namespace (leader Lease, halt ConfigMap; always denied to chaos); empty: the pod's in a cluster, else chaoslet-system",
   },
   {
     flag: "namespace-allowlist",

@@ -6,15 +6,20 @@
  * 137 (the hog was OOM-killed), which litmus-go treats as the chaos having done its job. A hog whose
  * sessions still run after the kill command (tried three times) is CHAOS_REVERT_ERROR.
  *
- * Closing an exec stream does not stop the process it started, so the kill command is what reverts:
- * it is persisted (pod, container, command) before the first session opens, and runs on abort, and
- * after a daemon crash from the persisted record.
+ * Closing an exec stream does not stop the process it started, so the revert is explicit: the kill
+ * command (Litmus's semantics), then a kill of every process carrying the session marker
+ * (`hog_commands.ts`), which also proves that none is left. Marker, pod, container and command are
+ * persisted before the first session opens; the revert runs when the run ends, errors or is aborted,
+ * and after a daemon crash from the persisted record. A preflight exec checks, before anything is
+ * persisted or injected, that the container has what the revert needs, so a target that lacks it
+ * fails upfront with CHAOS_INJECT_ERROR naming what is missing, never with a hog left behind.
  *
  * @module
  */
 import { sleep } from "../kube/backoff.ts";
 import { parseSequence } from "../runner/targets.ts";
 import { chaosDurationMs, combineErrors, ramp, rampTimeMs } from "./common.ts";
+import { injectArgv, markerKillScript, newMarker, preflightScript } from "./hog_commands.ts";
 import { ExecError, execInContainer, type ExecOutcome, type ExecTarget, shell } from "./pod_exec.ts";
 import { selectTargetPods } from "./pod_targets.ts";
 import {
@@ -36,12 +41,12 @@ export interface HogPlan {
   sessions: number;
 }
 
-const recordOf = (t: ExecTarget, kill: string): RevertRecord => ({
+const recordOf = (t: ExecTarget, kill: string, marker: string): RevertRecord => ({
   action: "exec-kill",
   kind: "pod",
   namespace: t.namespace,
   name: t.pod,
-  data: { container: t.container, command: kill },
+  data: { container: t.container, command: kill, marker },
 });
 
 const where = (t: ExecTarget) => `{podName: ${t.pod}, namespace: ${t.namespace}, container: ${t.container}}`;
@@ -54,9 +59,9 @@ function sessionFailure(r: ExecOutcome | ExecError): string | "oom" | undefined 
   return `the command exited with ${r.exitCode}: ${(r.stderr || r.message).trim().slice(0, 300)}`;
 }
 
-/** How often the kill command is tried: the hub's commands scan /proc and can trip over vanishing entries. */
+/** How often the revert is tried before it gives up (each try: kill command, then the marker kill). */
 const KILL_ATTEMPTS = 3;
-/** How long the inject sessions get to end after a kill command. */
+/** How long the inject sessions get to end once the marker scan finds no hog. */
 const KILL_GRACE_MS = 3000;
 
 /** One run of the kill command: what went wrong, or undefined when it exited 0. Throws when no command ran. */
@@ -73,32 +78,89 @@ async function runKill(
 }
 
 /**
- * Runs the kill command until the target's inject sessions have ended: that, not the kill command's
- * exit code, says the hog is gone (the hub's commands can exit 1 after killing, or kill nothing when
- * their /proc scan trips over a vanishing process). Throws CHAOS_REVERT_ERROR when the hog survives.
+ * One revert attempt: the user's (or hub's) kill command, as Litmus runs it, whose failure is only
+ * logged (the hub's `find -lname` fails under busybox), then the marker kill, whose verdict counts.
+ * Returns undefined when no marked process is left, otherwise why. Throws ExecError when no command ran.
+ */
+async function revertOnce(
+  ctx: Pick<FaultContext, "client" | "as" | "log">,
+  t: ExecTarget,
+  kill: string,
+  marker: string | undefined,
+): Promise<string | undefined> {
+  const why = await runKill(ctx, t, kill).catch((err) => {
+    if (!marker || (err instanceof ExecError && err.status === 404)) throw err;
+    return (err as Error).message;
+  });
+  if (!marker) return why;
+  if (why) ctx.log.warn("kill command failed; killing the hog by its marker", { pod: t.pod, problem: why });
+  const r = await execInContainer(ctx, t, shell(markerKillScript(marker)));
+  if (r.exitCode === 0) return undefined;
+  return `marked hog processes survived a SIGKILL (exit ${r.exitCode}): ${
+    (r.stdout + r.stderr || r.message).trim().slice(0, 300)
+  }`;
+}
+
+/**
+ * Reverts one target until the marker scan finds none of its hog processes, then gives the inject
+ * sessions a moment to report their end. Throws CHAOS_REVERT_ERROR when the hog survives.
  */
 async function killHog(
   ctx: FaultContext,
   t: ExecTarget,
   kill: string,
+  marker: string,
   sessions: Promise<unknown>[],
 ): Promise<void> {
-  const ended = Promise.allSettled(sessions).then(() => true);
   let why: string | undefined;
   for (let attempt = 1; attempt <= KILL_ATTEMPTS; attempt++) {
     try {
-      why = await runKill(ctx, t, kill);
+      why = await revertOnce(ctx, t, kill, marker);
     } catch (err) {
+      if (err instanceof ExecError && err.status === 404) return; // the pod is gone, and its processes with it
       why = (err as Error).message;
     }
-    if (await Promise.race([ended, sleep(KILL_GRACE_MS).then(() => false)])) return;
-    ctx.log.warn("hog still running after the kill command", { pod: t.pod, attempt, problem: why });
+    if (!why) {
+      const ended = Promise.allSettled(sessions).then(() => true);
+      if (await Promise.race([ended, sleep(KILL_GRACE_MS).then(() => false)])) return;
+      // A session still open may be one whose exec only started after the scan (a slow start on a busy
+      // node): scan once more.
+      ctx.log.warn("exec sessions still open after their hog was killed; scanning again", { pod: t.pod });
+      continue;
+    }
+    ctx.log.warn("hog still running after a revert attempt", { pod: t.pod, attempt, problem: why });
+    await sleep(300 * attempt);
   }
+  if (!why) return; // the last scan found no hog: only a stream is slow to close
   throw new FaultError(
     "CHAOS_REVERT_ERROR",
-    `failed to revert chaos: the hog still runs after ${KILL_ATTEMPTS} kill commands${
-      why ? ` (${why})` : ""
-    }`,
+    `failed to revert chaos: the hog still runs after ${KILL_ATTEMPTS} attempts${why ? ` (${why})` : ""}`,
+    "ChaosInject",
+    where(t),
+  );
+}
+
+/**
+ * Checks, before anything is persisted or injected, that the container can run the hog and its revert.
+ * Throws CHAOS_INJECT_ERROR naming what is missing.
+ */
+async function preflight(ctx: FaultContext, plan: HogPlan, t: ExecTarget): Promise<void> {
+  let problem: string | undefined;
+  try {
+    const r = await execInContainer(ctx, t, shell(preflightScript(plan.inject)), ctx.signal);
+    if (r.aborted) return;
+    if (r.exitCode !== 0) {
+      problem = (r.stdout + r.stderr || r.message).trim().slice(0, 300) || `exit code ${r.exitCode}`;
+    }
+  } catch (err) {
+    if (!(err instanceof ExecError)) throw err;
+    problem = err.status === 403 ? `permission denied: ${err.message}` : err.message;
+  }
+  if (problem === undefined) return;
+  throw new FaultError(
+    "CHAOS_INJECT_ERROR",
+    `failed to stress ${plan.resource} of target pod: the target container cannot run the hog and its revert ` +
+      `(needs /bin/sh, grep, a readable /proc and the inject command's program): ${problem}`,
     "ChaosInject",
     where(t),
   );
@@ -116,11 +178,18 @@ async function hogRound(
   const failed = new Promise<{ failure: string; t: ExecTarget }>((r) => settle = r);
   let holding = true;
   const running = new Map<ExecTarget, Promise<unknown>[]>();
+  const markers = new Map(targets.map((t) => [t, newMarker(ctx.rng)]));
   let injectErr: unknown;
   let lateFailure: { failure: string; t: ExecTarget } | undefined;
+  // Nothing is persisted or injected until every target has passed the preflight.
+  await Promise.all(targets.map((t) => preflight(ctx, plan, t)));
   try {
     for (const t of targets) {
-      await ctx.saveRevert(recordOf(t, plan.kill));
+      if (ctx.signal.aborted) break;
+      const marker = markers.get(t)!;
+      // The record (with the marker) is durable before the first session opens: a crash from here on
+      // leaves something the next daemon can find and kill.
+      await ctx.saveRevert(recordOf(t, plan.kill, marker));
       ctx.onInject(
         `Injecting ${plan.name} chaos on ${t.pod} pod: ${plan.sessions} exec session(s) of "${plan.inject}" in container "${t.container}"`,
       );
@@ -128,7 +197,7 @@ async function hogRound(
       running.set(t, mine);
       for (let i = 0; i < plan.sessions; i++) {
         mine.push(
-          execInContainer(ctx, t, shell(plan.inject), sessions.signal).then(
+          execInContainer(ctx, t, injectArgv(plan.inject, marker), sessions.signal).then(
             (r) => r,
             (e) => e instanceof ExecError ? e : new ExecError(String(e)),
           ).then((r) => {
@@ -162,9 +231,9 @@ async function hogRound(
   let revertErr: unknown;
   for (const [t, mine] of running) {
     try {
-      await killHog(ctx, t, plan.kill, mine);
+      await killHog(ctx, t, plan.kill, markers.get(t)!, mine);
       ctx.recordTarget("pod", t.pod, "reverted");
-      await ctx.clearRevert(recordOf(t, plan.kill));
+      await ctx.clearRevert(recordOf(t, plan.kill, markers.get(t)!));
     } catch (err) {
       revertErr ??= err;
     }
@@ -209,26 +278,33 @@ export async function runExecHog(
   };
 }
 
-/** `revert` for hog faults: runs the persisted kill command. A pod that is gone took its processes with it. */
+/**
+ * `revert` for hog faults, from a persisted record (after a crash, or when a run is finalized): the kill
+ * command, then the marker kill until no marked process is left. A pod that is gone took its processes
+ * with it. Records written before markers existed have only the kill command, whose exit code is then
+ * all there is.
+ */
 export const revertExecHog: NonNullable<NativeFault["revert"]> = async (ctx, record) => {
   const container = String(record.data?.container ?? "");
   const command = String(record.data?.command ?? "");
+  const marker = record.data?.marker ? String(record.data.marker) : undefined;
   if (record.action !== "exec-kill" || !record.namespace || !container || !command) {
     throw new Error(`cannot revert exec hog record ${JSON.stringify(record)}`);
   }
   const t = { namespace: record.namespace, pod: record.name, container };
-  // After a crash no session is left to watch, so the exit code is all there is: retry a failing command
-  // (a /proc scan can trip over a vanishing process), then accept it, since the record may be replayed
-  // after the hog already ended, and "nothing to kill" fails the same way.
+  let why: string | undefined;
   for (let attempt = 1; attempt <= KILL_ATTEMPTS; attempt++) {
     try {
-      const why = await runKill(ctx, t, command);
+      why = await revertOnce(ctx, t, command, marker);
       if (!why) return;
-      ctx.log.warn("kill command failed while reverting", { pod: record.name, attempt, problem: why });
+      ctx.log.warn("hog revert attempt failed", { pod: record.name, attempt, problem: why });
     } catch (err) {
       if (err instanceof ExecError && err.status === 404) return; // the pod is gone, and its processes with it
       throw err;
     }
-    await sleep(300);
+    await sleep(300 * attempt);
   }
+  // Without a marker, a failing kill command may just mean "nothing left to kill" on a replay: accept it.
+  // With one, the scan is proof: a survivor keeps the record, so the next attempt tries again.
+  if (marker) throw new Error(`the hog in pod ${record.namespace}/${record.name} survived: ${why}`);
 };

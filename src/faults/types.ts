@@ -30,6 +30,11 @@ export interface RevertRecord {
   name: string;
   /** What to restore, e.g. the original replica count. */
   data?: Record<string, unknown>;
+  /**
+   * The native fault that wrote the record and undoes it. The runner fills it in on save, so a resumed
+   * or abandoned run finds the fault from the record, whatever the ChaosExperiment is called.
+   */
+  fault?: string;
 }
 
 export interface FaultContext {

@@ -52,6 +52,11 @@ export class Backoff {
   get attempts(): number {
     return this.#attempt;
   }
+
+  /** True when the last failure is older than the reset period (the next one starts from initialMs). */
+  get healthy(): boolean {
+    return this.#lastFailure === undefined || this.#o.now() - this.#lastFailure > this.#o.resetAfterMs;
+  }
 }
 
 /** Resolves after `ms`, or early (without throwing) when the signal aborts. */

@@ -1,48 +1,39 @@
 /**
- * Connects the cache to the reconciler: every ChaosEngine change queues its key, the queue
- * serializes work per key, and a periodic resync re-checks every engine (level-based: a lost
- * event is repaired within one resync period).
+ * The ChaosEngine controller, built with the kit: it watches ChaosEngines, and the halt ConfigMap
+ * (a flip of the kill switch re-queues every engine so the reconciler stops or resumes them).
  *
  * @module
  */
+import { Controller, keyOf } from "../kube/controller.ts";
+import type { QueueMetrics } from "../kube/queue_metrics.ts";
 import type { StoreReader } from "../kube/store.ts";
 import type { ChaosEngine } from "../kube/types.ts";
+import type { Reconcile } from "../kube/workqueue.ts";
 import type { Logger } from "../log/log.ts";
-import { type Reconcile, WorkQueue } from "./queue.ts";
 
-export interface ControllerOptions {
+export interface EngineControllerOptions {
   engines: StoreReader<ChaosEngine>;
+  /** The store of the halt ConfigMap. */
+  halt: StoreReader;
   reconcile: Reconcile;
   log: Logger;
-  workers?: number;
-  resyncMs?: number;
+  metrics?: QueueMetrics;
   onReconciled?: (ms: number, ok: boolean) => void;
 }
 
-/** Runs the engine controller until the signal aborts. Returns the queue (for depth metrics and requeues). */
-export function startEngineController(opts: ControllerOptions, signal: AbortSignal): WorkQueue {
-  const { engines, log } = opts;
-  let lastOk = true;
-  const queue = new WorkQueue({
-    workers: opts.workers ?? 8,
+export function engineController(o: EngineControllerOptions): Controller<ChaosEngine> {
+  return new Controller({
+    name: "chaosengine",
+    primary: o.engines,
+    watches: [{ store: o.halt, map: () => o.engines.list().map(keyOf) }],
+    reconcile: o.reconcile,
+    log: o.log,
+    metrics: o.metrics,
+    onReconciled: o.onReconciled,
+    workers: 8,
     // Capped low: an engine must not wait a minute after the API server comes back from an outage.
     maxDelayMs: 10_000,
-    onError: (key, err, retryInMs) => {
-      lastOk = false;
-      log.warn("reconcile failed", { engine: key, error: String(err), retryInMs });
-    },
-    onDone: (_key, ms) => {
-      opts.onReconciled?.(ms, lastOk);
-      lastOk = true;
-    },
+    // Deleting or stopping an engine waits for its run to revert; a reconcile past this is reported.
+    deadlineMs: 300_000,
   });
-  const keyOf = (e: ChaosEngine) => `${e.metadata.namespace}/${e.metadata.name}`;
-  engines.subscribe((ev) => queue.add(keyOf(ev.object)));
-  for (const e of engines.list()) queue.add(keyOf(e));
-  const resync = setInterval(() => {
-    for (const e of engines.list()) queue.add(keyOf(e));
-  }, opts.resyncMs ?? 300_000);
-  signal.addEventListener("abort", () => clearInterval(resync), { once: true });
-  queue.run(opts.reconcile, signal);
-  return queue;
 }

@@ -14,7 +14,7 @@ import type { Logger } from "../log/log.ts";
 import type { RunnerDeps } from "../runner/deps.ts";
 import { EngineRun, updateEngine } from "../runner/engine_run.ts";
 import { finalizeAbandoned } from "../runner/abandoned.ts";
-import type { ReconcileResult } from "./queue.ts";
+import type { ReconcileResult } from "../kube/workqueue.ts";
 import { concurrencyRefusal, type Guardrails, namespaceRefusal, touchedNamespaces } from "./guardrails.ts";
 import type { HaltState } from "./halt.ts";
 import { refuseRun } from "./refusal.ts";
@@ -94,7 +94,8 @@ export class EngineReconciler {
     if (updated && updated.metadata.resourceVersion !== engine.metadata.resourceVersion) {
       events.record(engine, {
         reason: "ChaosEngineInitialized",
-        message: `Identifying app under test & launching in-process run of ${engine.metadata.name}`,
+        // Litmus's text, word for word (tools match on it), though no runner pod is launched here.
+        message: `Identifying app under test & launching ${engine.metadata.name}-runner`,
       });
       // The object our write returned is the freshest there is: start now instead of waiting for the
       // watch to bring the update back (saves a round trip on every run's injection latency).
@@ -172,7 +173,7 @@ export class EngineReconciler {
 
   /** engineState stop while running (or after a crash): end the run as Stopped, then mark the engine stopped. */
   async #abort(engine: ChaosEngine, why: "stop" | "halt" = "stop", haltReason = ""): Promise<void> {
-    const { client, events, log } = this.deps;
+    const { events, log } = this.deps;
     const run = this.#runs.get(engine.metadata.uid!);
     if (run) {
       run.abort(why);
@@ -180,8 +181,9 @@ export class EngineReconciler {
     } else {
       await finalizeAbandoned(this.deps.runner, engine);
     }
-    await this.#deleteChaosJobs(engine);
-    const updated = await updateEngine(client, engine, (e) => {
+    await this.#deleteChaosJobs(engine, "(chaos stop)");
+    const hadRun = !!run || (engine.status?.experiments ?? []).length > 0;
+    const updated = await this.#update(engine, "(chaos stop) Unable to update chaosengine", (e) => {
       if (e.status?.engineStatus !== "initialized") return false;
       const experiments = (e.status?.experiments ?? []).map((x) =>
         x.status === "Running" || x.status === "Waiting for Job Creation"
@@ -201,10 +203,13 @@ export class EngineReconciler {
     });
     if (updated) {
       log.info("engine stopped", { engine: engine.metadata.name, namespace: engine.metadata.namespace, why });
-      events.record(engine, {
-        reason: "ChaosEngineStopped",
-        message: "Chaos stopped: all chaos resources reverted",
-      });
+      // Litmus emits it only when it had chaos pods to delete: an engine stopped before any run gets none.
+      if (hadRun) {
+        events.record(engine, {
+          reason: "ChaosEngineStopped",
+          message: "Chaos resources deleted successfully",
+        });
+      }
       if (why === "halt") {
         events.record(engine, { reason: "ChaosHalted", message: haltReason, type: "Warning" });
       }
@@ -212,9 +217,9 @@ export class EngineReconciler {
   }
 
   async #restart(engine: ChaosEngine, from: string): Promise<void> {
-    const { client, events } = this.deps;
-    await this.#deleteChaosJobs(engine);
-    const updated = await updateEngine(client, engine, (e) => {
+    const { events } = this.deps;
+    await this.#deleteChaosJobs(engine, "(chaos restart)");
+    const updated = await this.#update(engine, "(chaos restart) Unable to update chaosengine", (e) => {
       if ((e.spec.engineState || "active") !== "active" || e.status?.engineStatus !== from) return false;
       e.status = { ...e.status, engineStatus: "initialized", experiments: [] };
       // After completion Litmus drops the stale finalizer; the next reconcile adds it again.
@@ -224,7 +229,7 @@ export class EngineReconciler {
     if (updated) {
       events.record(engine, {
         reason: "RestartInProgress",
-        message: `ChaosEngine restarted after it was ${from}`,
+        message: "ChaosEngine is restarted",
       });
     }
   }
@@ -255,13 +260,39 @@ export class EngineReconciler {
    * Job-mode leftovers: every Job labelled with the engine's chaosUID. Background propagation lets the
    * garbage collector remove their pods, so the daemon needs no delete right on pods of its own.
    */
-  async #deleteChaosJobs(engine: ChaosEngine): Promise<void> {
+  async #deleteChaosJobs(engine: ChaosEngine, when = "(chaos stop)"): Promise<void> {
     const { client } = this.deps;
     const ns = engine.metadata.namespace!;
     const labelSelector = `chaosUID=${engine.metadata.uid}`;
-    const jobs = await client.list(Resources.jobs, ns, { query: { labelSelector } });
-    for (const o of jobs.items) {
-      await client.deleteIfExists(Resources.jobs, ns, o.metadata.name!, { propagationPolicy: "Background" });
+    try {
+      const jobs = await client.list(Resources.jobs, ns, { query: { labelSelector } });
+      for (const o of jobs.items) {
+        await client.deleteIfExists(Resources.jobs, ns, o.metadata.name!, {
+          propagationPolicy: "Background",
+        });
+      }
+    } catch (err) {
+      // The event Litmus's operator emits when forceRemoveChaosResources fails; the reconcile is retried.
+      this.deps.events.record(engine, {
+        reason: "ChaosResourcesOperationFailed",
+        message: `${when} Unable to delete chaos resources: Jobs, allocated to chaosengine`,
+        type: "Warning",
+      });
+      throw err;
+    }
+  }
+
+  /** updateEngine, with Litmus's ChaosResourcesOperationFailed Event when the write fails. */
+  async #update(engine: ChaosEngine, failure: string, mutate: (e: ChaosEngine) => boolean) {
+    try {
+      return await updateEngine(this.deps.client, engine, mutate);
+    } catch (err) {
+      this.deps.events.record(engine, {
+        reason: "ChaosResourcesOperationFailed",
+        message: failure,
+        type: "Warning",
+      });
+      throw err;
     }
   }
 

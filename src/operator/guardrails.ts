@@ -19,6 +19,36 @@ export interface Guardrails {
   maxAffectedFraction: number;
 }
 
+/** The daemon's own namespace when none is configured out of cluster: never the kubeconfig's `default`. */
+export const DEFAULT_SYSTEM_NAMESPACE = "chaoslet-system";
+
+/**
+ * The daemon's own namespace: the configured one; in a cluster, the pod's; out of cluster, a dedicated
+ * one. Falling back to the kubeconfig's namespace (usually `default`) would make that namespace
+ * untouchable by chaos without a word, since the system namespace is always denied.
+ */
+export function systemNamespace(configured: string, inCluster: boolean, podNamespace: string): string {
+  if (configured) return configured;
+  return inCluster && podNamespace ? podNamespace : DEFAULT_SYSTEM_NAMESPACE;
+}
+
+/** Every denied namespace with why it is denied, for the start-up log. */
+export function deniedNamespaces(
+  configuredDeny: string[],
+  systemNs: string,
+): { namespace: string; why: string }[] {
+  const out = configuredDeny.map((namespace) => ({
+    namespace,
+    why: "--namespace-denylist / NAMESPACE_DENYLIST",
+  }));
+  const own = out.find((d) => d.namespace === systemNs);
+  const why =
+    "the daemon's own namespace (--system-namespace / POD_NAMESPACE): Lease and kill switch live there";
+  if (own) own.why += `; also ${why}`;
+  else out.push({ namespace: systemNs, why });
+  return out;
+}
+
 /** Parses a comma list ("a, b,,c" → ["a","b","c"]). */
 export function commaList(s: string): string[] {
   return s.split(",").map((x) => x.trim()).filter(Boolean);

@@ -3,8 +3,10 @@ import type { ChaosEngine } from "../kube/types.ts";
 import {
   commaList,
   concurrencyRefusal,
+  deniedNamespaces,
   type Guardrails,
   namespaceRefusal,
+  systemNamespace,
   touchedNamespaces,
 } from "./guardrails.ts";
 
@@ -46,4 +48,21 @@ Deno.test("concurrencyRefusal() enforces the cluster-wide and per-namespace limi
 Deno.test("commaList() trims and drops empty items", () => {
   assert.deepEqual(commaList(" a, b,,c "), ["a", "b", "c"]);
   assert.deepEqual(commaList(""), []);
+});
+
+Deno.test("systemNamespace() never falls back to the kubeconfig's namespace out of cluster", () => {
+  assert.equal(systemNamespace("", false, "default"), "chaoslet-system");
+  assert.equal(systemNamespace("", true, "litmus"), "litmus");
+  assert.equal(systemNamespace("ops", false, "default"), "ops");
+  assert.equal(systemNamespace("ops", true, "litmus"), "ops");
+});
+
+Deno.test("deniedNamespaces() says why each namespace is denied", () => {
+  const d = deniedNamespaces(["kube-system"], "chaoslet-system");
+  assert.deepEqual(d.map((x) => x.namespace), ["kube-system", "chaoslet-system"]);
+  assert.match(d[0].why, /namespace-denylist/);
+  assert.match(d[1].why, /own namespace/);
+  const same = deniedNamespaces(["ops"], "ops");
+  assert.equal(same.length, 1);
+  assert.match(same[0].why, /denylist.*also.*own namespace/);
 });

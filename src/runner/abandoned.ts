@@ -8,16 +8,16 @@
 import { asServiceAccount } from "../kube/client.ts";
 import type { ChaosEngine, ChaosResult } from "../kube/types.ts";
 import type { RunnerDeps } from "./deps.ts";
-import { resultName } from "./env.ts";
-import { ResultWriter, revertRecords } from "./result_writer.ts";
+import { engineInstanceId, resultName } from "./env.ts";
+import { ResultWriter } from "./result_writer.ts";
+import { revertRecorded } from "./revert_journal.ts";
 
 export async function finalizeAbandoned(deps: RunnerDeps, engine: ChaosEngine): Promise<void> {
   const ns = engine.metadata.namespace!;
   const as = asServiceAccount(ns, engine.spec.chaosServiceAccount || "default");
   for (const entry of engine.status?.experiments ?? []) {
     if (entry.status !== "Running") continue;
-    const instance = engine.spec.experiments?.find((e) => e.name === entry.name)?.spec?.components?.env
-      ?.find((v) => v.name === "INSTANCE_ID")?.value;
+    const instance = engineInstanceId(engine, entry.name);
     const w = new ResultWriter(
       deps.client,
       engine,
@@ -27,19 +27,10 @@ export async function finalizeAbandoned(deps: RunnerDeps, engine: ChaosEngine): 
       instance,
     );
     const result: ChaosResult | undefined = await w.read();
-    const fault = deps.faults.get(entry.name);
-    for (const rec of revertRecords(result)) {
-      try {
-        await fault?.revert?.({ client: deps.client, as, log: deps.log }, rec);
-        await w.clearRevert(rec);
-      } catch (err) {
-        deps.log.error("cannot revert abandoned chaos", {
-          action: rec.action,
-          name: rec.name,
-          error: String(err),
-        });
-      }
-    }
+    // Records name their fault; older ones are undone by the fault the experiment resolves to.
+    const label = String(deps.experiments.get(ns, entry.name)?.metadata.labels?.name ?? "");
+    const fallback = deps.faults.get(entry.name) ?? deps.faults.get(label);
+    await revertRecorded(deps.faults, { client: deps.client, as, log: deps.log }, w, result, fallback);
     if (result?.status?.experimentStatus?.phase === "Running") {
       await w.finish({
         verdict: "Stopped",

@@ -16,6 +16,15 @@ export function isDryRun(engine: ChaosEngine): boolean {
   return engine.metadata.annotations?.[DRY_RUN_ANNOTATION] === "true";
 }
 
+/** Why the engine's annotations are invalid (a dry-run flag that is neither "true" nor "false"), or undefined. */
+export function annotationProblem(engine: ChaosEngine): string | undefined {
+  const v = engine.metadata.annotations?.[DRY_RUN_ANNOTATION];
+  if (v === undefined || v === "true" || v === "false") return undefined;
+  return `metadata.annotations["${DRY_RUN_ANNOTATION}"]: ${
+    JSON.stringify(v)
+  } is not supported, it should be either "true" or "false"`;
+}
+
 /** What a run would do. */
 export interface RunPlan {
   native: boolean;

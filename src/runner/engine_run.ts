@@ -7,10 +7,11 @@
  */
 import { isApiError, type KubeClient } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
-import type { ChaosEngine, EngineExperiment, ExperimentStatusEntry } from "../kube/types.ts";
+import type { ChaosEngine, ExperimentStatusEntry } from "../kube/types.ts";
 import type { AbortReason, RunnerDeps } from "./deps.ts";
 import { type ExperimentOutcome, runExperiment } from "./experiment.ts";
 import { validateAppInfo } from "./targets.ts";
+import { annotationProblem } from "./dry_run.ts";
 import { errorOutput } from "./verdict.ts";
 import { writeEndedResult } from "./result_writer.ts";
 
@@ -104,21 +105,21 @@ export class EngineRun {
     await this.#writeEntries();
   }
 
-  /** Bad engine-level input ends every experiment with Error, a reason in its result, and an Event. */
-  async #failAll(experiments: EngineExperiment[], reason: string): Promise<void> {
+  /**
+   * Bad engine-level input ends the engine as Litmus's operator ends it (chaosengine_controller.go,
+   * reconcileForCreationAndRunning): `spec.engineState` becomes stop before any runner starts, so the next
+   * reconcile aborts it and it ends `stopped`, with no experiment entries and no ChaosResult. Litmus only
+   * logs the reason; here it is also in a Warning Event of chaoslet's own (ChaosEngineInvalid).
+   */
+  async #stopInvalid(reason: string): Promise<void> {
     const { deps, engine } = this;
+    deps.log.warn("invalid engine stopped", { engine: engine.metadata.name, reason });
     deps.events.record(engine, { reason: "ChaosEngineInvalid", message: reason, type: "Warning" });
-    for (const [i, exp] of experiments.entries()) {
-      await writeEndedResult(deps.client, engine, exp.name, deps.log, {
-        verdict: "Error",
-        probes: [],
-        errorOutput: errorOutput("GENERIC_ERROR", reason, "PreChaos"),
-      });
-      if (this.#entries[i]) {
-        this.#entries[i] = { ...this.#entries[i], status: "Skipped", verdict: "Error", experimentPod: "N/A" };
-      }
-    }
-    await this.#writeEntries();
+    await updateEngine(deps.client, engine, (e) => {
+      if (e.spec.engineState === "stop") return false;
+      e.spec.engineState = "stop";
+      return true;
+    });
   }
 
   /** An experiment that failed outside its own error handling still gets a result and an Event with the reason. */
@@ -154,9 +155,10 @@ export class EngineRun {
       ? "spec.experiments is empty: nothing to run"
       : dup
       ? `spec.experiments: experiment "${dup}" is listed twice; each experiment may appear once per engine`
-      : validateAppInfo(engine.spec as never);
+      : validateAppInfo(engine.spec as never) ?? annotationProblem(engine);
     if (invalid) {
-      await this.#failAll(experiments, invalid);
+      await this.#stopInvalid(invalid);
+      return "aborted";
     } else {
       for (const [i, exp] of experiments.entries()) {
         if (signal.aborted) break;
@@ -198,6 +200,14 @@ export class EngineRun {
       e.status = { ...e.status, engineStatus: "completed", experiments: this.#entries };
       e.spec.engineState = "stop";
       return true;
+    }).catch((err) => {
+      // Litmus's operator's Event when updateEngineForComplete fails; the run is retried from its state.
+      deps.events.record(engine, {
+        reason: "ChaosResourcesOperationFailed",
+        message: "(chaos completed) Unable to update chaos engine",
+        type: "Warning",
+      });
+      throw err;
     });
     if (done?.status?.engineStatus === "completed") {
       deps.events.record(engine, {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ChaosEngine } from "../kube/types.ts";
 
 /** A Kubernetes `EnvVar`. `valueFrom` is kept opaque and passed through untouched. */
 export interface EnvVar {
@@ -164,6 +165,14 @@ export function mergeExperimentEnv(input: ExperimentEnvInput): MergedEnv {
     statusCheckTimeout,
     lookup: (name) => merged.get(name)?.value,
   };
+}
+
+/** `INSTANCE_ID` of one experiment of the engine, read as mergeExperimentEnv does (last entry wins). */
+export function engineInstanceId(engine: ChaosEngine, experimentName: string): string | undefined {
+  let id: string | undefined;
+  const entry = engine.spec.experiments?.find((e) => e.name === experimentName);
+  for (const v of entry?.spec?.components?.env ?? []) if (v.name === "INSTANCE_ID") id = v.value || undefined;
+  return id;
 }
 
 /**

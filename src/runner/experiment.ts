@@ -8,17 +8,19 @@
 import { asServiceAccount, isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosExperiment, EngineExperiment, ProbeStatus } from "../kube/types.ts";
-import { type FaultContext, FaultError, type NativeFault, type RevertRecord } from "../faults/types.ts";
+import { type FaultContext, FaultError } from "../faults/types.ts";
 import { parseSeconds } from "../util/duration.ts";
 import { waitWorkloadsHealthy } from "../faults/workload_health.ts";
 import { selectTargetPods } from "../faults/pod_targets.ts";
 import { type ProbeSession, ProbeSpecError } from "../probes/types.ts";
 import { type AbortReason, abortReason, type RunnerDeps } from "./deps.ts";
-import { resultName } from "./env.ts";
+import { engineInstanceId, resultName } from "./env.ts";
 import { engineExperimentEnv } from "./engine_env.ts";
 import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict.ts";
-import { ResultWriter, revertRecords, writeEndedResult } from "./result_writer.ts";
+import { ResultWriter, writeEndedResult } from "./result_writer.ts";
+import { revertRecorded } from "./revert_journal.ts";
 import { runJobMode } from "./job_mode.ts";
+import { awaitedEvent, endEvents, statusMessage } from "./experiment_events.ts";
 import { isDryRun, planExperiment, type RunPlan } from "./dry_run.ts";
 import { waitForRecovery } from "./recovery.ts";
 
@@ -74,15 +76,31 @@ export async function runExperiment(
     deps.events.record(engine, { reason, message, type, key: `${reason}${expName}${uid}` });
 
   const experiment = await getExperiment(deps, ns, expName);
+  const label = String(experiment?.metadata.labels?.name ?? "");
+  const resolved = deps.faults.get(expName) ?? deps.faults.get(label);
+  // Every attempt, whichever path it takes next (native, Job mode, dry run, or ending early), first undoes
+  // what an earlier attempt recorded: a crash, lost leadership or an API outage may have cut it short.
+  const instance = engineInstanceId(engine, expName);
+  const journal = new ResultWriter(
+    deps.client,
+    engine,
+    expName,
+    resultName(engine.metadata.name!, expName, instance),
+    log,
+    instance,
+  );
+  const previous = await journal.read();
+  const as = asServiceAccount(ns, engine.spec.chaosServiceAccount || "default");
+  await revertRecorded(deps.faults, { client: deps.client, as, log }, journal, previous, resolved);
   if (!experiment) {
-    const reason = `ChaosExperiment "${expName}" not found in namespace "${ns}"`;
-    log.warn(reason);
-    engineEvent("ExperimentNotFound", `${reason}; skipping it`, "Warning");
-    await writeEndedResult(deps.client, engine, expName, log, {
-      verdict: "Fail",
-      probes: awaitedProbes(entry),
-      errorOutput: errorOutput("EXPERIMENT_NOT_FOUND", reason, "PreChaos"),
-    });
+    // As chaos-runner does: status "ChaosExperiment Not Found", verdict Fail, a Warning, and no ChaosResult
+    // (the experiment pod that would write one never starts).
+    log.warn(`ChaosExperiment "${expName}" not found in namespace "${ns}"`);
+    engineEvent(
+      "ExperimentNotFound",
+      `Experiment Job creation failed, skipping Chaos Experiment: ${expName} (ChaosExperiment "${expName}" not found in namespace "${ns}")`,
+      "Warning",
+    );
     return { status: "ChaosExperiment Not Found", verdict: "Fail", experimentPod: "N/A" };
   }
 
@@ -101,7 +119,7 @@ export async function runExperiment(
     return { status: "Skipped", verdict: "Error", experimentPod: "N/A" };
   }
 
-  let fault = deps.faults.get(expName) ?? deps.faults.get(String(experiment.metadata.labels?.name ?? ""));
+  let fault = resolved;
   const jobModeReason = fault?.jobModeReason?.(merged.lookup);
   if (jobModeReason) {
     log.info("running in Job mode", { reason: jobModeReason });
@@ -110,7 +128,6 @@ export async function runExperiment(
   }
   engineEvent("ExperimentDependencyCheck", `Experiment resources validated for Chaos Experiment: ${expName}`);
   if (!fault && isDryRun(engine)) {
-    const as = asServiceAccount(ns, engine.spec.chaosServiceAccount || "default");
     const ctx = { client: deps.client, as, env: merged.lookup, engine, rng: deps.rng ?? Math.random };
     const plan = await planExperiment(ctx, entry, merged, false);
     engineEvent(
@@ -121,17 +138,10 @@ export async function runExperiment(
   }
   if (!fault) return await runJobMode(deps, engine, entry, experiment, merged, signal, log);
 
-  const writer = new ResultWriter(
-    deps.client,
-    engine,
-    expName,
-    resultName(engine.metadata.name!, expName, merged.instanceId),
-    log,
-    merged.instanceId,
-  );
+  const native = fault;
+  const writer = journal;
+  writer.definitionLabels = experiment.spec.definition?.labels;
   const env = (name: string) => merged.lookup(name);
-  const sa = engine.spec.chaosServiceAccount || "default";
-  const as = asServiceAccount(ns, sa);
   const runnerField = `chaoslet/${deps.identity}`;
   let probes: ProbeSession | undefined;
   let firstInjection: number | undefined;
@@ -151,10 +161,14 @@ export async function runExperiment(
     onInject(message) {
       firstInjection ??= Date.now();
       probes?.duringChaos();
-      engineEvent("ChaosInject", message);
+      // litmus-go's text: "Injecting <exp> chaos on application pod" (node faults name the node). What was
+      // done exactly goes into an Event of chaoslet's own, ChaosInjectDetails.
+      const node = / chaos on \S+ node$/.test(message);
+      engineEvent("ChaosInject", node ? message : `Injecting ${expName} chaos on application pod`);
+      if (!node) engineEvent("ChaosInjectDetails", message);
     },
     recordTarget: (kind, name, status) => writer.recordTarget(kind, name, status),
-    saveRevert: (r) => writer.saveRevert(r),
+    saveRevert: (r) => writer.saveRevert({ ...r, fault: native.name }),
     clearRevert: (r) => writer.clearRevert(r),
   };
 
@@ -168,9 +182,6 @@ export async function runExperiment(
     );
     return { status: "Completed", verdict: "N/A", experimentPod: "N/A", plan };
   }
-  // Undo whatever a crashed earlier attempt left behind, before starting again.
-  const previous = await writer.read();
-  for (const rec of revertRecords(previous)) await revertOne(deps, fault, faultCtx, rec);
   if (previous?.status?.experimentStatus?.phase === "Running") {
     // Resuming an attempt that was cut short (crash, lost leadership, API outage): let the targets it hit
     // recover first, so the new attempt judges the application, not the aftermath of the old one.
@@ -180,6 +191,8 @@ export async function runExperiment(
   }
 
   await writer.begin(awaitedProbes(entry), previous ?? null);
+  deps.events.record(writer.object ?? engine, awaitedEvent(expName));
+  const defaultCheck = env("DEFAULT_HEALTH_CHECK") === "true";
   let verdict: ExperimentVerdict = "Pass";
   let errOut: ErrorOutput | undefined;
   const fail = (v: ExperimentVerdict, code: string, reason: string, phase: string, target = "") => {
@@ -205,7 +218,7 @@ export async function runExperiment(
         abort("probe");
       },
     });
-    if (env("DEFAULT_HEALTH_CHECK") === "true") {
+    if (defaultCheck) {
       const targets = await selectTargetPods(faultCtx).catch(() => []);
       const owners = targets.filter((t) => t.owner).map((t) => ({
         ...t.owner!,
@@ -217,13 +230,12 @@ export async function runExperiment(
       });
     }
     const pre = await probes.preChaos();
+    const probed = probes.statuses().length ? "Successful" : "";
     if (!pre.ok) {
+      engineEvent("PreChaosCheck", statusMessage(defaultCheck, "Unsuccessful"), "Warning");
       fail(pre.kind === "failure" ? "Fail" : "Error", pre.code, pre.reason, "PreChaos", pre.probeName);
     } else {
-      engineEvent(
-        "PreChaosCheck",
-        probes.statuses().length ? "AUT: Running, Probes: Successful" : "AUT: Running",
-      );
+      engineEvent("PreChaosCheck", statusMessage(defaultCheck, probed));
       const report = await fault.run(faultCtx);
       log.info("fault finished", { summary: report.summary });
       if (!signal.aborted) {
@@ -237,7 +249,11 @@ export async function runExperiment(
             post.probeName,
           );
         }
-        engineEvent("PostChaosCheck", post.ok ? "AUT: Running, Probes: Successful" : "Probes: Unsuccessful");
+        engineEvent(
+          "PostChaosCheck",
+          statusMessage(defaultCheck, post.ok ? probed : "Unsuccessful"),
+          post.ok ? "Normal" : "Warning",
+        );
       }
     }
   } catch (err) {
@@ -276,15 +292,13 @@ export async function runExperiment(
     errorOutput: errOut,
   });
   deps.metrics?.experimentFinished(expName, done.verdict);
-  const summary = done.verdict === "Stopped"
-    ? `${expName} experiment has been aborted`
-    : `${expName} experiment has been ${done.verdict}ed`;
-  engineEvent("Summary", summary, done.verdict === "Pass" ? "Normal" : "Warning");
-  deps.events.record(await writer.read() ?? engine, {
-    reason: done.verdict,
-    message: errOut ? `${summary}: ${errOut.reason}` : summary,
-    type: done.verdict === "Pass" ? "Normal" : "Warning",
-  });
+  const ended = endEvents(
+    expName,
+    done.verdict,
+    done.verdict === "Stopped" ? "aborted" : errOut ? "failed" : "completed",
+  );
+  engineEvent(ended.engine.reason, ended.engine.message, ended.engine.type);
+  deps.events.record(writer.object ?? engine, ended.result);
   log.info("experiment finished", { verdict: done.verdict, phase: done.phase, error: errOut?.reason });
   return { status: "Completed", verdict: done.verdict, experimentPod: runnerField };
 }
@@ -295,19 +309,5 @@ function safeSeconds(raw: string | undefined, fallback: number): number {
     return parseSeconds("TOTAL_CHAOS_DURATION", raw, fallback);
   } catch {
     return fallback;
-  }
-}
-
-async function revertOne(deps: RunnerDeps, fault: NativeFault, ctx: FaultContext, rec: RevertRecord) {
-  try {
-    if (fault.revert) await fault.revert(ctx, rec);
-    await ctx.clearRevert(rec);
-    deps.log.info("reverted leftover chaos", { action: rec.action, kind: rec.kind, name: rec.name });
-  } catch (err) {
-    deps.log.error("cannot revert leftover chaos", {
-      action: rec.action,
-      name: rec.name,
-      error: String(err),
-    });
   }
 }

@@ -5,12 +5,14 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { isApiError, type KubeClient } from "../kube/client.ts";
 import type { Logger } from "../log/log.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosResult, ProbeStatus, ResultHistoryTarget } from "../kube/types.ts";
 import type { RevertRecord } from "../faults/types.ts";
-import { resultName } from "./env.ts";
+import { engineInstanceId, resultName } from "./env.ts";
+import { replaceLabelsPatch, resultLabels } from "./result_labels.ts";
 import {
   type ErrorOutput,
   type ExperimentVerdict,
@@ -21,7 +23,20 @@ import {
 /** Annotation prefix of undo records; one annotation per record so writers never clobber each other. */
 export const REVERT_PREFIX = "revert.chaoslet.io/";
 
-function revertKey(r: RevertRecord): string {
+/**
+ * The annotation key of an undo record: the action (readable) and a hash of the full identity, so
+ * records of targets whose names share a long prefix never collide. The record itself, stored as the
+ * value, keeps the identity in full.
+ */
+export function revertKey(r: Pick<RevertRecord, "action" | "kind" | "namespace" | "name">): string {
+  const identity = JSON.stringify([r.action, r.kind, r.namespace ?? "", r.name]);
+  const hash = createHash("sha256").update(identity).digest("hex").slice(0, 40);
+  const action = r.action.toLowerCase().replace(/[^a-z0-9]+/g, "-").slice(0, 20).replace(/^-+|-+$/g, "");
+  return REVERT_PREFIX + (action ? `${action}.${hash}` : hash);
+}
+
+/** The key versions before the hash used (cut at 63 characters): cleared too, so an upgrade mid-fault works. */
+function legacyRevertKey(r: RevertRecord): string {
   const raw = `${r.action}.${r.kind}.${r.namespace ?? ""}.${r.name}`.toLowerCase().replace(
     /[^a-z0-9.-]/g,
     "-",
@@ -50,6 +65,11 @@ export interface FinishArgs {
 
 /** One experiment's ChaosResult. */
 export class ResultWriter {
+  /** The ChaosExperiment's `spec.definition.labels`: Litmus's results carry them (see result_labels.ts). */
+  definitionLabels: Record<string, string> | undefined;
+  /** The result as last written, for Events on it. */
+  object: ChaosResult | undefined;
+  /** This run's targets: litmus-go starts every run with none (history.targets is per run). */
   readonly #targets = new Map<string, ResultHistoryTarget>();
   #flush: Promise<void> = Promise.resolve();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -77,14 +97,13 @@ export class ResultWriter {
     }
   }
 
-  /** SOT: creates the result, or resets its experiment status while keeping its history. */
+  /**
+   * SOT: creates the result, or resets its experiment status while keeping the run counters. As in
+   * litmus-go (`updateResultAttributes`: `History.Targets = chaosDetails.Targets`, which every experiment
+   * process starts empty), history.targets restarts empty each run, and the labels are replaced.
+   */
   async begin(probes: ProbeStatus[], known?: ChaosResult | null): Promise<ChaosResult> {
-    const labels = {
-      chaosUID: this.engine.metadata.uid!,
-      name: this.experimentName,
-      "app.kubernetes.io/part-of": "litmus",
-      "app.kubernetes.io/managed-by": "chaoslet",
-    };
+    const labels = resultLabels(this.engine, this.definitionLabels);
     const experimentStatus = { phase: "Running", verdict: "Awaited", probeSuccessPercentage: "Awaited" };
     const spec = {
       engine: this.engine.metadata.name,
@@ -95,7 +114,7 @@ export class ResultWriter {
     const existing = known === undefined ? await this.read() : known ?? undefined;
     if (!existing) {
       try {
-        return await this.client.create<ChaosResult>(Resources.chaosresults, this.namespace, {
+        return this.object = await this.client.create<ChaosResult>(Resources.chaosresults, this.namespace, {
           apiVersion: "litmuschaos.io/v1alpha1",
           kind: "ChaosResult",
           metadata: { name: this.name, namespace: this.namespace, labels },
@@ -110,12 +129,21 @@ export class ResultWriter {
         if (!isApiError(err, 409)) throw err;
       }
     }
-    for (const t of existing?.status?.history?.targets ?? []) this.#targets.set(`${t.kind}/${t.name}`, t);
-    return await this.client.patch<ChaosResult>(Resources.chaosresults, this.namespace, this.name, {
-      metadata: { labels },
-      spec,
-      status: { experimentStatus: { ...experimentStatus, errorOutput: null }, probeStatuses: probes },
-    });
+    this.#targets.clear();
+    return this.object = await this.client.patch<ChaosResult>(
+      Resources.chaosresults,
+      this.namespace,
+      this.name,
+      {
+        metadata: { labels: replaceLabelsPatch(existing?.metadata.labels, labels) },
+        spec,
+        status: {
+          experimentStatus: { ...experimentStatus, errorOutput: null },
+          probeStatuses: probes,
+          history: { targets: [] },
+        },
+      },
+    );
   }
 
   /** Records a target's chaos status; writes are batched so a round of deletes costs one patch. */
@@ -151,7 +179,7 @@ export class ResultWriter {
   async clearRevert(record: RevertRecord): Promise<void> {
     try {
       await this.client.patch(Resources.chaosresults, this.namespace, this.name, {
-        metadata: { annotations: { [revertKey(record)]: null } },
+        metadata: { annotations: { [legacyRevertKey(record)]: null, [revertKey(record)]: null } },
       });
     } catch (err) {
       if (!isApiError(err, 404)) throw err;
@@ -180,7 +208,9 @@ export class ResultWriter {
         stoppedRuns: h?.stoppedRuns ?? 0,
       },
     });
-    await this.client.patch(Resources.chaosresults, this.namespace, this.name, {
+    const labels = resultLabels(this.engine, this.definitionLabels, done.verdict === "Stopped");
+    this.object = await this.client.patch<ChaosResult>(Resources.chaosresults, this.namespace, this.name, {
+      metadata: { labels: replaceLabelsPatch(current?.metadata.labels, labels) },
       status: {
         experimentStatus: {
           phase: done.phase,
@@ -207,7 +237,9 @@ export async function writeEndedResult(
   log: Logger,
   end: FinishArgs,
 ): Promise<void> {
-  const w = new ResultWriter(client, engine, experiment, resultName(engine.metadata.name!, experiment), log);
+  const instance = engineInstanceId(engine, experiment);
+  const name = resultName(engine.metadata.name!, experiment, instance);
+  const w = new ResultWriter(client, engine, experiment, name, log, instance);
   await w.begin(end.probes);
   await w.finish(end);
 }

@@ -11,7 +11,7 @@ import type { EventSpec } from "../kube/events.ts";
 import type { StoreReader } from "../kube/store.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { Logger } from "../log/log.ts";
-import type { ReconcileResult } from "../operator/queue.ts";
+import type { ReconcileResult } from "../kube/workqueue.ts";
 import { ChildActions } from "./actions.ts";
 import { type ChildKind, childState, kindOf } from "./children.ts";
 import { childName, decide, lastSuccessful } from "./decide.ts";

@@ -92,7 +92,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 
 /**
  * Checks a policy spec before it is used: `condition_type` is `and` or `or`, there is at least one
- * condition, every key is a JMESPath expression of the supported subset, every operator is known, and
+ * condition, every key is a valid JMESPath expression, every operator is known, and
  * non-`Change` operators have a string value, numeric for the ordering operators.
  */
 export function validatePolicy(spec: unknown): PolicyError[] {

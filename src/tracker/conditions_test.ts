@@ -61,7 +61,7 @@ Deno.test("validatePolicy() reports each problem with its path and the bad value
   ]);
   const [type, key, operator, numeric, missing] = errors.map((e) => e.message);
   assert.match(type, /must be "and" or "or", got "xor"/);
-  assert.match(key, /Invalid JMESPath expression "spec.replicas\[" at position 14/);
+  assert.match(key, /Invalid JMESPath expression "spec.replicas\[": /);
   assert.match(operator, /unknown operator "Equals"; use one of EqualTo, .*Change/);
   assert.match(numeric, /operator LessThan needs a number, got "three"/);
   assert.match(missing, /operator EqualTo needs a string value, got null/);
@@ -210,7 +210,7 @@ Deno.test("evaluatePolicy() does not match when the policy cannot be evaluated",
     updated,
   );
   assert.equal(badType.matched, false);
-  assert.match(badType.details[1].error ?? "", /length\(\) expects/);
+  assert.match(badType.details[1].error ?? "", /length\(\) expected argument 1/);
   // A missing value or an unknown operator only fails that condition, as Litmus's switch returns false.
   const noValue = evaluatePolicy(policy("and", [REPLICAS, "EqualTo"]), old, updated);
   assert.deepEqual([noValue.matched, noValue.details[0].error], [false, "operator EqualTo has no value"]);

@@ -111,57 +111,54 @@ Deno.test("search() computes length() of strings, arrays and objects", () => {
   assert.deepEqual(q("spec.template.spec.containers[?length(ports) > `1`].name"), ["app"]);
   assert.throws(() => q("length(spec.replicas)"), {
     name: "TypeError",
-    message: /length\(\) expects .* got 3/,
+    message: /length\(\) expected argument 1 to be type .* number/,
   });
   assert.throws(() => q("length(spec.missing)"), TypeError);
 });
 
-Deno.test("compileJmesPath() rejects malformed expressions with a SyntaxError quoting the position", () => {
-  const cases: [string, number, RegExp][] = [
-    ["", 0, /empty expression/],
-    ["spec.", 5, /expected an identifier or \* after "\."/],
-    ["spec..replicas", 5, /found "\."/],
-    ["spec.replicas ==", 16, /found end of expression/],
-    ["a = b", 2, /unexpected character "="/],
-    ["a[0", 3, /expected "\]"/],
-    ["'open", 0, /unterminated ' quote/],
-    ['"open', 0, /unterminated " quote/],
-    ["`{bad}`", 0, /invalid JSON literal/],
-    ['"\\x"', 0, /invalid quoted identifier/],
-    ["a b", 2, /found "b"/],
-    ["a[?b == 'c'", 11, /expected "\]"/],
-    ["#", 0, /unexpected character "#"/],
+Deno.test("compileJmesPath() rejects malformed expressions with a SyntaxError quoting them", () => {
+  const cases = [
+    "",
+    "spec.",
+    "spec..replicas",
+    "spec.replicas ==",
+    "a[0",
+    '"open',
+    "a b",
+    "#",
+    "a[?b == 'c'",
   ];
-  for (const [expr, pos, message] of cases) {
+  for (const expr of cases) {
     assert.throws(() => compileJmesPath(expr), (e: Error) => {
       assert.ok(e instanceof SyntaxError, `${expr}: ${e}`);
-      assert.ok(
-        e.message.startsWith(`Invalid JMESPath expression ${JSON.stringify(expr)} at position ${pos}:`),
-        e.message,
-      );
-      assert.match(e.message, message);
+      assert.ok(e.message.startsWith(`Invalid JMESPath expression ${JSON.stringify(expr)}:`), e.message);
       return true;
     });
   }
 });
 
-Deno.test("compileJmesPath() names the JMESPath features outside the subset", () => {
-  const cases: [string, RegExp][] = [
-    ["a[0:2]", /slices are not supported/],
-    ["a[:2]", /slices are not supported/],
-    ["{x: a}", /multi-select hashes are not supported/],
-    ["a.{x: b}", /multi-select hashes are not supported/],
-    ["[a, b]", /multi-select lists are not supported/],
-    ["sort_by(a, &b)", /unknown function sort_by\(\); only length\(\) is supported/],
-    ["keys(@)", /unknown function keys\(\)/],
-    ['"length"(a)', /function name cannot be quoted/],
-    ["length()", /length\(\) takes exactly one argument/],
-    ["length(a, b)", /extra function arguments are not supported/],
-    ["&a", /expression references are not supported/],
+// Issue 20 item 9: expressions that the hand-written subset refused with "not supported" (its own tests
+// listed them) and that go-jmespath, which Litmus's event tracker uses, accepts.
+Deno.test("expressions the old subset rejected are accepted and evaluate as JMESPath specifies", () => {
+  const containers = "spec.template.spec.containers";
+  const cases: [string, unknown][] = [
+    [`${containers}[0:1].name`, ["app"]], // slice
+    [`${containers}[:2].name`, ["app", "sidecar"]],
+    [`${containers}[::-1].name`, ["sidecar", "app"]],
+    ["{name: metadata.name, replicas: spec.replicas}", { name: "web", replicas: 3 }], // multi-select hash
+    ["metadata.{n: name}", { n: "web" }],
+    ["[metadata.name, spec.replicas]", ["web", 3]], // multi-select list
+    [`sort_by(${containers}, &name)[-1].name`, "sidecar"], // & expression reference
+    ["keys(metadata.labels)", ["app.kubernetes.io/name", "tier"]],
+    [`max_by(status.conditions, &count).type`, "Progressing"],
+    [`contains(${containers}[*].name, 'sidecar')`, true],
+    ["to_number('42')", 42],
+    [`join(',', ${containers}[*].name)`, "app,sidecar"],
+    ["starts_with(metadata.name, 'we')", true],
+    ["sum(status.conditions[*].count)", 7],
+    ["type(spec.replicas)", "number"],
   ];
-  for (const [expr, message] of cases) {
-    assert.throws(() => compileJmesPath(expr), { name: "SyntaxError", message });
-  }
+  for (const [expr, want] of cases) assert.deepEqual(q(expr), want, expr);
 });
 
 Deno.test("compileJmesPath() keeps the source and can be reused", () => {

@@ -14,6 +14,8 @@
 import client from "prom-client";
 import type { KubeClient } from "../kube/client.ts";
 import type { SharedCache } from "../kube/cache.ts";
+import { Controller, keyOf } from "../kube/controller.ts";
+import type { QueueMetrics } from "../kube/queue_metrics.ts";
 import type { EventRecorder, EventSpec } from "../kube/events.ts";
 import { Resources } from "../kube/resources.ts";
 import type { StoreEvent, StoreReader } from "../kube/store.ts";
@@ -48,6 +50,7 @@ export interface TrackerOptions {
   /** Minimum time between two runs triggered by the same workload. */
   cooldownMs: number;
   now?: () => number;
+  queueMetrics?: QueueMetrics;
 }
 
 /** A policy that matched an update. */
@@ -55,6 +58,16 @@ interface Match {
   policy: KubeObject;
   changed: string[];
 }
+
+/** A workload update that matched policies, waiting for its turn in the queue. */
+interface Change {
+  obj: KubeObject;
+  link: RunLink | { error: string };
+  matches: Match[];
+}
+
+/** Queue keys of workloads; policies are queued by their plain "namespace/name". */
+const WORKLOAD_KEY = "workload:";
 
 type Outcome = "triggered" | "failed" | "duplicate" | "cooldown";
 
@@ -64,8 +77,12 @@ export class EventTracker {
   readonly #workloads: StoreReader[];
   readonly #policies: StoreReader;
   readonly #triggers: client.Counter<"policy" | "result">;
-  /** Per-object promise chains: one workload's (or policy's) changes are handled in order, one at a time. */
-  readonly #chains = new Map<string, Promise<void>>();
+  /**
+   * Matched updates per workload key, handled in order by that key's reconcile. The tracker is edge-triggered
+   * (a trigger needs the old and the new object), so the queue carries the key and this map the changes.
+   */
+  readonly #changes = new Map<string, Change[]>();
+  readonly #controller: Controller;
   readonly #now: () => number;
 
   constructor(o: TrackerOptions) {
@@ -80,75 +97,76 @@ export class EventTracker {
       labelNames: ["policy", "result"],
       registers: [o.registry],
     });
+    this.#controller = new Controller({
+      name: "eventtracker",
+      primary: this.#policies,
+      watches: this.#workloads.map((store) => ({ store, map: (ev: StoreEvent) => this.#onWorkload(ev) })),
+      reconcile: (key) => key.startsWith(WORKLOAD_KEY) ? this.#drain(key) : this.#checkPolicy(key),
+      log: o.log,
+      metrics: o.queueMetrics,
+      workers: 4,
+    });
   }
 
   /** Handles changes until `signal` aborts, then waits for the work in flight. */
   run(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.resolve();
-    const unsubscribe = [
-      ...this.#workloads.map((s) => s.subscribe((ev) => this.#onWorkload(ev))),
-      this.#policies.subscribe((ev) => {
-        if (ev.type !== "delete") this.#checkPolicy(ev.object);
-      }),
-    ];
-    // Policies created while no replica led were never checked.
-    for (const p of this.#policies.list()) this.#checkPolicy(p);
+    this.#changes.clear(); // changes queued in an earlier leadership term were not ours to finish
     this.#o.log.info("event tracker started", { cooldownSeconds: this.#o.cooldownMs / 1000 });
-    return new Promise((resolve) =>
-      signal.addEventListener("abort", () => {
-        for (const u of unsubscribe) u();
-        Promise.allSettled([...this.#chains.values()]).then(() => resolve());
-      }, { once: true })
-    );
+    // Policies created while no replica led are checked from the controller's start-up list.
+    return this.#controller.start(signal);
   }
 
-  #enqueue(key: string, fn: () => Promise<void>): void {
-    const next: Promise<void> = (this.#chains.get(key) ?? Promise.resolve())
-      .then(fn)
-      .catch((err) => this.#o.log.error("event tracker failed", { key, error: String(err) }))
-      .finally(() => {
-        if (this.#chains.get(key) === next) this.#chains.delete(key);
-      });
-    this.#chains.set(key, next);
+  /** Handles the matched changes of one workload in order; a failed trigger is reported, not retried. */
+  async #drain(key: string): Promise<void> {
+    const changes = this.#changes.get(key) ?? [];
+    this.#changes.delete(key);
+    for (const c of changes) {
+      try {
+        await this.#trigger(c.obj, c.link, c.matches);
+      } catch (err) {
+        this.#o.log.error("event tracker failed", { key, error: String(err) });
+      }
+    }
   }
 
   /** Records (or clears) a policy's validation error, judged on the freshly read policy. */
-  #checkPolicy(cached: KubeObject): void {
+  async #checkPolicy(key: string): Promise<void> {
     const { client, events, log } = this.#o;
-    const ns = cached.metadata.namespace!;
-    const name = cached.metadata.name!;
+    const [ns, name] = key.split("/");
+    const cached = this.#policies.get(ns, name);
     // Most policy updates are the tracker's own status writes: nothing to do, and no need to read again.
+    if (!cached) return;
     if (validationMessage(cached) === cached.metadata.annotations?.[ANNOTATIONS.policyError]) return;
-    this.#enqueue(`policy/${ns}/${name}`, async () => {
-      let invalid: { policy: KubeObject; message: string } | undefined;
-      await updatePolicy(client, ns, name, (policy) => {
-        const message = validationMessage(policy);
-        if (message === policy.metadata.annotations?.[ANNOTATIONS.policyError]) return undefined;
-        invalid = message ? { policy, message } : undefined;
-        return message
-          ? {
-            annotations: { [ANNOTATIONS.policyError]: message },
-            entries: [invalidEntry(policy, message, new Date(this.#now()))],
-          }
-          : { annotations: { [ANNOTATIONS.policyError]: null } };
-      });
-      if (!invalid) return;
-      log.warn("invalid EventTrackerPolicy", { policy: `${ns}/${name}`, error: invalid.message });
-      await events.record(invalid.policy, {
-        reason: "InvalidPolicy",
-        message: invalid.message,
-        type: "Warning",
-        key: `${name}.${invalid.policy.metadata.uid?.slice(0, 8)}.invalid-policy`,
-      });
+    let invalid: { policy: KubeObject; message: string } | undefined;
+    await updatePolicy(client, ns, name, (policy) => {
+      const message = validationMessage(policy);
+      if (message === policy.metadata.annotations?.[ANNOTATIONS.policyError]) return undefined;
+      invalid = message ? { policy, message } : undefined;
+      return message
+        ? {
+          annotations: { [ANNOTATIONS.policyError]: message },
+          entries: [invalidEntry(policy, message, new Date(this.#now()))],
+        }
+        : { annotations: { [ANNOTATIONS.policyError]: null } };
+    });
+    if (!invalid) return;
+    log.warn("invalid EventTrackerPolicy", { policy: `${ns}/${name}`, error: invalid.message });
+    await events.record(invalid.policy, {
+      reason: "InvalidPolicy",
+      message: invalid.message,
+      type: "Warning",
+      key: `${name}.${invalid.policy.metadata.uid?.slice(0, 8)}.invalid-policy`,
     });
   }
 
-  #onWorkload(ev: StoreEvent): void {
+  /** Records a workload update that matches policies; returns the workload's queue key (or none). */
+  #onWorkload(ev: StoreEvent): string[] {
     // Adds are objects that already existed (start-up list) or were just created: no change to react to.
-    if (ev.type !== "update" || !ev.old) return;
+    if (ev.type !== "update" || !ev.old) return [];
     const obj = ev.object;
     const link = linkOf(obj);
-    if (!link) return;
+    if (!link) return [];
     const ns = obj.metadata.namespace!;
     const matches: Match[] = [];
     for (const policy of this.#policies.list(ns)) {
@@ -156,9 +174,11 @@ export class EventTracker {
       const verdict = evaluatePolicy(policy.spec as EventTrackerPolicySpec, ev.old, obj);
       if (verdict.matched) matches.push({ policy, changed: verdict.changed });
     }
-    if (matches.length === 0) return;
+    if (matches.length === 0) return [];
     matches.sort((a, b) => a.policy.metadata.name!.localeCompare(b.policy.metadata.name!));
-    this.#enqueue(`${obj.kind}/${ns}/${obj.metadata.name}`, () => this.#trigger(obj, link, matches));
+    const key = `${WORKLOAD_KEY}${obj.kind}/${keyOf(obj)}`;
+    this.#changes.set(key, [...(this.#changes.get(key) ?? []), { obj, link, matches }]);
+    return [key];
   }
 
   /** Claims the change's generation in the first matched policy, starts the linked run and records the outcome. */

@@ -8,10 +8,12 @@
  */
 import type { EventRecorder } from "../kube/events.ts";
 import type { KubeClient } from "../kube/client.ts";
+import { Controller } from "../kube/controller.ts";
+import type { QueueMetrics } from "../kube/queue_metrics.ts";
+import type { ReconcileResult } from "../kube/workqueue.ts";
 import type { StoreReader } from "../kube/store.ts";
 import type { ChaosEngine, Pod } from "../kube/types.ts";
 import type { Logger } from "../log/log.ts";
-import { type ReconcileResult, WorkQueue } from "../operator/queue.ts";
 import type { WorkflowDeps } from "./context.ts";
 import { Discovery } from "./discovery.ts";
 import { WorkflowRun } from "./run.ts";
@@ -33,12 +35,13 @@ export interface WorkflowControllerOptions {
   /** Delay before a run that failed on the API is resumed (default 5 s). */
   retryMs?: number;
   onReconciled?: (ms: number, ok: boolean) => void;
+  queueMetrics?: QueueMetrics;
 }
 
 export class WorkflowController {
   readonly #runs = new Map<string, WorkflowRun>();
   readonly #deps: WorkflowDeps;
-  readonly #queue: WorkQueue;
+  readonly #controller: Controller<ChaosWorkflow>;
   #shuttingDown = false;
 
   constructor(readonly opts: WorkflowControllerOptions) {
@@ -52,17 +55,28 @@ export class WorkflowController {
       pollMs: opts.pollMs ?? 2000,
       stopGraceMs: opts.stopGraceMs ?? 60_000,
     };
-    let lastOk = true;
-    this.#queue = new WorkQueue({
+    this.#controller = new Controller({
+      name: "chaosworkflow",
+      primary: opts.workflows,
+      // Engine and Pod changes wake the steps that follow them; they queue no workflow.
+      observes: [
+        {
+          store: opts.engines,
+          on: (ev) => wake.notify(`engine:${ev.object.metadata.namespace}/${ev.object.metadata.name}`),
+        },
+        {
+          store: opts.pods,
+          on: (ev) => {
+            const job = ev.object.metadata.labels?.["job-name"];
+            if (job) wake.notify(`job:${ev.object.metadata.namespace}/${job}`);
+          },
+        },
+      ],
+      reconcile: (key) => this.reconcile(key),
+      log: opts.log,
+      metrics: opts.queueMetrics,
+      onReconciled: opts.onReconciled,
       workers: 4,
-      onError: (key, err, retryInMs) => {
-        lastOk = false;
-        opts.log.warn("workflow reconcile failed", { workflow: key, error: String(err), retryInMs });
-      },
-      onDone: (_key, ms) => {
-        opts.onReconciled?.(ms, lastOk);
-        lastOk = true;
-      },
     });
   }
 
@@ -73,35 +87,19 @@ export class WorkflowController {
 
   /** Keys waiting in the work queue. */
   get depth(): number {
-    return this.#queue.depth;
+    return this.#controller.depth;
   }
 
-  /** Starts watching and reconciling until `signal` aborts. */
-  start(signal: AbortSignal): void {
-    const { workflows, engines, pods } = this.opts;
-    const wake = this.#deps.wake;
-    const keyOf = (w: ChaosWorkflow) => `${w.metadata.namespace}/${w.metadata.name}`;
-    const unsubscribe = [
-      workflows.subscribe((ev) => {
-        if (ev.type === "delete") this.#runs.get(ev.object.metadata.uid!)?.abort("deleted");
-        this.#queue.add(keyOf(ev.object));
-      }),
-      engines.subscribe((ev) =>
-        wake.notify(`engine:${ev.object.metadata.namespace}/${ev.object.metadata.name}`)
-      ),
-      pods.subscribe((ev) => {
-        const job = ev.object.metadata.labels?.["job-name"];
-        if (job) wake.notify(`job:${ev.object.metadata.namespace}/${job}`);
-      }),
-    ];
-    signal.addEventListener("abort", () => unsubscribe.forEach((u) => u()), { once: true });
-    for (const w of workflows.list()) this.#queue.add(keyOf(w));
-    this.#queue.run((key) => this.reconcile(key), signal);
+  /** Starts watching and reconciling until `signal` aborts; resolves when stopped. */
+  start(signal: AbortSignal): Promise<void> {
+    return this.#controller.start(signal);
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const [ns, name] = key.split("/");
     const wf = this.opts.workflows.get(ns, name);
+    // A run of a workflow that is gone (deleted, or re-created under the same name) stops.
+    for (const r of this.#runs.values()) if (r.key === key && r.uid !== wf?.metadata.uid) r.abort("deleted");
     if (!wf) return;
     const uid = wf.metadata.uid!;
     const run = this.#runs.get(uid);
@@ -135,7 +133,7 @@ export class WorkflowController {
     run.done.then((end) => {
       this.#runs.delete(uid);
       this.opts.log.info("workflow run ended", { workflow: key, end });
-      if (end === "retry" && !this.#shuttingDown) this.#queue.addAfter(key, this.opts.retryMs ?? 5000);
+      if (end === "retry" && !this.#shuttingDown) this.#controller.addAfter(key, this.opts.retryMs ?? 5000);
     });
   }
 

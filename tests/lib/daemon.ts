@@ -62,7 +62,14 @@ export class Daemon {
         this.logs.push({ raw: line });
       }
     });
-    this.#pump(this.#child.stderr, (line) => this.#stderr.push(line));
+    // Error-level log lines go to stderr; they are log lines too (logsWith finds them).
+    this.#pump(this.#child.stderr, (line) => {
+      this.#stderr.push(line);
+      try {
+        const entry = JSON.parse(line);
+        if (entry && typeof entry === "object" && "msg" in entry) this.logs.push(entry);
+      } catch { /* not a log line */ }
+    });
   }
 
   get pid(): number {

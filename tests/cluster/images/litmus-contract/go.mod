@@ -1,0 +1,3 @@
+module chaoslet.dev/litmus-contract
+
+go 1.26
