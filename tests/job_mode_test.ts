@@ -116,10 +116,10 @@ Deno.test("a Job-mode experiment whose pod never writes a result ends with Error
   const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
   try {
     await createDeployment(ns, "web", 1);
-    if (!await installFault("pod-memory-hog", ns, "pod-memory-hog-sa")) return;
+    if (!await installFault("pod-dns-error", ns, "pod-dns-error-sa")) return;
     await daemon.ready();
     await createEngine(
-      engineFor("pod-memory-hog", ns, { engineName: "silent", serviceAccount: "pod-memory-hog-sa" })!,
+      engineFor("pod-dns-error", ns, { engineName: "silent", serviceAccount: "pod-dns-error-sa" })!,
     );
     const done = await waitEngineStatus(ns, "silent", ["completed"], 60_000);
     assert.equal(done.status!.experiments![0].verdict, "Error");
