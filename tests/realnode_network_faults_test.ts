@@ -183,8 +183,11 @@ Deno.test({
       const out = (await getResult(s.ns, `${name}-pod-network-rate-limit`))?.status?.experimentStatus
         .errorOutput;
       assert.match(reasonOf(out?.reason), reason, `${name}: ${out?.reason}`);
-      const events = await eventReasons(s.ns, `${name}-pod-network-rate-limit`);
-      assert.ok(events.has("Error"), `${name}: an Error Event on the result; have ${[...events.keys()]}`);
+      const events = await eventReasons(s.ns, name);
+      const texts = (events.get("ExperimentError") ?? []).map((e) =>
+        String((e as { message?: string }).message)
+      );
+      assert.ok(texts.some((t) => reason.test(t)), `${name}: a Warning Event with the reason; have ${texts}`);
       assert.deepEqual(await undoRecords(s.ns, `${name}-pod-network-rate-limit`), [], name);
     }
     assert.doesNotMatch(await qdiscsOf(target), /tbf|netem/);
@@ -274,5 +277,26 @@ Deno.test({
     assert.ok((await pingMs(s.ns, "target", b.status!.podIP!, 2)) !== undefined, "peer b answers");
     await waitEngineStatus(s.ns, "loss", ["completed"], 60_000);
     assert.ok((await pingMs(s.ns, "target", a.status!.podIP!, 2)) !== undefined, "peer a answers again");
+  },
+});
+
+Deno.test({
+  name: `a helper deleted mid-chaos: a fresh helper reverts, and the verdict says so${node.skip}`,
+  ignore: node.ignore,
+  fn: async () => {
+    await using s = await helperSetup("nf-helper", "pod-network-rate-limit");
+    const target = await busyboxPod(s.ns, "target", "target");
+    await createEngine(
+      helperEngine("pod-network-rate-limit", s.ns, "gone", { ...SLOW, TOTAL_CHAOS_DURATION: "120" }),
+    );
+    await waitFor("tbf in place", async () => /tbf/.test(await qdiscsOf(target)), 60_000, 200);
+    const [helper] = await helperPods(s.ns);
+    await (await admin()).delete(Resources.pods, s.ns, helper.metadata.name!, { gracePeriodSeconds: 0 });
+    const done = await waitEngineStatus(s.ns, "gone", ["completed"], 60_000);
+    assert.equal(done.status?.experiments?.[0].verdict, "Error");
+    const out = (await getResult(s.ns, "gone-pod-network-rate-limit"))?.status?.experimentStatus.errorOutput;
+    assert.match(reasonOf(out?.reason), /died mid-run; the chaos is reverted through a fresh helper/);
+    assert.doesNotMatch(await qdiscsOf(target), /tbf/);
+    assert.deepEqual(await undoRecords(s.ns, "gone-pod-network-rate-limit"), []);
   },
 });

@@ -171,3 +171,27 @@ Deno.test({
     }, 30_000);
   },
 });
+
+Deno.test({
+  name: `node-cpu-hog: stress-ng runs on the named node in the helper, gone after the run${node.skip}`,
+  ignore: node.ignore,
+  fn: async () => {
+    await using s = await helperSetup("sf-node", "node-cpu-hog");
+    const engine = helperEngine("node-cpu-hog", s.ns, "node", {
+      TARGET_NODES: node.name,
+      NODE_CPU_CORE: "1",
+      CPU_LOAD: "50",
+      TOTAL_CHAOS_DURATION: "6",
+    });
+    delete engine.spec.selectors; // a node fault needs no application
+    await createEngine(engine);
+    await waitFor("stress-ng on the node", async () => (await taggedStressors()).length >= 2, 60_000, 200);
+    const done = await waitEngineStatus(s.ns, "node", ["completed"], 60_000);
+    assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
+    assert.deepEqual(await taggedStressors(), []);
+    const r = await getResult(s.ns, "node-node-cpu-hog");
+    assert.deepEqual(r?.status?.history?.targets?.map((t) => `${t.kind}/${t.name}:${t.chaosStatus}`), [
+      `node/${node.name}:reverted`,
+    ]);
+  },
+});

@@ -168,7 +168,11 @@ async function helperRound(
       await ctx.saveRevert(rec);
       records.set(t, rec);
       if (ctx.signal.aborted) break;
-      ctx.onInject(`Injecting ${name} chaos (${plan.describe}) on ${plan.onNode ? "node" : "pod"} ${t.pod}`);
+      ctx.onInject(
+        plan.onNode
+          ? `Injecting ${name} chaos on ${t.node} node`
+          : `Injecting ${name} chaos (${plan.describe}) on pod ${t.pod}`,
+      );
       const script = plan.onNode ? plan.inject(t) : `${findPidScript(t.containerId)}\n${plan.inject(t)}`;
       const session = helper.exec(ctx, script, plan.longRunning ? ctx.signal : undefined)
         .then((out) => out.aborted ? undefined : plan.injectFailure(out, t))
