@@ -303,3 +303,38 @@ Deno.test({
     assert.deepEqual(await undoRecords(s.ns, "gone-pod-network-rate-limit"), []);
   },
 });
+
+Deno.test({
+  name: `SEQUENCE=serial: one target after the other, never both at once${node.skip}`,
+  ignore: node.ignore,
+  fn: async () => {
+    await using s = await helperSetup("nf-serial", "pod-network-rate-limit");
+    const a = await busyboxPod(s.ns, "target-a", "target");
+    const b = await busyboxPod(s.ns, "target-b", "target");
+    await createEngine(helperEngine("pod-network-rate-limit", s.ns, "serial", {
+      ...SLOW,
+      SEQUENCE: "serial",
+      PODS_AFFECTED_PERC: "100",
+      TOTAL_CHAOS_DURATION: "4",
+    }, ["target-a", "target-b"]));
+    const seen = new Set<string>();
+    let both = false;
+    await waitFor(
+      "both targets hit, one after the other",
+      async () => {
+        const [qa, qb] = [/tbf/.test(await qdiscsOf(a)), /tbf/.test(await qdiscsOf(b))];
+        if (qa) seen.add("a");
+        if (qb) seen.add("b");
+        both ||= qa && qb;
+        const e = await getResult(s.ns, "serial-pod-network-rate-limit");
+        return e?.status?.experimentStatus.phase === "Completed";
+      },
+      60_000,
+      100,
+    );
+    assert.deepEqual([...seen].sort(), ["a", "b"]);
+    assert.equal(both, false, "serial never hits both at once");
+    const done = await waitEngineStatus(s.ns, "serial", ["completed"], 30_000);
+    assert.equal(done.status?.experiments?.[0].verdict, "Pass");
+  },
+});

@@ -195,3 +195,39 @@ Deno.test({
     ]);
   },
 });
+
+Deno.test({
+  name:
+    `pod-io-stress: stress-ng writes inside the target's filesystem, in its cgroup, gone after the run${node.skip}`,
+  ignore: node.ignore,
+  fn: async () => {
+    await using s = await helperSetup("sf-io", "pod-io-stress");
+    const target = await busyboxPod(s.ns, "target", "target", { limits: { cpu: "500m", memory: "128Mi" } });
+    await createEngine(helperEngine("pod-io-stress", s.ns, "io", {
+      NUMBER_OF_WORKERS: "1",
+      FILESYSTEM_UTILIZATION_BYTES: "1",
+      FILESYSTEM_UTILIZATION_PERCENTAGE: "",
+      VOLUME_MOUNT_PATH: "/tmp",
+      TOTAL_CHAOS_DURATION: "5",
+    }));
+    const pids = await waitFor(
+      "stress-ng running",
+      async () => {
+        const r = await getResult(s.ns, "io-pod-io-stress");
+        const end = r?.status?.experimentStatus;
+        if (end?.phase !== "Running" && end?.errorOutput) {
+          throw new Error(`ended early: ${end.errorOutput.reason}`);
+        }
+        const p = await taggedStressors();
+        return p.length >= 2 ? p : undefined;
+      },
+      60_000,
+      200,
+    );
+    const memoryPath = cgroupDir(target, "memory").replace(/^\/sys\/fs\/cgroup\/[^/]+/, "");
+    assert.ok(pids.some((p) => Deno.readTextFileSync(`/proc/${p}/cgroup`).includes(memoryPath)));
+    const done = await waitEngineStatus(s.ns, "io", ["completed"], 60_000);
+    assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
+    assert.deepEqual(await taggedStressors(), []);
+  },
+});
