@@ -4,8 +4,8 @@
  * litmus-go's helpers (litmus.md §5.4): hostPID, privileged with NET_ADMIN and SYS_ADMIN, on the
  * target's node (`nodeName`), the experiment's labels plus `chaosUID` and `app=<helper>`, and the
  * engine's tolerations, nodeSelector, resources, imagePullSecrets and annotations. The image is the
- * engine's `components.experimentImage`, else the ChaosExperiment's image (Litmus's go-runner carries
- * sh, nsenter, tc and stress-ng). The pull policy is LIB_IMAGE_PULL_POLICY, as for Litmus's helpers.
+ * engine's `components.experimentImage`, else the daemon's --helper-image, else the ChaosExperiment's
+ * image (Litmus's go-runner carries sh, nsenter, tc and stress-ng). The pull policy is LIB_IMAGE_PULL_POLICY, as for Litmus's helpers.
  *
  * Unlike Litmus's helpers the pod runs no chaos logic: it sleeps, and the daemon runs each step in it
  * with pods/exec, so the daemon owns injection and revert. The sleep is bounded, so a helper whose
@@ -52,7 +52,7 @@ export function helperSpecFor(ctx: FaultContext, lifetimeSeconds: number): Helpe
   const engine = ctx.engine;
   const comps = engine.spec.experiments?.find((e) => e.name === ctx.experimentName)?.spec?.components ?? {};
   const def = ctx.experiment?.spec.definition;
-  const image = comps.experimentImage || def?.image;
+  const image = comps.experimentImage || ctx.helperImage || def?.image;
   if (!image) {
     throw new FaultError("GENERIC_ERROR", "no helper image: the ChaosExperiment names no image", "PreChaos");
   }

@@ -61,6 +61,12 @@ Deno.test("helperSpecFor: the engine's image override, pull policy, labels, sche
   const dflt = helperSpecFor(ctx({}, plain), 10);
   assert.equal(dflt.image, "litmuschaos/go-runner:latest", "the experiment's image by default");
   assert.equal(dflt.cleanup, "retain", "empty jobCleanUpPolicy means retain");
+  const flagged = helperSpecFor({ ...ctx({}, plain), helperImage: "mirror/tools:1" }, 10);
+  assert.equal(flagged.image, "mirror/tools:1", "--helper-image when the engine names none");
+  assert.equal(
+    helperSpecFor({ ...ctx({}), helperImage: "mirror/tools:1" }, 10).image,
+    "localhost/chaos-tools:testbed",
+  );
 });
 
 Deno.test("helperPodManifest: privileged, hostPID, pinned to the node, Litmus's helper shape", () => {

@@ -46,6 +46,8 @@ export interface FaultContext {
   experimentName: string;
   /** The ChaosExperiment being run (helper faults take its image and labels). */
   experiment?: ChaosExperiment;
+  /** --helper-image: helper pods' image when the engine's experimentImage is unset. */
+  helperImage?: string;
   /** The merged env of §4.3 (values only; valueFrom entries are not resolved natively). */
   env(name: string): string | undefined;
   /** Aborts on stop, halt, stopOnFailure or daemon shutdown: stop injecting, revert, return. */

@@ -152,6 +152,7 @@ export async function runExperiment(
     engine,
     experimentName: expName,
     experiment,
+    helperImage: deps.helperImage,
     env,
     signal,
     rng: deps.rng ?? Math.random,
