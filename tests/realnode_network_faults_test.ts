@@ -338,3 +338,35 @@ Deno.test({
     assert.equal(done.status?.experiments?.[0].verdict, "Pass");
   },
 });
+
+Deno.test({
+  name:
+    `daemon SIGKILLed mid-chaos, restarted with the engine still active: leftover undone, run redone, verdict Pass${node.skip}`,
+  ignore: node.ignore,
+  fn: async () => {
+    await using s = await helperSetup("nf-resume", "pod-network-rate-limit");
+    const target = await busyboxPod(s.ns, "target", "target");
+    await createEngine(
+      helperEngine("pod-network-rate-limit", s.ns, "resume", { ...SLOW, TOTAL_CHAOS_DURATION: "8" }),
+    );
+    await waitFor("tbf in place", async () => /tbf/.test(await qdiscsOf(target)), 60_000, 200);
+    s.daemon.signal("SIGKILL");
+    await s.daemon.exited;
+    const t0 = Date.now();
+    await s.restart();
+    // The resumed run undoes the leftover first, then injects again through a new helper.
+    await waitFor("leftover qdisc removed", async () => !/tbf/.test(await qdiscsOf(target)), 17_000, 20);
+    console.log(`resume: leftover qdisc removed ${Date.now() - t0} ms after the restart began`);
+    const done = await waitEngineStatus(s.ns, "resume", ["completed"], 90_000);
+    assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
+    assert.doesNotMatch(await qdiscsOf(target), /tbf/);
+    assert.deepEqual(await undoRecords(s.ns, "resume-pod-network-rate-limit"), []);
+    const helpers = await helperPods(s.ns);
+    assert.equal(helpers.length, 2, "the crashed run's helper and the redone run's");
+    await waitFor(
+      "both helpers ended",
+      async () => (await helperPods(s.ns)).every((p) => p.status?.phase === "Succeeded"),
+      20_000,
+    );
+  },
+});
