@@ -208,7 +208,7 @@ Deno.test({
       FILESYSTEM_UTILIZATION_BYTES: "1",
       FILESYSTEM_UTILIZATION_PERCENTAGE: "",
       VOLUME_MOUNT_PATH: "/tmp",
-      TOTAL_CHAOS_DURATION: "5",
+      TOTAL_CHAOS_DURATION: "10",
     }));
     const pids = await waitFor(
       "stress-ng running",

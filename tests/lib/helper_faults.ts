@@ -17,6 +17,18 @@ import { engineFor, installFault } from "./hub.ts";
 import { getResult } from "./chaos.ts";
 import { IMAGES, onRealNode, REAL_NODE_TOLERATION } from "./real_node.ts";
 
+/** 8 kbit/s with a 2 kB bucket: back-to-back 1 kB pings queue about a second each once the bucket is empty. */
+export const SLOW = { NETWORK_BANDWIDTH: "8kbit", BURST: "2kb", LIMIT: "20kb" };
+
+/** errorOutput.reason is litmus-go's JSON string; its own `reason` field says what happened. */
+export function reasonOf(raw: string | undefined): string {
+  try {
+    return String(JSON.parse(raw ?? "").reason);
+  } catch {
+    return String(raw);
+  }
+}
+
 /** Whether this machine's kernel has a qdisc; the real node shares it. */
 export function kernelHasQdisc(qdisc: string): boolean {
   try {
@@ -143,14 +155,30 @@ export async function qdiscsOf(pod: Pod): Promise<string> {
   return r.out;
 }
 
-/** PIDs of processes on this machine whose environment carries CHAOSLET_RUN (stressors of any run). */
-export async function taggedStressors(): Promise<string[]> {
-  const r = await sh(`${TOOLS}
-for e in /proc/[0-9]*/environ; do
-  tr '\\0' '\\n' < "$e" 2>/dev/null | grep -q '^CHAOSLET_RUN=' || continue
-  d=\${e%/environ}; grep -q '^State:.*Z' "$d/status" 2>/dev/null || echo "\${d#/proc/}"
-done`);
-  return r.out.split("\n").filter(Boolean);
+/** PIDs of live processes on this machine whose environment carries CHAOSLET_RUN (stressors of any run). */
+export function taggedStressors(): Promise<string[]> {
+  const out: string[] = [];
+  const tag = new TextEncoder().encode("\0CHAOSLET_RUN=");
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const env = Deno.readFileSync(`/proc/${e.name}/environ`);
+      const text = new Uint8Array(env.length + 1);
+      text.set(env, 1); // a leading NUL so the first variable matches too
+      if (!includesBytes(text, tag)) continue;
+      if (/^State:\s+Z/m.test(Deno.readTextFileSync(`/proc/${e.name}/status`))) continue;
+      out.push(e.name);
+    } catch { /* the process ended while we looked */ }
+  }
+  return Promise.resolve(out);
+}
+
+function includesBytes(hay: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
 }
 
 /** The helper pods of a run (label chaosUID), with their phases. */
