@@ -28,6 +28,8 @@ import { QueueMetrics } from "./src/kube/queue_metrics.ts";
 import type { ChaosEngine, ChaosExperiment, ChaosResult, KubeObject, Pod } from "./src/kube/types.ts";
 import type { StoreReader } from "./src/kube/store.ts";
 import { registerLitmusMetrics } from "./src/exporter/litmus_metrics.ts";
+import { ScrapeCache } from "./src/exporter/scrape_cache.ts";
+import { Registry } from "prom-client";
 import { EventTracker } from "./src/tracker/tracker.ts";
 import { WorkflowController } from "./src/workflow/controller.ts";
 import { type ChaosWorkflow, ChaosWorkflows } from "./src/workflow/types.ts";
@@ -124,10 +126,13 @@ async function main(): Promise<number> {
   });
   cache.start(stop.signal);
   configureProbes({ metrics: registerProbeMetrics(metrics.registry) });
-  registerLitmusMetrics(metrics.registry, { results, engines, events }, {
+  // The Litmus families live in a registry of their own, whose text is reused until the cache changes.
+  const litmusRegistry = new Registry();
+  const litmusMetrics = registerLitmusMetrics(litmusRegistry, { results, engines, events }, {
     watchNamespace: config.watchNamespace,
     scrapeIntervalSeconds: config.scrapeIntervalSeconds,
   });
+  const litmusScrape = new ScrapeCache(litmusRegistry, litmusMetrics);
 
   // The HTTP API authenticates callers with TokenReview and authorizes each action with a SubjectAccessReview.
   const access = new KubeAccessControl(client);
@@ -137,6 +142,7 @@ async function main(): Promise<number> {
     log: log.child({ component: "api" }),
     registry: metrics.registry,
     metricsAuth: config.metricsRequireAuth ? metricsGate(access) : undefined,
+    cachedMetrics: () => litmusScrape.bytes(),
     api: createApiRoutes({
       client,
       access,
@@ -148,6 +154,7 @@ async function main(): Promise<number> {
       watchNamespace: config.watchNamespace,
       synced: () => cache!.synced,
       halt: { systemNamespace: systemNs, state: () => halt.state },
+      guardrails,
       workflows: workflows as unknown as StoreReader<KubeObject>,
     }),
     ready: () =>
@@ -174,6 +181,7 @@ async function main(): Promise<number> {
       log: log.child({ component: "tracker" }),
       registry: metrics.registry,
       cooldownMs: config.trackerCooldownSeconds * 1000,
+      gitops: center.gitops,
       queueMetrics,
     })
     : undefined;

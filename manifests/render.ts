@@ -55,7 +55,8 @@ export const CLUSTER_RULES: Rule[] = [
   { apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: ["subscriber-secret"] },
   { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
   // Act for a run as its chaosServiceAccount, so the API server enforces exactly that account's RBAC.
-  { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["impersonate"] },
+  // (get: the API answers 422 to a run whose chaosServiceAccount does not exist, before creating it.)
+  { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["get", "impersonate"] },
   // Authenticate and authorize HTTP API callers as the API server would.
   { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
   { apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"], verbs: ["create"] },

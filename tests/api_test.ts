@@ -82,8 +82,11 @@ Deno.test("API: authentication, RBAC, runs, dry runs, experiments, watch and lat
       });
       assert.equal(inOther.status, 403);
       assert.match(inOther.body.message, new RegExp(`in namespace "${other}"`));
+      // (A missing experiment or service account is refused with 404/422: tests/api_refusals_test.ts.)
       const mine = await api("POST", `/api/v1/namespaces/${ns}/runs`, nsadmin, {
-        experiment: "no-such-fault",
+        experiment: "pod-delete",
+        chaosServiceAccount: "pod-delete-sa",
+        targets: { kind: "deployment", labels: { app: "no-such-app" } },
         name: "admin-run",
       });
       assert.equal(mine.status, 201, JSON.stringify(mine.body));
@@ -256,7 +259,10 @@ Deno.test("API: authentication, RBAC, runs, dry runs, experiments, watch and lat
       });
       const replay = sseFrames(resumed.body!);
       await api("POST", `/api/v1/namespaces/${ns}/runs`, nsadmin, {
-        experiment: "no-such-fault",
+        // A run the API accepts (missing experiments are refused) that hits nothing.
+        experiment: "pod-delete",
+        chaosServiceAccount: "pod-delete-sa",
+        targets: { kind: "deployment", labels: { app: "no-such-app" } },
         name: "after-resume",
       });
       for (let f = (await replay.next()).value; f; f = (await replay.next()).value) {
@@ -278,7 +284,10 @@ Deno.test("API: authentication, RBAC, runs, dry runs, experiments, watch and lat
 
     await t.step("stop patches engineState; delete removes the engine", async () => {
       const r = await api("POST", `/api/v1/namespaces/${ns}/runs`, nsadmin, {
-        experiment: "no-such-fault",
+        // A run the API accepts (missing experiments are refused) that hits nothing.
+        experiment: "pod-delete",
+        chaosServiceAccount: "pod-delete-sa",
+        targets: { kind: "deployment", labels: { app: "no-such-app" } },
         name: "to-stop",
       });
       assert.equal(r.status, 201);

@@ -107,13 +107,13 @@ Deno.test("workflows and schedules over the API: Argo manifests in, status out, 
       assert.equal((await api("GET", `/api/v1/namespaces/${ns}/workflows/${name}`, author)).status, 404);
     });
 
-    await t.step("bad workflow specs are 400 with the field path", async () => {
+    await t.step("bad workflow specs are 422 with the field path", async () => {
       const bad = SUSPEND_WORKFLOW.replace("template: wait}", "template: nowhere}").replace(
         "name: pause",
         "name: bad",
       );
       const r = await api("POST", `/api/v1/namespaces/${ns}/workflows`, author, bad, "application/yaml");
-      assert.equal(r.status, 400);
+      assert.equal(r.status, 422);
       assert.match(String((r.body as { field: string }).field), /templates/);
       assert.match(String((r.body as { message: string }).message), /nowhere/);
     });

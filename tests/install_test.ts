@@ -2,6 +2,8 @@
  * Issue 10: the daemon run with exactly the install manifest's RBAC (a token of its
  * ServiceAccount from the TokenRequest API) passes the pod-delete, probe and API scenarios with no
  * 403; and removing any single rule of its ClusterRole makes a named scenario fail.
+ * The manifest applied as a user does (kustomize overlay, image on the real node, pod-delete through the API) is
+ * tests/disruptive/install_real_node_test.ts: that daemon watches every namespace, so it runs alone.
  */
 import assert from "node:assert/strict";
 import { CLUSTER_RULES, LEASE_RULES } from "../manifests/render.ts";

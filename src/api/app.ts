@@ -22,10 +22,17 @@ export interface AppDeps {
    * scrape, throws HttpError 401/403 otherwise (see `metricsGate`).
    */
   metricsAuth?: (authorization: string | undefined) => Promise<void>;
+  /**
+   * More exposition text appended to /metrics, already rendered and encoded: the Litmus families, whose
+   * text is cached between changes (`ScrapeCache`).
+   */
+  cachedMetrics?: () => Promise<Uint8Array>;
   /** The /api/v1 routes (`createApiRoutes`). */
   // deno-lint-ignore no-explicit-any
   api?: Hono<any>;
 }
+
+const encoder = new TextEncoder();
 
 /** Builds the Hono app for health, readiness, metrics and the API. */
 export function createApp(deps: AppDeps): Hono {
@@ -41,8 +48,20 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/metrics", async (c) => {
     if (deps.metricsAuth) await deps.metricsAuth(c.req.header("authorization"));
-    const body = await deps.registry.metrics();
-    return c.body(body, 200, { "Content-Type": deps.registry.contentType });
+    const own = await deps.registry.metrics();
+    const headers = { "Content-Type": deps.registry.contentType };
+    if (!deps.cachedMetrics) return c.body(own, 200, headers);
+    const cached = await deps.cachedMetrics();
+    // Two chunks, so the cached megabytes are written as they are, never copied into a new string.
+    const head = encoder.encode(own.endsWith("\n") || own === "" ? own : `${own}\n`);
+    const body = new ReadableStream<Uint8Array>({
+      start(ctl) {
+        ctl.enqueue(head);
+        ctl.enqueue(cached);
+        ctl.close();
+      },
+    });
+    return c.body(body, 200, headers);
   });
 
   if (deps.api) app.route(API_BASE, deps.api);

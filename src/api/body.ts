@@ -83,7 +83,7 @@ export function mediaType(header: string | null | undefined): string {
  * Reads and parses a request body. JSON by default (also for a missing Content-Type); YAML for the YAML
  * media types, which must hold exactly one document. Throws HttpError 400/413/415.
  */
-export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
+export async function readBody(req: Request, limit = MAX_BODY_BYTES, allowEmpty = false): Promise<unknown> {
   const type = mediaType(req.headers.get("content-type"));
   const isYaml = YAML_TYPES.has(type);
   if (!isYaml && type !== "" && type !== "application/json" && !type.endsWith("+json")) {
@@ -100,7 +100,10 @@ export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<un
   } catch {
     throw badRequest("request body is not valid UTF-8", undefined, "BadRequest");
   }
-  if (text.trim() === "") throw badRequest("request body is empty", undefined, "BadRequest");
+  if (text.trim() === "") {
+    if (allowEmpty) return undefined;
+    throw badRequest("request body is empty", undefined, "BadRequest");
+  }
   let value: unknown;
   if (isYaml) {
     let docs: unknown[];

@@ -10,6 +10,7 @@ import type { Logger } from "../log/log.ts";
 import type { AccessControl } from "./auth.ts";
 import { HttpError } from "./errors.ts";
 import type { HaltDeps } from "./halt.ts";
+import type { Guardrails } from "../operator/guardrails.ts";
 
 /** Dependencies of `createApiRoutes`. */
 export interface ApiDeps {
@@ -36,6 +37,8 @@ export interface ApiDeps {
   workflows?: StoreReader<KubeObject>;
   /** The kill switch (routes under /halt); absent in unit tests that do not need it. */
   halt?: HaltDeps;
+  /** The daemon's guardrails: a run they would refuse is refused at the API with 403. */
+  guardrails?: Guardrails;
 }
 
 /** True when `ns` is in the informer cache. */

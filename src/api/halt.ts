@@ -56,6 +56,8 @@ export function registerHaltRoutes(router: ApiRouter, deps: ApiDeps, halt: HaltD
     tag,
     query: NoQuery,
     body: HaltBody,
+    // In an emergency the verb is enough: `curl -X POST …/api/v1/halt` with no body halts.
+    bodyOptional: true,
     access: () => attrs("update"),
     responses: { 200: { description: "chaos is halted", schema: HaltSchema }, ...errors(400) },
   }, async (c, { body, user }) => {

@@ -69,7 +69,7 @@ export function openApiDocument(
     if (spec.body) {
       const schema = spec.body.jsonSchema(ctx);
       op.requestBody = {
-        required: true,
+        required: !spec.bodyOptional,
         content: Object.fromEntries((spec.bodyTypes ?? ["application/json"]).map((t) => [t, { schema }])),
       };
     }

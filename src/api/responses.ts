@@ -77,6 +77,12 @@ export const RunPlanSchema = s.named(
       probes: s.array(s.anyObject()),
       error: opt(str()),
     })),
+    refusals: s.array(s.object({
+      status: s.int(),
+      error: str(),
+      message: str(),
+      field: opt(str()),
+    })).describe("why a real run would be refused (403 kill switch/guardrail, 404 experiment, 422 account)"),
   }),
 );
 

@@ -45,6 +45,8 @@ export interface RouteSpec<P, Q, B> {
   body?: Schema<B>;
   /** Media types the body may use; default application/json. */
   bodyTypes?: string[];
+  /** The body may be absent or empty (the handler then gets undefined), e.g. `curl -X POST …/halt`. */
+  bodyOptional?: boolean;
   /** The permission to check with a SubjectAccessReview; absent = any authenticated caller. */
   access?: (params: P, query: Q) => AccessRequest;
   responses: Record<number, ResponseSpec>;
@@ -125,8 +127,8 @@ export class ApiRouter {
       if (spec.access) await requireAllowed(access, user, spec.access(params, query));
       let body = undefined as B;
       if (spec.body) {
-        const raw = await readBody(c.req.raw);
-        body = spec.body.parse(raw, "");
+        const raw = await readBody(c.req.raw, undefined, spec.bodyOptional);
+        body = raw === undefined && spec.bodyOptional ? undefined as B : spec.body.parse(raw, "");
       }
       return await handler(c, { params, query, body, user });
     });

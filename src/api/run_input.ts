@@ -59,7 +59,8 @@ function shortFormSpec(req: RunShortForm, ns: string): ChaosEngineSpec {
     } else if (t.names) {
       spec.selectors = { workloads: [{ kind: t.kind, namespace, names: t.names.join(",") }] };
     } else {
-      const labels = Object.entries(t.labels!).map(([k, v]) => `${k}=${v}`).join(",");
+      const pairs = typeof t.labels === "string" ? labelPairs(t.labels) : t.labels!;
+      const labels = Object.entries(pairs).map(([k, v]) => `${k}=${v}`).join(",");
       spec.selectors = { workloads: [{ kind: t.kind, namespace, labels }] };
     }
   }
@@ -107,4 +108,27 @@ export function engineFromRequest(req: RunShortForm | EngineBody, ns: string, us
   if (meta.labels) metadata.labels = meta.labels;
   metadata.annotations = { ...meta.annotations, [REQUESTED_BY]: username };
   return { apiVersion: apiVersionOf(rt), kind: rt.kind, metadata, spec };
+}
+
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+
+/** Litmus's applabel string "app=web,tier=front" as pairs; 400 at targets.labels quoting a bad item. */
+export function labelPairs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(",")) {
+    const item = raw.trim();
+    const eq = item.indexOf("=");
+    const key = eq > 0 ? item.slice(0, eq).trim() : "";
+    const value = eq > 0 ? item.slice(eq + 1).trim() : "";
+    if (!LABEL_KEY.test(key) || key.length > 317 || !LABEL_VALUE.test(value)) {
+      throw badRequest(
+        `${JSON.stringify(item)} is not a label pair key=value (in ${JSON.stringify(text)})`,
+        "targets.labels",
+      );
+    }
+    out[key] = value;
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { HttpError } from "./errors.ts";
-import { engineFromRequest, namePrefix, REQUESTED_BY } from "./run_input.ts";
+import { engineFromRequest, labelPairs, namePrefix, REQUESTED_BY } from "./run_input.ts";
 import { buildTargetsString } from "../runner/targets.ts";
 import { overallVerdict } from "./run_view.ts";
 
@@ -127,4 +127,16 @@ Deno.test("overallVerdict() is Pass only when every experiment passed", () => {
   assert.equal(overallVerdict(["Fail", "Error"]), "Error");
   assert.equal(overallVerdict(["Stopped", "Pass"]), "Stopped");
   assert.equal(overallVerdict([]), "Awaited");
+});
+
+Deno.test("labelPairs() reads Litmus's applabel string form", () => {
+  assert.deepEqual(labelPairs("app=web,tier=front"), { app: "web", tier: "front" });
+  assert.deepEqual(labelPairs(" app.kubernetes.io/name = web "), { "app.kubernetes.io/name": "web" });
+  for (const bad of ["app", "=web", "app=web,", "app=we b", "a b=c"]) {
+    assert.throws(
+      () => labelPairs(bad),
+      (e: HttpError) => e.status === 400 && e.field === "targets.labels",
+      bad,
+    );
+  }
 });

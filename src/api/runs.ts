@@ -13,6 +13,7 @@ import { notFound } from "./errors.ts";
 import { PageCache } from "./page_cache.ts";
 import {
   errors,
+  ErrorSchema,
   RunDetailSchema,
   RunListSchema,
   RunPlanSchema,
@@ -21,6 +22,7 @@ import {
 } from "./responses.ts";
 import type { ApiRouter } from "./router.ts";
 import { engineFromRequest } from "./run_input.ts";
+import { preflight, refuse } from "./run_preflight.ts";
 import { planRun } from "./run_plan.ts";
 import { matches, paginate, summarize } from "./run_view.ts";
 import {
@@ -99,12 +101,31 @@ export function registerRunRoutes(router: ApiRouter, deps: ApiDeps, runsVersion:
     bodyTypes: ["application/json", "application/yaml"],
     access: (p) => litmus("create", "chaosengines", p.ns),
     responses: {
-      200: { description: "dry-run plan; nothing was created", schema: RunPlanSchema },
+      200: {
+        description:
+          "dry-run plan; nothing was created; `refusals` lists every 403/404/422 a real run would get",
+        schema: RunPlanSchema,
+      },
       201: { description: "run created; Location points at it", schema: RunRefSchema },
-      ...errors(400, 409, 413, 415, 422),
+      ...errors(400, 404, 409, 413, 415, 422),
+      403: {
+        description:
+          "the caller's RBAC does not allow it, or the kill switch or a guardrail refuses the run " +
+          "(error ChaosHalted or GuardrailViolation; the message names the rule)",
+        schema: ErrorSchema,
+      },
+      404: {
+        description: "a ChaosExperiment of the run does not exist; `field` names it",
+        schema: ErrorSchema,
+      },
+      422: {
+        description: "the chaosServiceAccount does not exist, or the API server rejected the engine",
+        schema: ErrorSchema,
+      },
     },
   }, async (c, { params, query, body, user }) => {
     const engine = engineFromRequest(body, params.ns, user.username);
+    const refusals = await preflight(deps, engine);
     if (query.dryRun) {
       const plan = await planRun({
         client: deps.client,
@@ -112,8 +133,9 @@ export function registerRunRoutes(router: ApiRouter, deps: ApiDeps, runsVersion:
         watched: (ns) => isWatched(deps, ns),
         rng: deps.rng,
       }, engine);
-      return c.json(plan, 200);
+      return c.json({ ...plan, refusals }, 200);
     }
+    refuse(refusals);
     const made = await deps.client.create<ChaosEngine>(Resources.chaosengines, params.ns, engine);
     const name = made.metadata.name!;
     deps.log.info("run created", { namespace: params.ns, name, user: user.username });

@@ -151,8 +151,16 @@ export const TargetsSchema = s.object({
   kind: s.enum([...WORKLOAD_KINDS, "pod"]).describe("workload kind, or pod for named pods"),
   namespace: s.optional(dnsLabel().describe("defaults to the run's namespace")),
   labels: s.optional(
-    s.record(labelValue, { key: labelKey, minProperties: 1, maxProperties: 16 })
-      .describe("Litmus semantics: each pair is a separate selector and matching pods are unioned"),
+    s.oneOf<Record<string, string> | string>(
+      [
+        s.string({ minLength: 3, maxLength: 4096 })
+          .describe('Litmus\'s appinfo.applabel form, "app=web,tier=front"'),
+        s.record(labelValue, { key: labelKey, minProperties: 1, maxProperties: 16 }),
+      ],
+      (v) =>
+        typeof v === "string" ? 0 : typeof v === "object" && v !== null && !Array.isArray(v) ? 1 : undefined,
+      'must be an object of label pairs or a string "key=value,key=value"',
+    ).describe("Litmus semantics: each pair is a separate selector and matching pods are unioned"),
   ),
   names: s.optional(s.array(dnsSubdomain(), { minItems: 1, maxItems: 256 })),
 });

@@ -13,7 +13,7 @@ import { ChaosWorkflows } from "../workflow/types.ts";
 import { ChaosSchedules } from "../schedule/types.ts";
 import { ConvertError, cronWorkflowToSchedule } from "../schedule/convert.ts";
 import { type ApiDeps, clean } from "./deps.ts";
-import { badRequest, notFound } from "./errors.ts";
+import { badRequest, HttpError, notFound } from "./errors.ts";
 import { errors } from "./responses.ts";
 import type { ApiRouter } from "./router.ts";
 import { s } from "./schema.ts";
@@ -29,14 +29,29 @@ const chaoslet = (verb: string, resource: string, namespace: string, name?: stri
   name,
 });
 
-/** Argo Workflow → ChaosWorkflow; our own ChaosWorkflow passes through. Throws 400 naming the field. */
+/** 422 for a spec chaoslet refuses to run (an Argo field it does not support, or a bad value), naming the field. */
+function refused(errs: { path: string; message: string }[]): HttpError {
+  return new HttpError(422, "SpecRefused", formatErrors(errs), errs[0]?.path ?? "spec");
+}
+
+const REFUSAL = "the spec cannot run: an Argo field chaoslet refuses (http, plugin, data and containerSet " +
+  "templates, artifacts from a repository, hooks, templateRef, …), an unknown template or parameter, or a " +
+  "bad value; `field` names the first offending field path and `message` lists every one with its reason. " +
+  "Nothing was created. Also: rejected by the Kubernetes API server";
+
+/** The create route's error answers: 422 describes spec refusals. */
+function createErrors() {
+  const e = errors(400, 409, 413, 415, 422);
+  e[422] = { ...e[422], description: REFUSAL };
+  return e;
+}
+
+/** Argo Workflow → ChaosWorkflow; our own ChaosWorkflow passes through. Throws 422 naming the field. */
 function toWorkflow(body: KubeObject, ns: string): KubeObject {
   if (String(body.apiVersion ?? "").startsWith("argoproj.io/")) {
     if (body.kind !== "Workflow") throw badRequest(`kind "${body.kind}" is not an Argo Workflow`, "kind");
     const res = convertArgoWorkflow(body, { namespace: ns });
-    if (res.errors.length || !res.workflow) {
-      throw badRequest(formatErrors(res.errors), res.errors[0]?.path ?? "spec");
-    }
+    if (res.errors.length || !res.workflow) throw refused(res.errors);
     return res.workflow as unknown as KubeObject;
   }
   if (body.kind !== "ChaosWorkflow") {
@@ -46,7 +61,7 @@ function toWorkflow(body: KubeObject, ns: string): KubeObject {
     );
   }
   const errs = validateChaosWorkflow(body);
-  if (errs.length) throw badRequest(formatErrors(errs), errs[0]?.path ?? "spec");
+  if (errs.length) throw refused(errs);
   return { ...body, metadata: { ...body.metadata, namespace: ns } };
 }
 
@@ -56,7 +71,9 @@ function toSchedule(body: KubeObject, ns: string): KubeObject {
       const sched = cronWorkflowToSchedule(body) as unknown as KubeObject;
       return { ...sched, metadata: { ...sched.metadata, namespace: ns } };
     } catch (err) {
-      if (err instanceof ConvertError) throw badRequest(err.message, "spec");
+      if (err instanceof ConvertError) {
+        throw new HttpError(422, "SpecRefused", err.message, err.field ?? "spec");
+      }
       throw err;
     }
   }
@@ -100,7 +117,7 @@ export function registerWorkflowRoutes(router: ApiRouter, deps: ApiDeps): void {
       body: AnyObject,
       bodyTypes: ["application/yaml", "application/json"],
       access: (p) => chaoslet("create", resource, p.ns),
-      responses: { 201: { description: "created", schema: AnyObject }, ...errors(400, 409, 413, 415, 422) },
+      responses: { 201: { description: "created", schema: AnyObject }, ...createErrors() },
     }, async (c, { params, body }) => {
       const obj = convert(body as KubeObject, params.ns);
       const made = await deps.client.create(rt, params.ns, obj);

@@ -47,6 +47,10 @@ export interface LitmusMetricFamily {
 export interface LitmusMetrics {
   /** Unregisters the families and stops following the stores. */
   close(): void;
+  /** Bumped by every change in the stores the families read: a rendered scrape is stale once it moves. */
+  version(): number;
+  /** When the rendered text changes with no store change (a verdict reset), in epoch ms; Infinity if never. */
+  expiresAt(): number;
 }
 
 const RESULT_LABELS = [
@@ -249,10 +253,14 @@ export function registerLitmusMetrics(
 
   // Upstream runs a pass on every informer event; doing the per-result part on each ChaosResult
   // change keeps a verdict that lives shorter than a scrape interval from being missed.
+  let version = 0;
   const unsubscribe = sources.results.subscribe((change) => {
+    version++;
     if (change.type === "delete") tracker.forget(change.old ?? change.object);
     else if (inScope(change.object)) tracker.observe(change.object, now());
   });
+  const unsubscribeEngines = sources.engines.subscribe(() => version++);
+  const unsubscribeEvents = sources.events.subscribe(() => version++);
 
   let snapshot: Snapshot | undefined;
   const take = (): Snapshot => {
@@ -269,8 +277,12 @@ export function registerLitmusMetrics(
   for (const def of defs) new SnapshotGauge(def, registry, take, namespace);
 
   return {
+    version: () => version,
+    expiresAt: () => tracker.nextResetAt(now()),
     close() {
       unsubscribe();
+      unsubscribeEngines();
+      unsubscribeEvents();
       index.close();
       for (const def of defs) registry.removeSingleMetric(def.name);
     },

@@ -9,6 +9,7 @@ import { Store } from "../kube/store.ts";
 import type { ChaosEngine, ChaosResult, KubeObject } from "../kube/types.ts";
 import { makeEngine, makeEngineEvent, makeResult } from "./litmus_fixtures.ts";
 import { registerLitmusMetrics } from "./litmus_metrics.ts";
+import { ScrapeCache } from "./scrape_cache.ts";
 
 /** Timings of {@link measureLitmusScrape}, in milliseconds. */
 export interface ScrapeTimings {
@@ -16,6 +17,7 @@ export interface ScrapeTimings {
   scrapes: number;
   p50: number;
   p90: number;
+  p99: number;
   max: number;
   /** Size of one scrape body. */
   bytes: number;
@@ -26,7 +28,16 @@ export interface ScrapeTimings {
  * engine (so every result is exported) and the 4 lifecycle events an experiment leaves, then
  * times `registry.metrics()`.
  */
-export async function measureLitmusScrape(results = 10_000, scrapes = 21): Promise<ScrapeTimings> {
+/**
+ * `mode`: "render" renders the registry on every scrape (no cache); "cached" serves through ScrapeCache with
+ * nothing changing between scrapes (the steady state); "changing" serves through ScrapeCache with one
+ * ChaosResult changed before every scrape (every scrape re-renders).
+ */
+export async function measureLitmusScrape(
+  results = 10_000,
+  scrapes = 21,
+  mode: "render" | "cached" | "changing" = "render",
+): Promise<ScrapeTimings & { mode: string; renders: number }> {
   const engines = new Store<ChaosEngine>();
   const chaosResults = new Store<ChaosResult>();
   const events = new Store<KubeObject>();
@@ -63,17 +74,33 @@ export async function measureLitmusScrape(results = 10_000, scrapes = 21): Promi
     watchNamespace: "",
     scrapeIntervalSeconds: 10,
   });
+  const cache = new ScrapeCache(registry, handle);
+  const first = chaosResults.list()[0];
   try {
     const took: number[] = [];
     let bytes = 0;
+    if (mode !== "render") await cache.bytes(); // the first render is not what a steady state costs
     for (let i = 0; i < scrapes; i++) {
+      if (mode === "changing") {
+        chaosResults.apply({ ...first, metadata: { ...first.metadata, resourceVersion: String(i) } });
+      }
       const start = performance.now();
-      bytes = (await registry.metrics()).length;
+      bytes = mode === "render" ? (await registry.metrics()).length : (await cache.bytes()).length;
       took.push(performance.now() - start);
     }
     took.sort((a, b) => a - b);
     const at = (q: number) => took[Math.min(took.length - 1, Math.floor(q * took.length))];
-    return { results, scrapes, p50: at(0.5), p90: at(0.9), max: took[took.length - 1], bytes };
+    return {
+      mode,
+      results,
+      scrapes,
+      p50: at(0.5),
+      p90: at(0.9),
+      p99: at(0.99),
+      max: took[took.length - 1],
+      bytes,
+      renders: cache.renders,
+    };
   } finally {
     handle.close();
   }
@@ -81,5 +108,7 @@ export async function measureLitmusScrape(results = 10_000, scrapes = 21): Promi
 
 if (import.meta.main) {
   const [results, scrapes] = Deno.args.map(Number);
-  console.log(await measureLitmusScrape(results || undefined, scrapes || undefined));
+  for (const mode of ["render", "cached", "changing"] as const) {
+    console.log(await measureLitmusScrape(results || undefined, scrapes || undefined, mode));
+  }
 }

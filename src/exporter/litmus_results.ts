@@ -90,6 +90,21 @@ export class ResultTracker {
     this.#process(result, this.#engineOf(result), now);
   }
 
+  /**
+   * When the exported text next changes without any object changing: the earliest verdict reset still to
+   * come (ms), or Infinity. A cached scrape is good until then.
+   */
+  nextResetAt(now: number): number {
+    let next = Infinity;
+    for (const t of this.#state.values()) {
+      const at = t.since + this.#resetMs;
+      // A deadline already past belongs to a result that was not re-processed (its engine is gone): its
+      // row is frozen, so it changes nothing.
+      if (!t.reset && !isAwaited(t.verdict) && at > now) next = Math.min(next, at);
+    }
+    return next;
+  }
+
   /** Drops a deleted result: its series disappear from the next scrape. */
   forget(result: ChaosResult): void {
     this.#state.delete(uidOf(result));

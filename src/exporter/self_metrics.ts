@@ -5,6 +5,7 @@
  * @module
  */
 import client from "prom-client";
+import { registerProcessMetrics } from "./process_metrics.ts";
 import type { ReflectorMetrics } from "../kube/reflector.ts";
 import type { RunnerMetrics } from "../runner/deps.ts";
 
@@ -75,7 +76,11 @@ export class SelfMetrics implements ReflectorMetrics, RunnerMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
       registers,
     });
-    client.collectDefaultMetrics({ register: this.registry, prefix: "chaoslet_" });
+    // Unprefixed, as dashboards and alerts expect on every target (process_cpu_seconds_total,
+    // process_resident_memory_bytes, process_start_time_seconds, process_open_fds, ...); the ones prom-client
+    // cannot read under Deno's permissions are supplied by process_metrics.ts. chaoslet's own keep the prefix.
+    client.collectDefaultMetrics({ register: this.registry });
+    registerProcessMetrics(this.registry);
   }
 
   /** Adds a gauge whose value is read at scrape time. */

@@ -98,7 +98,7 @@ export async function runExperiment(
     log.warn(`ChaosExperiment "${expName}" not found in namespace "${ns}"`);
     engineEvent(
       "ExperimentNotFound",
-      `Experiment Job creation failed, skipping Chaos Experiment: ${expName} (ChaosExperiment "${expName}" not found in namespace "${ns}")`,
+      `Experiment Job creation failed, skipping Chaos Experiment: ${expName}`,
       "Warning",
     );
     return { status: "ChaosExperiment Not Found", verdict: "Fail", experimentPod: "N/A" };

@@ -9,6 +9,9 @@
  */
 import type { KubeObject } from "../kube/types.ts";
 import { convertArgoWorkflow, formatErrors } from "../workflow/convert.ts";
+import { workflowParameters } from "../workflow/inputs.ts";
+import { isLabelValue } from "../workflow/nodes.ts";
+import { substitute, variablesIn } from "../workflow/template.ts";
 import { type ChaosSchedule, type ChaosScheduleSpec, SCHEDULE_API_VERSION } from "./types.ts";
 
 /** Argo fields with no ChaosSchedule equivalent: silently dropping them would change what runs. */
@@ -17,6 +20,51 @@ const UNSUPPORTED = ["stopStrategy", "when"];
 /** A manifest that cannot become a ChaosSchedule; the message names the field and quotes the value. */
 export class ConvertError extends Error {
   override name = "ConvertError";
+  constructor(message: string, readonly field?: string) {
+    super(message);
+  }
+}
+
+/**
+ * Labels and annotations with `{{workflow.parameters.x}}` resolved from the workflowSpec's
+ * arguments, as Litmus's server does before it applies a CronWorkflow (a label value cannot hold
+ * braces). Other variables cannot be known yet and are refused, naming the field.
+ */
+function resolveMeta(
+  meta: { labels?: Record<string, unknown>; annotations?: Record<string, unknown> } | undefined,
+  path: string,
+  params: Record<string, string>,
+): { labels?: Record<string, string>; annotations?: Record<string, string> } {
+  const out: { labels?: Record<string, string>; annotations?: Record<string, string> } = {};
+  const scope = { workflow: { name: "", namespace: "", uid: "", parameters: params } };
+  for (const field of ["labels", "annotations"] as const) {
+    const src = meta?.[field];
+    if (!isObject(src)) continue;
+    const res: Record<string, string> = {};
+    for (const [k, v] of Object.entries(src)) {
+      const text = String(v);
+      const bad = variablesIn(text).find((x) => !x.startsWith("workflow.parameters."));
+      if (bad) {
+        throw new ConvertError(
+          `${path}.${field}.${k}: "{{${bad}}}" cannot be resolved when the schedule is created; only {{workflow.parameters.*}} can`,
+          `${path}.${field}.${k}`,
+        );
+      }
+      try {
+        res[k] = substitute(text, scope);
+      } catch (err) {
+        throw new ConvertError(`${path}.${field}.${k}: ${(err as Error).message}`, `${path}.${field}.${k}`);
+      }
+      if (field === "labels" && !isLabelValue(res[k])) {
+        throw new ConvertError(
+          `${path}.labels.${k}: label value ${JSON.stringify(res[k])} is not a valid label value`,
+          `${path}.labels.${k}`,
+        );
+      }
+    }
+    out[field] = res;
+  }
+  return out;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -46,6 +94,7 @@ export function cronWorkflowToSchedule(manifest: unknown, warnings?: string[]): 
     if (spec[f] !== undefined) {
       throw new ConvertError(
         `spec.${f} ${JSON.stringify(spec[f])} is not supported by ChaosSchedule; remove it`,
+        `spec.${f}`,
       );
     }
   }
@@ -68,14 +117,24 @@ export function cronWorkflowToSchedule(manifest: unknown, warnings?: string[]): 
       `spec.workflowSpec ${JSON.stringify(spec.workflowSpec)} must be a WorkflowSpec object`,
     );
   }
-  const converted = convertArgoWorkflow(manifest);
+  // Labels first: the workflow converter would report the same unresolved tags with other paths.
+  const params = workflowParameters(spec.workflowSpec as { arguments?: { parameters?: [] } });
+  const ownMeta = resolveMeta(m.metadata, "metadata", params);
+  const runMeta = isObject(spec.workflowMetadata)
+    ? resolveMeta(
+      spec.workflowMetadata as Record<string, Record<string, unknown>>,
+      "spec.workflowMetadata",
+      params,
+    )
+    : undefined;
+  const converted = convertArgoWorkflow({ ...manifest, metadata: { ...m.metadata, ...ownMeta } });
   if (converted.errors.length || !converted.workflow) {
     // The converter names paths as in a Workflow; in a CronWorkflow the spec sits under spec.workflowSpec.
     const errors = converted.errors.map((e) => ({
       ...e,
       path: e.path.replace(/^spec(?=\.|$)/, "spec.workflowSpec"),
     }));
-    throw new ConvertError(formatErrors(errors));
+    throw new ConvertError(formatErrors(errors), errors[0]?.path);
   }
   // The converter's note that the schedule is not converted does not apply here: it is.
   warnings?.push(...converted.warnings.filter((w) => !w.startsWith("CronWorkflow:")));
@@ -91,15 +150,9 @@ export function cronWorkflowToSchedule(manifest: unknown, warnings?: string[]): 
   for (const f of copy) {
     if (spec[f] !== undefined && spec[f] !== null) (out as unknown as Record<string, unknown>)[f] = spec[f];
   }
-  if (isObject(spec.workflowMetadata)) {
-    const wm = spec.workflowMetadata as {
-      labels?: Record<string, string>;
-      annotations?: Record<string, string>;
-    };
-    out.workflowMetadata = {};
-    if (wm.labels) out.workflowMetadata.labels = { ...wm.labels };
-    if (wm.annotations) out.workflowMetadata.annotations = { ...wm.annotations };
-  }
+  // Argo catches up missed runs only with a positive deadline; 0 (the hub's value) means "none".
+  if (out.startingDeadlineSeconds === 0) delete out.startingDeadlineSeconds;
+  if (runMeta) out.workflowMetadata = runMeta;
   const meta = m.metadata ?? {};
   return {
     apiVersion: SCHEDULE_API_VERSION,
@@ -108,8 +161,8 @@ export function cronWorkflowToSchedule(manifest: unknown, warnings?: string[]): 
       name: meta.name,
       ...(meta.generateName ? { generateName: meta.generateName } : {}),
       ...(meta.namespace ? { namespace: meta.namespace } : {}),
-      ...(meta.labels ? { labels: { ...meta.labels } } : {}),
-      ...(meta.annotations ? { annotations: { ...meta.annotations } } : {}),
+      ...(ownMeta.labels ? { labels: ownMeta.labels } : {}),
+      ...(ownMeta.annotations ? { annotations: ownMeta.annotations } : {}),
     },
     spec: out,
   };

@@ -21,7 +21,7 @@ spec:
     entrypoint: argowf-chaos
     serviceAccountName: argo-chaos
     podGC: {strategy: OnWorkflowCompletion}
-    hostNetwork: true
+    executor: {serviceAccountName: x}
     templates:
       - name: argowf-chaos
         steps: [[{name: run-chaos, template: run-chaos}]]
@@ -53,7 +53,7 @@ Deno.test("cronWorkflowToSchedule() maps every scheduling field and converts the
     undefined,
     "Argo-only fields are dropped by the workflow converter",
   );
-  assert.deepEqual(warnings, ["spec.hostNetwork is not supported by chaoslet and was dropped"]);
+  assert.deepEqual(warnings, ["spec.executor only tunes Argo and is ignored"]);
   assert.equal(s.spec.engineTemplate, undefined);
 });
 
@@ -86,4 +86,60 @@ Deno.test("cronWorkflowToSchedule() refuses what it cannot represent, quoting th
     );
   }
   assert.throws(() => cronWorkflowToSchedule("nope"), ConvertError);
+});
+
+// chaos-charts workflows/namespaced-scope-chaos/workflow_cron.yaml (abridged): its own labels use a parameter.
+const HUB_CRON = `
+apiVersion: argoproj.io/v1alpha1
+kind: CronWorkflow
+metadata:
+  name: argo-chaos-hello-world-pod-delete-cron-wf
+  labels:
+    subject: "{{workflow.parameters.adminModeNamespace}}_hello-world"
+spec:
+  schedule: "0 * * * *"
+  concurrencyPolicy: "Forbid"
+  startingDeadlineSeconds: 0
+  workflowMetadata:
+    labels: {context: "{{workflow.parameters.adminModeNamespace}}_run"}
+  workflowSpec:
+    entrypoint: argowf-chaos
+    serviceAccountName: argo-chaos
+    arguments:
+      parameters:
+        - name: adminModeNamespace
+          value: litmus
+    templates:
+      - name: argowf-chaos
+        steps: [[{name: revert-chaos, template: revert-chaos}]]
+      - name: revert-chaos
+        container:
+          image: litmuschaos/k8s:latest
+          command: [sh, -c]
+          args: ["kubectl delete chaosengine pod-delete-chaos -n {{workflow.parameters.adminModeNamespace}}"]
+`;
+
+Deno.test("cronWorkflowToSchedule() resolves {{workflow.parameters.*}} in labels, as Litmus's server does (issue 20.5)", () => {
+  const s = cronWorkflowToSchedule(parseYamlDocuments(HUB_CRON)[0]);
+  assert.deepEqual(s.metadata.labels, { subject: "litmus_hello-world" });
+  assert.deepEqual(s.spec.workflowMetadata, { labels: { context: "litmus_run" } });
+  assert.equal(s.spec.startingDeadlineSeconds, undefined, "Argo's 0 means no catch-up deadline");
+  assert.match(
+    String(s.spec.workflowSpec?.templates[1].container.args[0]),
+    /\{\{workflow\.parameters\.adminModeNamespace\}\}/,
+    "the spec keeps its variables for each run",
+  );
+  const unknown = HUB_CRON.replace("_run", "_{{workflow.parameters.nope}}");
+  assert.throws(() => cronWorkflowToSchedule(parseYamlDocuments(unknown)[0]), (err: ConvertError) => {
+    assert.equal(err.field, "spec.workflowMetadata.labels.context");
+    assert.match(err.message, /no workflow parameter "nope"/);
+    return true;
+  });
+  const named = HUB_CRON.replace("_run", "_{{workflow.name}}");
+  assert.throws(
+    () => cronWorkflowToSchedule(parseYamlDocuments(named)[0]),
+    /cannot be resolved when the schedule is created/,
+  );
+  const badLabel = HUB_CRON.replace("_run", " has spaces");
+  assert.throws(() => cronWorkflowToSchedule(parseYamlDocuments(badLabel)[0]), /is not a valid label value/);
 });

@@ -9,7 +9,7 @@ import { isApiError, type KubeClient } from "../kube/client.ts";
 import { Resources, type ResourceType } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { ChaosWorkflows } from "../workflow/types.ts";
-import { copyTemplate, type RunLink, templateProblem, type TriggerInfo } from "./links.ts";
+import { ANNOTATIONS, copyTemplate, type RunLink, templateProblem, type TriggerInfo } from "./links.ts";
 
 /** A run that could not be started; the message is shown in Events and logs. */
 export class LaunchError extends Error {
@@ -21,6 +21,17 @@ export interface Launched {
   name: string;
   /** False when a run of that name already existed (the same change was launched before). */
   created: boolean;
+  /** Set when ChaosCenter was asked to run the experiment instead (its answer). */
+  viaCenter?: string;
+}
+
+/**
+ * ChaosCenter's GitOps path (Litmus's event-tracker → `gitopsNotifier`): resolves with ChaosCenter's
+ * answer, or undefined when no ChaosCenter link is up or it does not know the experiment (then the
+ * linked template is launched here). Rejects when ChaosCenter refuses (GitOps disabled, bad identity).
+ */
+export interface GitopsNotifier {
+  notify(experimentId: string): Promise<string | undefined>;
 }
 
 function resourceOf(link: RunLink): ResourceType {
@@ -68,7 +79,13 @@ export async function launchRun(
   link: RunLink,
   name: string,
   trigger: TriggerInfo,
+  gitops?: GitopsNotifier,
 ): Promise<Launched> {
+  // A workload linked by Litmus's own annotation to a ChaosCenter experiment: ChaosCenter runs it, as in Litmus.
+  if (gitops && link.annotation === ANNOTATIONS.experimentId) {
+    const answer = await gitops.notify(link.experimentId);
+    if (answer !== undefined) return { name, created: true, viaCenter: answer };
+  }
   const template = await readTemplate(client, ns, link);
   const problem = templateProblem(template, link);
   if (problem) throw new LaunchError(problem);

@@ -33,7 +33,7 @@ import {
   type TriggerRecord,
   withRecord,
 } from "./bookkeeping.ts";
-import { launchRun } from "./launcher.ts";
+import { type GitopsNotifier, launchRun } from "./launcher.ts";
 import { ANNOTATIONS, linkOf, type RunLink, runName } from "./links.ts";
 import { updatePolicy, validationMessage } from "./policy_status.ts";
 
@@ -49,6 +49,8 @@ export interface TrackerOptions {
   registry: client.Registry;
   /** Minimum time between two runs triggered by the same workload. */
   cooldownMs: number;
+  /** ChaosCenter's GitOps notifier, when the ChaosCenter link is configured. */
+  gitops?: GitopsNotifier;
   now?: () => number;
   queueMetrics?: QueueMetrics;
 }
@@ -215,11 +217,13 @@ export class EventTracker {
     }
     // Counted after the outcome is recorded, so a counter value means "policies and Events are written".
     let failure: string | undefined;
+    let started = "";
     try {
       if ("error" in link) throw new Error(link.error);
       const policies = matches.map((m) => m.policy.metadata.name!);
       const trigger = { resource: obj.kind!, name: obj.metadata.name!, generation, policies };
-      const launched = await launchRun(client, ns, link, run, trigger);
+      const launched = await launchRun(client, ns, link, run, trigger, this.#o.gitops);
+      if (launched.viaCenter) started = `asked ChaosCenter to run it (gitopsNotifier: ${launched.viaCenter})`;
       if (!launched.created) {
         // The run of this very change exists: its record was lost (e.g. the policy was re-created).
         log.info("run of this change already exists", { workload: what, run });
@@ -237,7 +241,7 @@ export class EventTracker {
       await this.#record(obj, matches, record, entry, {
         reason: "ChaosTriggered",
         message: `${policyNames(matches)} matched ${what} (changed: ${changedKeys(matches)}): ` +
-          `started ${link.kind} ${run} from template ${link.template}`,
+          (started || `started ${link.kind} ${run} from template ${link.template}`),
       });
       return this.#count(matches, "triggered");
     }

@@ -8,12 +8,15 @@ import { runChaosStep } from "./chaos_step.ts";
 import { artifactFiles, markPhase, type StepContext, type StepResult } from "./context.ts";
 import { runJobStep } from "./job_step.ts";
 import { canRunNatively, runNativeScript } from "./native.ts";
+import { fileParameters } from "./outputs.ts";
 import { checkerFile, parseNativeScript } from "./shell.ts";
 import type { NodeAction, Template } from "./types.ts";
 
 /** How a (substituted) container template runs. */
 export function classify(template: Template): NodeAction {
-  const c = template.container!;
+  // Scripts and steps with output files need the real process.
+  if (!template.container || fileParameters(template).length) return "job";
+  const c = template.container;
   const files = artifactFiles(template);
   const engineFile = checkerFile(c);
   if (engineFile && files.has(engineFile)) return "chaos";
@@ -34,7 +37,7 @@ export async function runContainer(ctx: StepContext): Promise<StepResult> {
       await markPhase(ctx, "Running");
       return await runNativeScript(ctx, parseNativeScript(ctx.template.container!)!);
     }
-    case "job":
+    default:
       return await runJobStep(ctx);
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { classify } from "./container.ts";
-import { jobManifests } from "./job_step.ts";
+import { jobManifests } from "./pod_spec.ts";
 import { resolveFiles } from "./native.ts";
 import type { ChaosWorkflow, NodeStatus, Template } from "./types.ts";
 
@@ -100,4 +100,45 @@ Deno.test("jobManifests: a Job running the container with artifacts mounted from
   const bare = jobManifests({ wf, node, template: { name: "b", container: { image: "busybox" } } });
   assert.equal(bare.configMap, undefined);
   assert.equal(bare.job.spec.template.spec.volumes, undefined);
+});
+
+Deno.test("jobManifests: a script runs its command on the mounted source; output files are wrapped; volumes and placement", () => {
+  const wf = {
+    metadata: { name: "wf", namespace: "ns", uid: "u" },
+    spec: {
+      entrypoint: "s",
+      templates: [],
+      volumes: [{ name: "scratch", emptyDir: {} }],
+      tolerations: [{ key: "a", operator: "Exists" }],
+    },
+  } as unknown as ChaosWorkflow;
+  const node = { name: "wf.s" } as NodeStatus;
+  const template: Template = {
+    name: "s",
+    script: {
+      image: "localhost/busybox:testbed",
+      command: ["sh"],
+      source: "echo hi > /tmp/o",
+      volumeMounts: [{ name: "scratch", mountPath: "/scratch" }],
+    },
+    outputs: { parameters: [{ name: "o", valueFrom: { path: "/tmp/o" } }] },
+  };
+  const { configMap, job } = jobManifests({ wf, node, template }, {
+    nodeSelector: { "chaoslet.dev/node": "real" },
+    tolerations: [{ key: "chaoslet.dev/node", operator: "Exists" }],
+  });
+  assert.equal((configMap!.data as Record<string, string>).script, "echo hi > /tmp/o");
+  const pod = job.spec.template.spec;
+  const c = pod.containers[0];
+  assert.deepEqual(c.command.slice(0, 2), ["sh", "-c"]);
+  assert.match(c.command[2], /"\$@"; rc=\$\?; .*cat '\/tmp\/o'.*> \/dev\/termination-log; exit \$rc/);
+  assert.deepEqual(c.command.slice(3), ["--", "sh", "/argo/staging/script"]);
+  assert.deepEqual(c.volumeMounts.map((m: { mountPath: string }) => m.mountPath), [
+    "/scratch",
+    "/argo/staging/script",
+  ]);
+  assert.deepEqual(pod.volumes.map((v: { name: string }) => v.name), ["scratch", "chaoslet-artifacts"]);
+  assert.equal(pod.volumes[1].configMap.defaultMode, 0o755);
+  assert.deepEqual(pod.nodeSelector, { "chaoslet.dev/node": "real" });
+  assert.deepEqual(pod.tolerations.map((t: { key: string }) => t.key), ["a", "chaoslet.dev/node"]);
 });

@@ -15,6 +15,7 @@ import {
   API_VERSION,
   type ChaosWorkflow,
   LABELS,
+  type NodeOutputs,
   type NodePhase,
   type NodeStatus,
   type Template,
@@ -35,7 +36,7 @@ export interface WorkflowDeps {
 }
 
 /** Why a run is ending early: spec.stop, deletion of the workflow, or daemon shutdown (which leaves state to resume). */
-export type StopReason = "stop" | "deleted" | "shutdown";
+export type StopReason = "stop" | "deadline" | "deleted" | "shutdown";
 
 export interface StepContext {
   deps: WorkflowDeps;
@@ -58,6 +59,7 @@ export interface StepContext {
 export interface StepResult {
   phase: NodePhase;
   message?: string;
+  outputs?: NodeOutputs;
 }
 
 /** Throws Interrupted once the daemon is shutting down. */

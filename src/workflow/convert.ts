@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { SPEC_IGNORED } from "./conformance.ts";
 import { substitute } from "./template.ts";
 import { API_VERSION, type ChaosWorkflow, type ChaosWorkflowSpec, type FieldError } from "./types.ts";
 import { paramValue } from "./inputs.ts";
@@ -28,25 +29,6 @@ export interface ConvertResult {
   /** Argo fields that were dropped because chaoslet has no use for them. */
   warnings: string[];
 }
-
-/** Spec fields carried over as they are. */
-const KEPT = [
-  "entrypoint",
-  "templates",
-  "arguments",
-  "onExit",
-  "serviceAccountName",
-  "securityContext",
-] as const;
-/** Spec fields that only tune Argo's own machinery; dropped without a warning. */
-const IGNORED = new Set([
-  "podGC",
-  "ttlStrategy",
-  "ttlSecondsAfterFinished",
-  "artifactRepositoryRef",
-  "podMetadata",
-  "executor",
-]);
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
@@ -81,11 +63,16 @@ export function convertArgoWorkflow(manifest: unknown, opts: ConvertOptions = {}
     return { errors, warnings };
   }
 
+  // Everything is carried over except what only tunes Argo's machinery; the validator refuses
+  // (422, with the field path) what chaoslet cannot run, before anything runs.
   const spec = {} as ChaosWorkflowSpec;
-  for (const k of KEPT) if (argoSpec[k] !== undefined) (spec as Any)[k] = structuredClone(argoSpec[k]);
   for (const k of Object.keys(argoSpec)) {
-    if ((KEPT as readonly string[]).includes(k) || IGNORED.has(k) || k === "shutdown") continue;
-    warnings.push(`spec.${k} is not supported by chaoslet and was dropped`);
+    if (k === "shutdown" || argoSpec[k] === undefined) continue;
+    if (SPEC_IGNORED.includes(k)) {
+      if (k !== "podGC" && k !== "ttlStrategy") warnings.push(`spec.${k} only tunes Argo and is ignored`);
+      continue;
+    }
+    (spec as Any)[k] = structuredClone(argoSpec[k]);
   }
   if (argoSpec.shutdown) spec.stop = true;
 

@@ -80,13 +80,19 @@ Deno.test("CronWorkflow converts its workflowSpec; wrong kinds are rejected", ()
 
   const bad = convertArgoWorkflow({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: {} });
   assert.deepEqual(bad.errors.map((e) => e.path), ["apiVersion", "kind", "spec"]);
-  const dropped = convertArgoWorkflow({
+  const ignored = convertArgoWorkflow({
     apiVersion: "argoproj.io/v1alpha1",
     kind: "Workflow",
     metadata: { name: "w" },
-    spec: { ...spec, volumes: [] },
+    spec: { ...spec, volumes: [], executor: {}, hooks: {} },
   });
-  assert.deepEqual(dropped.warnings, ["spec.volumes is not supported by chaoslet and was dropped"]);
+  assert.deepEqual(ignored.warnings, ["spec.executor only tunes Argo and is ignored"]);
+  assert.deepEqual(ignored.workflow!.spec.volumes, [], "volumes are kept");
+  assert.deepEqual(
+    ignored.errors.map((e) => e.path),
+    ["spec.hooks"],
+    "refused fields are errors, not dropped",
+  );
 });
 
 const wf = (spec: unknown) => ({
@@ -174,16 +180,18 @@ Deno.test("validator: missing parameters are named", () => {
   ]);
 });
 
-Deno.test("validator: unsupported Argo features and bad values are rejected, not ignored", () => {
+Deno.test("validator: refused Argo features and bad values are named with their field path", () => {
   const errors = validateChaosWorkflow(wf({
     entrypoint: "main",
     stop: "yes",
+    volumeClaimTemplates: [],
+    volumes: [{ name: "h", hostPath: { path: "/" } }],
     templates: [
       {
         name: "main",
-        steps: [[{ name: "a", template: "s", when: "{{x}} == 1" }, { name: "a", template: "t" }]],
+        steps: [[{ name: "a", template: "s", when: "{{x}} == 1", hooks: {} }, { name: "a", template: "t" }]],
       },
-      { name: "s", script: { image: "x", source: "echo" } },
+      { name: "s", script: { image: "x" } },
       {
         name: "t",
         metadata: { labels: { weight: "heavy" } },
@@ -194,28 +202,128 @@ Deno.test("validator: unsupported Argo features and bad values are rejected, not
         name: "u",
         inputs: { artifacts: [{ name: "g", path: "rel", git: { repo: "r" } }] },
         container: { image: "" },
+        outputs: { artifacts: [{ name: "o" }] },
       },
-      { name: "v", container: { image: "x", args: ["{{steps.a.outputs.result}}"] } },
+      { name: "v", http: { url: "http://127.0.0.1" } },
+      {
+        name: "w",
+        resource: { action: "explode", manifest: "", flags: ["--x"], successCondition: "a ~ b" },
+        retryStrategy: { limit: "many", retryPolicy: "Sometimes", expression: "x" },
+      },
+      {
+        name: "x",
+        container: { image: "x" },
+        outputs: { parameters: [{ name: "o", valueFrom: { path: "/tmp/o" } }] },
+      },
     ],
   }));
   const text = errors.map(formatErrorsOne).join("\n");
   for (
     const want of [
       'spec.stop: stop "yes" is not a boolean',
+      "spec.volumeClaimTemplates: volumeClaimTemplates are not supported",
+      'spec.volumes[0].hostPath: volume source "hostPath" is not supported',
       'spec.templates[0].steps[0][1].name: step name "a" is used twice',
-      'spec.templates[0].steps[0][0].when: "when" is not supported by chaoslet',
-      'spec.templates[1].script: template type "script" is not supported by chaoslet',
+      "spec.templates[0].steps[0][0].hooks: lifecycle hooks are not supported by chaoslet; use onExit",
+      "spec.templates[1].script.source: a script needs a source",
       'spec.templates[2]: template "t" has more than one type (container, suspend)',
       'spec.templates[2].metadata.labels.weight: weight "heavy" is not a non-negative number',
       'spec.templates[2].suspend.duration: duration "soon"',
       'spec.templates[3].inputs.artifacts[0].raw: artifact "g": only raw artifacts',
       'spec.templates[3].inputs.artifacts[0].path: artifact "g" needs an absolute path, got "rel"',
       "spec.templates[3].container.image: a container needs an image",
-      'spec.templates[4]: "{{steps.a.outputs.result}}" is not supported by chaoslet',
+      "spec.templates[3].outputs.artifacts: output artifacts need an artifact repository and are refused",
+      'spec.templates[4].http: template type "http" is refused',
+      'spec.templates[5].resource.action: action "explode" is not one of',
+      "spec.templates[5].resource.manifest: a resource template needs a manifest",
+      "spec.templates[5].resource.flags: kubectl flags are refused",
+      'spec.templates[5].resource.successCondition: condition "a ~ b"',
+      'spec.templates[5].retryStrategy.limit: limit "many" is not a non-negative integer',
+      'spec.templates[5].retryStrategy.retryPolicy: retryPolicy "Sometimes" is not one of',
+      'spec.templates[5].retryStrategy.expression: "expression" is not supported by chaoslet',
+      "spec.templates[6].outputs.parameters[0].valueFrom.path: reading an output file needs container.command",
     ]
   ) {
     assert.ok(text.includes(want), `missing "${want}" in:\n${text}`);
   }
+  assert.ok(!text.includes("when"), "when is supported");
+});
+
+Deno.test("validator: the Argo features chaoslet runs pass", () => {
+  const errors = validateChaosWorkflow(wf({
+    entrypoint: "main",
+    parallelism: 2,
+    activeDeadlineSeconds: 600,
+    volumes: [{ name: "scratch", emptyDir: {} }],
+    onExit: "exit",
+    templates: [
+      {
+        name: "main",
+        parallelism: 1,
+        steps: [
+          [{ name: "make", template: "make" }],
+          [{
+            name: "each",
+            template: "echo",
+            withItems: [1, "b", { k: "v" }],
+            when: "{{steps.make.outputs.parameters.verdict}} == Pass",
+            onExit: "exit",
+            arguments: { parameters: [{ name: "m", value: "{{item}}" }] },
+          }],
+          [{
+            name: "seq",
+            template: "echo",
+            withSequence: { count: "2" },
+            arguments: { parameters: [{ name: "m", value: "{{item}}" }] },
+          }],
+        ],
+        outputs: {
+          parameters: [{ name: "v", valueFrom: { parameter: "{{steps.make.outputs.parameters.verdict}}" } }],
+        },
+      },
+      {
+        name: "make",
+        retryStrategy: {
+          limit: 2,
+          retryPolicy: "Always",
+          backoff: { duration: "1s", factor: 2, maxDuration: "1m" },
+        },
+        resource: {
+          action: "create",
+          setOwnerReference: true,
+          successCondition: "status.engineStatus == completed",
+          failureCondition: "status.engineStatus == stopped",
+          manifest: "apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: x-}\n",
+        },
+        outputs: {
+          parameters: [{ name: "verdict", valueFrom: { jsonPath: "{.status.experiments[0].verdict}" } }],
+        },
+      },
+      {
+        name: "echo",
+        inputs: { parameters: [{ name: "m" }] },
+        script: {
+          image: "busybox",
+          command: ["sh"],
+          source: "echo {{inputs.parameters.m}}",
+          volumeMounts: [],
+        },
+        outputs: { parameters: [{ name: "o", valueFrom: { path: "/tmp/o", default: "none" } }] },
+      },
+      {
+        name: "dag",
+        dag: {
+          tasks: [
+            { name: "A", template: "exit" },
+            { name: "B", template: "exit", depends: "A.Succeeded && (A.Failed || A.Skipped)" },
+            { name: "C", template: "exit", depends: "B", withParam: "{{tasks.A.outputs.result}}" },
+          ],
+        },
+      },
+      { name: "exit", container: { image: "busybox", args: ["{{workflow.status}}"] } },
+    ],
+  }));
+  assert.deepEqual(errors, [], formatErrors(errors));
 });
 
 Deno.test("validator: entrypoint inputs come from workflow arguments", () => {

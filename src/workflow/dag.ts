@@ -1,32 +1,18 @@
 /**
- * DAG scheduling: task dependencies (`dependencies`, or an Argo `depends` expression limited to
- * `a && b.Succeeded`), cycle detection with the cycle's path, and which tasks may start now.
+ * DAG scheduling: task dependencies (`dependencies`, or an Argo `depends` expression, see
+ * depends.ts), cycle detection with the cycle's path, which tasks may be decided now, and the
+ * DAG's phase as Argo assesses it (each leaf's branch phase).
  *
  * @module
  */
-import type { DagTask } from "./types.ts";
+import { dependsTasks, parseDepends } from "./depends.ts";
+import type { DagTask, NodePhase } from "./types.ts";
 
-const DEPENDS_TERM = /^([A-Za-z0-9][-A-Za-z0-9_]*)(\.Succeeded)?$/;
-
-/**
- * The names a task waits for. `depends` is accepted only as terms joined by `&&`, each a task
- * name optionally suffixed `.Succeeded` (which is what a plain dependency means anyway); anything
- * richer (`||`, `!`, `.Failed`, …) throws, quoting the expression, rather than being misread.
- */
+/** The names a task waits for: its `dependencies` and every task its `depends` names. Throws on a bad expression. */
 export function taskDependencies(task: DagTask): string[] {
   const deps = [...(task.dependencies ?? [])];
-  if (task.depends !== undefined) {
-    const expr = String(task.depends).trim();
-    for (const raw of expr.split("&&")) {
-      const term = raw.trim().replace(/^\((.*)\)$/, "$1").trim();
-      const m = DEPENDS_TERM.exec(term);
-      if (!m) {
-        throw new Error(
-          `depends "${expr}" is not supported: only task names joined by "&&" (optionally with .Succeeded) are`,
-        );
-      }
-      deps.push(m[1]);
-    }
+  if (task.depends !== undefined && String(task.depends).trim()) {
+    deps.push(...dependsTasks(parseDepends(String(task.depends))));
   }
   return [...new Set(deps)];
 }
@@ -79,23 +65,54 @@ export function topoOrder(deps: ReadonlyMap<string, readonly string[]>): string[
   return out;
 }
 
-/** What the scheduler knows about a task: not started, running, or finished well or badly. */
-export type TaskState = "waiting" | "running" | "succeeded" | "failed";
-
 /**
- * Tasks that may start now: waiting, with every dependency succeeded. With `failFast` (Argo's
- * default) nothing new starts once any task failed; tasks downstream of a failure never start.
+ * Tasks that may be decided now (run, or be Omitted by their depends logic): not started, and
+ * every dependency finished. `finished` holds the phase of each finished task.
  */
-export function readyTasks(
+export function decidableTasks(
   deps: ReadonlyMap<string, readonly string[]>,
-  state: ReadonlyMap<string, TaskState>,
-  failFast = true,
+  started: ReadonlySet<string>,
+  finished: ReadonlyMap<string, NodePhase>,
 ): string[] {
-  if (failFast && [...state.values()].includes("failed")) return [];
   const out: string[] = [];
   for (const [n, ds] of deps) {
-    if ((state.get(n) ?? "waiting") !== "waiting") continue;
-    if (ds.every((d) => state.get(d) === "succeeded")) out.push(n);
+    if (!started.has(n) && ds.every((d) => finished.has(d))) out.push(n);
   }
   return out;
+}
+
+const failedOrError = (p: NodePhase | undefined) => p === "Failed" || p === "Error";
+
+/**
+ * Argo's assessDAGPhase, over finished tasks: a leaf's branch phase is its own phase when it ran
+ * (or was skipped), and, when it was Omitted, the worst branch phase of its dependencies (a failure
+ * upstream makes an omitted leaf count as failed). A failed branch whose leaf tolerates it
+ * (continueOn) does not fail the DAG. Returns the first failing leaf, or undefined.
+ */
+export function failedLeaf(
+  tasks: readonly DagTask[],
+  deps: ReadonlyMap<string, readonly string[]>,
+  finished: ReadonlyMap<string, NodePhase>,
+): { task: string; phase: NodePhase } | undefined {
+  const memo = new Map<string, NodePhase | undefined>();
+  const branch = (n: string): NodePhase | undefined => {
+    if (memo.has(n)) return memo.get(n);
+    const p = finished.get(n);
+    let out = p;
+    if (p === "Omitted") {
+      const up = (deps.get(n) ?? []).map(branch);
+      out = up.find(failedOrError) ?? "Succeeded";
+    }
+    memo.set(n, out);
+    return out;
+  };
+  const hasDependents = new Set([...deps.values()].flat());
+  for (const t of tasks) {
+    if (hasDependents.has(t.name) || !finished.has(t.name)) continue;
+    const p = branch(t.name);
+    if (!failedOrError(p)) continue;
+    if ((p === "Failed" && t.continueOn?.failed) || (p === "Error" && t.continueOn?.error)) continue;
+    return { task: t.name, phase: p! };
+  }
+  return undefined;
 }

@@ -1,8 +1,9 @@
 /**
- * Any other container step runs for real, as a batch Job (backoffLimit 0) whose pod runs the
- * template's container with the workflow's service account and securityContext. Raw artifacts
- * are mounted from a ConfigMap at their paths. The node follows the pod's phase: Pending,
- * Running, then Succeeded or Failed with the container's exit reason.
+ * Any other container step, and every script step, runs for real, as a batch Job (backoffLimit 0;
+ * manifests in pod_spec.ts). On a cluster with a real node (label `chaoslet.dev/node=real`) that
+ * holds every image of the pod, the pod is placed there. The node follows the pod's phase:
+ * Pending, Running, then Succeeded or Failed with the container's exit reason; then the step's
+ * outputs are read: `result` from the container's log, output files from its termination message.
  *
  * Job and ConfigMap are named after the node (deterministic), owned by the workflow, and
  * labelled with the node, so a restarted daemon follows the same Job instead of starting another.
@@ -12,12 +13,14 @@
 import { isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { checkHalt, markPhase, ownerRef, type StepContext, stepLabels, type StepResult } from "./context.ts";
-import { objectName } from "./nodes.ts";
+import { checkHalt, markPhase, type StepContext, type StepResult } from "./context.ts";
+import { parseTerminationMessage, podOutputs } from "./outputs.ts";
+import { jobManifests, type Placement } from "./pod_spec.ts";
 import { withRetries } from "./status_book.ts";
-import { LABELS } from "./types.ts";
+import { LABELS, type NodeOutputs } from "./types.ts";
 
-const VOLUME = "chaoslet-artifacts";
+/** The label (and taint) of the test cluster's real kubelet node. */
+const REAL_NODE = "chaoslet.dev/node";
 
 interface PodView extends KubeObject {
   status?: {
@@ -28,64 +31,8 @@ interface PodView extends KubeObject {
       name: string;
       state?: { terminated?: { exitCode?: number; reason?: string; message?: string } };
     }[];
+    nodeName?: string;
   };
-}
-
-/** The ConfigMap (or undefined without artifacts) and the Job of a step. */
-export function jobManifests(
-  ctx: Pick<StepContext, "wf" | "node" | "template">,
-): { configMap?: KubeObject; job: KubeObject } {
-  const { wf, node, template } = ctx;
-  const name = objectName(wf.metadata.name!, node.name);
-  const labels = stepLabels(ctx);
-  const metadata = { name, namespace: wf.metadata.namespace, labels, ownerReferences: [ownerRef(wf)] };
-  const artifacts = (template.inputs?.artifacts ?? []).filter((a) =>
-    a.path && typeof a.raw?.data === "string"
-  );
-  const container = { ...template.container!, name: "main" };
-  const volumes: unknown[] = [];
-  let configMap: KubeObject | undefined;
-  if (artifacts.length) {
-    configMap = {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata,
-      data: Object.fromEntries(artifacts.map((a, i) => [`a${i}`, a.raw!.data])),
-    };
-    volumes.push({ name: VOLUME, configMap: { name } });
-    const mounts = artifacts.map((a, i) => ({
-      name: VOLUME,
-      mountPath: a.path,
-      subPath: `a${i}`,
-      readOnly: true,
-    }));
-    container.volumeMounts = [
-      ...(Array.isArray(container.volumeMounts) ? container.volumeMounts : []),
-      ...mounts,
-    ];
-  }
-  const podLabels = { ...template.metadata?.labels, ...labels };
-  const deadline = Number(template.activeDeadlineSeconds);
-  const job: KubeObject = {
-    apiVersion: "batch/v1",
-    kind: "Job",
-    metadata,
-    spec: {
-      backoffLimit: 0,
-      ...(Number.isFinite(deadline) && deadline > 0 ? { activeDeadlineSeconds: deadline } : {}),
-      template: {
-        metadata: { labels: podLabels, annotations: template.metadata?.annotations },
-        spec: {
-          restartPolicy: "Never",
-          serviceAccountName: wf.spec.serviceAccountName,
-          securityContext: wf.spec.securityContext,
-          containers: [container],
-          volumes: volumes.length ? volumes : undefined,
-        },
-      },
-    },
-  };
-  return { configMap, job };
 }
 
 /** Creates `obj`, or adopts an existing one with this node's label; returns a message when another object has the name. */
@@ -120,10 +67,54 @@ function podFailure(pod: PodView): string {
   }`;
 }
 
+/** Places the pod on the real node when one exists and already holds every image the pod needs. */
+async function placement(ctx: StepContext): Promise<Placement> {
+  const images = [ctx.template.script?.image ?? ctx.template.container?.image];
+  let nodes: KubeObject[];
+  try {
+    nodes = (await ctx.deps.client.list(Resources.nodes, undefined, {
+      query: { labelSelector: `${REAL_NODE}=real` },
+    }))
+      .items;
+  } catch {
+    return {};
+  }
+  const has = (n: KubeObject) => {
+    const names = new Set(((n.status?.images ?? []) as { names?: string[] }[]).flatMap((i) => i.names ?? []));
+    return images.every((img) => img && (names.has(img) || names.has(`docker.io/library/${img}`)));
+  };
+  if (!nodes.some(has)) return {};
+  return {
+    nodeSelector: { [REAL_NODE]: "real" },
+    tolerations: [{ key: REAL_NODE, operator: "Exists" }],
+  };
+}
+
+/** The outputs of a finished pod: files from the termination message, result from the log. */
+async function collectOutputs(ctx: StepContext, pod: PodView): Promise<NodeOutputs | undefined> {
+  const t = pod.status?.containerStatuses?.find((c) => c.name === "main")?.state?.terminated;
+  const files = parseTerminationMessage(t?.message ?? "");
+  let result: string | undefined;
+  try {
+    const res = await ctx.deps.client.raw(
+      "GET",
+      `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/log`,
+      { query: { container: "main", limitBytes: 262144 }, signal: AbortSignal.timeout(10_000) },
+    );
+    result = (await res.text()).replace(/\n$/, "");
+  } catch (err) {
+    // A node without a kubelet (kwok) serves no logs: the step simply has no result.
+    ctx.log.info("no log for the step's result", { node: ctx.node.name, error: String(err) });
+  }
+  const out = podOutputs(ctx.template, files, result);
+  if (t?.exitCode !== undefined) return { ...out, exitCode: String(t.exitCode) };
+  return out;
+}
+
 /** Runs the step as a Job and follows its pod. */
 export async function runJobStep(ctx: StepContext): Promise<StepResult> {
   const { client, wake, pollMs } = ctx.deps;
-  const { configMap, job } = jobManifests(ctx);
+  const { configMap, job } = jobManifests(ctx, ctx.node.jobName ? {} : await placement(ctx));
   const name = job.metadata.name!;
   const ns = job.metadata.namespace!;
   if (!ctx.node.jobName) {
@@ -159,11 +150,18 @@ export async function runJobStep(ctx: StepContext): Promise<StepResult> {
       await ctx.book.save();
     }
     const phase = pod?.status?.phase;
-    if (phase === "Succeeded") {
-      return { phase: "Succeeded" };
-    }
-    if (phase === "Failed") {
-      return { phase: "Failed", message: podFailure(pod!) };
+    if (phase === "Succeeded" || phase === "Failed") {
+      let outputs: NodeOutputs | undefined;
+      try {
+        outputs = await collectOutputs(ctx, pod!);
+      } catch (err) {
+        if (phase === "Succeeded") {
+          return { phase: "Failed", message: (err as Error).message };
+        }
+      }
+      return phase === "Succeeded"
+        ? { phase: "Succeeded", outputs }
+        : { phase: "Failed", message: podFailure(pod!), outputs };
     }
     if (phase === "Running") {
       await markPhase(ctx, "Running");

@@ -13,43 +13,25 @@
  *
  * @module
  */
-import { asServiceAccount, isApiError } from "../kube/client.ts";
+import { isApiError } from "../kube/client.ts";
 import type { Logger } from "../log/log.ts";
-import { runContainer } from "./container.ts";
-import {
-  checkHalt,
-  type StepContext,
-  type StepResult,
-  type StopReason,
-  type WorkflowDeps,
-} from "./context.ts";
-import { type Call, runDag, runSteps } from "./graph.ts";
-import { bindInputs, durationMs, workflowArgs, workflowParameters } from "./inputs.ts";
+import { checkHalt, type StopReason, type WorkflowDeps } from "./context.ts";
+import { workflowArgs, workflowParameters } from "./inputs.ts";
+import { limitOf } from "./limit.ts";
+import { NodeRunner } from "./node.ts";
 import { childName, nodeId } from "./nodes.ts";
 import { setFinalizer, StatusBook, withRetries, WorkflowGone } from "./status_book.ts";
 import { failureMessage } from "./summary.ts";
-import { type Scope, substitute, substituteDeep } from "./template.ts";
-import {
-  type ChaosWorkflow,
-  ChaosWorkflows,
-  isFinished,
-  type NodePhase,
-  type NodeStatus,
-  type NodeType,
-  type Template,
-} from "./types.ts";
+import type { Scope } from "./template.ts";
+import { type ChaosWorkflow, ChaosWorkflows, isFinished, type NodePhase, type Template } from "./types.ts";
 import { formatErrors, validateChaosWorkflow } from "./validate.ts";
-import { Interrupted, sleepUntil } from "./wakeups.ts";
+import { Interrupted } from "./wakeups.ts";
 
 /** How a run ended: for good, cut off by shutdown (resume later), or failed on the API (retry later). */
 export type RunEnd = "finished" | "interrupted" | "retry";
 
-const RANK: Record<StopReason, number> = { stop: 1, deleted: 2, shutdown: 3 };
+const RANK: Record<StopReason, number> = { stop: 1, deadline: 1, deleted: 2, shutdown: 3 };
 const now = () => new Date().toISOString();
-
-function nodeType(t: Template): NodeType {
-  return t.steps ? "Steps" : t.dag ? "DAG" : t.suspend ? "Suspend" : "Pod";
-}
 
 export class WorkflowRun {
   readonly done: Promise<RunEnd>;
@@ -60,6 +42,7 @@ export class WorkflowRun {
   #book: StatusBook | undefined;
   #wf!: ChaosWorkflow;
   #templates = new Map<string, Template>();
+  #deadline: ReturnType<typeof setTimeout> | undefined;
   readonly #log: Logger;
 
   constructor(readonly deps: WorkflowDeps, readonly key: string, readonly uid: string) {
@@ -73,7 +56,7 @@ export class WorkflowRun {
     if (this.#reason && RANK[this.#reason] >= RANK[reason]) return;
     this.#reason = reason;
     this.#stop.abort(reason);
-    if (reason !== "stop") this.#exit.abort(reason);
+    if (reason !== "stop" && reason !== "deadline") this.#exit.abort(reason);
     if (reason === "shutdown") this.#halt.abort(reason);
   }
 
@@ -81,6 +64,7 @@ export class WorkflowRun {
     try {
       return await this.#execute();
     } catch (err) {
+      clearTimeout(this.#deadline);
       this.#book?.close();
       if (err instanceof Interrupted) return "interrupted";
       if (err instanceof WorkflowGone) return "finished";
@@ -145,7 +129,22 @@ export class WorkflowRun {
       },
     };
     const args = workflowArgs(wf.spec);
-    const root = await this.#node({
+    const deadline = Number(wf.spec.activeDeadlineSeconds);
+    if (Number.isFinite(deadline) && deadline > 0) {
+      const left = Date.parse(st.startedAt!) + deadline * 1000 - Date.now();
+      this.#deadline = setTimeout(() => this.abort("deadline"), Math.max(0, left));
+    }
+    const runner = new NodeRunner({
+      deps: this.deps,
+      wf,
+      book,
+      templates: this.#templates,
+      halt: this.#halt.signal,
+      exit: this.#exit.signal,
+      pods: limitOf(wf.spec.parallelism),
+      log: this.#log,
+    });
+    const root = await runner.run({
       name,
       displayName: name,
       templateName: wf.spec.entrypoint,
@@ -153,15 +152,31 @@ export class WorkflowRun {
       scope,
       signal: this.#stop.signal,
     });
+    clearTimeout(this.#deadline);
     let exit: NodePhase | undefined;
     if (wf.spec.onExit && this.#reason !== "deleted") {
       const exitName = childName.exit(name);
-      exit = await this.#node({
+      // {{workflow.status}} and {{workflow.failures}} describe the entrypoint's outcome, as in Argo.
+      const status = root === "Succeeded" ? "Succeeded" : root === "Error" ? "Error" : "Failed";
+      const failures = Object.values(st.nodes).filter((n) =>
+        (n.type === "Pod" || n.type === "Suspend") && (n.phase === "Failed" || n.phase === "Error")
+      ).map((n) => ({
+        displayName: n.displayName,
+        message: n.message ?? "",
+        templateName: n.templateName,
+        phase: n.phase,
+        podName: n.id,
+        finishedAt: n.finishedAt,
+      }));
+      exit = await runner.run({
         name: exitName,
         displayName: exitName,
         templateName: wf.spec.onExit,
         args,
-        scope,
+        scope: {
+          ...scope,
+          locals: { "workflow.status": status, "workflow.failures": JSON.stringify(failures) },
+        },
         signal: this.#exit.signal,
       });
     }
@@ -173,6 +188,9 @@ export class WorkflowRun {
       st.message = `Stopped: ${
         this.#reason === "deleted" ? "the workflow was deleted" : "spec.stop is true"
       }`;
+    } else if (this.#reason === "deadline" && root !== "Succeeded") {
+      st.phase = "Failed";
+      st.message = `Workflow exceeded its deadline of ${deadline} s`;
     } else if (root === "Succeeded" && (exit ?? "Succeeded") === "Succeeded") {
       st.phase = "Succeeded";
     } else {
@@ -194,101 +212,5 @@ export class WorkflowRun {
     });
     await setFinalizer(client, wf, false);
     return "finished";
-  }
-
-  /** Runs (or resumes, or just reports) one node and returns its final phase; "Omitted" when stopping prevented its start. */
-  async #node(call: Call): Promise<NodePhase> {
-    const book = this.#book!;
-    const wfName = this.#wf.metadata.name!;
-    const id = nodeId(wfName, call.name);
-    const existing = book.node(id);
-    if (existing && isFinished(existing.phase)) return existing.phase;
-    checkHalt({ halt: this.#halt.signal });
-    if (!existing && call.signal.aborted) return "Omitted";
-    const template = this.#templates.get(call.templateName)!;
-    const type = nodeType(template);
-    const node = existing ?? book.add({
-      id,
-      name: call.name,
-      displayName: call.displayName,
-      type,
-      templateName: template.name,
-      phase: type === "Pod" ? "Pending" : "Running",
-      startedAt: now(),
-    }, call.parentId);
-    let result: StepResult;
-    let scope: Scope | undefined;
-    try {
-      scope = {
-        workflow: call.scope.workflow,
-        inputs: bindInputs(template, call.args, call.scope),
-        podName: type === "Pod" ? id : undefined,
-      };
-    } catch (err) {
-      result = { phase: "Error", message: (err as Error).message };
-    }
-    if (!existing) await book.save();
-    if (scope) {
-      try {
-        result = await this.#dispatch(node, template, scope, call.signal, !!existing);
-      } catch (err) {
-        // 4xx answers are the step's fault (RBAC, schema); anything else ends the run, to be resumed.
-        if (!isApiError(err) || err.status >= 500 || err.status === 429) throw err;
-        result = { phase: "Error", message: err.message.replace(/^\w+ \S+: /, "") };
-      }
-    }
-    node.phase = result!.phase;
-    if (result!.message !== undefined) node.message = result!.message;
-    node.finishedAt = now();
-    await book.save();
-    if (node.type === "Pod" || node.phase !== "Succeeded") {
-      this.#log.info("node finished", { node: node.name, phase: node.phase, message: node.message });
-    }
-    return node.phase;
-  }
-
-  async #dispatch(
-    node: NodeStatus,
-    template: Template,
-    scope: Scope,
-    signal: AbortSignal,
-    resumed: boolean,
-  ): Promise<StepResult> {
-    const graph = {
-      book: this.#book!,
-      workflowName: this.#wf.metadata.name!,
-      run: (c: Call) => this.#node(c),
-    };
-    if (template.steps) return await runSteps(graph, node, template, scope, signal);
-    if (template.dag) return await runDag(graph, node, template, scope, signal);
-    if (template.suspend) {
-      const d = template.suspend.duration;
-      const until = d === undefined
-        ? Infinity
-        : Date.parse(node.startedAt) + durationMs(substitute(String(d), scope));
-      if (await sleepUntil(until, signal)) return { phase: "Succeeded" };
-      checkHalt({ halt: this.#halt.signal });
-      return { phase: "Failed", message: "Stopped" };
-    }
-    let resolved: Template;
-    try {
-      resolved = substituteDeep(template, scope);
-    } catch (err) {
-      return { phase: "Error", message: (err as Error).message };
-    }
-    const sa = this.#wf.spec.serviceAccountName || "default";
-    const ctx: StepContext = {
-      deps: this.deps,
-      wf: this.#wf,
-      book: this.#book!,
-      node,
-      template: resolved,
-      signal,
-      halt: this.#halt.signal,
-      resumed,
-      as: asServiceAccount(this.#wf.metadata.namespace!, sa),
-      log: this.#log,
-    };
-    return await runContainer(ctx);
   }
 }

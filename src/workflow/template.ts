@@ -1,9 +1,10 @@
 /**
- * Argo's `{{...}}` variable substitution for the variables Litmus workflows use:
- * `workflow.parameters.<x>`, `inputs.parameters.<x>`, `workflow.name|namespace|uid|serviceAccountName`
- * and `pod.name`. Tags with other prefixes Argo knows (`steps.`, `tasks.`, `item`, `outputs.`, `=`)
- * are reported as unsupported; any other `{{...}}` text is left alone, because raw artifacts may
- * legitimately carry braces for other tools.
+ * Argo's `{{...}}` variable substitution: `workflow.parameters.<x>`, `inputs.parameters.<x>`,
+ * `workflow.name|namespace|uid|serviceAccountName`, `pod.name`, and the local variables of a call
+ * (`steps.<s>.outputs.*`, `tasks.<t>.outputs.*`, `steps.<s>.status`, `item`, `item.<key>`,
+ * `workflow.status`, `workflow.failures`, `retries`). Argo's expression tags (`{{=...}}`),
+ * artifacts and workflow outputs are reported as unsupported; any other `{{...}}` text is left
+ * alone, because raw artifacts may legitimately carry braces for other tools.
  *
  * @module
  */
@@ -21,6 +22,8 @@ export interface Scope {
   inputs?: Record<string, string>;
   /** `{{pod.name}}`: the node ID of a Pod-type step. */
   podName?: string;
+  /** Variables visible at this point of the run, by their full name (e.g. `steps.a.outputs.result`). */
+  locals?: Record<string, string>;
 }
 
 /** Thrown when a tag cannot be resolved; `problems` quotes every bad tag. */
@@ -32,17 +35,24 @@ export class SubstitutionError extends Error {
 }
 
 const TAG = /\{\{\s*([^{}]*?)\s*\}\}/g;
-const UNSUPPORTED =
-  /^(steps\.|tasks\.|item\b|outputs\.|=|workflow\.outputs\.|workflow\.status|inputs\.artifacts\.)/;
+const UNSUPPORTED = /^(=|workflow\.outputs\.|inputs\.artifacts\.)/;
+/** Variables that exist only in some places of a run (resolved from the call's locals). */
+const LOCAL = /^(steps\.|tasks\.|item\b|workflow\.status$|workflow\.failures$|retries$|outputs\.)/;
 
 /** Why a tag is unknown to chaoslet, or undefined when `expr` is a variable it resolves (or ignores). */
 export function checkVariable(expr: string): "unsupported" | undefined {
   return UNSUPPORTED.test(expr) ? "unsupported" : undefined;
 }
 
+/** True for a variable that only a call's locals define (step and task outputs, loop items, exit-handler status). */
+export function isLocalVariable(expr: string): boolean {
+  return LOCAL.test(expr);
+}
+
 /** Resolves one tag: a string, `undefined` to leave the text as is, or an Error describing the problem. */
 function resolve(expr: string, scope: Scope): string | Error | undefined {
   const wf = scope.workflow;
+  if (scope.locals && Object.hasOwn(scope.locals, expr)) return scope.locals[expr];
   if (expr.startsWith("workflow.parameters.")) {
     const name = expr.slice("workflow.parameters.".length);
     return Object.hasOwn(wf.parameters, name)
@@ -67,6 +77,7 @@ function resolve(expr: string, scope: Scope): string | Error | undefined {
       return scope.podName ?? new Error("pod.name is only defined in a container template");
   }
   if (checkVariable(expr)) return new Error("this variable is not supported by chaoslet");
+  if (isLocalVariable(expr)) return new Error("no such value at this point of the run");
   return undefined;
 }
 

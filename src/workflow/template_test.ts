@@ -29,7 +29,7 @@ Deno.test("substitute names every unresolvable variable", () => {
       assert.equal(err.problems.length, 3);
       assert.match(err.problems[0], /"\{\{workflow\.parameters\.nope\}\}": no workflow parameter "nope"/);
       assert.match(err.problems[1], /no input parameter "gone"/);
-      assert.match(err.problems[2], /not supported/);
+      assert.match(err.problems[2], /no such value at this point of the run/);
       return true;
     },
   );
@@ -56,4 +56,22 @@ Deno.test("variablesIn finds tags at any depth", () => {
     variablesIn({ a: ["{{ workflow.uid }}", { b: "x {{inputs.parameters.p}} {{workflow.uid}}" }] }).sort(),
     ["inputs.parameters.p", "workflow.uid"],
   );
+});
+
+Deno.test("substitute reads step outputs, loop items and exit status from the call's locals", () => {
+  const locals = {
+    "steps.a.outputs.result": "Pass",
+    "steps.a.outputs.parameters.verdict": "Fail",
+    "item": "x",
+    "item.name": "web",
+    "workflow.status": "Failed",
+  };
+  assert.equal(
+    substitute(
+      "{{steps.a.outputs.result}}/{{steps.a.outputs.parameters.verdict}}/{{item}}/{{item.name}}/{{workflow.status}}",
+      { ...scope, locals },
+    ),
+    "Pass/Fail/x/web/Failed",
+  );
+  assert.throws(() => substitute("{{=1+1}}", scope), /not supported/);
 });

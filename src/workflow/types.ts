@@ -59,6 +59,14 @@ export interface WorkflowStep {
   template: string;
   arguments?: Arguments;
   continueOn?: { failed?: boolean; error?: boolean };
+  /** A govaluate expression (after substitution); false skips the step. */
+  when?: string;
+  withItems?: unknown[];
+  /** A JSON list (after substitution). */
+  withParam?: string;
+  withSequence?: { count?: string | number; start?: string | number; end?: string | number; format?: string };
+  /** A template run after the step ends, whatever its outcome. */
+  onExit?: string;
   [extra: string]: unknown;
 }
 
@@ -81,14 +89,51 @@ export interface ContainerSpec {
   [extra: string]: unknown;
 }
 
+/** An output parameter: from a file (container, script), a jsonPath (resource) or a child's parameter (steps, dag). */
+export interface OutputParameter {
+  name: string;
+  valueFrom?: {
+    path?: string;
+    jsonPath?: string;
+    parameter?: string;
+    default?: string;
+    [extra: string]: unknown;
+  };
+  [extra: string]: unknown;
+}
+
+export interface ResourceTemplate {
+  action: "get" | "create" | "apply" | "delete" | "replace" | "patch";
+  manifest?: string;
+  mergeStrategy?: "strategic" | "merge" | "json";
+  successCondition?: string;
+  failureCondition?: string;
+  setOwnerReference?: boolean;
+  [extra: string]: unknown;
+}
+
+export interface RetryStrategy {
+  limit?: number | string;
+  retryPolicy?: "Always" | "OnFailure" | "OnError" | "OnTransientError";
+  backoff?: { duration?: string | number; factor?: string | number; maxDuration?: string | number };
+  [extra: string]: unknown;
+}
+
 export interface Template {
   name: string;
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   inputs?: { parameters?: Parameter[]; artifacts?: Artifact[] };
   steps?: WorkflowStep[][];
-  dag?: { tasks: DagTask[]; failFast?: boolean };
+  dag?: { tasks: DagTask[]; failFast?: boolean; target?: string };
   container?: ContainerSpec;
   suspend?: { duration?: string | number };
+  script?: ContainerSpec & { source: string };
+  resource?: ResourceTemplate;
+  outputs?: { parameters?: OutputParameter[]; [extra: string]: unknown };
+  retryStrategy?: RetryStrategy;
+  /** Most children running at once (steps group members, dag tasks). */
+  parallelism?: number | string;
+  volumes?: unknown[];
   activeDeadlineSeconds?: number | string;
   [extra: string]: unknown;
 }
@@ -100,6 +145,12 @@ export interface ChaosWorkflowSpec {
   onExit?: string;
   serviceAccountName?: string;
   securityContext?: unknown;
+  /** Pod volumes, mountable by every container and script step. */
+  volumes?: unknown[];
+  /** Most Pod-type steps running at once in the whole workflow. */
+  parallelism?: number;
+  /** The whole run fails after this many seconds. */
+  activeDeadlineSeconds?: number;
   /** Stops the run: running engines are stopped, running Jobs deleted, no new step starts. */
   stop?: boolean;
   [extra: string]: unknown;
@@ -107,13 +158,28 @@ export interface ChaosWorkflowSpec {
 
 export type WorkflowPhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Error";
 export type NodePhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Error" | "Skipped" | "Omitted";
-export type NodeType = "Steps" | "StepGroup" | "DAG" | "Pod" | "Suspend";
+export type NodeType =
+  | "Steps"
+  | "StepGroup"
+  | "DAG"
+  | "TaskGroup"
+  | "Pod"
+  | "Suspend"
+  | "Retry"
+  | "Skipped";
 
 /**
  * How a Pod-type node runs: `native` (kubectl apply/delete and sleep done by the daemon), `chaos`
  * (a litmus-checker step: the ChaosEngine is created and awaited by the daemon) or `job` (a real Job).
  */
-export type NodeAction = "native" | "chaos" | "job";
+export type NodeAction = "native" | "chaos" | "job" | "resource";
+
+/** What a node produced, in Argo's shape. */
+export interface NodeOutputs {
+  parameters?: { name: string; value: string }[];
+  result?: string;
+  exitCode?: string;
+}
 
 /** What a fault node learned from its ChaosEngine and ChaosResult (the subscriber's chaosData). */
 export interface ChaosData {
@@ -148,6 +214,9 @@ export interface NodeStatus {
   jobName?: string;
   podName?: string;
   chaosData?: ChaosData;
+  /** The object a resource node acted on. */
+  resource?: { apiVersion: string; kind: string; namespace?: string; name: string };
+  outputs?: NodeOutputs;
 }
 
 export interface ChaosWorkflowStatus {

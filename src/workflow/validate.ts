@@ -1,15 +1,14 @@
 /**
  * Static validation of a ChaosWorkflow: everything that can be known before running it (unknown
- * templates and dependencies, DAG cycles and template recursion, missing parameters, unsupported
- * Argo features), each reported with its field path. The API rejects submissions with these
- * errors; the controller puts a workflow that fails them in phase Error without running anything.
+ * templates and dependencies, DAG cycles and template recursion, missing parameters, refused
+ * Argo features), each reported with its field path. The API refuses submissions with these
+ * errors (422); the controller puts a workflow that fails them in phase Error without running anything.
  *
  * @module
  */
+import { refusal, SPEC_IGNORED, SPEC_SUPPORTED, STEP_SUPPORTED } from "./conformance.ts";
 import { findCycle, taskDependencies } from "./dag.ts";
-import { durationMs, paramValue } from "./inputs.ts";
-import { weightError } from "./score.ts";
-import { checkVariable, variablesIn } from "./template.ts";
+import { paramValue } from "./inputs.ts";
 import {
   API_VERSION,
   type ChaosWorkflowSpec,
@@ -17,22 +16,7 @@ import {
   type Template,
   type WorkflowStep,
 } from "./types.ts";
-
-const TEMPLATE_KINDS = ["steps", "dag", "container", "suspend"] as const;
-const UNSUPPORTED_KINDS = ["script", "resource", "data", "http", "containerSet", "plugin"];
-const UNSUPPORTED_STEP_FIELDS = [
-  "when",
-  "withItems",
-  "withParam",
-  "withSequence",
-  "templateRef",
-  "onExit",
-  "hooks",
-  "inline",
-];
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
+import { checkVolumes, isObj, validateTemplateFields } from "./validate_template.ts";
 
 export interface ValidateOptions {
   /** Also check apiVersion, kind and metadata (for submissions; objects read from the cluster have them). */
@@ -94,6 +78,15 @@ function validateSpec(spec: ChaosWorkflowSpec, err: (path: string, message: stri
   if (spec.stop !== undefined && typeof spec.stop !== "boolean") {
     err("spec.stop", `stop ${JSON.stringify(spec.stop)} is not a boolean`);
   }
+  for (const k of Object.keys(spec)) {
+    if (!SPEC_SUPPORTED.includes(k) && !SPEC_IGNORED.includes(k)) err(`spec.${k}`, refusal(k));
+  }
+  checkVolumes(spec.volumes, "spec.volumes", err);
+  for (const k of ["parallelism", "activeDeadlineSeconds"] as const) {
+    if (spec[k] !== undefined && !(Number.isInteger(spec[k]) && spec[k]! > 0)) {
+      err(`spec.${k}`, `${k} ${JSON.stringify(spec[k])} is not a positive integer`);
+    }
+  }
 
   const wfParams = new Set<string>();
   (spec.arguments?.parameters ?? []).forEach((p, i) => {
@@ -133,52 +126,41 @@ function validateTemplate(
   ref: (name: unknown, path: string) => void,
   err: (path: string, message: string) => void,
 ): string[] {
-  const kinds = TEMPLATE_KINDS.filter((k) => t[k] !== undefined);
-  for (const k of UNSUPPORTED_KINDS) {
-    if (t[k] !== undefined) err(`${p}.${k}`, `template type "${k}" is not supported by chaoslet`);
-  }
-  if (kinds.length > 1) err(p, `template "${t.name}" has more than one type (${kinds.join(", ")})`);
-  if (kinds.length === 0 && !UNSUPPORTED_KINDS.some((k) => t[k] !== undefined)) {
-    err(p, `template "${t.name}" has no steps, dag, container or suspend`);
-  }
-  const w = weightError(t.metadata?.labels?.weight, `${p}.metadata.labels.weight`);
-  if (w) err(w.path, w.message);
-
-  const inputs = new Set<string>();
-  (t.inputs?.parameters ?? []).forEach((ip, j) => {
-    if (!ip?.name) err(`${p}.inputs.parameters[${j}].name`, "an input parameter needs a name");
-    else inputs.add(ip.name);
-  });
-  const paths = new Set<string>();
-  (t.inputs?.artifacts ?? []).forEach((a, j) => {
-    const ap = `${p}.inputs.artifacts[${j}]`;
-    if (typeof a?.raw?.data !== "string") {
-      err(`${ap}.raw`, `artifact "${a?.name}": only raw artifacts (raw.data) are supported`);
-    }
-    if (typeof a?.path !== "string" || !a.path.startsWith("/")) {
-      err(`${ap}.path`, `artifact "${a?.name}" needs an absolute path, got "${a?.path}"`);
-    } else if (paths.has(a.path)) err(`${ap}.path`, `artifact path "${a.path}" is used twice`);
-    else paths.add(a.path);
-  });
-
-  // Variables: everything but nested step/task arguments belongs to this template's scope, and
-  // so do those arguments (they are resolved in the caller's scope, which is this template).
-  for (const v of variablesIn({ ...t, name: undefined })) {
-    if (v.startsWith("workflow.parameters.") && !wfParams.has(v.slice(20))) {
-      err(p, `"{{${v}}}" refers to a missing workflow parameter "${v.slice(20)}"`);
-    } else if (v.startsWith("inputs.parameters.") && !inputs.has(v.slice(18))) {
-      err(p, `"{{${v}}}" refers to a missing input parameter "${v.slice(18)}" of template "${t.name}"`);
-    } else if (checkVariable(v)) err(p, `"{{${v}}}" is not supported by chaoslet`);
-  }
-
+  validateTemplateFields(t, p, wfParams, err);
   const called: string[] = [];
   const step = (s: WorkflowStep, sp: string) => {
     if (!isObj(s) || !s.name) return err(`${sp}.name`, "a step needs a name");
-    for (const f of UNSUPPORTED_STEP_FIELDS) {
-      if (s[f] !== undefined) err(`${sp}.${f}`, `"${f}" is not supported by chaoslet`);
+    for (const f of Object.keys(s)) {
+      if (!STEP_SUPPORTED.includes(f)) err(`${sp}.${f}`, refusal(f));
+    }
+    const loops = ["withItems", "withParam", "withSequence"].filter((f) => s[f] !== undefined);
+    if (loops.length > 1) {
+      err(sp, `a step takes one of withItems, withParam, withSequence, not ${loops.join(" and ")}`);
+    }
+    if (s.withItems !== undefined && !Array.isArray(s.withItems)) {
+      err(`${sp}.withItems`, "withItems must be a list");
+    }
+    if (s.withSequence !== undefined) {
+      const q = s.withSequence as Record<string, unknown>;
+      if (!isObj(q) || (q.count === undefined) === (q.end === undefined)) {
+        err(`${sp}.withSequence`, "withSequence needs exactly one of count and end");
+      }
+    }
+    if (s.when !== undefined && typeof s.when !== "string") err(`${sp}.when`, "when must be a string");
+    if (s.onExit !== undefined) ref(s.onExit, `${sp}.onExit`);
+    for (const [k, a] of Object.entries(s.arguments ?? {})) {
+      if (k !== "parameters") {
+        err(
+          `${sp}.arguments.${k}`,
+          k === "artifacts" ? "artifact arguments are refused: use raw input artifacts" : refusal(k),
+        );
+      }
+      void a;
     }
     ref(s.template, `${sp}.template`);
     const target = byName.get(s.template)?.t;
+    const exit = s.onExit ? byName.get(s.onExit)?.t : undefined;
+    if (exit) called.push(exit.name);
     if (target) {
       called.push(target.name);
       checkCallInputs(target, (s.arguments?.parameters ?? []).map((a) => a.name), `${sp}.arguments`, err);
@@ -229,18 +211,6 @@ function validateTemplate(
     });
     const cycle = findCycle(deps);
     if (cycle) err(`${p}.dag.tasks`, `dependency cycle: ${cycle.join(" -> ")}`);
-  }
-  if (t.container !== undefined) {
-    if (!isObj(t.container) || typeof t.container.image !== "string" || !t.container.image) {
-      err(`${p}.container.image`, "a container needs an image");
-    }
-  }
-  if (t.suspend !== undefined && t.suspend?.duration !== undefined) {
-    try {
-      durationMs(t.suspend.duration);
-    } catch (e) {
-      err(`${p}.suspend.duration`, (e as Error).message);
-    }
   }
   return called;
 }

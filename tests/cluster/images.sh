@@ -77,17 +77,20 @@ build_one() {                               # build_one DIR: prints the archive 
     tag=$(cat "$meta/tag" 2>/dev/null || echo "localhost/$name:testbed")
     oci_pack "$rootfs" "$meta" "$tag" "$archive"
     rm -rf "$rootfs" "$meta"
-    rm -f "$(ls "$OUT/$name"-*.tar 2>/dev/null | grep -vx "$archive" || true)" 2>/dev/null || true   # older builds
     say "built $tag in $((SECONDS - t0)) s: $(du -h "$archive" | cut -f1) $archive"
   fi
   echo "$archive"
 }
 
+prune() {                                   # archives unused for 2 days (several checkouts share the cache, each with
+  find "$OUT" -maxdepth 1 -name '*.tar' -atime +2 -delete 2>/dev/null || true   # its own versions: keep theirs)
+}
 all() {                                     # all: build (under the cache lock) and print every archive path
   local d
-  mkdir -p "$CACHE"
+  mkdir -p "$OUT"
   exec 7>"$CACHE/.images.lock"
   flock 7                                   # two runs never build the same image at once
+  prune
   for d in "$HERE"/images/*/; do [ -f "$d/build.sh" ] && build_one "${d%/}"; done
   exec 7>&-
 }
@@ -139,7 +142,6 @@ chaoslet() {
     jq -r '.user' <<<"$df" >"$meta/user"; jq -r '.workdir' <<<"$df" >"$meta/workdir"; jq -c '.ports' <<<"$df" >"$meta/ports"
     oci_pack "$rootfs" "$meta" localhost/chaoslet:dev "$archive"
     rm -rf "$rootfs" "$meta"
-    for f in "$OUT"/chaoslet-dev-*.tar; do [ "$f" = "$archive" ] || rm -f "$f"; done
     say "built localhost/chaoslet:dev in $((SECONDS - t0)) s: $(du -h "$archive" | cut -f1) $archive"
   fi
   exec 7>&-

@@ -46,6 +46,8 @@ missing() {                                 # what is missing to run the node, o
     [ -x "$CNI_BIN/$c" ] || echo "CNI plugin $CNI_BIN/$c (apt-get install containernetworking-plugins)"
   done
   [ -x "$BIN/kubelet" ] || echo "kubelet ($BIN/kubelet: testbed.sh build)"
+  { ldd /bin/busybox 2>&1 || true; } | grep -q 'not a dynamic' || echo "a static /bin/busybox (apt-get install busybox-static)"
+  [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -f /usr/lib/libc.a ] || echo "libc.a for cc -static (apt-get install libc6-dev)"
   [ "$(id -u)" = 0 ] || return 0
   unshare --pid --mount --fork --mount-proc true 2>/dev/null || echo "unshare --pid --mount (new namespaces refused)"
   [ -d /sys/fs/cgroup/memory ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || echo "cgroups (/sys/fs/cgroup)"
@@ -183,11 +185,10 @@ inner() {
   containerd --config "$N/containerd.toml" >"$WORK/logs/containerd.log" 2>&1 & pids+=($!)
   for f in $(seq 300); do ctr --address "$SOCK" version >/dev/null 2>&1 && break; sleep 0.05; done
   ctr --address "$SOCK" version >/dev/null || { echo "containerd did not start"; exit 1; }
-  local imports=()
-  for f in "$N"/images/*.tar; do
-    [ -e "$f" ] && { ctr --address "$SOCK" -n k8s.io images import "$f" >/dev/null & imports+=($!); }
+  for f in "$N"/images/*.tar; do             # one at a time: concurrent imports collide on ctr's tar-index.json ref
+    [ -e "$f" ] || continue
+    ctr --address "$SOCK" -n k8s.io images import "$f" >/dev/null || { echo "importing $f failed"; exit 1; }
   done
-  for f in "${imports[@]}"; do wait "$f" || { echo "importing an image failed"; exit 1; }; done
   echo "images: $(ctr --address "$SOCK" -n k8s.io images ls -q | grep -c '^localhost/') local"
   "$BIN/kubelet" --config="$N/kubelet.yaml" --kubeconfig="$N/kubelet.kubeconfig" --hostname-override="$NODE_NAME" \
     --node-labels=chaoslet.dev/node=real --cert-dir=/var/lib/kubelet/pki --v=1 \
@@ -201,7 +202,10 @@ inner() {
 up() {
   local t0=$SECONDS own_net=0 svc_ip f
   [ "${CHAOSLET_NETNS:-}" = 1 ] || own_net=1
-  svc_ip=$(k get svc kubernetes -o jsonpath='{.spec.clusterIP}')
+  for f in $(seq 300); do                   # the API server creates it a moment after it turns ready
+    svc_ip=$(k get svc kubernetes -o jsonpath='{.spec.clusterIP}' 2>/dev/null || true)
+    [ -n "$svc_ip" ] && break; sleep 0.1
+  done
   [ -n "$svc_ip" ] || { say "no ClusterIP for Service default/kubernetes"; return 1; }
   down_quiet
   mkdir -p "$N/images"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# testbed.sh: a real Kubernetes control plane for integration tests, with no containers and no traffic off 127.0.0.1.
-#   etcd + kube-apiserver + kube-controller-manager + kube-scheduler (built from the Go modules) + kwok (fake nodes/pods).
+# testbed.sh: a real Kubernetes control plane for integration tests, with no traffic off 127.0.0.1.
+#   etcd + kube-apiserver + kube-controller-manager + kube-scheduler (built from the Go modules) + kwok (fake nodes/pods)
+#   + one real node (kubelet + containerd + runc, tests/cluster/node.sh) when this machine can run it.
 #
 # usage: testbed.sh COMMAND
 #   build            build the binaries into the cache (a no-op when they are there): $TESTBED_CACHE/bin/<versions>/
@@ -16,10 +17,15 @@
 #                    with "kill"; returns once it no longer serves (<= 1.1 s)
 #   apiserver-start  start kube-apiserver again with the same flags and PKI, and wait until it is ready
 #   logs [N]         print the last N (default 40) lines of every component log
+#   node-load ARCHIVE...   import OCI image archives into the real node (tests/cluster/images.sh builds them)
 #
 # Environment: TESTBED_CACHE (default ~/.cache/k8s-testbed), TESTBED_DIR (default <repo>/.cluster), TESTBED_NODES (3),
-#   K8S_VERSION, ETCD_VERSION, KWOK_VERSION, ETCD_PORT, ETCD_PEER_PORT, API_PORT, KCM_PORT, SCHED_PORT.
-# The node IPs, pod IPs and service IPs of this cluster are fake; nothing may ever dial them.
+#   K8S_VERSION, ETCD_VERSION, KWOK_VERSION, ETCD_PORT, ETCD_PEER_PORT, API_PORT, KCM_PORT, SCHED_PORT,
+#   TESTBED_REAL_NODE=0 (no real node), KUBELET_PORT (10250), TESTBED_FORCE=1 (`up` restarts even a healthy cluster).
+# `up` on a cluster that is up and healthy leaves it as it is; a restart waits until the old ports are free.
+# kwok's node and pod IPs and the Service IPs are fake: nothing may ever dial them from the machine. The real node's
+# pod addresses, and the `kubernetes` Service IP it relays, exist only inside the network namespace the node runs in
+# (the test run's own, or one of its own): see node.sh.
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-v1.37.2}; ETCD_VERSION=${ETCD_VERSION:-v3.6.16}; KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
@@ -233,7 +239,7 @@ alive() {                                   # every started component is still r
   local f n
   for f in "$WORK"/pids/*; do
     [ -e "$f" ] || continue; n=${f##*/}
-    case "$n" in *.new) continue ;; esac
+    case "$n" in *.new|node|node-relay-*) continue ;; esac   # the real node is waited for on its own
     ours "$(cat "$f")" || { say "$n exited; end of its log:"; tail -n 40 "$WORK/logs/$n.log" >&2; return 1; }
   done
 }
@@ -331,27 +337,48 @@ real_ready() {                              # the real node Ready, and no taint 
   [ "$(k get node $REAL_NODE_NAME -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.spec.taints[*].key}')" \
     = "True chaoslet.dev/node" ]
 }
-real_node_up() {                            # start the real node unless disabled or impossible (then say what is missing)
-  local m t0
-  REAL_NODE=0 REAL_NODE_REASON=""
+node_packages() {                           # Debian packages the real node needs: installed when missing (root, apt-get)
+  local pair pkgs=()
+  [ "${TESTBED_REAL_NODE:-1}" != 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 0
+  for pair in containerd:containerd runc:runc socat:socat jq:jq cc:gcc nsenter:util-linux ip:iproute2 tc:iproute2 \
+              stress-ng:stress-ng iptables:iptables unshare:util-linux; do
+    command -v "${pair%%:*}" >/dev/null || pkgs+=("${pair#*:}")
+  done
+  [ -x /usr/lib/cni/bridge ] || pkgs+=(containernetworking-plugins)
+  { ldd /bin/busybox 2>&1 || true; } | grep -q 'not a dynamic' || pkgs+=(busybox-static)
+  [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -f /usr/lib/libc.a ] || pkgs+=(libc6-dev)
+  [ "${#pkgs[@]}" -gt 0 ] || return 0
+  mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | sort -u)
+  say "installing the real node's packages: ${pkgs[*]}"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}"; } \
+    </dev/null >&2 || say "WARNING: apt-get install ${pkgs[*]} failed: the real node will say what is missing"
+}
+real_node_start() {                         # start the real node unless disabled or impossible (then say what is missing);
+  local m                                   # it comes up while the controllers and kwok start
+  REAL_NODE=0 REAL_NODE_REASON="" REAL_T0=$(now)
   if [ "${TESTBED_REAL_NODE:-1}" = 0 ]; then
     REAL_NODE_REASON="the real node is disabled (TESTBED_REAL_NODE=0)"
   elif m=$(node_sh missing) && [ -n "$m" ]; then
     REAL_NODE_REASON="no real node: this machine lacks $(printf '%s\n' "$m" | paste -sd ';' | sed 's/;/; /g')"
   fi
   if [ -n "$REAL_NODE_REASON" ]; then say "$REAL_NODE_REASON"; return 0; fi
-  t0=$(now)
-  # A node that fails although nothing is missing is a failure (run.sh counts it), but the control plane and the
-  # kwok nodes stay up so that every other test still runs.
-  if ! { node_sh up && wait_for "real node Ready" 120 real_ready; }; then
-    tail -n 30 "$WORK/logs/kubelet.log" "$WORK/logs/node.log" >&2 || true
-    node_sh down || true
-    REAL_NODE_REASON="the real node FAILED to start (logs: $WORK/logs/kubelet.log, node.log, containerd.log)"
-    REAL_NODE=failed; say "$REAL_NODE_REASON"
-    return 0
-  fi
+  if node_sh up; then REAL_NODE=starting; else real_node_failed; fi
+}
+real_node_wait() {                          # the node Ready, or it failed (its process gone, or 120 s)
+  local end=$((SECONDS + 120))
+  [ "$REAL_NODE" = starting ] || return 0
+  until real_ready >/dev/null 2>&1; do
+    if ! running node || [ "$SECONDS" -ge "$end" ]; then real_node_failed; return 0; fi
+    sleep 0.1
+  done
   REAL_NODE=1
-  say "real node Ready in $(since "$t0") s"
+  say "real node Ready in $(since "$REAL_T0") s"
+}
+real_node_failed() {                        # a node that fails although nothing is missing is a failure (run.sh
+  tail -n 30 "$WORK/logs/kubelet.log" "$WORK/logs/node.log" >&2 || true   # counts it), but the control plane
+  node_sh down || true                                                     # and kwok nodes stay for the rest
+  REAL_NODE_REASON="the real node FAILED to start (logs: $WORK/logs/kubelet.log, node.log, containerd.log)"
+  REAL_NODE=failed; say "$REAL_NODE_REASON"
 }
 ports_free() { local p; for p in "$@"; do ! port_busy "$p" || return 1; done; }
 
@@ -389,11 +416,12 @@ up() {
   t2=$(now)
   start_rest                                # kcm, scheduler and kwok start in parallel; nodes are created meanwhile
   node_manifests | k apply -f - >/dev/null || fail_up
+  real_node_start
   wait_for kube-controller-manager 60 kcm_ok || fail_up
   wait_for kube-scheduler 60 sched_ok || fail_up
   wait_for "$NODES nodes Ready, untainted" 60 nodes_ready || fail_up
   wait_for "default ServiceAccount" 60 k -n default get sa default || fail_up
-  real_node_up
+  real_node_wait
   write_state
   alive || fail_up
   say "up in $(since "$t0") s (etcd+pki $(( (t1 - t0) / 1000 )) ms, apiserver $(( (t2 - t1) / 1000 )) ms, rest $(( ($(now) - t2) / 1000 )) ms): $NODES nodes, API https://127.0.0.1:$API_PORT, KUBECONFIG=$KC"
@@ -583,6 +611,7 @@ usage() {
 
 case "${1:-}" in
   build) build
+         node_packages
          if [ -z "$(node_sh missing 2>/dev/null)" ]; then bash "$(dirname "$SELF")/images.sh" build || exit 1; fi
          say "binaries ready in $BIN" ;;
   up) up ;;

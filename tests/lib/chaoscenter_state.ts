@@ -241,10 +241,16 @@ export class CenterState {
     return { data: field === "podLog" ? "LOGS SENT SUCCESSFULLY" : "KubeData sent successfully" };
   }
 
+  /** The project's GitOps setting; when on, `onGitops` plays the server's `create` push. */
+  gitopsEnabled = false;
+  onGitops?: (experimentID: string) => void;
+
   gitops(identity: Identity, experimentID: string): Answer {
     const bad = this.verify(identity);
     if (bad) return { error: bad };
+    if (!this.gitopsEnabled) return { data: "GitOps Disabled" };
     if (!this.experiments.has(experimentID)) return { error: "no such experiment found" };
-    return { data: "GitOps Disabled" };
+    setTimeout(() => this.onGitops?.(experimentID), 0);
+    return { data: `Request Acknowledged for experimentID: ${experimentID}` };
   }
 }

@@ -137,21 +137,3 @@ export async function loadCenterConfig(
     keepaliveTimeoutMs: o.keepaliveTimeoutMs,
   };
 }
-
-/**
- * Version rules the server enforces on every identity check after confirmation (reference §2.3):
- * dev builds ("ci") need an exact match; otherwise three dot-separated parts and the same major.
- * Returns the error to show, naming both versions, or undefined when they are compatible.
- */
-export function versionClash(server: string, agent: string): string | undefined {
-  if (server.includes("ci")) {
-    return server === agent
-      ? undefined
-      : `ChaosCenter ${server} (a dev build) needs exactly ${server}, infra has ${agent}`;
-  }
-  const parts = agent.split(".");
-  if (parts.length !== 3 || parts[0] !== server.split(".")[0]) {
-    return `ChaosCenter ${server} needs an infra version ${server.split(".")[0]}.x.x, infra has ${agent}`;
-  }
-  return undefined;
-}

@@ -18,8 +18,10 @@ import type { ChaosWorkflow } from "../../workflow/types.ts";
 import { ActionError, WorkflowActions } from "./actions.ts";
 import { type CenterConfig, CenterConfigError, loadCenterConfig } from "./config.ts";
 import { GraphQLClient, type InfraIdentity, type Operation } from "./graphql.ts";
+import type { GitopsNotifier } from "../../tracker/launcher.ts";
 import { type Action, InfraLink } from "./link.ts";
-import { parseExternal, type PodLogRequest, Queries } from "./queries.ts";
+import { Queries } from "./queries.ts";
+import { type Active, answer, notifyGitops } from "./replies.ts";
 import { ensureConfirmed, RegistrationError } from "./registration.ts";
 import { RunReporter } from "./reporter.ts";
 
@@ -55,10 +57,14 @@ const WORKFLOW_TYPES = new Set([
   "workflow_run_stop",
 ]);
 
-/** Holds the link during each leader term. */
-export function centerLink(d: CenterDeps): { lead(signal: AbortSignal): Promise<void> } {
+/** Holds the link during each leader term; `gitops` is the event tracker's way to ChaosCenter. */
+export function centerLink(
+  d: CenterDeps,
+): { lead(signal: AbortSignal): Promise<void>; gitops: GitopsNotifier } {
   let announcedOff = false;
+  const holder: { active?: Active } = {};
   return {
+    gitops: { notify: (id) => notifyGitops(holder.active, id, d.log) },
     async lead(signal) {
       const retry = new Backoff({ initialMs: 2_000, maxMs: 300_000 });
       while (!signal.aborted) {
@@ -78,7 +84,7 @@ export function centerLink(d: CenterDeps): { lead(signal: AbortSignal): Promise<
           announcedOff = true;
           return;
         }
-        const ok = await term(d, cfg, signal, retry);
+        const ok = await term(d, cfg, signal, retry, holder);
         if (ok) return;
       }
     },
@@ -86,7 +92,13 @@ export function centerLink(d: CenterDeps): { lead(signal: AbortSignal): Promise<
 }
 
 /** One leader term with a loaded config; false when registration must be tried again. */
-async function term(d: CenterDeps, cfg: CenterConfig, signal: AbortSignal, retry: Backoff): Promise<boolean> {
+async function term(
+  d: CenterDeps,
+  cfg: CenterConfig,
+  signal: AbortSignal,
+  retry: Backoff,
+  holder: { active?: Active },
+): Promise<boolean> {
   const log = d.log;
   if (cfg.skipSslVerify) {
     log.warn(
@@ -153,7 +165,7 @@ async function term(d: CenterDeps, cfg: CenterConfig, signal: AbortSignal, retry
         namespace: a.namespace,
       });
       if (type in QUERY_TYPES) {
-        answer(d, queries, gql, identity, a, QUERY_TYPES[type]).catch((err) =>
+        answer(log, queries, gql, identity, a, QUERY_TYPES[type]).catch((err) =>
           log.error("ChaosCenter reply failed", {
             requestType: a.requestType,
             requestID: a.requestID,
@@ -171,9 +183,11 @@ async function term(d: CenterDeps, cfg: CenterConfig, signal: AbortSignal, retry
       log,
       onAction,
     });
+    holder.active = { gql, identity };
     await Promise.all([reporter.run(signal), link.run(signal), chain]);
     return true;
   } finally {
+    holder.active = undefined;
     gql.close();
   }
 }
@@ -209,49 +223,4 @@ async function applyWorkflowAction(
       reporter.reportFailure(err.labels, err.manifestName || "chaoslet-action", a.namespace, err.message);
     }
   }
-}
-
-/** Answers a read request; failures are answered too, in the same shape, so the UI is not left waiting. */
-async function answer(
-  d: CenterDeps,
-  q: Queries,
-  gql: GraphQLClient,
-  identity: () => InfraIdentity,
-  a: Action,
-  op: Operation,
-): Promise<void> {
-  const base = { infraID: identity(), requestID: a.requestID };
-  if (op === "podLog") {
-    let req: PodLogRequest = {};
-    let log: string;
-    try {
-      req = parseExternal<PodLogRequest>(a.externalData, "logs");
-      log = await q.logs(req);
-    } catch (err) {
-      d.log.error("ChaosCenter log request failed", { requestID: a.requestID, error: String(err) });
-      log = JSON.stringify({ mainLogs: `Failed to get logs: ${(err as Error).message}` });
-    }
-    await gql.call(op, {
-      request: {
-        ...base,
-        experimentRunID: req.experimentRunID ?? "",
-        podName: req.podName ?? "",
-        podType: req.podType ?? "",
-        log,
-      },
-    });
-    return;
-  }
-  if (op === "kubeObj") {
-    let kubeObj: string;
-    try {
-      kubeObj = q.kubeObjects(parseExternal(a.externalData, "kubeobject"));
-    } catch (err) {
-      d.log.error("ChaosCenter kubeobject request failed", { requestID: a.requestID, error: String(err) });
-      kubeObj = JSON.stringify({ namespace: "", data: [] });
-    }
-    await gql.call(op, { request: { ...base, kubeObj } });
-    return;
-  }
-  await gql.call(op, { request: { ...base, kubeNamespace: q.namespaces() } });
 }
