@@ -208,11 +208,14 @@ async function main(): Promise<number> {
   metrics.gauge(
     "chaoslet_leader",
     "1 while this replica leads and may inject chaos.",
-    () => reconciler ? 1 : 0,
+    // 0 from the moment leadership is lost, while the runs are still being interrupted and reverted.
+    () => reconciler && !leadSignal?.aborted ? 1 : 0,
   );
+  let leadSignal: AbortSignal | undefined;
 
   /** Everything that changes the cluster runs only while this replica leads; `signal` aborts when it stops leading. */
   const leaderWork = (signal: AbortSignal): Promise<void> => {
+    leadSignal = signal;
     const rec = new EngineReconciler({
       client,
       engines,
@@ -316,6 +319,7 @@ async function main(): Promise<number> {
       leaseDurationMs: config.leaseDurationSeconds * 1000,
       renewDeadlineMs: config.renewDeadlineSeconds * 1000,
       retryPeriodMs: config.retryPeriodSeconds * 1000,
+      now: () => Date.now() + config.leaseClockOffsetMs,
     });
     leaderDone = elector.run(leaderWork, work.signal);
   });

@@ -44,6 +44,7 @@ export interface Config {
   webhookBufferSize: number;
   webhookRetryMaxMs: number;
   scheduleClockOffsetMs: number;
+  leaseClockOffsetMs: number;
   /** ChaosCenter link settings as given by flags/env; the rest comes from subscriber-config/-secret. */
   center: CenterOverrides;
 }
@@ -76,6 +77,12 @@ function parseValue(spec: OptionSpec, raw: string, source: string): string | num
       }
       return Number(raw.trim());
     }
+    case "signed": {
+      if (!/^[-+]?\d+$/.test(raw.trim())) {
+        throw new ConfigError(`Invalid ${source} "${raw}": expected an integer`);
+      }
+      return Number(raw.trim());
+    }
     case "bool": {
       const v = raw.trim().toLowerCase();
       if (["true", "1", "yes"].includes(v)) return true;
@@ -103,7 +110,9 @@ function parseValue(spec: OptionSpec, raw: string, source: string): string | num
 export function helpText(): string {
   const lines = ["Usage: deno task start [options]", "", "Options (flag, env, default):"];
   for (const o of OPTIONS) {
-    const flag = o.kind === "bool" ? `--${o.flag}` : `--${o.flag}=<${o.kind === "int" ? "n" : "value"}>`;
+    const flag = o.kind === "bool"
+      ? `--${o.flag}`
+      : `--${o.flag}=<${o.kind === "int" || o.kind === "signed" ? "n" : "value"}>`;
     lines.push(`  ${flag.padEnd(34)} ${o.help}`, `  ${"".padEnd(34)} env ${o.env}, default "${o.default}"`);
   }
   lines.push(`  ${"--help".padEnd(34)} print this help`);
@@ -189,6 +198,7 @@ export function loadConfig(
     webhookBufferSize: out["webhook-buffer"] as number,
     webhookRetryMaxMs: (out["webhook-retry-max"] as number) * 1000,
     scheduleClockOffsetMs: out["schedule-clock-offset"] as number,
+    leaseClockOffsetMs: out["lease-clock-offset"] as number,
     center: {
       serverAddr: out["center-server-addr"] as string,
       infraNamespace: out["center-infra-namespace"] as string,

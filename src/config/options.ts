@@ -5,7 +5,7 @@
  * @module
  */
 
-export type Kind = "string" | "int" | "bool" | "level" | "fraction";
+export type Kind = "string" | "int" | "signed" | "bool" | "level" | "fraction";
 
 export interface OptionSpec {
   flag: string;
@@ -111,6 +111,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "int",
     default: "8",
     help: "seconds the leader keeps trying to renew before it stops injecting and reverts",
+  },
+  {
+    flag: "lease-clock-offset",
+    env: "LEASE_CLOCK_OFFSET_MS",
+    kind: "signed",
+    default: "0",
+    help:
+      "tests only: milliseconds added to the clock the leader election writes into the Lease (a skewed node)",
   },
   {
     flag: "retry-period",

@@ -35,6 +35,22 @@ export interface RequestOptions {
   contentType?: string;
   as?: Impersonation;
   signal?: AbortSignal;
+  /** A watch stream: sent on the connection's HTTP/2 client (see connection.ts), with no deadline (the
+   * reflector's watchdog ends a silent stream). */
+  watch?: boolean;
+  /** Deadline of this request, answer body included; default REQUEST_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
+
+/**
+ * Every request but a watch has a deadline, so a hung API server (or a half-open connection) cannot stall
+ * a caller forever: the leader's renewals use a short one of their own, everything else this bound.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** A request that got no (complete) answer within its deadline. */
+export class RequestTimeoutError extends Error {
+  override name = "RequestTimeoutError";
 }
 
 /** A non-2xx answer from the API server, carrying its Status reason. */
@@ -96,15 +112,28 @@ export class KubeClient {
       body = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
       headers["Content-Type"] = opts.contentType ?? "application/json";
     }
-    const res = await fetch(this.conn.server + path + queryString(opts.query), {
-      method,
-      headers,
-      body,
-      client: this.conn.httpClient,
-      signal: opts.signal,
-    });
+    const timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    const deadline = opts.watch ? undefined : AbortSignal.timeout(timeoutMs);
+    const signals = [opts.signal, deadline].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    const timedOut = (err: unknown) =>
+      deadline?.aborted && !opts.signal?.aborted
+        ? new RequestTimeoutError(`${method} ${path}: no answer within ${timeoutMs} ms`)
+        : err;
+    let res: Response;
+    try {
+      res = await fetch(this.conn.server + path + queryString(opts.query), {
+        method,
+        headers,
+        body,
+        client: opts.watch ? this.conn.watchClient : this.conn.httpClient,
+        signal,
+      });
+    } catch (err) {
+      throw timedOut(err);
+    }
     if (res.ok) return res;
-    const text = await res.text();
+    const text = await res.text().catch((err) => Promise.reject(timedOut(err)));
     let reason = res.statusText;
     let message = text.slice(0, 500);
     try {
@@ -121,10 +150,18 @@ export class KubeClient {
     );
   }
 
-  /** Sends one request and parses the JSON answer. */
+  /** Sends one request and parses the JSON answer (read within the same deadline). */
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.raw(method, path, opts);
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      if (err instanceof DOMException && err.name === "TimeoutError") {
+        throw new RequestTimeoutError(`${method} ${path}: answer not complete within its deadline`);
+      }
+      throw err;
+    }
     return (text ? JSON.parse(text) : undefined) as T;
   }
 

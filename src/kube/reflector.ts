@@ -172,6 +172,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
           timeoutSeconds: watchTimeoutSeconds,
         },
         signal: ctl.signal,
+        watch: true,
       });
       backoff.reset();
       const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();

@@ -12,14 +12,14 @@ import type { StoreReader } from "../kube/store.ts";
 import type { ChaosEngine } from "../kube/types.ts";
 import type { Logger } from "../log/log.ts";
 import type { RunnerDeps } from "../runner/deps.ts";
-import { EngineRun, updateEngine } from "../runner/engine_run.ts";
+import { ENGINE_FINALIZER, EngineRun, updateEngine } from "../runner/engine_run.ts";
 import { finalizeAbandoned } from "../runner/abandoned.ts";
 import type { ReconcileResult } from "../kube/workqueue.ts";
 import { concurrencyRefusal, type Guardrails, namespaceRefusal, touchedNamespaces } from "./guardrails.ts";
 import type { HaltState } from "./halt.ts";
 import { refuseRun } from "./refusal.ts";
 
-export const FINALIZER = "chaosengine.litmuschaos.io/finalizer";
+export const FINALIZER = ENGINE_FINALIZER;
 
 export interface ReconcilerDeps {
   client: KubeClient;

@@ -4,6 +4,10 @@
  * steps down (stopping and reverting its runs) before the lease can expire, so two replicas
  * never inject the same chaos.
  *
+ * Expiry is judged on the local clock only (client-go's rule): a lease counts as expired when this
+ * replica has seen no change in its holder or renewTime for leaseDuration. The renewTime itself was
+ * written by another machine's clock, so it is compared for change, never with our own time.
+ *
  * @module
  */
 import { sleep } from "../kube/backoff.ts";
@@ -21,7 +25,10 @@ export interface LeaderOptions {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
+  /** Wall clock for the timestamps written into the Lease (for humans; never compared across machines). */
   now?: () => number;
+  /** Monotonic clock for elapsed time: expiry and the renew deadline. */
+  elapsed?: () => number;
 }
 
 /** Work that runs only while this replica leads; its signal aborts when leadership is lost. */
@@ -43,12 +50,27 @@ function microTime(ms: number): string {
 export class LeaderElector {
   #leading = false;
   #lastRenew = 0;
+  /** The lease record as last seen (holder and renewTime), and when, on the local monotonic clock. */
+  #observed: { record: string; at: number } | undefined;
   #workCtl: AbortController | undefined;
   #work: Promise<void> | undefined;
   readonly #now: () => number;
+  readonly #elapsed: () => number;
+
+  /** Lease requests get a short deadline (one retry period), so a hung renewal cannot outlast renewDeadline. */
+  get #deadline() {
+    return { timeoutMs: Math.max(1000, this.o.retryPeriodMs) };
+  }
 
   constructor(readonly o: LeaderOptions) {
     this.#now = o.now ?? Date.now;
+    this.#elapsed = o.elapsed ?? (() => performance.now());
+  }
+
+  #observe(spec: LeaseSpec): { record: string; at: number } {
+    const record = `${spec.holderIdentity ?? ""}\n${spec.renewTime ?? ""}`;
+    if (this.#observed?.record !== record) this.#observed = { record, at: this.#elapsed() };
+    return this.#observed;
   }
 
   get isLeader(): boolean {
@@ -61,7 +83,7 @@ export class LeaderElector {
     const now = this.#now();
     let lease: KubeObject & { spec?: LeaseSpec };
     try {
-      lease = await client.get(Resources.leases, namespace, name);
+      lease = await client.get(Resources.leases, namespace, name, this.#deadline);
     } catch (err) {
       if (!isApiError(err, 404)) throw err;
       await client.create(Resources.leases, namespace, {
@@ -75,12 +97,12 @@ export class LeaderElector {
           renewTime: microTime(now),
           leaseTransitions: 0,
         },
-      });
+      }, this.#deadline);
       return true;
     }
     const spec: LeaseSpec = lease.spec ?? {};
-    const renewed = spec.renewTime ? Date.parse(spec.renewTime) : 0;
-    const expired = renewed + (spec.leaseDurationSeconds ?? 0) * 1000 < now;
+    const seen = this.#observe(spec);
+    const expired = seen.at + (spec.leaseDurationSeconds ?? 0) * 1000 <= this.#elapsed();
     const mine = spec.holderIdentity === identity;
     if (!mine && !expired && spec.holderIdentity) return false;
     lease.spec = {
@@ -92,7 +114,8 @@ export class LeaderElector {
       leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
     };
     // The resourceVersion in `lease` makes this a compare-and-swap: a concurrent winner makes us fail with 409.
-    await client.update(Resources.leases, namespace, name, lease);
+    await client.update(Resources.leases, namespace, name, lease, this.#deadline);
+    this.#observe(lease.spec);
     return true;
   }
 
@@ -106,7 +129,7 @@ export class LeaderElector {
       } catch (err) {
         if (!isApiError(err, 409)) log.warn("lease renewal failed", { error: String(err) });
       }
-      const now = this.#now();
+      const now = this.#elapsed();
       if (ok) {
         this.#lastRenew = now;
         if (!this.#leading) this.#start(work);
@@ -145,10 +168,10 @@ export class LeaderElector {
   async release(): Promise<void> {
     const { client, namespace, name, identity } = this.o;
     try {
-      const lease = await client.get(Resources.leases, namespace, name);
+      const lease = await client.get(Resources.leases, namespace, name, this.#deadline);
       if (lease.spec?.holderIdentity !== identity) return;
       lease.spec = { ...lease.spec, holderIdentity: "", renewTime: microTime(0) };
-      await client.update(Resources.leases, namespace, name, lease);
+      await client.update(Resources.leases, namespace, name, lease, this.#deadline);
     } catch {
       /* best effort: the lease expires on its own */
     }

@@ -19,6 +19,9 @@ import { writeEndedResult } from "./result_writer.ts";
  * How a run ended: `interrupted` (shutdown or lost leadership: the next leader resumes) or `failed` (an
  * error the run could not even record, e.g. the API server is down: the reconciler retries shortly).
  */
+/** The finalizer an engine holds while its chaos may need undoing (Litmus's name for it). */
+export const ENGINE_FINALIZER = "chaosengine.litmuschaos.io/finalizer";
+
 export type RunEnd = "completed" | "aborted" | "interrupted" | "failed";
 
 /** Statuses after which an experiment is not run again when a run resumes. */
@@ -67,6 +70,8 @@ export class EngineRun {
   readonly done: Promise<RunEnd>;
   readonly #runner: string;
   #entries: ExperimentStatusEntry[] = [];
+  /** Set when an experiment ended with an undo record it could not clear. */
+  #unreverted = false;
 
   constructor(readonly deps: RunnerDeps, readonly engine: ChaosEngine) {
     this.#runner = `chaoslet/${deps.identity}`;
@@ -173,6 +178,7 @@ export class EngineRun {
           await this.#recordFailure(exp.name, (err as Error)?.message ?? String(err));
           outcome = { status: "Skipped", verdict: "Error", experimentPod: "N/A" };
         }
+        if (outcome.unreverted) this.#unreverted = true;
         if (outcome.interrupted) return "interrupted";
         if (this.aborted && this.aborted !== "probe") return "aborted";
         await this.#setEntry(i, {
@@ -199,6 +205,11 @@ export class EngineRun {
       ) return false;
       e.status = { ...e.status, engineStatus: "completed", experiments: this.#entries };
       e.spec.engineState = "stop";
+      // Nothing is injected any more: hold the finalizer only if an undo record could not be cleared, so
+      // a completed engine never blocks its namespace's deletion once the daemon is gone (litmus#1537).
+      if (!this.#unreverted) {
+        e.metadata.finalizers = (e.metadata.finalizers ?? []).filter((f) => f !== ENGINE_FINALIZER);
+      }
       return true;
     }).catch((err) => {
       // Litmus's operator's Event when updateEngineForComplete fails; the run is retried from its state.

@@ -29,6 +29,8 @@ export interface ExperimentOutcome {
   status: "Completed" | "ChaosExperiment Not Found" | "Skipped";
   verdict: string;
   experimentPod: string;
+  /** True when an undo record is left on the result (a revert failed): the engine keeps its finalizer. */
+  unreverted?: boolean;
   /** True when the daemon shut down mid-run: nothing was finalized, the next leader resumes. */
   interrupted?: boolean;
   /** Set for dry runs: what the run would have done. */
@@ -91,7 +93,13 @@ export async function runExperiment(
   );
   const previous = await journal.read();
   const as = asServiceAccount(ns, engine.spec.chaosServiceAccount || "default");
-  await revertRecorded(deps.faults, { client: deps.client, as, log }, journal, previous, resolved);
+  const leftover = await revertRecorded(
+    deps.faults,
+    { client: deps.client, as, log },
+    journal,
+    previous,
+    resolved,
+  );
   if (!experiment) {
     // As chaos-runner does: status "ChaosExperiment Not Found", verdict Fail, a Warning, and no ChaosResult
     // (the experiment pod that would write one never starts).
@@ -304,7 +312,8 @@ export async function runExperiment(
   engineEvent(ended.engine.reason, ended.engine.message, ended.engine.type);
   deps.events.record(writer.object ?? engine, ended.result);
   log.info("experiment finished", { verdict: done.verdict, phase: done.phase, error: errOut?.reason });
-  return { status: "Completed", verdict: done.verdict, experimentPod: runnerField };
+  const unreverted = leftover > 0 || writer.pendingReverts > 0;
+  return { status: "Completed", verdict: done.verdict, experimentPod: runnerField, unreverted };
 }
 
 /** TOTAL_CHAOS_DURATION for probe timing; a bad value is reported by the fault itself, so fall back here. */

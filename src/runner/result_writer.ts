@@ -73,6 +73,8 @@ export class ResultWriter {
   readonly #targets = new Map<string, ResultHistoryTarget>();
   #flush: Promise<void> = Promise.resolve();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Keys of undo records this writer saved and has not cleared yet. */
+  readonly #pending = new Set<string>();
 
   constructor(
     readonly client: KubeClient,
@@ -170,6 +172,7 @@ export class ResultWriter {
 
   /** Persists an undo record before the change it describes. */
   async saveRevert(record: RevertRecord): Promise<void> {
+    this.#pending.add(revertKey(record));
     await this.client.patch(Resources.chaosresults, this.namespace, this.name, {
       metadata: { annotations: { [revertKey(record)]: JSON.stringify(record) } },
     });
@@ -181,9 +184,15 @@ export class ResultWriter {
       await this.client.patch(Resources.chaosresults, this.namespace, this.name, {
         metadata: { annotations: { [legacyRevertKey(record)]: null, [revertKey(record)]: null } },
       });
+      this.#pending.delete(revertKey(record));
     } catch (err) {
       if (!isApiError(err, 404)) throw err;
     }
+  }
+
+  /** How many undo records this writer saved and has not cleared (a failed revert leaves them). */
+  get pendingReverts(): number {
+    return this.#pending.size;
   }
 
   /** EOT: applies Litmus's verdict rules on the fresh history and writes the final status. */

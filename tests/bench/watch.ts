@@ -19,6 +19,7 @@ export function watchPodDeletions(kube: KubeClient, ns: string): DeletionWatch {
   (async () => {
     const res = await kube.raw("GET", resourcePath(Resources.pods, ns), {
       query: { watch: 1 },
+      watch: true,
       signal: ctl.signal,
     });
     let buf = "";

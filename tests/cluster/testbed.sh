@@ -16,6 +16,7 @@
 #   apiserver-stop [kill]  stop only kube-apiserver (etcd, kcm, scheduler, kwok keep running); SIGTERM, or SIGKILL
 #                    with "kill"; returns once it no longer serves (<= 1.1 s)
 #   apiserver-start  start kube-apiserver again with the same flags and PKI, and wait until it is ready
+#   apiserver-freeze / apiserver-thaw   SIGSTOP / SIGCONT kube-apiserver: a hung server (connections stay open)
 #   logs [N]         print the last N (default 40) lines of every component log
 #   node-load ARCHIVE...   import OCI image archives into the real node (tests/cluster/images.sh builds them)
 #
@@ -517,6 +518,11 @@ apiserver_stop() {                          # apiserver-stop [kill]: SIGTERM (gr
   rm -f "$WORK/pids/kube-apiserver"
   say "kube-apiserver stopped ($mode)"
 }
+apiserver_signal() {                        # apiserver-freeze|thaw: SIGSTOP/SIGCONT, nothing else changes
+  local pid; pid=$(pidof_c kube-apiserver)
+  ours "$pid" || { say "kube-apiserver is not running"; return 1; }
+  kill "-$1" "$pid" && say "kube-apiserver $2"
+}
 apiserver_start() {
   local t0; t0=$(now)
   [ -f "$P/ca.crt" ] && running etcd || { say "no cluster in $WORK (run up first)"; exit 1; }
@@ -621,6 +627,8 @@ case "${1:-}" in
   env) env_cmd ;;
   apiserver-stop) apiserver_stop "${2:-term}" ;;
   apiserver-start) apiserver_start ;;
+  apiserver-freeze) apiserver_signal STOP frozen ;;
+  apiserver-thaw) apiserver_signal CONT thawed ;;
   controllers-restart) controllers_restart ;;
   etcd-compact) etcd_compact ;;
   logs) logs "${2:-40}" ;;
