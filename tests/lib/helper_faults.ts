@@ -9,7 +9,7 @@
 import { Resources } from "../../src/kube/resources.ts";
 import type { ChaosEngine, Pod } from "../../src/kube/types.ts";
 import { execInPod } from "../../src/kube/exec.ts";
-import { findPidScript, TOOLS } from "../../src/faults/target_pid.ts";
+import { findPidScript } from "../../src/faults/target_pid.ts";
 import { REVERT_PREFIX } from "../../src/runner/result_writer.ts";
 import { Daemon } from "./daemon.ts";
 import { admin, applyCrds, dropNamespace, newNamespace, waitFor } from "./kube.ts";
