@@ -143,6 +143,7 @@ async function main(): Promise<number> {
     registry: metrics.registry,
     metricsAuth: config.metricsRequireAuth ? metricsGate(access) : undefined,
     cachedMetrics: () => litmusScrape.bytes(),
+    cachedMetricsDeflated: () => litmusScrape.deflated(),
     api: createApiRoutes({
       client,
       access,
