@@ -235,6 +235,7 @@ async function main(): Promise<number> {
         faults: nativeFaults(),
         probes: createProbeSession,
         allowInProcessCommands: config.allowInProcessCommands,
+        helperImage: config.helperImage || undefined,
         identity: config.identity,
         metrics,
         maxAffectedFraction: config.maxAffectedFraction,
