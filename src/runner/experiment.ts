@@ -218,7 +218,7 @@ export async function runExperiment(
       chaosDurationMs: safeSeconds(env("TOTAL_CHAOS_DURATION"), 30) * 1000,
       statusCheckTimeoutMs: faultCtx.statusCheckTimeoutMs,
       statusCheckDelayMs: faultCtx.statusCheckDelayMs,
-      allowInProcessCommands: deps.allowInProcessCommands,
+      allowInProcessCommands: deps.allowInProcessCommands.includes(ns),
       signal,
       onStopOnFailure: (probeName, reason) => {
         log.warn("probe with stopOnFailure failed; stopping the chaos", { probe: probeName, reason });
