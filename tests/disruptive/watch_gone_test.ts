@@ -102,5 +102,8 @@ async function trial() {
     stop = true;
     await daemon.stop();
     await dropNamespace(ns);
+    // A killed API server can leave the test cluster's controller-manager behind its own writes (no default
+    // ServiceAccount in new namespaces): restart it, so the tests after this one find a healthy cluster.
+    await testbed("controllers-restart");
   }
 }
