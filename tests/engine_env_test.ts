@@ -98,10 +98,11 @@ Deno.test({
   },
 });
 
-Deno.test("INSTANCE_ID names a result that ends before any chaos (ChaosExperiment not found)", async () => {
+Deno.test("INSTANCE_ID names a result that ends before any chaos (a guardrail refusal)", async () => {
   await applyCrds();
   const ns = await newNamespace("instance");
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
+  // The namespace is denied to chaos: the run is refused before anything, and its result written at once.
+  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`, `--namespace-denylist=${ns}`] });
   try {
     await daemon.ready(60_000);
     await createEngine({
@@ -117,11 +118,12 @@ Deno.test("INSTANCE_ID names a result that ends before any chaos (ChaosExperimen
         }],
       },
     } as ChaosEngine);
-    await waitEngineStatus(ns, "early", ["completed"], 60_000);
+    await waitEngineStatus(ns, "early", ["completed", "stopped"], 60_000);
     const r = await getResult(ns, "early-no-such-fault-blue");
-    assert.ok(r, `result early-no-such-fault-blue exists\n${daemon.dump()}`);
+    const names = (await (await admin()).list(Resources.chaosresults, ns)).items.map((x) => x.metadata.name);
+    assert.ok(r, `result early-no-such-fault-blue exists; results: [${names}]\n${daemon.dump()}`);
     assert.equal(r.spec?.instance, "blue");
-    assert.equal(r.status?.experimentStatus.errorOutput?.errorCode, "EXPERIMENT_NOT_FOUND");
+    assert.equal(r.status?.experimentStatus.errorOutput?.errorCode, "GUARDRAIL_VIOLATION");
     assert.equal(await getResult(ns, "early-no-such-fault"), undefined, "no result without the instance");
   } finally {
     await daemon.stop();
