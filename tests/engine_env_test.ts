@@ -91,7 +91,7 @@ Deno.test({
     const r = await getResult(s.ns, `denied-${FAULT}`);
     assert.match(
       String(r?.status?.experimentStatus.errorOutput?.reason),
-      /REPLICA_COUNT.*secret "chaos".*forbidden/s,
+      /env REPLICA_COUNT: secret \W{1,3}chaos\W.*forbidden to the run.s service account/s,
     );
     const kube = await admin();
     assert.equal((await kube.get(Resources.deployments, s.ns, "web")).spec.replicas, 1, "nothing injected");

@@ -44,7 +44,7 @@ export interface FaultContext {
   log: Logger;
   engine: ChaosEngine;
   experimentName: string;
-  /** The merged env of §4.3 (values only; valueFrom entries are not resolved natively). */
+  /** The merged env of §4.3; valueFrom entries (secretKeyRef, configMapKeyRef, fieldRef) resolved as `as`. */
   env(name: string): string | undefined;
   /** Aborts on stop, halt, stopOnFailure or daemon shutdown: stop injecting, revert, return. */
   signal: AbortSignal;
