@@ -49,7 +49,8 @@ Deno.test("ChaosCenter cycle: register, subscribe, run, restart, logs, stop, cro
     key: install,
   }, false);
   const kube = await admin();
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`, `--center-infra-namespace=${ns}`] });
+  const args = [`--watch-namespace=${ns}`, `--center-infra-namespace=${ns}`];
+  let daemon = new Daemon({ args });
   const ids = { infraId: server.state.infraId, revisionID: "rev-1" };
   for (const e of ["exp-run", "exp-stop", "exp-cron", "exp-bad"]) {
     server.state.experiments.set(e, new Map([["rev-1", { "pod-delete": 10 }]]));
@@ -242,6 +243,26 @@ Deno.test("ChaosCenter cycle: register, subscribe, run, restart, logs, stop, cro
       const lines = server.record.map((r) => JSON.stringify(r)).join("\n") + "\n";
       Deno.writeTextFileSync(`${REPO}tests/fixtures/chaoscenter_cycle.jsonl`, lines);
     }
+
+    // 8. A daemon restart re-lists every workflow: finished runs are not reported again (final exactly once).
+    const reports = () =>
+      server.record.filter((r) =>
+        r.dir === "agent>server" && JSON.stringify(r.msg).includes("chaosExperimentRun(")
+      ).length;
+    await daemon.stop();
+    const before = reports();
+    const subsBefore = server.subscriptions;
+    daemon = new Daemon({ args });
+    await daemon.ready();
+    await waitFor(
+      "link live after the daemon restart",
+      () => server.live && server.subscriptions > subsBefore,
+      30_000,
+      50,
+    );
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.equal(reports(), before, "no run was reported again");
+    assert.equal(server.state.confirmCalls, 1, "no second confirmation after a restart");
   } catch (err) {
     throw new Error(`${err}\n${daemon.dump()}`);
   } finally {

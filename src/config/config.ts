@@ -22,6 +22,8 @@ export interface Config {
   metricsRequireAuth: boolean;
   /** Namespaces whose cmdProbes without a source may run inside the daemon (dangerous; empty: none). */
   allowInProcessCommands: string[];
+  /** Image for helper pods when the engine names none ("" = the ChaosExperiment's). */
+  helperImage: string;
   identity: string;
   scrapeIntervalSeconds: number;
   leaderElect: boolean;
@@ -197,6 +199,7 @@ export function loadConfig(
     shutdownTimeoutMs: (out["shutdown-timeout"] as number) * 1000,
     metricsRequireAuth: out["metrics-require-auth"] as boolean,
     allowInProcessCommands: inProcessNamespaces(out["allow-inprocess-commands"] as string),
+    helperImage: out["helper-image"] as string,
     identity: (out["identity"] as string) || Deno.hostname(),
     scrapeIntervalSeconds: out["tsdb-scrape-interval"] as number,
     leaderElect: out["leader-elect"] as boolean,

@@ -63,6 +63,14 @@ export const OPTIONS: readonly OptionSpec[] = [
       "with the daemon's own service account; empty: none",
   },
   {
+    flag: "helper-image",
+    env: "HELPER_IMAGE",
+    kind: "string",
+    default: "",
+    help:
+      "image of the helper pods of network and stress faults; empty means the experiment's (an engine's experimentImage wins)",
+  },
+  {
     flag: "tsdb-scrape-interval",
     env: "TSDB_SCRAPE_INTERVAL",
     kind: "int",

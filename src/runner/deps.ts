@@ -28,6 +28,8 @@ export interface RunnerDeps {
   probes: ProbeSessionFactory;
   /** Namespaces whose cmdProbes without a source may run inside the daemon (`--allow-inprocess-commands`). */
   allowInProcessCommands: readonly string[];
+  /** --helper-image: helper pods' image when the engine names none. */
+  helperImage?: string;
   /** This replica's name, written into status.experiments[].runner. */
   identity: string;
   metrics?: RunnerMetrics;

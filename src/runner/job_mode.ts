@@ -21,6 +21,7 @@ import { abortReason, type RunnerDeps } from "./deps.ts";
 import type { MergedEnv } from "./env.ts";
 import { resultName } from "./env.ts";
 import type { ExperimentOutcome } from "./experiment.ts";
+import { endResultWithError, finalVerdict, terminationReason } from "./job_pod.ts";
 
 /** Label that ties a Job to its experiment, so a restarted daemon adopts the Job instead of starting another. */
 export const EXPERIMENT_LABEL = "chaoslet.io/experiment";
@@ -101,7 +102,13 @@ export function buildExperimentJob(
         uid: engine.metadata.uid!,
       }],
     },
-    spec: { template: { metadata: { labels, annotations: comps.experimentAnnotations }, spec: podSpec } },
+    // backoffLimit 0 (Litmus leaves Kubernetes' default of 6): the runner's verdict is final once the first
+    // pod has failed, and a retried experiment pod would inject chaos again after the run has ended, and
+    // reset the ChaosResult it just ended to Running.
+    spec: {
+      backoffLimit: 0,
+      template: { metadata: { labels, annotations: comps.experimentAnnotations }, spec: podSpec },
+    },
   };
 }
 
@@ -147,9 +154,15 @@ export async function runJobMode(
   };
 
   let podName = "";
+  let failedPod: Pod | undefined;
   let pendingSince = Date.now();
   while (!signal.aborted) {
     const pods = deps.pods.listByLabels(ns, { "job-name": jobName }) as Pod[];
+    failedPod = pods.find((p) => p.status?.phase === "Failed");
+    if (failedPod) {
+      podName = failedPod.metadata.name!;
+      break;
+    }
     if (pods.length > 1) return skipped(`Multiple pods exist with same job-name label ${jobName}`);
     const pod = pods[0];
     if (!pod) {
@@ -160,9 +173,12 @@ export async function runJobMode(
       podName = pod.metadata.name!;
       const phase = pod.status?.phase;
       if (phase === "Succeeded") break;
-      if (phase === "Failed") return skipped(`experiment pod ${podName} failed`);
       if (phase === "Pending" && Date.now() - pendingSince > timeoutMs) {
-        return skipped(`experiment pod ${podName} still Pending after ${env.statusCheckTimeout}s`);
+        return skipped(
+          `experiment pod ${podName} still Pending after ${env.statusCheckTimeout}s: ${
+            terminationReason(pod, jobName)
+          }`,
+        );
       }
       if (phase !== "Pending") pendingSince = Date.now();
     }
@@ -189,13 +205,32 @@ export async function runJobMode(
   } catch (err) {
     if (!isApiError(err, 404)) throw err;
   }
-  const verdict = result?.status?.experimentStatus?.verdict ?? "Error";
-  if (!result) {
-    event(
-      "ChaosResultNotFound",
-      `experiment Job ${jobName} finished without writing ChaosResult ${rname}`,
-      "Warning",
+  let verdict: string | undefined = finalVerdict(result);
+  if (verdict === undefined) {
+    // No verdict from the pod: it died before its end-of-test write (litmus-go exits non-zero only after
+    // writing Stopped), or exited without one. The result must not stay Running/Awaited.
+    const status = result?.status?.experimentStatus;
+    const [why, eventReason] = failedPod
+      ? [`experiment pod ${podName} failed: ${terminationReason(failedPod, jobName)}`, "ExperimentPodFailed"]
+      : result
+      ? [
+        `experiment pod ${podName} completed but ChaosResult ${rname} still says ${status?.phase}/${status?.verdict}`,
+        "ChaosResultIncomplete",
+      ]
+      : [`experiment Job ${jobName} finished without writing ChaosResult ${rname}`, "ChaosResultNotFound"];
+    event(eventReason, why, "Warning");
+    await endResultWithError(
+      deps,
+      engine,
+      entry,
+      rname,
+      env.instanceId ?? "",
+      result,
+      why,
+      podName || jobName,
+      log,
     );
+    verdict = "Error";
   }
   if (engine.spec.jobCleanUpPolicy === "delete") {
     await deps.client.deleteIfExists(Resources.jobs, ns, jobName, { propagationPolicy: "Foreground" });

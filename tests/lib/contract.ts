@@ -6,7 +6,10 @@
  * @module
  */
 import { loadCredentials } from "../../src/kube/kubeconfig.ts";
-import { admin } from "./kube.ts";
+import { Resources } from "../../src/kube/resources.ts";
+import type { ChaosExperiment } from "../../src/kube/types.ts";
+import { hubFault } from "./hub.ts";
+import { admin, serviceAccountWithRole } from "./kube.ts";
 import { clusterEnv, REPO } from "./env.ts";
 
 export const CONTRACT_DIR = `${REPO}tests/cluster/images/litmus-contract`;
@@ -91,3 +94,46 @@ export const CONTRACT_RULES = [
   { apiGroups: [""], resources: ["events"], verbs: ["create", "get", "update"] },
   { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
 ];
+
+/**
+ * Installs hub fault `fault` in `ns` (its permissions as the Role of `sa`) with the contract image in place of
+ * go-runner: image, `/litmus-contract` as the command, no args, IfNotPresent (nothing can be pulled).
+ * Everything else (env defaults, labels, permissions) stays the hub's.
+ */
+export async function installContractFault(
+  fault: string,
+  ns: string,
+  sa: string,
+  o: { hostPID?: boolean; image?: string; pullPolicy?: string; env?: Record<string, string> } = {},
+): Promise<ChaosExperiment> {
+  const exp = hubFault(fault);
+  if (!exp) throw new Error(`hub fault ${fault} not found (../shared missing?)`);
+  exp.metadata = { ...exp.metadata, namespace: ns };
+  const def = exp.spec.definition;
+  def.image = o.image ?? CONTRACT_IMAGE;
+  def.imagePullPolicy = o.pullPolicy ?? "IfNotPresent";
+  def.command = ["/litmus-contract"];
+  delete def.args;
+  if (o.hostPID) def.hostPID = true;
+  for (const [name, value] of Object.entries(o.env ?? {})) {
+    def.env = [...(def.env ?? []).filter((e) => e.name !== name), { name, value }];
+  }
+  const kube = await admin();
+  await kube.create(Resources.chaosexperiments, ns, exp);
+  // deno-lint-ignore no-explicit-any
+  await serviceAccountWithRole(ns, sa, (def.permissions ?? []) as any[]);
+  return exp;
+}
+
+/** The JSON line the program prints at start: its env and the service account its token names. */
+export async function contractStartLine(
+  ns: string,
+  pod: string,
+): Promise<{ mode: string; serviceAccount: string; env: Record<string, string>; envOrder: string[] }> {
+  const kube = await admin();
+  const res = await kube.raw("GET", `/api/v1/namespaces/${ns}/pods/${pod}/log`);
+  const text = await res.text();
+  const line = text.split("\n").find((l) => l.includes('"contract":"start"'));
+  if (!line) throw new Error(`no start line in the log of ${ns}/${pod}: ${text.slice(0, 500)}`);
+  return JSON.parse(line);
+}

@@ -107,6 +107,12 @@ export class RunReporter {
     const unsubscribe = this.d.workflows.subscribe((ev) => {
       if (ev.type !== "delete") this.observe(ev.object);
     });
+    // A fault's progress (ChaosResult phase, probe success) is part of the run's state between workflow updates.
+    const unsubscribeResults = this.d.results?.subscribe(() => {
+      for (const wf of this.d.workflows.list()) {
+        if (wf.status?.phase === "Running") this.observe(wf);
+      }
+    });
     for (const wf of this.d.workflows.list()) this.observe(wf);
     const backoff = new Backoff({ initialMs: 500, maxMs: 30_000 });
     try {
@@ -127,6 +133,7 @@ export class RunReporter {
       }
     } finally {
       unsubscribe();
+      unsubscribeResults?.();
     }
   }
 
