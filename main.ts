@@ -143,6 +143,7 @@ async function main(): Promise<number> {
     registry: metrics.registry,
     metricsAuth: config.metricsRequireAuth ? metricsGate(access) : undefined,
     cachedMetrics: () => litmusScrape.bytes(),
+    cachedMetricsDeflated: () => litmusScrape.deflated(),
     api: createApiRoutes({
       client,
       access,
@@ -233,6 +234,7 @@ async function main(): Promise<number> {
         faults: nativeFaults(),
         probes: createProbeSession,
         allowInProcessCommands: config.allowInProcessCommands,
+        helperImage: config.helperImage || undefined,
         identity: config.identity,
         metrics,
         maxAffectedFraction: config.maxAffectedFraction,

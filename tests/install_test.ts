@@ -103,7 +103,7 @@ Deno.test("with exactly the manifest's RBAC the daemon passes pod-delete, probe,
   try {
     await createDeployment(ns, "web", 3);
     if (!await installFault("pod-delete", ns, "pod-delete-sa")) return;
-    await installFault("pod-cpu-hog", ns, "pod-cpu-hog-sa");
+    await installFault("disk-fill", ns, "disk-fill-sa");
     await daemon.ready();
     const probe: Probe = {
       name: "pods-present",
@@ -146,7 +146,7 @@ Deno.test("with exactly the manifest's RBAC the daemon passes pod-delete, probe,
     assert.equal(res.status, 201, JSON.stringify(res.body));
     const apiRun = (res.body as { name: string }).name;
     await createEngine(
-      engineFor("pod-cpu-hog", ns, { engineName: "jobbed", serviceAccount: "pod-cpu-hog-sa" })!,
+      engineFor("disk-fill", ns, { engineName: "jobbed", serviceAccount: "disk-fill-sa" })!,
     );
 
     const probed = await waitEngineStatus(ns, "probed", ["completed"], 60_000);
@@ -224,7 +224,7 @@ Deno.test("least privilege: removing any single rule of the ClusterRole breaks a
             assert.ok(r.status >= 401 && r.status !== 404, `expected an auth failure, got ${r.status}`);
             return;
           }
-          const fault = scenario === "job" ? "pod-cpu-hog" : "pod-delete";
+          const fault = scenario === "job" ? "disk-fill" : "pod-delete";
           if (!await installFault(fault, ns, `${fault}-sa`)) return;
           const engine = engineFor(fault, ns, {
             engineName: "e",
@@ -236,7 +236,7 @@ Deno.test("least privilege: removing any single rule of the ClusterRole breaks a
             await waitEngineStatus(ns, "e", ["completed"], 30_000);
             const jobs = await kube.list(Resources.jobs, ns);
             assert.equal(jobs.items.length, 0, "no experiment Job can be created");
-            const r = await getResult(ns, "e-pod-cpu-hog");
+            const r = await getResult(ns, "e-disk-fill");
             assert.match(
               r?.status?.experimentStatus.errorOutput?.reason ?? "",
               /cannot list resource \\?"jobs\\?"/,

@@ -18,7 +18,7 @@ import {
 import { engineFor, installFault } from "./lib/hub.ts";
 import { createEngine, eventReasons, waitEngineStatus } from "./lib/chaos.ts";
 
-Deno.test("pod-cpu-hog runs as a Litmus Job with the env contract, and its ChaosResult is picked up", async () => {
+Deno.test("disk-fill runs as a Litmus Job with the env contract, and its ChaosResult is picked up", async () => {
   await applyCrds();
   const kube = await admin();
   const ns = await newNamespace("job");
@@ -26,13 +26,13 @@ Deno.test("pod-cpu-hog runs as a Litmus Job with the env contract, and its Chaos
   const holdLabel = `chaoslet-test-${ns}`;
   try {
     await createDeployment(ns, "web", 2);
-    const fault = await installFault("pod-cpu-hog", ns, "pod-cpu-hog-sa");
+    const fault = await installFault("disk-fill", ns, "disk-fill-sa");
     if (!fault) return;
     await daemon.ready();
-    const engine = engineFor("pod-cpu-hog", ns, {
+    const engine = engineFor("disk-fill", ns, {
       engineName: "hog",
-      serviceAccount: "pod-cpu-hog-sa",
-      env: { TOTAL_CHAOS_DURATION: "7", CPU_CORES: "2" },
+      serviceAccount: "disk-fill-sa",
+      env: { TOTAL_CHAOS_DURATION: "7", FILL_PERCENTAGE: "50" },
     })!;
     engine.spec.jobCleanUpPolicy = "delete";
     // Keep the experiment pod Pending until this test has played its part.
@@ -45,27 +45,27 @@ Deno.test("pod-cpu-hog runs as a Litmus Job with the env contract, and its Chaos
       });
       return jobs.items[0];
     }, 20_000);
-    assert.match(job.metadata.name!, /^pod-cpu-hog-[a-z0-9]{6}$/);
+    assert.match(job.metadata.name!, /^disk-fill-[a-z0-9]{6}$/);
     const pod = job.spec.template.spec;
     const c = pod.containers[0];
     assert.equal(c.name, job.metadata.name);
-    assert.equal(pod.serviceAccountName, "pod-cpu-hog-sa");
+    assert.equal(pod.serviceAccountName, "disk-fill-sa");
     assert.equal(pod.restartPolicy, "Never");
     assert.equal(c.image, fault.spec.definition.image);
     assert.deepEqual(c.args, fault.spec.definition.args);
     assert.equal(job.metadata.labels?.chaosUID, created.metadata.uid);
-    assert.equal(job.metadata.labels?.name, "pod-cpu-hog");
+    assert.equal(job.metadata.labels?.name, "disk-fill");
     const env = new Map((c.env as EnvVar[]).map((e) => [e.name, e]));
     const value = (n: string) => env.get(n)?.value;
     assert.equal(value("CHAOSENGINE"), "hog");
     assert.equal(value("CHAOS_NAMESPACE"), ns);
     assert.equal(value("CHAOS_UID"), created.metadata.uid);
-    assert.equal(value("EXPERIMENT_NAME"), "pod-cpu-hog");
+    assert.equal(value("EXPERIMENT_NAME"), "disk-fill");
     assert.equal(value("TARGETS"), `deployment:${ns}:[app=web]`);
-    assert.equal(value("CHAOS_SERVICE_ACCOUNT"), "pod-cpu-hog-sa");
+    assert.equal(value("CHAOS_SERVICE_ACCOUNT"), "disk-fill-sa");
     assert.equal(value("TOTAL_CHAOS_DURATION"), "7", "engine env overrides the experiment default");
-    assert.equal(value("CPU_CORES"), "2");
-    assert.equal(value("CPU_LOAD"), "100", "experiment defaults are kept");
+    assert.equal(value("FILL_PERCENTAGE"), "50");
+    assert.equal(value("DATA_BLOCK_SIZE"), "256", "experiment defaults are kept");
     assert.equal(value("STATUS_CHECK_DELAY"), "2");
     assert.equal(value("STATUS_CHECK_TIMEOUT"), "180");
     assert.equal(value("JOB_CLEANUP_POLICY"), "delete");
@@ -79,8 +79,8 @@ Deno.test("pod-cpu-hog runs as a Litmus Job with the env contract, and its Chaos
     await kube.create(Resources.chaosresults, ns, {
       apiVersion: "litmuschaos.io/v1alpha1",
       kind: "ChaosResult",
-      metadata: { name: "hog-pod-cpu-hog", labels: { chaosUID: created.metadata.uid!, name: "pod-cpu-hog" } },
-      spec: { engine: "hog", experiment: "pod-cpu-hog" },
+      metadata: { name: "hog-disk-fill", labels: { chaosUID: created.metadata.uid!, name: "disk-fill" } },
+      spec: { engine: "hog", experiment: "disk-fill" },
       status: {
         experimentStatus: { phase: "Completed", verdict: "Pass", probeSuccessPercentage: "100" },
         history: { passedRuns: 1, failedRuns: 0, stoppedRuns: 0, targets: [] },
@@ -116,10 +116,10 @@ Deno.test("a Job-mode experiment whose pod never writes a result ends with Error
   const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
   try {
     await createDeployment(ns, "web", 1);
-    if (!await installFault("pod-memory-hog", ns, "pod-memory-hog-sa")) return;
+    if (!await installFault("pod-dns-error", ns, "pod-dns-error-sa")) return;
     await daemon.ready();
     await createEngine(
-      engineFor("pod-memory-hog", ns, { engineName: "silent", serviceAccount: "pod-memory-hog-sa" })!,
+      engineFor("pod-dns-error", ns, { engineName: "silent", serviceAccount: "pod-dns-error-sa" })!,
     );
     const done = await waitEngineStatus(ns, "silent", ["completed"], 60_000);
     assert.equal(done.status!.experiments![0].verdict, "Error");

@@ -35,7 +35,7 @@ Deno.test({
     await runningPod(s, hang.metadata.uid!);
     await waitFor(
       "SOT",
-      async () => (await getResult(s.ns, "hang-pod-cpu-hog"))?.status?.experimentStatus.phase === "Running",
+      async () => (await getResult(s.ns, "hang-pod-dns-error"))?.status?.experimentStatus.phase === "Running",
     );
     await s.kube.patch(Resources.chaosengines, s.ns, "hang", { spec: { engineState: "stop" } });
     let t0 = Date.now();
@@ -51,7 +51,7 @@ Deno.test({
     );
     const stopped = await waitEngineStatus(s.ns, "hang", ["stopped"], 30_000);
     assert.equal(stopped.status?.experiments?.[0].verdict, "Stopped", s.daemon.dump());
-    const r = await getResult(s.ns, "hang-pod-cpu-hog");
+    const r = await getResult(s.ns, "hang-pod-dns-error");
     assert.deepEqual([r?.status?.experimentStatus.phase, r?.status?.experimentStatus.verdict], [
       "Stopped",
       "Stopped",
@@ -98,7 +98,7 @@ Deno.test({
       s.daemon.logs.some((l) => l.msg === "adopting the experiment Job of an earlier attempt"),
       "the restarted daemon adopted the Job",
     );
-    const r = await getResult(s.ns, "resume-pod-cpu-hog");
+    const r = await getResult(s.ns, "resume-pod-dns-error");
     assert.equal(r?.status?.history.passedRuns, 1);
   },
 });

@@ -9,6 +9,7 @@ import { HTTPException } from "hono/http-exception";
 import type { Registry } from "prom-client";
 import type { Logger } from "../log/log.ts";
 import { httpMetrics } from "./http_metrics.ts";
+import { type DeflatedPart, gzipJoin } from "../exporter/scrape_cache.ts";
 import { errorResponse } from "./router.ts";
 import { API_BASE } from "./routes.ts";
 
@@ -27,6 +28,8 @@ export interface AppDeps {
    * text is cached between changes (`ScrapeCache`).
    */
   cachedMetrics?: () => Promise<Uint8Array>;
+  /** The same text deflated, for scrapers that accept gzip (Prometheus does). */
+  cachedMetricsDeflated?: () => Promise<DeflatedPart>;
   /** The /api/v1 routes (`createApiRoutes`). */
   // deno-lint-ignore no-explicit-any
   api?: Hono<any>;
@@ -51,17 +54,21 @@ export function createApp(deps: AppDeps): Hono {
     const own = await deps.registry.metrics();
     const headers = { "Content-Type": deps.registry.contentType };
     if (!deps.cachedMetrics) return c.body(own, 200, headers);
-    const cached = await deps.cachedMetrics();
-    // Two chunks, so the cached megabytes are written as they are, never copied into a new string.
     const head = encoder.encode(own.endsWith("\n") || own === "" ? own : `${own}\n`);
-    const body = new ReadableStream<Uint8Array>({
-      start(ctl) {
-        ctl.enqueue(head);
-        ctl.enqueue(cached);
-        ctl.close();
-      },
-    });
-    return c.body(body, 200, headers);
+    // Chunks, so the cached megabytes are written as they are, never copied into a new string.
+    const chunks = (parts: Uint8Array[]) =>
+      new ReadableStream<Uint8Array>({
+        start(ctl) {
+          for (const p of parts) ctl.enqueue(p);
+          ctl.close();
+        },
+      });
+    if (deps.cachedMetricsDeflated && /\bgzip\b/.test(c.req.header("accept-encoding") ?? "")) {
+      // One gzip member: the cached deflate of the Litmus text, then this scrape's own small text.
+      const parts = gzipJoin(await deps.cachedMetricsDeflated(), head);
+      return c.body(chunks(parts), 200, { ...headers, "Content-Encoding": "gzip", Vary: "Accept-Encoding" });
+    }
+    return c.body(chunks([await deps.cachedMetrics(), head]), 200, { ...headers, Vary: "Accept-Encoding" });
   });
 
   if (deps.api) app.route(API_BASE, deps.api);

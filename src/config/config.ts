@@ -21,6 +21,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   metricsRequireAuth: boolean;
   allowInProcessCommands: boolean;
+  /** Image for helper pods when the engine names none ("" = the ChaosExperiment's). */
+  helperImage: string;
   identity: string;
   scrapeIntervalSeconds: number;
   leaderElect: boolean;
@@ -174,6 +176,7 @@ export function loadConfig(
     shutdownTimeoutMs: (out["shutdown-timeout"] as number) * 1000,
     metricsRequireAuth: out["metrics-require-auth"] as boolean,
     allowInProcessCommands: out["allow-inprocess-commands"] as boolean,
+    helperImage: out["helper-image"] as string,
     identity: (out["identity"] as string) || Deno.hostname(),
     scrapeIntervalSeconds: out["tsdb-scrape-interval"] as number,
     leaderElect: out["leader-elect"] as boolean,

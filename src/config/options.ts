@@ -62,6 +62,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "let cmdProbes without a source run inside the daemon instead of a Pod",
   },
   {
+    flag: "helper-image",
+    env: "HELPER_IMAGE",
+    kind: "string",
+    default: "",
+    help:
+      "image of the helper pods of network and stress faults; empty means the experiment's (an engine's experimentImage wins)",
+  },
+  {
     flag: "tsdb-scrape-interval",
     env: "TSDB_SCRAPE_INTERVAL",
     kind: "int",

@@ -5,7 +5,11 @@ import type { ChaosEngine, ChaosResult, KubeObject } from "../kube/types.ts";
 import { makeEngine, makeEngineEvent, makeResult } from "./litmus_fixtures.ts";
 import { registerLitmusMetrics } from "./litmus_metrics.ts";
 import { measureLitmusScrape } from "./litmus_metrics_bench.ts";
-import { ScrapeCache } from "./scrape_cache.ts";
+import { gzipJoin, ScrapeCache } from "./scrape_cache.ts";
+import { gunzipSync } from "node:zlib";
+import { Buffer } from "node:buffer";
+import { createApp } from "../api/app.ts";
+import type { Logger } from "../log/log.ts";
 
 const T0 = 1_767_225_600_000;
 const decoder = new TextDecoder();
@@ -89,4 +93,39 @@ Deno.test("a cached /metrics scrape of 10,000 ChaosResults takes under 50 ms at 
   assert.ok(t.bytes > 10_000 * 9 * 100, "every result should be in the scrape");
   assert.equal(t.renders, 1, "nothing changed, so one render serves every scrape");
   assert.ok(t.p99 < 50, `p99 ${t.p99} ms`);
+});
+
+Deno.test("gzipJoin() appends fresh text to the cached deflate as one valid gzip member", async () => {
+  const env = setup();
+  const part = await env.cache.deflated();
+  assert.equal(await env.cache.deflated(), part, "deflated once per render");
+  const tail = new TextEncoder().encode("# HELP own_metric x\n# TYPE own_metric gauge\nown_metric 1\n");
+  const gz = Buffer.concat(gzipJoin(part, tail));
+  assert.equal(decoder.decode(gunzipSync(gz)), (await env.text()) + decoder.decode(tail));
+});
+
+Deno.test("/metrics answers gzip from the cached deflate, and identity otherwise, with the same text", async () => {
+  const env = setup();
+  const own = new client.Registry();
+  new client.Gauge({ name: "own_metric", help: "x", registers: [own] }).set(3);
+  const log = { debug() {}, info() {}, warn() {}, error() {}, child: () => log } as unknown as Logger;
+  const app = createApp({
+    log,
+    registry: own,
+    ready: () => ({ ready: true }),
+    cachedMetrics: () => env.cache.bytes(),
+    cachedMetricsDeflated: () => env.cache.deflated(),
+  });
+  const plain = await app.request("/metrics");
+  assert.equal(plain.headers.get("content-encoding"), null);
+  const text = await plain.text();
+  assert.match(text, /^own_metric 3$/m);
+  assert.match(text, /^litmuschaos_passed_experiments\{/m);
+  const zipped = await app.request("/metrics", { headers: { "accept-encoding": "gzip, deflate" } });
+  assert.equal(zipped.headers.get("content-encoding"), "gzip");
+  const raw = new Uint8Array(await zipped.arrayBuffer());
+  assert.ok(raw.length < text.length / 2, "compressed");
+  // The app counts its own requests, so leave those series out of the comparison.
+  const steady = (t: string) => t.split("\n").filter((l) => !l.includes("chaoslet_api_")).join("\n");
+  assert.equal(steady(decoder.decode(gunzipSync(raw))), steady(text));
 });

@@ -6,7 +6,7 @@
  */
 import type { Impersonation, KubeClient } from "../kube/client.ts";
 import type { Logger } from "../log/log.ts";
-import type { ChaosEngine } from "../kube/types.ts";
+import type { ChaosEngine, ChaosExperiment } from "../kube/types.ts";
 
 /** A fault failure with Litmus's error code (TARGET_SELECTION_ERROR, CHAOS_INJECT_ERROR, …). */
 export class FaultError extends Error {
@@ -44,6 +44,10 @@ export interface FaultContext {
   log: Logger;
   engine: ChaosEngine;
   experimentName: string;
+  /** The ChaosExperiment being run (helper faults take its image and labels). */
+  experiment?: ChaosExperiment;
+  /** --helper-image: helper pods' image when the engine's experimentImage is unset. */
+  helperImage?: string;
   /** The merged env of §4.3 (values only; valueFrom entries are not resolved natively). */
   env(name: string): string | undefined;
   /** Aborts on stop, halt, stopOnFailure or daemon shutdown: stop injecting, revert, return. */

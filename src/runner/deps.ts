@@ -27,6 +27,8 @@ export interface RunnerDeps {
   faults: ReadonlyMap<string, NativeFault>;
   probes: ProbeSessionFactory;
   allowInProcessCommands: boolean;
+  /** --helper-image: helper pods' image when the engine names none. */
+  helperImage?: string;
   /** This replica's name, written into status.experiments[].runner. */
   identity: string;
   metrics?: RunnerMetrics;

@@ -159,6 +159,8 @@ export async function runExperiment(
     log,
     engine,
     experimentName: expName,
+    experiment,
+    helperImage: deps.helperImage,
     env,
     signal,
     rng: deps.rng ?? Math.random,
@@ -265,8 +267,11 @@ export async function runExperiment(
     }
   } catch (err) {
     if (err instanceof ProbeSpecError) fail("Error", "GENERIC_ERROR", err.message, "PreChaos", err.probeName);
-    else if (err instanceof FaultError) fail("Error", err.code, err.message, err.phase, err.target);
-    else if (isApiError(err, 403)) {
+    else if (err instanceof FaultError) {
+      fail("Error", err.code, err.message, err.phase, err.target);
+      // litmus-go's end Events do not carry the reason; chaoslet's own Event does, for `kubectl describe`.
+      engineEvent("ExperimentError", `${err.code}: ${err.message}`, "Warning");
+    } else if (isApiError(err, 403)) {
       fail("Error", "CHAOS_INJECT_ERROR", `permission denied: ${err.message}`, "ChaosInject");
     } else if (err instanceof TypeError || err instanceof RangeError) {
       fail("Error", "GENERIC_ERROR", err.message, "PreChaos");

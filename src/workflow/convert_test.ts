@@ -249,6 +249,31 @@ Deno.test("validator: refused Argo features and bad values are named with their 
   assert.ok(!text.includes("when"), "when is supported");
 });
 
+Deno.test("validator: step and task outputs must name a step that runs before, or a task of the dag", () => {
+  const errors = validateChaosWorkflow(wf({
+    entrypoint: "main",
+    templates: [
+      {
+        name: "main",
+        steps: [
+          [{ name: "a", template: "x", when: "{{steps.b.outputs.result}} == 1" }, {
+            name: "b",
+            template: "x",
+          }],
+          [{ name: "c", template: "x", when: "{{steps.a.outputs.result}} == {{steps.run-chaos.status}}" }],
+        ],
+      },
+      { name: "d", dag: { tasks: [{ name: "t", template: "x", withParam: "{{tasks.u.outputs.result}}" }] } },
+      { name: "x", suspend: {} },
+    ],
+  })).map(formatErrorsOne);
+  assert.deepEqual(errors, [
+    'spec.templates[0].steps[0][0]: "{{steps.b.outputs.result}}" does not name a step of an earlier group',
+    'spec.templates[0].steps[1][0]: "{{steps.run-chaos.status}}" does not name a step of an earlier group',
+    'spec.templates[1].dag.tasks[0]: "{{tasks.u.outputs.result}}" does not name a task of this dag',
+  ]);
+});
+
 Deno.test("validator: the Argo features chaoslet runs pass", () => {
   const errors = validateChaosWorkflow(wf({
     entrypoint: "main",

@@ -16,6 +16,7 @@ import {
   type Template,
   type WorkflowStep,
 } from "./types.ts";
+import { variablesIn } from "./template.ts";
 import { checkVolumes, isObj, validateTemplateFields } from "./validate_template.ts";
 
 export interface ValidateOptions {
@@ -171,6 +172,7 @@ function validateTemplate(
     if (!Array.isArray(t.steps) || !t.steps.length) {
       err(`${p}.steps`, "steps must be a non-empty list of step groups");
     } else {
+      const earlier = new Set<string>();
       t.steps.forEach((group, g) => {
         if (!Array.isArray(group) || !group.length) {
           return err(`${p}.steps[${g}]`, "a step group must be a non-empty list");
@@ -182,7 +184,9 @@ function validateTemplate(
           }
           names.add(s?.name);
           step(s, `${p}.steps[${g}][${k}]`);
+          checkRefs(s, "steps", earlier, `${p}.steps[${g}][${k}]`, "a step of an earlier group", err);
         });
+        for (const n of names) earlier.add(n);
       });
     }
   }
@@ -190,9 +194,11 @@ function validateTemplate(
     const tasks = Array.isArray(t.dag?.tasks) ? t.dag.tasks : [];
     if (!tasks.length) err(`${p}.dag.tasks`, "a dag needs at least one task");
     const deps = new Map<string, string[]>();
+    const taskNames = new Set(tasks.map((x) => x?.name));
     tasks.forEach((task, k) => {
       const tp = `${p}.dag.tasks[${k}]`;
       step(task, tp);
+      checkRefs(task, "tasks", taskNames, tp, "a task of this dag", err);
       if (!task?.name) return;
       if (deps.has(task.name)) err(`${tp}.name`, `task name "${task.name}" is used twice`);
       try {
@@ -213,6 +219,26 @@ function validateTemplate(
     if (cycle) err(`${p}.dag.tasks`, `dependency cycle: ${cycle.join(" -> ")}`);
   }
   return called;
+}
+
+/** `{{steps.X...}}` / `{{tasks.X...}}` in a step's when, loop and arguments must name a step that runs before it. */
+function checkRefs(
+  s: WorkflowStep,
+  kind: "steps" | "tasks",
+  known: Set<string>,
+  path: string,
+  what: string,
+  err: (path: string, message: string) => void,
+) {
+  if (!isObj(s)) return;
+  for (const v of variablesIn([s.when, s.withParam, s.withItems, s.withSequence, s.arguments])) {
+    if (!v.startsWith(`${kind}.`)) continue;
+    const rest = v.slice(kind.length + 1);
+    const name = [...known].filter((n) =>
+      rest === n || rest.startsWith(`${n}.`)
+    ).sort((a, b) => b.length - a.length)[0];
+    if (name === undefined) err(path, `"{{${v}}}" does not name ${what}`);
+  }
 }
 
 /** Every input of `target` without a value or default must be among `given`. */

@@ -185,6 +185,8 @@ inner() {
   containerd --config "$N/containerd.toml" >"$WORK/logs/containerd.log" 2>&1 & pids+=($!)
   for f in $(seq 300); do ctr --address "$SOCK" version >/dev/null 2>&1 && break; sleep 0.05; done
   ctr --address "$SOCK" version >/dev/null || { echo "containerd did not start"; exit 1; }
+  # the usual path too, for pods that mount the runtime's socket (Litmus helpers use a hostPath of it)
+  : >/run/containerd/containerd.sock && mount --bind "$SOCK" /run/containerd/containerd.sock
   for f in "$N"/images/*.tar; do             # one at a time: concurrent imports collide on ctr's tar-index.json ref
     [ -e "$f" ] || continue
     ctr --address "$SOCK" -n k8s.io images import "$f" >/dev/null || { echo "importing $f failed"; exit 1; }
@@ -230,14 +232,14 @@ start_relays() {                            # machine side of the unix-socket re
     socat TCP-LISTEN:"$KUBELET_PORT",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:"$N/kubelet.sock" </dev/null >/dev/null 2>&1 &
   sleep 0.1
 }
+gone() { [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = Z ]; }   # a zombie is gone
 down_quiet() {                              # stop the node: its pid 1 (the whole namespace), relays, cgroups, files
   local f pid i
   for f in node node-relay-api node-relay-kubelet; do
     pid=$(cat "$WORK/pids/$f" 2>/dev/null || true)
     [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$WORK/" \
-      && { kill "$pid" 2>/dev/null || true
-           for i in $(seq 50); do [ -e "/proc/$pid" ] || break; sleep 0.05; done
-           kill -9 "$pid" 2>/dev/null || true; }
+      && { kill -9 "$pid" 2>/dev/null || true   # the node is throwaway; unshare ignores SIGTERM while it waits,
+           for i in $(seq 100); do gone "$pid" && break; sleep 0.02; done; }   # --kill-child ends the rest
     rm -f "$WORK/pids/$f"
   done
   cg_clean

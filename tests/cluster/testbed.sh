@@ -387,6 +387,8 @@ up() {
   local t0 t1 t2 p
   t0=$(now)
   build
+  # with the network only (not inside a test run's or dev.sh's namespace, whose `build` step did this already)
+  [ "${CHAOSLET_NETNS:-}" = 1 ] || [ "${CHAOSLET_RUN_STAGE:-}" = inner ] || node_packages
   if [ -f "$STATE" ] && (. "$STATE"; status) >/dev/null 2>&1 && [ "${TESTBED_FORCE:-}" != 1 ]; then
     say "already up and healthy in $WORK: leaving it as it is (\`$SELF down\` first for a fresh one)"
     return 0
@@ -602,6 +604,14 @@ smoke() {                                   # each step exits non-zero (set -e) 
   k -n "$ns" create rolebinding tester-view --clusterrole=view --serviceaccount="$ns:tester" >/dev/null
   wait_for "RBAC grant visible" 10 k --token="$tok" -n "$ns" get pods
   [ "$(k --as="system:serviceaccount:$ns:tester" -n "$ns" auth can-i list pods)" = yes ]
+  if [ "${REAL_NODE:-0}" = 1 ]; then
+    say "smoke: a busybox pod on the real node; kubectl exec through the API server and the kubelet"
+    k -n "$ns" run real --image=localhost/busybox:testbed --restart=Never --overrides='{"spec": {"nodeSelector":
+      {"chaoslet.dev/node": "real"}, "tolerations": [{"key": "chaoslet.dev/node", "operator": "Equal",
+      "value": "real", "effect": "NoSchedule"}]}}' --command -- sh -c 'trap "exit 0" TERM; while true; do sleep 1; done' >/dev/null
+    k -n "$ns" wait --for=condition=Ready pod/real --timeout=60s >/dev/null
+    [ "$(k -n "$ns" exec real -- echo real-exec-ok)" = real-exec-ok ]
+  fi
   say "smoke: namespace deletion with content (Job, Succeeded pod, running bare pod)"
   k -n "$ns" run bare --image=fake/bare --restart=Never >/dev/null
   k -n "$ns" wait --for=condition=Ready pod/bare --timeout=60s >/dev/null

@@ -1,5 +1,5 @@
 /**
- * A namespace, a daemon and the hub's pod-cpu-hog definition with the litmus-contract image, for Job-mode
+ * A namespace, a daemon and the hub's pod-dns-error definition with the litmus-contract image, for Job-mode
  * tests on the real node (the experiment pod is placed there by the engine's nodeSelector/tolerations).
  *
  * @module
@@ -13,8 +13,8 @@ import { createEngine } from "./chaos.ts";
 import { installContractFault } from "./contract.ts";
 import { onRealNode } from "./real_node.ts";
 
-export const FAULT = "pod-cpu-hog";
-export const SA = "pod-cpu-hog-sa";
+export const FAULT = "pod-dns-error"; // a fault chaoslet always runs in Job mode
+export const SA = "pod-dns-error-sa";
 
 export async function setupJobMode(prefix: string, o: Parameters<typeof installContractFault>[3] = {}) {
   await applyCrds();
