@@ -51,9 +51,6 @@ export const CLUSTER_RULES: Rule[] = [
   { apiGroups: ["batch"], resources: ["jobs"], verbs: [...READ, "create", "delete"] },
   // Workflow artifacts are mounted from ConfigMaps; the kill switch is a ConfigMap.
   { apiGroups: [""], resources: ["configmaps"], verbs: [...READ, "create", "patch", "delete"] },
-  // ChaosCenter link: the rotated access key goes into Litmus's subscriber-secret; podLog answers read step pods' logs.
-  { apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: ["subscriber-secret"] },
-  { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
   // Act for a run as its chaosServiceAccount, so the API server enforces exactly that account's RBAC.
   // (get: the API answers 422 to a run whose chaosServiceAccount does not exist, before creating it.)
   { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["get", "impersonate"] },
@@ -237,6 +234,25 @@ export const CENTER_INFRA_RULES: Rule[] = [
 
 /** Added to a cluster-scope ChaosCenter infra (its subscriber account is litmus-cluster-scope in litmus). */
 const centerRbac = [
+  // chaoslet itself stores the rotated access key in the infra's Secret (registration, src/subscriber/center).
+  {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "Role",
+    metadata: { name: "chaoslet-chaoscenter", namespace: "litmus", labels },
+    rules: [{
+      apiGroups: [""],
+      resources: ["secrets"],
+      verbs: ["get", "patch"],
+      resourceNames: ["subscriber-secret"],
+    }],
+  },
+  {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: "chaoslet-chaoscenter", namespace: "litmus", labels },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "chaoslet-chaoscenter" },
+    subjects: [{ kind: "ServiceAccount", name: "chaoslet", namespace: NS }],
+  },
   {
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "ClusterRole",

@@ -11,6 +11,7 @@ import type { RunnerDeps } from "./deps.ts";
 import { engineInstanceId, resultName } from "./env.ts";
 import { ResultWriter } from "./result_writer.ts";
 import { revertRecorded } from "./revert_journal.ts";
+import { endEvents } from "./experiment_events.ts";
 
 export async function finalizeAbandoned(deps: RunnerDeps, engine: ChaosEngine): Promise<void> {
   const ns = engine.metadata.namespace!;
@@ -37,12 +38,10 @@ export async function finalizeAbandoned(deps: RunnerDeps, engine: ChaosEngine): 
         probes: result.status.probeStatuses ?? [],
         errorOutput: { errorCode: "EXPERIMENT_ABORTED", reason: "Chaos injection stopped!" },
       });
-      deps.events.record(engine, {
-        reason: "Summary",
-        message: `${entry.name} experiment has been aborted`,
-        type: "Warning",
-        key: `Summary${entry.name}${engine.metadata.uid}`,
-      });
+      // As litmus-go's abort watcher: Summary on the engine, Abort on the result, the same text.
+      const ended = endEvents(entry.name, "Stopped", "aborted");
+      deps.events.record(engine, { ...ended.engine, key: `Summary${entry.name}${engine.metadata.uid}` });
+      deps.events.record(w.object ?? engine, ended.result);
     }
   }
 }
