@@ -109,10 +109,13 @@ dockerfile_json() {                         # dockerfile_json: {env, workdir, us
     END { printf "{\"env\":[%s],\"workdir\":%s,\"user\":%s,\"ports\":{%s},\"entrypoint\":%s,\"cmd\":%s}\n",
             env, q(wd), q(user), ports, ep ? ep : "null", cmd ? cmd : "null" }'
 }
+app_files() {                               # app_files PATH...: the files the Dockerfile's COPY lines take (NUL-separated),
+  (cd "$REPO" && { git ls-files -z -co --exclude-standard "$@" 2>/dev/null \
+    || find "$@" -type f -not -path '*/node_modules/*' -print0; } | sort -z)   # also without a git checkout
+}
 chaoslet_key() {
   { sha "$HERE/images.sh"; deno --version | head -1
-    (cd "$REPO" && git ls-files -z -co --exclude-standard Dockerfile deno.json deno.lock main.ts src | sort -z \
-       | xargs -0 sha256sum); } | sha256sum | cut -c1-16
+    app_files Dockerfile deno.json deno.lock main.ts src | (cd "$REPO" && xargs -0 sha256sum); } | sha256sum | cut -c1-16
 }
 chaoslet_path() { echo "$OUT/chaoslet-dev-$(chaoslet_key).tar"; }
 chaoslet() {
@@ -132,7 +135,7 @@ chaoslet() {
     printf 'root:x:0:0:root:/root:/sbin/nologin\ndeno:x:1993:1993:deno:/deno-dir:/sbin/nologin\n' >"$rootfs/etc/passwd"
     printf 'root:x:0:\ndeno:x:1993:\n' >"$rootfs/etc/group"
     # COPY deno.json deno.lock ./ ; COPY main.ts ./ ; COPY src ./src
-    (cd "$REPO" && git ls-files -z -co --exclude-standard deno.json deno.lock main.ts src | xargs -0 cp --parents -t "$rootfs/app")
+    app_files deno.json deno.lock main.ts src | (cd "$REPO" && xargs -0 cp --parents -t "$rootfs/app")
     # RUN deno cache --frozen main.ts && (remove the tests); the cache step needs the system CA store here
     (cd "$rootfs/app" && DENO_DIR=$rootfs/deno-dir DENO_TLS_CA_STORE=mozilla,system deno cache --frozen main.ts) >&2
     find "$rootfs/app/src" -name '*_test.ts' -delete
