@@ -130,6 +130,35 @@ Deno.test("a daemon killed while a resource step waits on its engine resumes it:
   assert.deepEqual(engines.items.map((e) => e.metadata.name), [before.resource!.name]);
 });
 
+Deno.test("stopping the workflow while a resource step waits stops the engine it created", async () => {
+  await using s = await verdictSetup("wfargostop");
+  if (!s.fault) return console.warn("skipped: ../shared is absent");
+  const spec = verdictWorkflowSpec(s.fault, "60");
+  spec.arguments.parameters = [{ name: "appNamespace", value: s.ns }, { name: "appLabel", value: "app=web" }];
+  const manifest = { apiVersion: "argoproj.io/v1alpha1", kind: "Workflow", metadata: { name: "halt" }, spec };
+  const r = await s.api("POST", `/api/v1/namespaces/${s.ns}/workflows`, toYaml(manifest), "application/yaml");
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const kube = await admin();
+  const running = await waitFor("the engine injecting", async () => {
+    const wf = await kube.get<ChaosWorkflow>(ChaosWorkflows, s.ns, "halt");
+    const n = Object.values(wf.status?.nodes ?? {}).find((x) => x.displayName === "run-chaos");
+    if (!n?.resource) return undefined;
+    const e = await kube.get<ChaosEngine>(Resources.chaosengines, s.ns, n.resource.name);
+    return e.status?.engineStatus === "initialized" ? n : undefined;
+  }, 60_000);
+  assert.equal((await s.api("POST", `/api/v1/namespaces/${s.ns}/workflows/halt/stop`)).status, 200);
+  const done = await waitDone(s.ns, "halt", 90_000, s.daemon);
+  assert.equal(done.status?.phase, "Failed");
+  assert.equal(done.status?.message, "Stopped: spec.stop is true");
+  assert.equal(nodeNamed(done, "run-chaos").message, "Stopped");
+  const engine = await kube.get<ChaosEngine>(Resources.chaosengines, s.ns, running.resource!.name);
+  assert.equal(engine.spec.engineState, "stop");
+  assert.ok(
+    !Object.values(done.status!.nodes!).some((n) => n.displayName === "cleanup" || n.displayName === "alert"),
+    "no step after a stopped group",
+  );
+});
+
 Deno.test("the same workflow as a CronWorkflow with {{workflow.parameters.*}} in workflowMetadata labels is accepted and its first run reaches a verdict", async () => {
   await using s = await verdictSetup("wfcron");
   if (!s.fault) return console.warn("skipped: ../shared is absent");

@@ -177,8 +177,18 @@ Deno.test({
                 template: "check",
                 when: "{{steps.say.outputs.result}} == hello",
                 arguments: args({ file: "{{steps.say.outputs.parameters.file}}" }),
-              }],
+              }, { name: "exit3", template: "exit3", continueOn: { failed: true } }],
             ],
+          },
+          // A plain container step: its file output and exit code come back even when it fails.
+          {
+            name: "exit3",
+            container: {
+              image: IMAGES.busybox,
+              command: ["sh", "-c"],
+              args: ["echo out; echo -n partial > /tmp/p; exit 3"],
+            },
+            outputs: { parameters: [{ name: "p", valueFrom: { path: "/tmp/p" } }] },
           },
           {
             name: "say",
@@ -213,6 +223,14 @@ Deno.test({
     assert.equal(say.outputs?.result, "hello");
     assert.deepEqual(say.outputs?.parameters, [{ name: "file", value: "hello-s3cret" }]);
     assert.equal(named(done, "check").phase, "Succeeded");
+    const exit3 = named(done, "exit3");
+    assert.equal(exit3.phase, "Failed");
+    assert.match(exit3.message!, /exit code 3/);
+    assert.deepEqual(exit3.outputs, {
+      parameters: [{ name: "p", value: "partial" }],
+      result: "out",
+      exitCode: "3",
+    });
     const pod = await kube.get(Resources.pods, s.ns, say.podName!);
     assert.equal(pod.spec.nodeSelector?.["chaoslet.dev/node"], "real");
   },
