@@ -10,6 +10,7 @@
  * - A cmdProbe in source mode runs as a pod on the real node; an httpProbe dials a busybox httpd pod,
  *   whose address exists only inside the network namespace this test run created (tests/run.sh).
  */
+import { sharedTest } from "./lib/env.ts";
 import assert from "node:assert/strict";
 import type { Pod } from "../src/kube/types.ts";
 import { Daemon } from "./lib/daemon.ts";
@@ -60,7 +61,7 @@ async function restarted(ns: string, before: number): Promise<Pod> {
   );
 }
 
-Deno.test({
+sharedTest({
   name: `real node: container-kill SIGTERM (native) — PID 1 gets TERM, restartCount rises, Pass${node.skip}`,
   ignore: node.ignore,
   async fn() {
@@ -85,7 +86,7 @@ Deno.test({
   },
 });
 
-Deno.test({
+sharedTest({
   name:
     `real node: container-kill SIGKILL goes to Job mode; the helper's SIGKILL ends a TERM-proof PID 1 (137)${node.skip}`,
   ignore: node.ignore,
@@ -116,7 +117,7 @@ Deno.test({
   },
 });
 
-Deno.test({
+sharedTest({
   name:
     `real node: probes — a cmdProbe source pod runs on the real node, an httpProbe reaches an httpd pod${node.skip}`,
   ignore: node.ignore,
