@@ -1,7 +1,7 @@
 /**
  * Issue 16 item 5: Job mode really run. The experiment pod runs on the real node with the litmus-contract
  * image (tests/cluster/images/litmus-contract), which plays a litmus-go experiment by its contract; the
- * upstream go-runner image cannot be pulled here. The hub's pod-cpu-hog definition (a Job-mode fault) is
+ * upstream go-runner image cannot be pulled here. The hub's disk-fill definition (a Job-mode fault) is
  * installed unchanged but for image, command and pull policy.
  */
 import assert from "node:assert/strict";
@@ -15,8 +15,8 @@ import { contractStartLine, installContractFault } from "./lib/contract.ts";
 import { onRealNode, realNode } from "./lib/real_node.ts";
 
 const node = realNode();
-const FAULT = "pod-cpu-hog";
-const SA = "pod-cpu-hog-sa";
+const FAULT = "disk-fill"; // stays in Job mode (pod-cpu-hog runs natively through a helper pod)
+const SA = "disk-fill-sa";
 
 async function setup(prefix: string, o: Parameters<typeof installContractFault>[3] = {}) {
   await applyCrds();
@@ -96,7 +96,7 @@ Deno.test({
     );
     const done = await waitEngineStatus(s.ns, "pass", ["completed"], 120_000);
     assert.equal(verdictOf(done), "Pass", s.daemon.dump());
-    const r = await getResult(s.ns, "pass-pod-cpu-hog");
+    const r = await getResult(s.ns, "pass-disk-fill");
     assert.deepEqual(
       [r?.status?.experimentStatus.phase, r?.status?.experimentStatus.verdict, r?.status?.history.passedRuns],
       ["Completed", "Pass", 1],
@@ -113,7 +113,7 @@ Deno.test({
     const env = start.env;
     assert.equal(env.PRECEDENCE_PROBE, "engine", "engine env overrides the experiment's");
     assert.equal(env.TOTAL_CHAOS_DURATION, "2");
-    assert.equal(env.CPU_LOAD, "100", "experiment defaults reach the pod");
+    assert.equal(env.FILL_PERCENTAGE, "80", "experiment defaults reach the pod");
     assert.equal(env.STATUS_CHECK_TIMEOUT, "77", "statusCheckTimeouts is applied last, over the engine env");
     assert.equal(env.STATUS_CHECK_DELAY, "1");
     assert.equal(env.POD_NAME, pod.metadata.name, "POD_NAME from the downward API");
@@ -138,7 +138,7 @@ Deno.test({
     const engine = await s.run("fail", "fail", {}, { jobCleanUpPolicy: "delete" });
     const done = await waitEngineStatus(s.ns, "fail", ["completed"], 120_000);
     assert.equal(verdictOf(done), "Fail", s.daemon.dump());
-    const r = await getResult(s.ns, "fail-pod-cpu-hog");
+    const r = await getResult(s.ns, "fail-disk-fill");
     assert.equal(r?.status?.history.failedRuns, 1);
     await waitFor(
       "Job and pod deleted",
@@ -162,7 +162,7 @@ Deno.test({
     assert.equal(verdictOf(crash), "Error", s.daemon.dump());
     const failed = (await eventReasons(s.ns, "crash")).get("ExperimentPodFailed")?.[0];
     assert.match(message(failed), /terminated: Error \(exit code 7\)/);
-    const r = await getResult(s.ns, "crash-pod-cpu-hog");
+    const r = await getResult(s.ns, "crash-disk-fill");
     assert.deepEqual([r?.status?.experimentStatus.phase, r?.status?.experimentStatus.verdict], [
       "Error",
       "Error",
@@ -172,7 +172,7 @@ Deno.test({
     const silent = await waitEngineStatus(s.ns, "silent", ["completed"], 120_000);
     assert.equal(verdictOf(silent), "Error");
     assert.ok((await eventReasons(s.ns, "silent")).has("ChaosResultNotFound"));
-    assert.equal((await getResult(s.ns, "silent-pod-cpu-hog"))?.status?.experimentStatus.verdict, "Error");
+    assert.equal((await getResult(s.ns, "silent-disk-fill"))?.status?.experimentStatus.verdict, "Error");
   },
 });
 
@@ -189,7 +189,7 @@ Deno.test({
     const failed = (await eventReasons(s.ns, "stuck")).get("ExperimentJobFailed")?.[0];
     assert.match(
       message(failed),
-      /still Pending after 10s: container "pod-cpu-hog-[a-z0-9]{6}" waiting: ErrImageNeverPull/,
+      /still Pending after 10s: container "disk-fill-[a-z0-9]{6}" waiting: ErrImageNeverPull/,
     );
     console.log(
       `Job mode: Pending pod given up ${ms} ms after the engine was created (statusCheckTimeouts.timeout 10 s)`,
