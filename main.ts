@@ -95,6 +95,13 @@ async function main(): Promise<number> {
     maxRunsPerNamespace: config.maxConcurrentRunsPerNamespace,
     maxAffectedFraction: config.maxAffectedFraction,
   };
+  if (config.allowInProcessCommands.length) {
+    // Anyone who can create a ChaosEngine in these namespaces runs commands as this daemon's service account.
+    log.warn("DANGEROUS: in-process commands enabled; cmdProbes without a source run inside the daemon", {
+      namespaces: config.allowInProcessCommands,
+      risk: "an engine author in these namespaces runs commands with the daemon's own service account",
+    });
+  }
   log.info("namespaces denied to chaos", {
     systemNamespace: systemNs,
     denied: deniedNamespaces(commaList(config.namespaceDenylist), systemNs),

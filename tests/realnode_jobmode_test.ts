@@ -1,83 +1,18 @@
 /**
  * Issue 16 item 5: Job mode really run. The experiment pod runs on the real node with the litmus-contract
  * image (tests/cluster/images/litmus-contract), which plays a litmus-go experiment by its contract; the
- * upstream go-runner image cannot be pulled here. The hub's disk-fill definition (a Job-mode fault) is
+ * upstream go-runner image cannot be pulled here. The hub's pod-dns-error definition (a fault chaoslet runs in Job mode) is
  * installed unchanged but for image, command and pull policy.
  */
 import assert from "node:assert/strict";
-import { Resources } from "../src/kube/resources.ts";
-import type { ChaosEngine, KubeObject, Pod } from "../src/kube/types.ts";
-import { Daemon } from "./lib/daemon.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
-import { engineFor } from "./lib/hub.ts";
-import { createEngine, eventReasons, getResult, waitEngineStatus } from "./lib/chaos.ts";
-import { contractStartLine, installContractFault } from "./lib/contract.ts";
-import { onRealNode, realNode } from "./lib/real_node.ts";
+import type { ChaosEngine, KubeObject } from "../src/kube/types.ts";
+import { waitFor } from "./lib/kube.ts";
+import { eventReasons, getResult, waitEngineStatus } from "./lib/chaos.ts";
+import { contractStartLine } from "./lib/contract.ts";
+import { FAULT, SA, setupJobMode } from "./lib/job_mode_run.ts";
+import { realNode } from "./lib/real_node.ts";
 
 const node = realNode();
-const FAULT = "disk-fill"; // stays in Job mode (pod-cpu-hog runs natively through a helper pod)
-const SA = "disk-fill-sa";
-
-async function setup(prefix: string, o: Parameters<typeof installContractFault>[3] = {}) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  const args = [`--watch-namespace=${ns}`];
-  let daemon = new Daemon({ args });
-  await createDeployment(ns, "web", 1); // the appinfo target (the contract program does not touch it)
-  await installContractFault(FAULT, ns, SA, { env: { PRECEDENCE_PROBE: "experiment" }, ...o });
-  const ready = () =>
-    daemon.ready(60_000).catch((err) => {
-      daemon.signal("SIGKILL");
-      throw new Error(`${err.message}\n${daemon.dump()}`);
-    });
-  await ready();
-  const kube = await admin();
-  return {
-    ns,
-    kube,
-    get daemon() {
-      return daemon;
-    },
-    async restart() {
-      daemon = new Daemon({ args });
-      await ready();
-    },
-    /** Starts an engine whose experiment pod runs on the real node with CONTRACT_MODE=mode. */
-    async run(
-      name: string,
-      mode: string,
-      env: Record<string, string> = {},
-      spec: Partial<ChaosEngine["spec"]> = {},
-      statusCheckTimeouts?: { delay: number; timeout: number },
-    ) {
-      const engine = engineFor(FAULT, ns, {
-        engineName: name,
-        serviceAccount: SA,
-        env: { CONTRACT_MODE: mode, TOTAL_CHAOS_DURATION: "2", ...env },
-      })!;
-      Object.assign(engine.spec, spec);
-      const comps = engine.spec.experiments![0].spec!.components!;
-      const placed = onRealNode({} as Record<string, unknown>);
-      comps.nodeSelector = placed.nodeSelector as Record<string, string>;
-      comps.tolerations = placed.tolerations as unknown[];
-      if (statusCheckTimeouts) (comps as Record<string, unknown>).statusCheckTimeouts = statusCheckTimeouts;
-      return await createEngine(engine);
-    },
-    async jobs(uid: string) {
-      return (await kube.list(Resources.jobs, ns, { query: { labelSelector: `chaosUID=${uid}` } })).items;
-    },
-    async pods(uid: string) {
-      return (await kube.list<Pod>(Resources.pods, ns, { query: { labelSelector: `chaosUID=${uid}` } }))
-        .items;
-    },
-    async [Symbol.asyncDispose]() {
-      daemon.signal("SIGKILL");
-      await daemon.exited;
-      await dropNamespace(ns);
-    },
-  };
-}
-
 const verdictOf = (e: ChaosEngine) => e.status?.experiments?.[0]?.verdict;
 const message = (e: KubeObject | undefined) => String((e as { message?: string } | undefined)?.message);
 
@@ -86,7 +21,7 @@ Deno.test({
     `real node Job mode: env precedence and the SA reach the pod; Pass read back; retain keeps the Job${node.skip}`,
   ignore: node.ignore,
   async fn() {
-    await using s = await setup("rn-job-pass");
+    await using s = await setupJobMode("rn-job-pass");
     const engine = await s.run(
       "pass",
       "pass",
@@ -96,7 +31,7 @@ Deno.test({
     );
     const done = await waitEngineStatus(s.ns, "pass", ["completed"], 120_000);
     assert.equal(verdictOf(done), "Pass", s.daemon.dump());
-    const r = await getResult(s.ns, "pass-disk-fill");
+    const r = await getResult(s.ns, "pass-pod-dns-error");
     assert.deepEqual(
       [r?.status?.experimentStatus.phase, r?.status?.experimentStatus.verdict, r?.status?.history.passedRuns],
       ["Completed", "Pass", 1],
@@ -113,7 +48,7 @@ Deno.test({
     const env = start.env;
     assert.equal(env.PRECEDENCE_PROBE, "engine", "engine env overrides the experiment's");
     assert.equal(env.TOTAL_CHAOS_DURATION, "2");
-    assert.equal(env.FILL_PERCENTAGE, "80", "experiment defaults reach the pod");
+    assert.equal(env.MATCH_SCHEME, "exact", "experiment defaults reach the pod");
     assert.equal(env.STATUS_CHECK_TIMEOUT, "77", "statusCheckTimeouts is applied last, over the engine env");
     assert.equal(env.STATUS_CHECK_DELAY, "1");
     assert.equal(env.POD_NAME, pod.metadata.name, "POD_NAME from the downward API");
@@ -134,11 +69,11 @@ Deno.test({
   name: `real node Job mode: Fail read back; jobCleanUpPolicy delete removes the Job and its pod${node.skip}`,
   ignore: node.ignore,
   async fn() {
-    await using s = await setup("rn-job-fail");
+    await using s = await setupJobMode("rn-job-fail");
     const engine = await s.run("fail", "fail", {}, { jobCleanUpPolicy: "delete" });
     const done = await waitEngineStatus(s.ns, "fail", ["completed"], 120_000);
     assert.equal(verdictOf(done), "Fail", s.daemon.dump());
-    const r = await getResult(s.ns, "fail-disk-fill");
+    const r = await getResult(s.ns, "fail-pod-dns-error");
     assert.equal(r?.status?.history.failedRuns, 1);
     await waitFor(
       "Job and pod deleted",
@@ -155,14 +90,14 @@ Deno.test({
     `real node Job mode: a crash or no result ends as Error with the pod's termination reason${node.skip}`,
   ignore: node.ignore,
   async fn() {
-    await using s = await setup("rn-job-crash");
+    await using s = await setupJobMode("rn-job-crash");
     await s.run("crash", "crash", { CONTRACT_EXIT_CODE: "7" });
     await s.run("silent", "no-result");
     const crash = await waitEngineStatus(s.ns, "crash", ["completed"], 120_000);
     assert.equal(verdictOf(crash), "Error", s.daemon.dump());
     const failed = (await eventReasons(s.ns, "crash")).get("ExperimentPodFailed")?.[0];
     assert.match(message(failed), /terminated: Error \(exit code 7\)/);
-    const r = await getResult(s.ns, "crash-disk-fill");
+    const r = await getResult(s.ns, "crash-pod-dns-error");
     assert.deepEqual([r?.status?.experimentStatus.phase, r?.status?.experimentStatus.verdict], [
       "Error",
       "Error",
@@ -172,7 +107,7 @@ Deno.test({
     const silent = await waitEngineStatus(s.ns, "silent", ["completed"], 120_000);
     assert.equal(verdictOf(silent), "Error");
     assert.ok((await eventReasons(s.ns, "silent")).has("ChaosResultNotFound"));
-    assert.equal((await getResult(s.ns, "silent-disk-fill"))?.status?.experimentStatus.verdict, "Error");
+    assert.equal((await getResult(s.ns, "silent-pod-dns-error"))?.status?.experimentStatus.verdict, "Error");
   },
 });
 
@@ -180,7 +115,10 @@ Deno.test({
   name: `real node Job mode: statusCheckTimeouts bound a pod stuck Pending (image never pulled)${node.skip}`,
   ignore: node.ignore,
   async fn() {
-    await using s = await setup("rn-job-pending", { image: "localhost/absent:testbed", pullPolicy: "Never" });
+    await using s = await setupJobMode("rn-job-pending", {
+      image: "localhost/absent:testbed",
+      pullPolicy: "Never",
+    });
     const t0 = Date.now();
     await s.run("stuck", "pass", {}, {}, { delay: 1, timeout: 10 });
     const done = await waitEngineStatus(s.ns, "stuck", ["completed"], 60_000);
@@ -189,7 +127,7 @@ Deno.test({
     const failed = (await eventReasons(s.ns, "stuck")).get("ExperimentJobFailed")?.[0];
     assert.match(
       message(failed),
-      /still Pending after 10s: container "disk-fill-[a-z0-9]{6}" waiting: ErrImageNeverPull/,
+      /still Pending after 10s: container "pod-dns-error-[a-z0-9]{6}" waiting: ErrImageNeverPull/,
     );
     console.log(
       `Job mode: Pending pod given up ${ms} ms after the engine was created (statusCheckTimeouts.timeout 10 s)`,

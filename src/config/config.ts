@@ -20,7 +20,8 @@ export interface Config {
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
   metricsRequireAuth: boolean;
-  allowInProcessCommands: boolean;
+  /** Namespaces whose cmdProbes without a source may run inside the daemon (dangerous; empty: none). */
+  allowInProcessCommands: string[];
   /** Image for helper pods when the engine names none ("" = the ChaosExperiment's). */
   helperImage: string;
   identity: string;
@@ -62,6 +63,28 @@ export interface CenterOverrides {
   customTlsCert: string;
   serviceAccount: string;
   keepaliveTimeoutMs: number;
+}
+
+/**
+ * `--allow-inprocess-commands`: an explicit list of namespaces. Anyone who can create an engine in one of
+ * them runs commands as the daemon's own service account, so a blanket "true" is refused.
+ */
+function inProcessNamespaces(raw: string): string[] {
+  const text = raw.trim();
+  if (text === "" || text.toLowerCase() === "false") return [];
+  if (["true", "yes", "1", "*"].includes(text.toLowerCase())) {
+    throw new ConfigError(
+      `Invalid --allow-inprocess-commands "${raw}": give an explicit list of namespaces (e.g. team-a,team-b); ` +
+        "in-process commands run with the daemon's own service account",
+    );
+  }
+  const list = text.split(",").map((n) => n.trim()).filter(Boolean);
+  for (const n of list) {
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n)) {
+      throw new ConfigError(`Invalid --allow-inprocess-commands "${raw}": "${n}" is not a namespace name`);
+    }
+  }
+  return list;
 }
 
 /** Thrown for a bad flag or env value; main prints the message alone and exits 2. */
@@ -175,7 +198,7 @@ export function loadConfig(
     logLevel: out["log-level"] as LogLevel,
     shutdownTimeoutMs: (out["shutdown-timeout"] as number) * 1000,
     metricsRequireAuth: out["metrics-require-auth"] as boolean,
-    allowInProcessCommands: out["allow-inprocess-commands"] as boolean,
+    allowInProcessCommands: inProcessNamespaces(out["allow-inprocess-commands"] as string),
     helperImage: out["helper-image"] as string,
     identity: (out["identity"] as string) || Deno.hostname(),
     scrapeIntervalSeconds: out["tsdb-scrape-interval"] as number,

@@ -9,7 +9,28 @@ Deno.test("loadConfig() applies defaults", () => {
   assert.equal(c.port, 8080);
   assert.equal(c.host, "0.0.0.0");
   assert.equal(c.watchNamespace, "");
-  assert.equal(c.allowInProcessCommands, false);
+  assert.deepEqual(c.allowInProcessCommands, []);
+});
+
+Deno.test("--allow-inprocess-commands takes an explicit namespace list, never a blanket true", () => {
+  const c = loadConfig(["--allow-inprocess-commands=team-a, team-b"], noEnv);
+  assert.ok(c !== "help");
+  assert.deepEqual(c.allowInProcessCommands, ["team-a", "team-b"]);
+  for (const blanket of ["true", "*", "yes", "1"]) {
+    assert.throws(
+      () => loadConfig([`--allow-inprocess-commands=${blanket}`], noEnv),
+      (e: Error) =>
+        e instanceof ConfigError && e.message.includes(`"${blanket}"`) &&
+        /explicit list of namespaces/.test(e.message),
+    );
+  }
+  assert.throws(
+    () => loadConfig(["--allow-inprocess-commands=Bad_NS"], noEnv),
+    /"Bad_NS" is not a namespace name/,
+  );
+  const off = loadConfig([], (n) => n === "ALLOW_INPROCESS_COMMANDS" ? "false" : undefined);
+  assert.ok(off !== "help");
+  assert.deepEqual(off.allowInProcessCommands, []);
 });
 
 Deno.test("loadConfig() lets flags win over env", () => {

@@ -57,9 +57,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     flag: "allow-inprocess-commands",
     env: "ALLOW_INPROCESS_COMMANDS",
-    kind: "bool",
-    default: "false",
-    help: "let cmdProbes without a source run inside the daemon instead of a Pod",
+    kind: "string",
+    default: "",
+    help: "DANGEROUS: namespaces (comma-separated) whose cmdProbes without a source run inside the daemon, " +
+      "with the daemon's own service account; empty: none",
   },
   {
     flag: "helper-image",

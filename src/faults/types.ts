@@ -44,11 +44,11 @@ export interface FaultContext {
   log: Logger;
   engine: ChaosEngine;
   experimentName: string;
+  /** The merged env of §4.3; valueFrom entries (secretKeyRef, configMapKeyRef, fieldRef) resolved as `as`. */
   /** The ChaosExperiment being run (helper faults take its image and labels). */
   experiment?: ChaosExperiment;
   /** --helper-image: helper pods' image when the engine's experimentImage is unset. */
   helperImage?: string;
-  /** The merged env of §4.3 (values only; valueFrom entries are not resolved natively). */
   env(name: string): string | undefined;
   /** Aborts on stop, halt, stopOnFailure or daemon shutdown: stop injecting, revert, return. */
   signal: AbortSignal;

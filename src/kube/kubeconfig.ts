@@ -100,20 +100,58 @@ export function inCluster(dir = SA_DIR): ClusterCredentials {
   };
 }
 
-/** Parses a kubeconfig file (its current context). */
+// deno-lint-ignore no-explicit-any
+type Named = { name: string; base: string; [k: string]: any };
+
+/**
+ * Reads a kubeconfig, or a list of them separated by ":" (as in $KUBECONFIG), merged as kubectl merges
+ * them: files that do not exist are skipped; the first file that names a cluster, user or context wins it;
+ * the first current-context set wins. Relative paths resolve beside the file that names them.
+ */
+function mergedKubeconfig(pathList: string) {
+  const lists: Record<"clusters" | "users" | "contexts", Named[]> = { clusters: [], users: [], contexts: [] };
+  let current: string | undefined;
+  let read = 0;
+  for (const path of pathList.split(":").filter(Boolean)) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) continue;
+      throw err;
+    }
+    read++;
+    // deno-lint-ignore no-explicit-any
+    const doc = (parseYamlDocuments(text)[0] ?? {}) as any;
+    const base = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
+    current ||= doc["current-context"] || undefined;
+    for (const key of ["clusters", "users", "contexts"] as const) {
+      for (const entry of doc[key] ?? []) {
+        if (!lists[key].some((x) => x.name === entry.name)) lists[key].push({ ...entry, base });
+      }
+    }
+  }
+  if (!read) throw new Error(`kubeconfig "${pathList}": no kubeconfig file exists`);
+  return { ...lists, current };
+}
+
+/** Parses a kubeconfig file, or a ":"-separated list merged as kubectl does (its current context). */
 export function fromKubeconfig(path: string): ClusterCredentials {
-  // deno-lint-ignore no-explicit-any
-  const doc = parseYamlDocuments(Deno.readTextFileSync(path))[0] as any;
-  const base = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
-  const ctxName = doc?.["current-context"];
-  // deno-lint-ignore no-explicit-any
-  const byName = (list: any[] | undefined, name: string) => (list ?? []).find((x) => x.name === name);
-  const ctx = byName(doc?.contexts, ctxName)?.context;
+  const doc = mergedKubeconfig(path);
+  const ctxName = doc.current;
+  const byName = (list: Named[], name: string) => list.find((x) => x.name === name);
+  const ctx = byName(doc.contexts, ctxName ?? "")?.context;
   if (!ctx) throw new Error(`kubeconfig "${path}": current-context "${ctxName}" not found`);
-  const cluster = byName(doc.clusters, ctx.cluster)?.cluster;
+  const clusterEntry = byName(doc.clusters, ctx.cluster);
+  const cluster = clusterEntry?.cluster;
   if (!cluster?.server) throw new Error(`kubeconfig "${path}": cluster "${ctx.cluster}" has no server`);
-  const user = byName(doc.users, ctx.user)?.user ?? {};
-  const pem = (data?: string, file?: string) => data ? b64(data) : file ? readRel(base, file) : undefined;
+  const userEntry = byName(doc.users, ctx.user);
+  const user = userEntry?.user ?? {};
+  const pemIn = (base: string) => (data?: string, file?: string) =>
+    data ? b64(data) : file ? readRel(base, file) : undefined;
+  const clusterPem = pemIn(clusterEntry!.base);
+  const base = userEntry?.base ?? ".";
+  const pem = pemIn(base);
   let token: () => Promise<string | undefined>;
   if (user.token) token = () => Promise.resolve(user.token);
   else if (user.tokenFile) token = cached(() => Promise.resolve(readRel(base, user.tokenFile).trim()));
@@ -121,7 +159,7 @@ export function fromKubeconfig(path: string): ClusterCredentials {
   else token = () => Promise.resolve(undefined);
   return {
     server: String(cluster.server).replace(/\/+$/, ""),
-    caPem: pem(cluster["certificate-authority-data"], cluster["certificate-authority"]),
+    caPem: clusterPem(cluster["certificate-authority-data"], cluster["certificate-authority"]),
     certPem: pem(user["client-certificate-data"], user["client-certificate"]),
     keyPem: pem(user["client-key-data"], user["client-key"]),
     namespace: ctx.namespace ?? "default",
@@ -130,12 +168,12 @@ export function fromKubeconfig(path: string): ClusterCredentials {
   };
 }
 
-/** `--kubeconfig`, else in-cluster, else $KUBECONFIG's first file, else ~/.kube/config. */
+/** `--kubeconfig` (one file or an a:b list), else in-cluster, else $KUBECONFIG (merged), else ~/.kube/config. */
 export function loadCredentials(path: string): ClusterCredentials {
   if (path) return fromKubeconfig(path);
   if (Deno.env.get("KUBERNETES_SERVICE_HOST")) return inCluster();
-  const env = Deno.env.get("KUBECONFIG")?.split(":").find(Boolean);
-  if (env) return fromKubeconfig(env);
+  const env = Deno.env.get("KUBECONFIG");
+  if (env?.split(":").some(Boolean)) return fromKubeconfig(env);
   const home = Deno.env.get("HOME");
   if (home) return fromKubeconfig(`${home}/.kube/config`);
   throw new Error("no kubeconfig: pass --kubeconfig, set KUBECONFIG, or run in a cluster");

@@ -55,3 +55,40 @@ Deno.test("inCluster() reads the mounted service account and the service env", a
     else Deno.env.set("KUBERNETES_SERVICE_PORT", prev[1]);
   }
 });
+
+Deno.test("fromKubeconfig() merges a KUBECONFIG list (a:b) as kubectl does: first name and first current-context win", async () => {
+  const a = Deno.makeTempDirSync();
+  const b = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(`${b}/ca.pem`, "CA-OF-B");
+  // a: the current context, and a user that b also names (a's wins); its cluster lives in b.
+  Deno.writeTextFileSync(
+    `${a}/config`,
+    `apiVersion: v1
+kind: Config
+current-context: work
+users:
+- {name: me, user: {token: from-a}}
+contexts:
+- {name: work, context: {cluster: shared, user: me, namespace: team}}
+`,
+  );
+  Deno.writeTextFileSync(
+    `${b}/config`,
+    `apiVersion: v1
+kind: Config
+current-context: other
+clusters:
+- {name: shared, cluster: {server: "https://127.0.0.1:7443", certificate-authority: ca.pem}}
+users:
+- {name: me, user: {token: from-b}}
+contexts:
+- {name: other, context: {cluster: shared, user: me}}
+`,
+  );
+  const c = fromKubeconfig(`${a}/config:${a}/missing:${b}/config`);
+  assert.equal(c.server, "https://127.0.0.1:7443");
+  assert.equal(c.caPem, "CA-OF-B", "a relative path resolves beside the file that names it");
+  assert.equal(await c.token(), "from-a");
+  assert.equal(c.namespace, "team");
+  assert.throws(() => fromKubeconfig(`${a}/missing:${a}/missing2`), /no kubeconfig file exists/);
+});

@@ -26,7 +26,8 @@ export interface RunnerDeps {
   pods: StoreReader<Pod>;
   faults: ReadonlyMap<string, NativeFault>;
   probes: ProbeSessionFactory;
-  allowInProcessCommands: boolean;
+  /** Namespaces whose cmdProbes without a source may run inside the daemon (`--allow-inprocess-commands`). */
+  allowInProcessCommands: readonly string[];
   /** --helper-image: helper pods' image when the engine names none. */
   helperImage?: string;
   /** This replica's name, written into status.experiments[].runner. */

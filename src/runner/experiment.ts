@@ -19,6 +19,7 @@ import { engineExperimentEnv } from "./engine_env.ts";
 import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict.ts";
 import { ResultWriter, writeEndedResult } from "./result_writer.ts";
 import { revertRecorded } from "./revert_journal.ts";
+import { EnvResolveError, resolveValueFrom } from "./env_from.ts";
 import { runJobMode } from "./job_mode.ts";
 import { awaitedEvent, endEvents, statusMessage } from "./experiment_events.ts";
 import { isDryRun, planExperiment, type RunPlan } from "./dry_run.ts";
@@ -146,10 +147,27 @@ export async function runExperiment(
   }
   if (!fault) return await runJobMode(deps, engine, entry, experiment, merged, signal, log);
 
+  // valueFrom entries: no pod resolves them for a native fault, so read them as the run's service account.
+  let fromRefs: Map<string, string>;
+  try {
+    fromRefs = await resolveValueFrom(deps.client, as, {
+      namespace: ns,
+      serviceAccount: engine.spec.chaosServiceAccount || "default",
+    }, merged.env);
+  } catch (err) {
+    if (!(err instanceof EnvResolveError)) throw err;
+    engineEvent("EnvResolveError", err.message, "Warning");
+    await writeEndedResult(deps.client, engine, expName, log, {
+      verdict: "Error",
+      probes: awaitedProbes(entry),
+      errorOutput: errorOutput("GENERIC_ERROR", err.message, "PreChaos"),
+    });
+    return { status: "Skipped", verdict: "Error", experimentPod: "N/A" };
+  }
   const native = fault;
   const writer = journal;
   writer.definitionLabels = experiment.spec.definition?.labels;
-  const env = (name: string) => merged.lookup(name);
+  const env = (name: string) => fromRefs.get(name) ?? merged.lookup(name);
   const runnerField = `chaoslet/${deps.identity}`;
   let probes: ProbeSession | undefined;
   let firstInjection: number | undefined;
@@ -220,7 +238,7 @@ export async function runExperiment(
       chaosDurationMs: safeSeconds(env("TOTAL_CHAOS_DURATION"), 30) * 1000,
       statusCheckTimeoutMs: faultCtx.statusCheckTimeoutMs,
       statusCheckDelayMs: faultCtx.statusCheckDelayMs,
-      allowInProcessCommands: deps.allowInProcessCommands,
+      allowInProcessCommands: deps.allowInProcessCommands.includes(ns),
       signal,
       onStopOnFailure: (probeName, reason) => {
         log.warn("probe with stopOnFailure failed; stopping the chaos", { probe: probeName, reason });

@@ -29,7 +29,7 @@ interface FieldSpec {
   name: string;
   min: number;
   max: number;
-  /** Highest explicit value; only day-of-week differs (7 = Sunday, which `*` and `N/step` never reach). */
+  /** Highest explicit value. */
   explicitMax: number;
   /** Names in value order from `min`, matched case-insensitively. */
   names?: readonly string[];
@@ -42,7 +42,8 @@ const FIELDS: readonly FieldSpec[] = [
   { name: "hour", min: 0, max: 23, explicitMax: 23 },
   { name: "day-of-month", min: 1, max: 31, explicitMax: 31 },
   { name: "month", min: 1, max: 12, explicitMax: 12, names: MONTH_NAMES },
-  { name: "day-of-week", min: 0, max: 6, explicitMax: 7, names: DAY_NAMES },
+  // 0-6 only: Argo's parser (robfig/cron) refuses 7, so a schedule Argo cannot run is refused here too.
+  { name: "day-of-week", min: 0, max: 6, explicitMax: 6, names: DAY_NAMES },
 ];
 
 /** robfig's descriptors; `@every` is deliberately absent (see parseCron). Matching is case-sensitive, as in robfig. */
@@ -105,9 +106,12 @@ function parseField(expr: string, spec: FieldSpec, text: string): { values: numb
       if (step > 1) partStar = false; // "*/2" restricts the field, so the Vixie OR rule applies to it
     }
     if (start < spec.min) throw fail(part, `${start} is below the minimum ${spec.min}`);
-    if (end > spec.explicitMax) throw fail(part, `${end} is above the maximum ${spec.explicitMax}`);
+    if (end > spec.explicitMax) {
+      const hint = spec.names === DAY_NAMES ? " (Sunday is 0 or SUN)" : "";
+      throw fail(part, `${end} is above the maximum ${spec.explicitMax}${hint}`);
+    }
     if (start > end) throw fail(part, `range start ${start} is after its end ${end}`);
-    for (let v = start; v <= end; v += step) set.add(spec.explicitMax === 7 && v === 7 ? 0 : v);
+    for (let v = start; v <= end; v += step) set.add(v);
     star ||= partStar;
   }
   return { values: [...set].sort((a, b) => a - b), star };
@@ -116,8 +120,8 @@ function parseField(expr: string, spec: FieldSpec, text: string): { values: numb
 /**
  * Parses a 5-field cron expression (minute hour day-of-month month day-of-week) or a macro (`@yearly`
  * `@annually` `@monthly` `@weekly` `@daily` `@midnight` `@hourly`), with robfig/cron's standard rules:
- * lists, ranges, steps, `?` as `*`, case-insensitive JAN-DEC and SUN-SAT. Beyond robfig, day-of-week 7
- * is accepted as Sunday (robfig rejects it, so this only widens what parses).
+ * lists, ranges, steps, `?` as `*`, case-insensitive JAN-DEC and SUN-SAT. Day-of-week is 0-6 (Sunday = 0):
+ * 7 is refused with a hint, as robfig (Argo's parser) refuses it.
  *
  * @throws {SyntaxError} naming the field and quoting the token; also for `@every` (not offered for CronJobs
  *   here), a `TZ=`/`CRON_TZ=` prefix (Kubernetes rejects it: the zone is the `timeZone` field), and a

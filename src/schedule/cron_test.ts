@@ -37,9 +37,14 @@ Deno.test("parseCron() accepts month and day names in any case, and in ranges", 
   assert.deepEqual(s.daysOfWeek, [1, 2, 3, 4, 5]);
 });
 
-Deno.test("parseCron() treats 7 as Sunday and ? as *", () => {
-  assert.deepEqual(parseCron("0 0 * * 7").daysOfWeek, [0]);
-  assert.deepEqual(parseCron("0 0 * * 5-7").daysOfWeek, [0, 5, 6]);
+Deno.test("parseCron() refuses day-of-week 7, as Argo's parser (robfig/cron) does, and treats ? as *", () => {
+  // Argo refuses "0 0 * * 7" ("end of range (7) above maximum (6)"): a schedule Argo cannot run is refused here too.
+  assert.throws(
+    () => parseCron("0 0 * * 7"),
+    /day-of-week field "7": 7 is above the maximum 6 \(Sunday is 0 or SUN\)/,
+  );
+  assert.throws(() => parseCron("0 0 * * 5-7"), /day-of-week field "5-7": 7 is above the maximum 6/);
+  assert.deepEqual(parseCron("0 0 * * 5-6,0").daysOfWeek, [0, 5, 6]);
   const q = parseCron("0 0 ? * ?");
   assert.equal(q.daysOfMonth.length, 31);
   assert.ok(q.domStar && q.dowStar);
@@ -76,7 +81,7 @@ Deno.test("parseCron() rejects bad input with a SyntaxError naming the field and
     ["* 24 * * *", /hour field "24"/],
     ["* * 0 * *", /day-of-month field "0": 0 is below the minimum 1/],
     ["* * * 13 *", /month field "13"/],
-    ["* * * * 8", /day-of-week field "8": 8 is above the maximum 7/],
+    ["* * * * 8", /day-of-week field "8": 8 is above the maximum 6/],
     ["5-1 * * * *", /minute field "5-1": range start 5 is after its end 1/],
     ["*/0 * * * *", /minute field "\*\/0": step must be a positive integer/],
     ["*/x * * * *", /step must be a positive integer/],

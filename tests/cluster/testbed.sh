@@ -537,7 +537,11 @@ apiserver_start() {
 
 etcd_compact() {                            # compact etcd's history up to now: watches resuming from an older
   local rev                                 # resourceVersion then get 410 Gone (tests of the relist path)
-  rev=$(curl -fsS --noproxy '*' -m 5 -X POST "http://127.0.0.1:$ETCD_PORT/v3/kv/range" -d '{"key":"AA=="}' \
+  # A write first (a key outside /registry, ignored by the API server): the compacted revision is then newer than
+  # anything a watcher has seen, so every resuming watch gets 410 (without it, a watcher that saw the last write
+  # resumes fine and the 410 path is not taken: issue 21's watch_gone race).
+  rev=$(curl -fsS --noproxy '*' -m 5 -X POST "http://127.0.0.1:$ETCD_PORT/v3/kv/put" \
+    -d "{\"key\":\"$(printf /testbed/compact-marker | base64)\",\"value\":\"$(date +%s | base64)\"}" \
     | sed -n 's/.*"revision":"\([0-9]*\)".*/\1/p')
   [ -n "$rev" ] || { say "cannot read etcd's revision"; exit 1; }
   curl -fsS --noproxy '*' -m 30 -X POST "http://127.0.0.1:$ETCD_PORT/v3/kv/compaction" \
