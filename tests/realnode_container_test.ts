@@ -14,6 +14,7 @@ import { sharedTest } from "./lib/env.ts";
 import assert from "node:assert/strict";
 import type { Pod } from "../src/kube/types.ts";
 import { Daemon } from "./lib/daemon.ts";
+import { clusterEnv } from "./lib/env.ts";
 import { applyCrds, dropNamespace, newNamespace, waitFor } from "./lib/kube.ts";
 import { engineFor, installFault } from "./lib/hub.ts";
 import { createEngine, eventReasons, getResult, waitEngineStatus } from "./lib/chaos.ts";
@@ -87,6 +88,27 @@ sharedTest({
 });
 
 sharedTest({
+  name:
+    `real node: why SIGKILL is not native — \`kill -9 1\` from inside the container is dropped${node.skip}`,
+  ignore: node.ignore,
+  async fn() {
+    await using s = await setup("rn-ck-inside");
+    await createRealDeployment(s.ns, "web", { command: 'trap "" TERM; while true; do sleep 1; done' });
+    const [pod] = await podsOf(s.ns, "web");
+    const before = containerState(pod);
+    const env = clusterEnv();
+    const out = await new Deno.Command(env.kubectl, {
+      args: ["--kubeconfig", env.kubeconfig, "-n", s.ns, "exec", pod.metadata.name!, "--", "kill", "-9", "1"],
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr)); // kill(2) succeeds; the kernel drops it
+    await new Promise((r) => setTimeout(r, 3000));
+    const [still] = await podsOf(s.ns, "web");
+    assert.deepEqual(containerState(still), before, "PID 1 survived SIGKILL sent from its own PID namespace");
+    assert.ok(containerPids(before.id).length > 0);
+  },
+});
+
+Deno.test({
   name:
     `real node: container-kill SIGKILL goes to Job mode; the helper's SIGKILL ends a TERM-proof PID 1 (137)${node.skip}`,
   ignore: node.ignore,

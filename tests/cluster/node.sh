@@ -247,7 +247,7 @@ down_quiet() {                              # stop the node: its pid 1 (the whol
 }
 load() {
   local f t0=$SECONDS
-  [ -S "$SOCK" ] || { say "no running real node in $WORK"; return 1; }
+  [ -S "$SOCK" ] || { say "no running real node in $WORK (start one: deno task cluster up)"; return 1; }
   for f in "$@"; do ctr --address "$SOCK" -n k8s.io images import "$f" >/dev/null; done
   say "loaded $* in $((SECONDS - t0)) s"
 }
