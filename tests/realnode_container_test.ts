@@ -108,7 +108,7 @@ sharedTest({
   },
 });
 
-Deno.test({
+sharedTest({
   name:
     `real node: container-kill SIGKILL goes to Job mode; the helper's SIGKILL ends a TERM-proof PID 1 (137)${node.skip}`,
   ignore: node.ignore,
