@@ -4,6 +4,7 @@
  * to completion through GET and the SSE stream, dry runs, YAML fault.yaml uploads, validation errors, the
  * /metrics gate, and the p99 latency of GET /api/v1/runs under 50 concurrent clients.
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine } from "../src/kube/types.ts";
@@ -34,7 +35,7 @@ const LITMUS = ["chaosengines", "chaosexperiments", "chaosresults"];
 const READ = [{ apiGroups: ["litmuschaos.io"], resources: LITMUS, verbs: ["get", "list", "watch"] }];
 const ADMIN = [{ apiGroups: ["litmuschaos.io"], resources: LITMUS, verbs: ["*"] }];
 
-Deno.test("API: authentication, RBAC, runs, dry runs, experiments, watch and latency", async (t) => {
+sharedTest("API: authentication, RBAC, runs, dry runs, experiments, watch and latency", async (t) => {
   await applyCrds();
   const kube = await admin();
   const ns = await newNamespace("api");
@@ -131,7 +132,7 @@ Deno.test("API: authentication, RBAC, runs, dry runs, experiments, watch and lat
 
     await t.step("a ChaosHub fault.yaml is accepted as YAML, unchanged", async () => {
       const text = sharedFile("compat/hub/faults/container-kill/fault.yaml");
-      if (!text) return;
+      if (!text) throw new Error("hub fixture missing: text");
       const r = await api("POST", `/api/v1/namespaces/${ns}/experiments`, nsadmin, text, "application/yaml");
       assert.equal(r.status, 201, JSON.stringify(r.body));
       assert.equal(r.headers.get("location"), `/api/v1/namespaces/${ns}/experiments/container-kill`);
@@ -173,7 +174,7 @@ Deno.test("API: authentication, RBAC, runs, dry runs, experiments, watch and lat
     };
 
     await t.step("dryRun returns the plan resolved as the run's account, and creates nothing", async () => {
-      if (!fault) return;
+      if (!fault) throw new Error("hub fixture missing: fault");
       const before = (await kube.list(Resources.chaosengines, ns)).items.length;
       const r = await api("POST", `/api/v1/namespaces/${ns}/runs?dryRun=true`, nsadmin, shortForm);
       assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -204,7 +205,7 @@ Deno.test("API: authentication, RBAC, runs, dry runs, experiments, watch and lat
     });
 
     await t.step("a run started through the API passes; GET and the SSE stream show the end", async () => {
-      if (!fault) return;
+      if (!fault) throw new Error("hub fixture missing: fault");
       const ac = new AbortController();
       const res = await fetch(`${daemon.url}/api/v1/watch?namespace=${ns}`, {
         headers: { authorization: `Bearer ${reader}` },

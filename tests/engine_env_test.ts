@@ -3,6 +3,7 @@
  * configMapKeyRef, fieldRef) are resolved as the run's service account, and INSTANCE_ID names results that
  * end before any chaos.
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine } from "../src/kube/types.ts";
@@ -62,7 +63,7 @@ function engineWithValueFrom(ns: string, name: string): ChaosEngine {
   return e;
 }
 
-Deno.test({
+sharedTest({
   name: `valueFrom env (secretKeyRef, configMapKeyRef, fieldRef) reaches a native fault${why}`,
   ignore,
   async fn() {
@@ -80,7 +81,7 @@ Deno.test({
   },
 });
 
-Deno.test({
+sharedTest({
   name: `valueFrom is read as the run's service account: without the right, the run ends in Error${why}`,
   ignore,
   async fn() {
@@ -98,7 +99,7 @@ Deno.test({
   },
 });
 
-Deno.test("INSTANCE_ID names a result that ends before any chaos (a guardrail refusal)", async () => {
+sharedTest("INSTANCE_ID names a result that ends before any chaos (a guardrail refusal)", async () => {
   await applyCrds();
   const ns = await newNamespace("instance");
   // The namespace is denied to chaos: the run is refused before anything, and its result written at once.

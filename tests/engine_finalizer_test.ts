@@ -3,6 +3,7 @@
  * injected or recorded to revert, so uninstalling chaoslet (the daemon gone) after runs have completed
  * never leaves a namespace stuck in Terminating (litmuschaos/litmus#1537).
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine } from "../src/kube/types.ts";
@@ -23,7 +24,7 @@ import { createEngine, waitEngineStatus } from "./kit/chaos.ts";
 const ignore = !haveShared();
 const FINALIZER = "chaosengine.litmuschaos.io/finalizer";
 
-Deno.test({
+sharedTest({
   name: `finalizer: completed engines keep none; with the daemon uninstalled their namespace deletes${
     ignore ? " (skipped: ../shared, the hub faults, is missing)" : ""
   }`,

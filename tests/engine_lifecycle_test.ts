@@ -1,6 +1,7 @@
 /**
  * Issue 3: abort, delete, the run's own RBAC, and SIGKILL-and-restart, on the real cluster.
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine } from "../src/kube/types.ts";
@@ -38,43 +39,46 @@ async function waitRunning(ns: string, name: string) {
   );
 }
 
-Deno.test("engineState stop mid-run halts the fault within 1 s: Stopped, stopped, stoppedRuns+1", async () => {
-  await using s = await setup("abort");
-  if (!s.fault) return;
-  await createEngine(
-    engineFor("pod-delete", s.ns, {
-      engineName: "halt",
-      env: { TOTAL_CHAOS_DURATION: "60", CHAOS_INTERVAL: "1" },
-    })!,
-  );
-  await waitRunning(s.ns, "halt");
-  const kube = await admin();
-  const t0 = performance.now();
-  await kube.patch(Resources.chaosengines, s.ns, "halt", { spec: { engineState: "stop" } });
-  const result = await waitFor(
-    "Stopped verdict",
-    async () => {
-      const r = await getResult(s.ns, "halt-pod-delete");
-      return r?.status?.experimentStatus.verdict === "Stopped" ? r : undefined;
-    },
-    5000,
-    20,
-  );
-  const ms = performance.now() - t0;
-  assert.ok(ms < 1000, `abort took ${Math.round(ms)} ms`);
-  assert.equal(result.status?.experimentStatus.phase, "Stopped");
-  assert.equal(result.status?.experimentStatus.errorOutput?.errorCode, "EXPERIMENT_ABORTED");
-  assert.equal(result.status?.history.stoppedRuns, 1);
-  const engine = await waitEngineStatus(s.ns, "halt", ["stopped"], 5000);
-  assert.equal(engine.status?.experiments?.[0].status, "Forcefully Aborted");
-  assert.equal(engine.status?.experiments?.[0].verdict, "Stopped");
-  assert.ok(!engine.metadata.finalizers?.includes(FINALIZER), "the finalizer is removed on abort");
-  assert.ok((await eventReasons(s.ns, "halt")).has("ChaosEngineStopped"));
-});
+sharedTest(
+  "engineState stop mid-run halts the fault within 1 s: Stopped, stopped, stoppedRuns+1",
+  async () => {
+    await using s = await setup("abort");
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
+    await createEngine(
+      engineFor("pod-delete", s.ns, {
+        engineName: "halt",
+        env: { TOTAL_CHAOS_DURATION: "60", CHAOS_INTERVAL: "1" },
+      })!,
+    );
+    await waitRunning(s.ns, "halt");
+    const kube = await admin();
+    const t0 = performance.now();
+    await kube.patch(Resources.chaosengines, s.ns, "halt", { spec: { engineState: "stop" } });
+    const result = await waitFor(
+      "Stopped verdict",
+      async () => {
+        const r = await getResult(s.ns, "halt-pod-delete");
+        return r?.status?.experimentStatus.verdict === "Stopped" ? r : undefined;
+      },
+      5000,
+      20,
+    );
+    const ms = performance.now() - t0;
+    assert.ok(ms < 1000, `abort took ${Math.round(ms)} ms`);
+    assert.equal(result.status?.experimentStatus.phase, "Stopped");
+    assert.equal(result.status?.experimentStatus.errorOutput?.errorCode, "EXPERIMENT_ABORTED");
+    assert.equal(result.status?.history.stoppedRuns, 1);
+    const engine = await waitEngineStatus(s.ns, "halt", ["stopped"], 5000);
+    assert.equal(engine.status?.experiments?.[0].status, "Forcefully Aborted");
+    assert.equal(engine.status?.experiments?.[0].verdict, "Stopped");
+    assert.ok(!engine.metadata.finalizers?.includes(FINALIZER), "the finalizer is removed on abort");
+    assert.ok((await eventReasons(s.ns, "halt")).has("ChaosEngineStopped"));
+  },
+);
 
-Deno.test("deleting a running engine stops the chaos, then removes the finalizer", async () => {
+sharedTest("deleting a running engine stops the chaos, then removes the finalizer", async () => {
   await using s = await setup("del");
-  if (!s.fault) return;
+  if (!s.fault) throw new Error("hub fixture missing: s.fault");
   await createEngine(
     engineFor("pod-delete", s.ns, {
       engineName: "gone",
@@ -94,90 +98,99 @@ Deno.test("deleting a running engine stops the chaos, then removes the finalizer
   assert.equal(r?.status?.experimentStatus.verdict, "Stopped");
 });
 
-Deno.test("a chaosServiceAccount without delete on pods ends with Error naming the permission; pods untouched", async () => {
-  await applyCrds();
-  const ns = await newNamespace("rbac");
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  try {
-    await createDeployment(ns, "web", 3);
-    const exp = hubFault("pod-delete");
-    if (!exp) return;
-    const kube = await admin();
-    exp.metadata = { ...exp.metadata, namespace: ns };
-    await kube.create(Resources.chaosexperiments, ns, exp);
-    // Everything the hub lists except delete on pods.
-    await serviceAccountWithRole(ns, "weak-sa", [
-      { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
-      { apiGroups: ["apps"], resources: ["deployments", "replicasets"], verbs: ["get", "list"] },
-    ]);
-    await daemon.ready();
-    const before = await podUids(ns, "app=web");
+sharedTest(
+  "a chaosServiceAccount without delete on pods ends with Error naming the permission; pods untouched",
+  async () => {
+    await applyCrds();
+    const ns = await newNamespace("rbac");
+    const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
+    try {
+      await createDeployment(ns, "web", 3);
+      const exp = hubFault("pod-delete");
+      if (!exp) throw new Error("hub fixture missing: exp");
+      const kube = await admin();
+      exp.metadata = { ...exp.metadata, namespace: ns };
+      await kube.create(Resources.chaosexperiments, ns, exp);
+      // Everything the hub lists except delete on pods.
+      await serviceAccountWithRole(ns, "weak-sa", [
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
+        { apiGroups: ["apps"], resources: ["deployments", "replicasets"], verbs: ["get", "list"] },
+      ]);
+      await daemon.ready();
+      const before = await podUids(ns, "app=web");
+      await createEngine(
+        engineFor("pod-delete", ns, {
+          engineName: "weak",
+          serviceAccount: "weak-sa",
+          env: { TOTAL_CHAOS_DURATION: "3", CHAOS_INTERVAL: "1" },
+        })!,
+      );
+      const engine = await waitEngineStatus(ns, "weak", ["completed"], 30_000);
+      assert.equal(engine.status?.experiments?.[0].verdict, "Error", daemon.dump());
+      const r = await getResult(ns, "weak-pod-delete");
+      const reason = r?.status?.experimentStatus.errorOutput?.reason ?? "";
+      assert.match(reason, /cannot delete resource \\?"pods\\?"/, reason);
+      assert.match(reason, /system:serviceaccount:[^:]+:weak-sa/);
+      assert.deepEqual(await podUids(ns, "app=web"), before, "no pod may be deleted");
+    } finally {
+      await daemon.stop();
+      await dropNamespace(ns);
+    }
+  },
+);
+
+sharedTest(
+  "SIGKILL mid-run, then restart: the run resumes and ends with a truthful verdict, nothing stuck",
+  async () => {
+    await using s = await setup("crash");
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
     await createEngine(
-      engineFor("pod-delete", ns, {
-        engineName: "weak",
-        serviceAccount: "weak-sa",
-        env: { TOTAL_CHAOS_DURATION: "3", CHAOS_INTERVAL: "1" },
+      engineFor("pod-delete", s.ns, {
+        engineName: "phoenix",
+        env: { TOTAL_CHAOS_DURATION: "4", CHAOS_INTERVAL: "1" },
       })!,
     );
-    const engine = await waitEngineStatus(ns, "weak", ["completed"], 30_000);
-    assert.equal(engine.status?.experiments?.[0].verdict, "Error", daemon.dump());
-    const r = await getResult(ns, "weak-pod-delete");
-    const reason = r?.status?.experimentStatus.errorOutput?.reason ?? "";
-    assert.match(reason, /cannot delete resource \\?"pods\\?"/, reason);
-    assert.match(reason, /system:serviceaccount:[^:]+:weak-sa/);
-    assert.deepEqual(await podUids(ns, "app=web"), before, "no pod may be deleted");
-  } finally {
-    await daemon.stop();
-    await dropNamespace(ns);
-  }
-});
+    await waitRunning(s.ns, "phoenix");
+    s.daemon.signal("SIGKILL");
+    await s.daemon.exited;
+    const mid = await getOrUndefined<ChaosEngine>(Resources.chaosengines, s.ns, "phoenix");
+    assert.equal(mid?.status?.engineStatus, "initialized", "killed while running");
+    await s.restart();
+    const engine = await waitEngineStatus(s.ns, "phoenix", ["completed"], 60_000);
+    assert.equal(engine.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
+    const r = await getResult(s.ns, "phoenix-pod-delete");
+    assert.equal(r?.status?.experimentStatus.verdict, "Pass");
+    assert.equal(r?.status?.history.passedRuns, 1, "the interrupted attempt must not count as a run");
+    // A completed engine can be deleted at once: the finalizer never gets stuck.
+    await (await admin()).delete(Resources.chaosengines, s.ns, "phoenix");
+    await waitFor(
+      "engine deleted",
+      async () => !(await getOrUndefined(Resources.chaosengines, s.ns, "phoenix")),
+      10_000,
+    );
+  },
+);
 
-Deno.test("SIGKILL mid-run, then restart: the run resumes and ends with a truthful verdict, nothing stuck", async () => {
-  await using s = await setup("crash");
-  if (!s.fault) return;
-  await createEngine(
-    engineFor("pod-delete", s.ns, {
-      engineName: "phoenix",
-      env: { TOTAL_CHAOS_DURATION: "4", CHAOS_INTERVAL: "1" },
-    })!,
-  );
-  await waitRunning(s.ns, "phoenix");
-  s.daemon.signal("SIGKILL");
-  await s.daemon.exited;
-  const mid = await getOrUndefined<ChaosEngine>(Resources.chaosengines, s.ns, "phoenix");
-  assert.equal(mid?.status?.engineStatus, "initialized", "killed while running");
-  await s.restart();
-  const engine = await waitEngineStatus(s.ns, "phoenix", ["completed"], 60_000);
-  assert.equal(engine.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
-  const r = await getResult(s.ns, "phoenix-pod-delete");
-  assert.equal(r?.status?.experimentStatus.verdict, "Pass");
-  assert.equal(r?.status?.history.passedRuns, 1, "the interrupted attempt must not count as a run");
-  // A completed engine can be deleted at once: the finalizer never gets stuck.
-  await (await admin()).delete(Resources.chaosengines, s.ns, "phoenix");
-  await waitFor(
-    "engine deleted",
-    async () => !(await getOrUndefined(Resources.chaosengines, s.ns, "phoenix")),
-    10_000,
-  );
-});
-
-Deno.test("SIGKILL, stop while the daemon is down, restart: the result ends Stopped, not Running", async () => {
-  await using s = await setup("crashstop");
-  if (!s.fault) return;
-  await createEngine(
-    engineFor("pod-delete", s.ns, {
-      engineName: "lazarus",
-      env: { TOTAL_CHAOS_DURATION: "30", CHAOS_INTERVAL: "1" },
-    })!,
-  );
-  await waitRunning(s.ns, "lazarus");
-  s.daemon.signal("SIGKILL");
-  await s.daemon.exited;
-  await (await admin()).patch(Resources.chaosengines, s.ns, "lazarus", { spec: { engineState: "stop" } });
-  await s.restart();
-  const engine = await waitEngineStatus(s.ns, "lazarus", ["stopped"], 30_000);
-  assert.equal(engine.status?.experiments?.[0].verdict, "Stopped");
-  const r = await getResult(s.ns, "lazarus-pod-delete");
-  assert.equal(r?.status?.experimentStatus.phase, "Stopped");
-  assert.equal(r?.status?.history.stoppedRuns, 1);
-});
+sharedTest(
+  "SIGKILL, stop while the daemon is down, restart: the result ends Stopped, not Running",
+  async () => {
+    await using s = await setup("crashstop");
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
+    await createEngine(
+      engineFor("pod-delete", s.ns, {
+        engineName: "lazarus",
+        env: { TOTAL_CHAOS_DURATION: "30", CHAOS_INTERVAL: "1" },
+      })!,
+    );
+    await waitRunning(s.ns, "lazarus");
+    s.daemon.signal("SIGKILL");
+    await s.daemon.exited;
+    await (await admin()).patch(Resources.chaosengines, s.ns, "lazarus", { spec: { engineState: "stop" } });
+    await s.restart();
+    const engine = await waitEngineStatus(s.ns, "lazarus", ["stopped"], 30_000);
+    assert.equal(engine.status?.experiments?.[0].verdict, "Stopped");
+    const r = await getResult(s.ns, "lazarus-pod-delete");
+    assert.equal(r?.status?.experimentStatus.phase, "Stopped");
+    assert.equal(r?.status?.history.stoppedRuns, 1);
+  },
+);

@@ -2,6 +2,7 @@
  * Issue 3 on the real test cluster: the ChaosHub pod-delete fault, unchanged, run in-process
  * against a 3-replica Deployment of kwok pods, with the run's own RBAC.
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import { admin, waitFor } from "./kit/kube.ts";
@@ -21,9 +22,9 @@ for (
     ["PODS_AFFECTED_PERC=100", { PODS_AFFECTED_PERC: "100" }],
   ] as const
 ) {
-  Deno.test(`hub pod-delete runs natively and passes (${title})`, async () => {
+  sharedTest(`hub pod-delete runs natively and passes (${title})`, async () => {
     await using s = await setup("pd");
-    if (!s.fault) return;
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
     const before = await podUids(s.ns, "app=web");
     const engine = engineFor("pod-delete", s.ns, { engineName: "web-chaos", env: { ...SHORT, ...env } })!;
     await createEngine(engine);
@@ -71,9 +72,9 @@ for (
   });
 }
 
-Deno.test("a completed engine runs again when engineState is set back to active", async () => {
+sharedTest("a completed engine runs again when engineState is set back to active", async () => {
   await using s = await setup("rerun");
-  if (!s.fault) return;
+  if (!s.fault) throw new Error("hub fixture missing: s.fault");
   await createEngine(engineFor("pod-delete", s.ns, { engineName: "again", env: SHORT })!);
   await waitEngineStatus(s.ns, "again", ["completed"]);
   const kube = await admin();

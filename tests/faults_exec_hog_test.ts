@@ -5,6 +5,7 @@
  * here: the tests watch them appear during the chaos (uid 65534) and disappear after a passing run, an
  * abort, and a daemon SIGKILL followed by a restart. Durations stay at 2-3 s: the hogs burn real CPU.
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosResult } from "../src/kube/types.ts";
@@ -73,139 +74,156 @@ function marker(): { sleep: string; inject: string; kill: string; match: RegExp 
   };
 }
 
-Deno.test("pod-cpu-hog-exec with the hub's own commands: md5sum runs in the container for the duration, then is killed", async () => {
-  await using s = await setup("cpu-pass", "pod-cpu-hog-exec");
-  if (!s.fault) return;
-  const before = hogPids(/^md5sum \/dev\/zero$/);
-  await createEngine(
-    engineFor("pod-cpu-hog-exec", s.ns, {
-      engineName: "cpu",
-      env: { TOTAL_CHAOS_DURATION: "2", CPU_CORES: "1" },
-    })!,
-  );
-  const pids = (await waitHogs(/^md5sum \/dev\/zero$/, before.length + 1)).filter((p) => !before.includes(p));
-  const done = await waitEngineStatus(s.ns, "cpu", ["completed"], 60_000);
-  assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
-  assert.deepEqual(alive(pids), [], "CHAOS_KILL_COMMAND killed the hog");
-  const r = await getResult(s.ns, "cpu-pod-cpu-hog-exec");
-  assert.deepEqual(r?.status?.history.targets?.map((t) => [t.kind, t.chaosStatus]), [["pod", "reverted"]]);
-  assert.deepEqual(revertAnnotations(r), []);
-  const inject = (await eventReasons(s.ns, "cpu")).get("ChaosInjectDetails")?.[0] as
-    | { message?: string }
-    | undefined;
-  assert.match(String(inject?.message), /1 exec session\(s\) of "md5sum \/dev\/zero" in container "app"/);
-});
-
-Deno.test("pod-memory-hog-exec: dd with MEMORY_CONSUMPTION runs for the duration, then the hub's kill command ends it", async () => {
-  await using s = await setup("mem-pass", "pod-memory-hog-exec");
-  if (!s.fault) return;
-  const mb = 2 + Math.floor(Math.random() * 60);
-  const match = new RegExp(`^dd if=/dev/zero of=/dev/null bs=${mb}M$`);
-  await createEngine(
-    engineFor("pod-memory-hog-exec", s.ns, {
-      engineName: "mem",
-      env: { TOTAL_CHAOS_DURATION: "2", MEMORY_CONSUMPTION: String(mb) },
-    })!,
-  );
-  const pids = await waitHogs(match, 1);
-  const done = await waitEngineStatus(s.ns, "mem", ["completed"], 60_000);
-  assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
-  assert.deepEqual(alive(pids), []);
-  assert.deepEqual(revertAnnotations(await getResult(s.ns, "mem-pod-memory-hog-exec")), []);
-});
-
-Deno.test("pod-cpu-hog-exec: an inject command that fails is CHAOS_INJECT_ERROR; exit 137 (OOM kill) is not", async () => {
-  await using s = await setup("cpu-fail", "pod-cpu-hog-exec");
-  if (!s.fault) return;
-  const env = { TOTAL_CHAOS_DURATION: "3", CHAOS_KILL_COMMAND: "true" };
-  await createEngine(
-    engineFor("pod-cpu-hog-exec", s.ns, {
-      engineName: "bad",
-      env: { ...env, CHAOS_INJECT_COMMAND: "exit 3" },
-    })!,
-  );
-  await createEngine(
-    engineFor("pod-cpu-hog-exec", s.ns, {
-      engineName: "oom",
-      env: { ...env, CHAOS_INJECT_COMMAND: "kill -9 $$" },
-    })!,
-  );
-  const bad = await waitEngineStatus(s.ns, "bad", ["completed"], 60_000);
-  assert.equal(bad.status?.experiments?.[0].verdict, "Error", s.daemon.dump());
-  const out = (await getResult(s.ns, "bad-pod-cpu-hog-exec"))?.status?.experimentStatus.errorOutput;
-  assert.equal(out?.errorCode, "CHAOS_INJECT_ERROR");
-  assert.match(String(out?.reason), /failed to stress cpu of target pod: the command exited with 3/);
-  const oom = await waitEngineStatus(s.ns, "oom", ["completed"], 60_000);
-  assert.equal(
-    oom.status?.experiments?.[0].verdict,
-    "Pass",
-    "a hog killed with SIGKILL (137) counts as done, as in litmus-go",
-  );
-});
-
-Deno.test("pod-cpu-hog-exec: engineState stop mid-run runs the kill command at once (CPU_CORES=2: two sessions)", async () => {
-  await using s = await setup("cpu-abort", "pod-cpu-hog-exec");
-  if (!s.fault) return;
-  const m = marker();
-  await createEngine(
-    engineFor("pod-cpu-hog-exec", s.ns, {
-      engineName: "halt",
-      env: {
-        TOTAL_CHAOS_DURATION: "60",
-        CPU_CORES: "2",
-        CHAOS_INJECT_COMMAND: m.inject,
-        CHAOS_KILL_COMMAND: m.kill,
-      },
-    })!,
-  );
-  const pids = await waitHogs(m.match, 2);
-  assert.equal(pids.length, 2, "one process per CPU_CORES session");
-  const t0 = Date.now();
-  await (await admin()).patch(Resources.chaosengines, s.ns, "halt", { spec: { engineState: "stop" } });
-  await waitFor("hogs killed", () => alive(pids).length === 0, 10_000, 50);
-  const ms = Date.now() - t0;
-  const stopped = await waitEngineStatus(s.ns, "halt", ["stopped"], 30_000);
-  assert.equal(stopped.status?.experiments?.[0].verdict, "Stopped");
-  assert.deepEqual(revertAnnotations(await getResult(s.ns, "halt-pod-cpu-hog-exec")), []);
-  console.log(`pod-cpu-hog-exec abort: hogs killed ${ms} ms after engineState=stop`);
-});
-
-for (const fault of ["pod-cpu-hog-exec", "pod-memory-hog-exec"] as const) {
-  Deno.test(`${fault}: daemon SIGKILLed mid-run; the next daemon runs the persisted kill command`, async () => {
-    await using s = await setup(fault === "pod-cpu-hog-exec" ? "cpu-crash" : "mem-crash", fault);
-    if (!s.fault) return;
-    const m = marker();
-    const mb = 2 + Math.floor(Math.random() * 60);
-    const env: Record<string, string> = fault === "pod-cpu-hog-exec"
-      ? { CHAOS_INJECT_COMMAND: m.inject, CHAOS_KILL_COMMAND: m.kill }
-      : { MEMORY_CONSUMPTION: String(mb) };
-    const match = fault === "pod-cpu-hog-exec"
-      ? m.match
-      : new RegExp(`^dd if=/dev/zero of=/dev/null bs=${mb}M$`);
+sharedTest(
+  "pod-cpu-hog-exec with the hub's own commands: md5sum runs in the container for the duration, then is killed",
+  async () => {
+    await using s = await setup("cpu-pass", "pod-cpu-hog-exec");
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
+    const before = hogPids(/^md5sum \/dev\/zero$/);
     await createEngine(
-      engineFor(fault, s.ns, { engineName: "crash", env: { TOTAL_CHAOS_DURATION: "60", ...env } })!,
+      engineFor("pod-cpu-hog-exec", s.ns, {
+        engineName: "cpu",
+        env: { TOTAL_CHAOS_DURATION: "2", CPU_CORES: "1" },
+      })!,
+    );
+    const pids = (await waitHogs(/^md5sum \/dev\/zero$/, before.length + 1)).filter((p) =>
+      !before.includes(p)
+    );
+    const done = await waitEngineStatus(s.ns, "cpu", ["completed"], 60_000);
+    assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
+    assert.deepEqual(alive(pids), [], "CHAOS_KILL_COMMAND killed the hog");
+    const r = await getResult(s.ns, "cpu-pod-cpu-hog-exec");
+    assert.deepEqual(r?.status?.history.targets?.map((t) => [t.kind, t.chaosStatus]), [["pod", "reverted"]]);
+    assert.deepEqual(revertAnnotations(r), []);
+    const inject = (await eventReasons(s.ns, "cpu")).get("ChaosInjectDetails")?.[0] as
+      | { message?: string }
+      | undefined;
+    assert.match(String(inject?.message), /1 exec session\(s\) of "md5sum \/dev\/zero" in container "app"/);
+  },
+);
+
+sharedTest(
+  "pod-memory-hog-exec: dd with MEMORY_CONSUMPTION runs for the duration, then the hub's kill command ends it",
+  async () => {
+    await using s = await setup("mem-pass", "pod-memory-hog-exec");
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
+    const mb = 2 + Math.floor(Math.random() * 60);
+    const match = new RegExp(`^dd if=/dev/zero of=/dev/null bs=${mb}M$`);
+    await createEngine(
+      engineFor("pod-memory-hog-exec", s.ns, {
+        engineName: "mem",
+        env: { TOTAL_CHAOS_DURATION: "2", MEMORY_CONSUMPTION: String(mb) },
+      })!,
     );
     const pids = await waitHogs(match, 1);
-    s.daemon.signal("SIGKILL");
-    await s.daemon.exited;
-    await new Promise((r) => setTimeout(r, 300));
-    assert.deepEqual(
-      alive(pids),
-      pids,
-      "closing the exec streams does not stop the hog: only the kill command does",
+    const done = await waitEngineStatus(s.ns, "mem", ["completed"], 60_000);
+    assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
+    assert.deepEqual(alive(pids), []);
+    assert.deepEqual(revertAnnotations(await getResult(s.ns, "mem-pod-memory-hog-exec")), []);
+  },
+);
+
+sharedTest(
+  "pod-cpu-hog-exec: an inject command that fails is CHAOS_INJECT_ERROR; exit 137 (OOM kill) is not",
+  async () => {
+    await using s = await setup("cpu-fail", "pod-cpu-hog-exec");
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
+    const env = { TOTAL_CHAOS_DURATION: "3", CHAOS_KILL_COMMAND: "true" };
+    await createEngine(
+      engineFor("pod-cpu-hog-exec", s.ns, {
+        engineName: "bad",
+        env: { ...env, CHAOS_INJECT_COMMAND: "exit 3" },
+      })!,
     );
-    const left = await getResult(s.ns, `crash-${fault}`);
-    const [rec] = revertAnnotations(left).map((k) => JSON.parse(left!.metadata.annotations![k]));
-    assert.equal(rec?.action, "exec-kill");
-    assert.equal(rec?.data?.container, "app");
-    await (await admin()).patch(Resources.chaosengines, s.ns, "crash", { spec: { engineState: "stop" } });
-    await s.restart();
-    await waitFor("hog killed by the next daemon", () => alive(pids).length === 0, 30_000, 100).catch(
-      (err) => {
-        throw new Error(`${err.message}\n${s.daemon.dump()}`);
-      },
+    await createEngine(
+      engineFor("pod-cpu-hog-exec", s.ns, {
+        engineName: "oom",
+        env: { ...env, CHAOS_INJECT_COMMAND: "kill -9 $$" },
+      })!,
     );
-    await waitEngineStatus(s.ns, "crash", ["stopped"], 30_000);
-    assert.deepEqual(revertAnnotations(await getResult(s.ns, `crash-${fault}`)), []);
-  });
+    const bad = await waitEngineStatus(s.ns, "bad", ["completed"], 60_000);
+    assert.equal(bad.status?.experiments?.[0].verdict, "Error", s.daemon.dump());
+    const out = (await getResult(s.ns, "bad-pod-cpu-hog-exec"))?.status?.experimentStatus.errorOutput;
+    assert.equal(out?.errorCode, "CHAOS_INJECT_ERROR");
+    assert.match(String(out?.reason), /failed to stress cpu of target pod: the command exited with 3/);
+    const oom = await waitEngineStatus(s.ns, "oom", ["completed"], 60_000);
+    assert.equal(
+      oom.status?.experiments?.[0].verdict,
+      "Pass",
+      "a hog killed with SIGKILL (137) counts as done, as in litmus-go",
+    );
+  },
+);
+
+sharedTest(
+  "pod-cpu-hog-exec: engineState stop mid-run runs the kill command at once (CPU_CORES=2: two sessions)",
+  async () => {
+    await using s = await setup("cpu-abort", "pod-cpu-hog-exec");
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
+    const m = marker();
+    await createEngine(
+      engineFor("pod-cpu-hog-exec", s.ns, {
+        engineName: "halt",
+        env: {
+          TOTAL_CHAOS_DURATION: "60",
+          CPU_CORES: "2",
+          CHAOS_INJECT_COMMAND: m.inject,
+          CHAOS_KILL_COMMAND: m.kill,
+        },
+      })!,
+    );
+    const pids = await waitHogs(m.match, 2);
+    assert.equal(pids.length, 2, "one process per CPU_CORES session");
+    const t0 = Date.now();
+    await (await admin()).patch(Resources.chaosengines, s.ns, "halt", { spec: { engineState: "stop" } });
+    await waitFor("hogs killed", () => alive(pids).length === 0, 10_000, 50);
+    const ms = Date.now() - t0;
+    const stopped = await waitEngineStatus(s.ns, "halt", ["stopped"], 30_000);
+    assert.equal(stopped.status?.experiments?.[0].verdict, "Stopped");
+    assert.deepEqual(revertAnnotations(await getResult(s.ns, "halt-pod-cpu-hog-exec")), []);
+    console.log(`pod-cpu-hog-exec abort: hogs killed ${ms} ms after engineState=stop`);
+  },
+);
+
+for (const fault of ["pod-cpu-hog-exec", "pod-memory-hog-exec"] as const) {
+  sharedTest(
+    `${fault}: daemon SIGKILLed mid-run; the next daemon runs the persisted kill command`,
+    async () => {
+      await using s = await setup(fault === "pod-cpu-hog-exec" ? "cpu-crash" : "mem-crash", fault);
+      if (!s.fault) throw new Error("hub fixture missing: s.fault");
+      const m = marker();
+      const mb = 2 + Math.floor(Math.random() * 60);
+      const env: Record<string, string> = fault === "pod-cpu-hog-exec"
+        ? { CHAOS_INJECT_COMMAND: m.inject, CHAOS_KILL_COMMAND: m.kill }
+        : { MEMORY_CONSUMPTION: String(mb) };
+      const match = fault === "pod-cpu-hog-exec"
+        ? m.match
+        : new RegExp(`^dd if=/dev/zero of=/dev/null bs=${mb}M$`);
+      await createEngine(
+        engineFor(fault, s.ns, { engineName: "crash", env: { TOTAL_CHAOS_DURATION: "60", ...env } })!,
+      );
+      const pids = await waitHogs(match, 1);
+      s.daemon.signal("SIGKILL");
+      await s.daemon.exited;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(
+        alive(pids),
+        pids,
+        "closing the exec streams does not stop the hog: only the kill command does",
+      );
+      const left = await getResult(s.ns, `crash-${fault}`);
+      const [rec] = revertAnnotations(left).map((k) => JSON.parse(left!.metadata.annotations![k]));
+      assert.equal(rec?.action, "exec-kill");
+      assert.equal(rec?.data?.container, "app");
+      await (await admin()).patch(Resources.chaosengines, s.ns, "crash", { spec: { engineState: "stop" } });
+      await s.restart();
+      await waitFor("hog killed by the next daemon", () => alive(pids).length === 0, 30_000, 100).catch(
+        (err) => {
+          throw new Error(`${err.message}\n${s.daemon.dump()}`);
+        },
+      );
+      await waitEngineStatus(s.ns, "crash", ["stopped"], 30_000);
+      assert.deepEqual(revertAnnotations(await getResult(s.ns, `crash-${fault}`)), []);
+    },
+  );
 }

@@ -7,6 +7,7 @@
  * The hub Roles list `nodes` but a Role cannot grant cluster-scoped access, so each run's service
  * account also gets a ClusterRole (what a Litmus user creates for these faults).
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources, type ResourceType } from "../src/kube/resources.ts";
 import type { ChaosEngine, ChaosResult, KubeObject, Pod } from "../src/kube/types.ts";
@@ -292,9 +293,9 @@ async function waitRestored(before: NodeSpec, node: string, timeoutMs = 15_000) 
 }
 
 for (const fault of ["node-taint", "node-cordon"] as const) {
-  Deno.test(`${fault} changes ${NODE} for the duration, restores it exactly, and passes`, async () => {
+  sharedTest(`${fault} changes ${NODE} for the duration, restores it exactly, and passes`, async () => {
     await using s = await setup(fault === "node-taint" ? "nt-pass" : "nc-pass", fault);
-    if (!s.installed) return;
+    if (!s.installed) throw new Error("hub fixture missing: s.installed");
     await webOnNode(s.ns, 1);
     await createEngine(engine(fault, s.ns, "run", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "3" }));
     await waitActive(fault, s.node);
@@ -311,9 +312,9 @@ for (const fault of ["node-taint", "node-cordon"] as const) {
   });
 }
 
-Deno.test("node-taint leaves a taint the node already had with that key exactly as it was", async () => {
+sharedTest("node-taint leaves a taint the node already had with that key exactly as it was", async () => {
   await using s = await setup("nt-keep", "node-taint");
-  if (!s.installed) return;
+  if (!s.installed) throw new Error("hub fixture missing: s.installed");
   await webOnNode(s.ns, 1);
   const own = { key: TAINT_KEY, value: "mine", effect: "PreferNoSchedule" };
   await restoreNode({ ...s.before, taints: [...s.before.taints, own] });
@@ -328,69 +329,77 @@ Deno.test("node-taint leaves a taint the node already had with that key exactly 
   );
 });
 
-Deno.test("node-drain cordons, evicts the pods through pods/eviction, holds, uncordons, and passes", async () => {
-  await using s = await setup("nd-pass", "node-drain");
-  if (!s.installed) return;
-  await webOnNode(s.ns, 2, s.node);
-  const onNode = await webPodsOn(s.ns, s.node);
-  assert.ok(onNode.length >= 1, `the app prefers ${s.node}`);
-  await createEngine(engine("node-drain", s.ns, "drain", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "3" }));
-  await waitActive("node-drain", s.node);
-  await waitFor(
-    "app pods evicted from the node",
-    async () => (await webPodsOn(s.ns, s.node)).length === 0,
-    30_000,
-  );
-  const done = await waitEngineStatus(s.ns, "drain", ["completed"], 60_000);
-  assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
-  await waitRestored(s.before, s.node);
-  const uids = new Set(onNode.map((p) => p.metadata.uid));
-  const now =
-    (await (await admin()).list<Pod>(Resources.pods, s.ns, { query: { labelSelector: "app=web" } })).items;
-  assert.ok(
-    now.every((p) => !uids.has(p.metadata.uid)),
-    "the pods that were on the node were evicted and replaced",
-  );
-  assert.deepEqual(revertAnnotations(await getResult(s.ns, "drain-node-drain")), []);
-});
+sharedTest(
+  "node-drain cordons, evicts the pods through pods/eviction, holds, uncordons, and passes",
+  async () => {
+    await using s = await setup("nd-pass", "node-drain");
+    if (!s.installed) throw new Error("hub fixture missing: s.installed");
+    await webOnNode(s.ns, 2, s.node);
+    const onNode = await webPodsOn(s.ns, s.node);
+    assert.ok(onNode.length >= 1, `the app prefers ${s.node}`);
+    await createEngine(
+      engine("node-drain", s.ns, "drain", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "3" }),
+    );
+    await waitActive("node-drain", s.node);
+    await waitFor(
+      "app pods evicted from the node",
+      async () => (await webPodsOn(s.ns, s.node)).length === 0,
+      30_000,
+    );
+    const done = await waitEngineStatus(s.ns, "drain", ["completed"], 60_000);
+    assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
+    await waitRestored(s.before, s.node);
+    const uids = new Set(onNode.map((p) => p.metadata.uid));
+    const now =
+      (await (await admin()).list<Pod>(Resources.pods, s.ns, { query: { labelSelector: "app=web" } })).items;
+    assert.ok(
+      now.every((p) => !uids.has(p.metadata.uid)),
+      "the pods that were on the node were evicted and replaced",
+    );
+    assert.deepEqual(revertAnnotations(await getResult(s.ns, "drain-node-drain")), []);
+  },
+);
 
-Deno.test("node-drain: a PodDisruptionBudget blocks eviction (429) until the timeout: Error, node uncordoned", async () => {
-  await using s = await setup("nd-pdb", "node-drain");
-  if (!s.installed) return;
-  await webOnNode(s.ns, 2, s.node, true);
-  const kube = await admin();
-  await kube.create(PDBS, s.ns, {
-    metadata: { name: "web" },
-    spec: { minAvailable: 2, selector: { matchLabels: { app: "web" } } },
-  });
-  await waitFor(
-    "PDB observed",
-    async () => (await kube.get(PDBS, s.ns, "web")).status?.observedGeneration >= 1,
-    30_000,
-  );
-  await createEngine(
-    engine("node-drain", s.ns, "blocked", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "3" }),
-  );
-  const done = await waitEngineStatus(s.ns, "blocked", ["completed"], 60_000);
-  assert.equal(done.status?.experiments?.[0].verdict, "Error", s.daemon.dump());
-  const r = await getResult(s.ns, "blocked-node-drain");
-  const out = r?.status?.experimentStatus.errorOutput;
-  assert.equal(out?.errorCode, "CHAOS_INJECT_ERROR");
-  assert.match(
-    String(out?.reason),
-    /unable to drain node \\?"chaoslet-drain-\w+\\?" within the timeout: 2 pod\(s\) remain/,
-  );
-  assert.match(String(out?.reason), /disruption budget/);
-  await waitRestored(s.before, s.node);
-  assert.equal((await webPodsOn(s.ns, s.node)).length, 2, "the budget kept both pods");
-  assert.deepEqual(revertAnnotations(r), []);
-});
+sharedTest(
+  "node-drain: a PodDisruptionBudget blocks eviction (429) until the timeout: Error, node uncordoned",
+  async () => {
+    await using s = await setup("nd-pdb", "node-drain");
+    if (!s.installed) throw new Error("hub fixture missing: s.installed");
+    await webOnNode(s.ns, 2, s.node, true);
+    const kube = await admin();
+    await kube.create(PDBS, s.ns, {
+      metadata: { name: "web" },
+      spec: { minAvailable: 2, selector: { matchLabels: { app: "web" } } },
+    });
+    await waitFor(
+      "PDB observed",
+      async () => (await kube.get(PDBS, s.ns, "web")).status?.observedGeneration >= 1,
+      30_000,
+    );
+    await createEngine(
+      engine("node-drain", s.ns, "blocked", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "3" }),
+    );
+    const done = await waitEngineStatus(s.ns, "blocked", ["completed"], 60_000);
+    assert.equal(done.status?.experiments?.[0].verdict, "Error", s.daemon.dump());
+    const r = await getResult(s.ns, "blocked-node-drain");
+    const out = r?.status?.experimentStatus.errorOutput;
+    assert.equal(out?.errorCode, "CHAOS_INJECT_ERROR");
+    assert.match(
+      String(out?.reason),
+      /unable to drain node \\?"chaoslet-drain-\w+\\?" within the timeout: 2 pod\(s\) remain/,
+    );
+    assert.match(String(out?.reason), /disruption budget/);
+    await waitRestored(s.before, s.node);
+    assert.equal((await webPodsOn(s.ns, s.node)).length, 2, "the budget kept both pods");
+    assert.deepEqual(revertAnnotations(r), []);
+  },
+);
 
 for (const fault of ["node-taint", "node-cordon", "node-drain"] as const) {
   const short = fault.replace("node-", "n");
-  Deno.test(`${fault}: engineState stop mid-run restores the node at once`, async () => {
+  sharedTest(`${fault}: engineState stop mid-run restores the node at once`, async () => {
     await using s = await setup(`${short}-abort`, fault);
-    if (!s.installed) return;
+    if (!s.installed) throw new Error("hub fixture missing: s.installed");
     await webOnNode(s.ns, 1, s.node);
     await createEngine(engine(fault, s.ns, "halt", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "60" }));
     await waitActive(fault, s.node);
@@ -404,9 +413,9 @@ for (const fault of ["node-taint", "node-cordon", "node-drain"] as const) {
     console.log(`${fault} abort: ${s.node} restored ${ms} ms after engineState=stop`);
   });
 
-  Deno.test(`${fault}: daemon SIGKILLed mid-run; the next daemon restores the node`, async () => {
+  sharedTest(`${fault}: daemon SIGKILLed mid-run; the next daemon restores the node`, async () => {
     await using s = await setup(`${short}-crash`, fault);
-    if (!s.installed) return;
+    if (!s.installed) throw new Error("hub fixture missing: s.installed");
     await webOnNode(s.ns, 1, s.node);
     await createEngine(engine(fault, s.ns, "crash", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "60" }));
     await waitActive(fault, s.node);

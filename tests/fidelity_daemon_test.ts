@@ -3,6 +3,7 @@
  * Litmus text on /metrics, the out-of-cluster system namespace, and EventTrackerPolicy keys the old
  * hand-written JMESPath subset rejected.
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine } from "../src/kube/types.ts";
@@ -35,9 +36,9 @@ const sample = (text: string, name: string) => {
   return line === undefined ? undefined : Number(line.split(" ")[1]);
 };
 
-Deno.test("/metrics: unprefixed process_* metrics, and the cached Litmus text follows changes", async () => {
+sharedTest("/metrics: unprefixed process_* metrics, and the cached Litmus text follows changes", async () => {
   await using s = await setup("fid-metrics");
-  if (!s.fault) return;
+  if (!s.fault) throw new Error("hub fixture missing: s.fault");
   const first = await s.daemon.metrics();
   const now = Date.now() / 1000;
   assert.ok(sample(first, "process_cpu_seconds_total")! > 0, "process_cpu_seconds_total");
@@ -68,35 +69,38 @@ Deno.test("/metrics: unprefixed process_* metrics, and the cached Litmus text fo
   assert.equal(new Set(types).size, types.length, "no family is exposed twice");
 });
 
-Deno.test("out of cluster the system namespace is chaoslet-system; the start log says what is denied and why", async () => {
-  await using s = await setup("fid-sysns");
-  if (!s.fault) return;
-  const [line] = s.daemon.logsWith("namespaces denied to chaos");
-  assert.ok(line, s.daemon.dump());
-  assert.equal(line.systemNamespace, "chaoslet-system");
-  const denied = line.denied as { namespace: string; why: string }[];
-  assert.deepEqual(denied.map((d) => d.namespace), ["kube-system", "chaoslet-system"]);
-  assert.match(denied[0].why, /namespace-denylist/);
-  assert.match(denied[1].why, /own namespace/);
+sharedTest(
+  "out of cluster the system namespace is chaoslet-system; the start log says what is denied and why",
+  async () => {
+    await using s = await setup("fid-sysns");
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
+    const [line] = s.daemon.logsWith("namespaces denied to chaos");
+    assert.ok(line, s.daemon.dump());
+    assert.equal(line.systemNamespace, "chaoslet-system");
+    const denied = line.denied as { namespace: string; why: string }[];
+    assert.deepEqual(denied.map((d) => d.namespace), ["kube-system", "chaoslet-system"]);
+    assert.match(denied[0].why, /namespace-denylist/);
+    assert.match(denied[1].why, /own namespace/);
 
-  // A run that touches `default` is not refused by a guardrail (it used to be the system namespace).
-  const e = engineFor("pod-delete", s.ns, { engineName: "dflt", env: { TOTAL_CHAOS_DURATION: "2" } })!;
-  e.spec.appinfo!.appns = "default";
-  await createEngine(e);
-  await waitEngineStatus(s.ns, "dflt", ["completed", "stopped"]);
-  const r = await getResult(s.ns, "dflt-pod-delete");
-  assert.notEqual(
-    r?.status?.experimentStatus.errorOutput?.errorCode,
-    "GUARDRAIL_VIOLATION",
-    JSON.stringify(r?.status),
-  );
-  assert.ok(!(await eventReasons(s.ns, "dflt")).has("GuardrailViolation"));
-});
+    // A run that touches `default` is not refused by a guardrail (it used to be the system namespace).
+    const e = engineFor("pod-delete", s.ns, { engineName: "dflt", env: { TOTAL_CHAOS_DURATION: "2" } })!;
+    e.spec.appinfo!.appns = "default";
+    await createEngine(e);
+    await waitEngineStatus(s.ns, "dflt", ["completed", "stopped"]);
+    const r = await getResult(s.ns, "dflt-pod-delete");
+    assert.notEqual(
+      r?.status?.experimentStatus.errorOutput?.errorCode,
+      "GUARDRAIL_VIOLATION",
+      JSON.stringify(r?.status),
+    );
+    assert.ok(!(await eventReasons(s.ns, "dflt")).has("GuardrailViolation"));
+  },
+);
 
 // Keys from the JMESPath specification that the old subset refused ("expression references are not
 // supported", "unknown function", "slices are not supported") and that go-jmespath, which Litmus's event
 // tracker uses, accepts.
-Deno.test("EventTrackerPolicy keys beyond the old JMESPath subset trigger runs", async () => {
+sharedTest("EventTrackerPolicy keys beyond the old JMESPath subset trigger runs", async () => {
   await using s = await setup("fid-jmes");
   const kube = await admin();
   await kube.create(Resources.chaosengines, s.ns, {

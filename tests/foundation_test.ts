@@ -2,13 +2,14 @@
  * Issue 2 on the real test cluster: our CRDs install and accept every ChaosHub file; the
  * daemon becomes ready, sees a new engine in its cache within 1 s, and exits on SIGTERM.
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import { haveShared, SHARED } from "./kit/env.ts";
 import { admin, applyCrds, dropNamespace, newNamespace, parseYaml, waitFor } from "./kit/kube.ts";
 import { Daemon } from "./kit/daemon.ts";
 
-Deno.test("CRDs install, and every ChaosHub fault.yaml and engine.yaml is accepted unchanged", async (t) => {
+sharedTest("CRDs install, and every ChaosHub fault.yaml and engine.yaml is accepted unchanged", async (t) => {
   await applyCrds();
   if (!haveShared()) return void console.warn("skipping hub files: ../shared is absent");
   const kube = await admin();
@@ -45,7 +46,7 @@ Deno.test("CRDs install, and every ChaosHub fault.yaml and engine.yaml is accept
   }
 });
 
-Deno.test("the API server rejects an invalid engineState with the field path", async () => {
+sharedTest("the API server rejects an invalid engineState with the field path", async () => {
   await applyCrds();
   const kube = await admin();
   const ns = await newNamespace("bad");
@@ -64,52 +65,55 @@ Deno.test("the API server rejects an invalid engineState with the field path", a
   }
 });
 
-Deno.test("the daemon becomes ready, caches a new engine within 1 s, and exits cleanly on SIGTERM", async () => {
-  await applyCrds();
-  const kube = await admin();
-  const ns = await newNamespace("daemon");
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  try {
-    const t0 = performance.now();
-    await daemon.ready();
-    console.log(`daemon ready in ${Math.round(performance.now() - t0)} ms`);
-    const series = `chaoslet_cache_objects{resource="chaosengines.litmuschaos.io"}`;
-    assert.equal(await daemon.metric(series), 0);
-    const created = performance.now();
-    await kube.create(Resources.chaosengines, ns, {
-      apiVersion: "litmuschaos.io/v1alpha1",
-      kind: "ChaosEngine",
-      metadata: { name: "cached" },
-      spec: { engineState: "stop", experiments: [{ name: "pod-delete" }] },
-    });
-    await waitFor("engine in the daemon cache", async () => (await daemon.metric(series)) === 1, 1000, 20);
-    console.log(`engine cached after ${Math.round(performance.now() - created)} ms`);
-    const metrics = await daemon.metrics();
-    for (
-      const family of [
-        "chaoslet_watch_events_total",
-        "chaoslet_cache_relists_total",
-        "chaoslet_cache_synced 1",
-      ]
-    ) {
-      assert.ok(metrics.includes(family), `missing ${family} in /metrics`);
+sharedTest(
+  "the daemon becomes ready, caches a new engine within 1 s, and exits cleanly on SIGTERM",
+  async () => {
+    await applyCrds();
+    const kube = await admin();
+    const ns = await newNamespace("daemon");
+    const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
+    try {
+      const t0 = performance.now();
+      await daemon.ready();
+      console.log(`daemon ready in ${Math.round(performance.now() - t0)} ms`);
+      const series = `chaoslet_cache_objects{resource="chaosengines.litmuschaos.io"}`;
+      assert.equal(await daemon.metric(series), 0);
+      const created = performance.now();
+      await kube.create(Resources.chaosengines, ns, {
+        apiVersion: "litmuschaos.io/v1alpha1",
+        kind: "ChaosEngine",
+        metadata: { name: "cached" },
+        spec: { engineState: "stop", experiments: [{ name: "pod-delete" }] },
+      });
+      await waitFor("engine in the daemon cache", async () => (await daemon.metric(series)) === 1, 1000, 20);
+      console.log(`engine cached after ${Math.round(performance.now() - created)} ms`);
+      const metrics = await daemon.metrics();
+      for (
+        const family of [
+          "chaoslet_watch_events_total",
+          "chaoslet_cache_relists_total",
+          "chaoslet_cache_synced 1",
+        ]
+      ) {
+        assert.ok(metrics.includes(family), `missing ${family} in /metrics`);
+      }
+      const health = await fetch(`${daemon.url}/healthz`);
+      assert.equal(health.status, 200);
+      await health.body?.cancel();
+      const t1 = performance.now();
+      const st = await daemon.stop();
+      const ms = performance.now() - t1;
+      assert.equal(st.code, 0, `exit code ${st.code}\n${daemon.dump()}`);
+      assert.ok(ms < 5000, `shutdown took ${ms} ms`);
+      assert.ok(daemon.logsWith("stopped").length === 1, daemon.dump());
+    } finally {
+      daemon.signal("SIGKILL");
+      await dropNamespace(ns);
     }
-    const health = await fetch(`${daemon.url}/healthz`);
-    assert.equal(health.status, 200);
-    await health.body?.cancel();
-    const t1 = performance.now();
-    const st = await daemon.stop();
-    const ms = performance.now() - t1;
-    assert.equal(st.code, 0, `exit code ${st.code}\n${daemon.dump()}`);
-    assert.ok(ms < 5000, `shutdown took ${ms} ms`);
-    assert.ok(daemon.logsWith("stopped").length === 1, daemon.dump());
-  } finally {
-    daemon.signal("SIGKILL");
-    await dropNamespace(ns);
-  }
-});
+  },
+);
 
-Deno.test("a bad flag value exits 2 with a one-line reason, and --help lists every option", async () => {
+sharedTest("a bad flag value exits 2 with a one-line reason, and --help lists every option", async () => {
   const run = async (...args: string[]) => {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-all", new URL("../main.ts", import.meta.url).pathname, ...args],

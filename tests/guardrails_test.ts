@@ -2,6 +2,7 @@
  * Issue 12: the kill switch (a ConfigMap that works without the HTTP API), blast-radius
  * guardrails, and dry runs, on the real cluster.
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine } from "../src/kube/types.ts";
@@ -19,71 +20,74 @@ const running = async (ns: string, name: string) => {
   return r?.status?.experimentStatus.phase === "Running" && (r.status.history.targets ?? []).length > 0;
 };
 
-Deno.test("the kill switch ConfigMap stops every run within 1 s and refuses new runs until lifted", async () => {
-  await using s = await setup("halt");
-  if (!s.fault) return;
-  const kube = await admin();
-  const long = { TOTAL_CHAOS_DURATION: "60", CHAOS_INTERVAL: "1" };
-  await createEngine(engineFor("pod-delete", s.ns, { engineName: "one", env: long })!);
-  await createEngine(engineFor("pod-delete", s.ns, { engineName: "two", env: long })!);
-  await waitFor(
-    "both runs injecting",
-    async () => await running(s.ns, "one") && await running(s.ns, "two"),
-    30_000,
-  );
-
-  const t0 = performance.now();
-  await kube.create(Resources.configmaps, s.sys, {
-    metadata: { name: "chaoslet-halt" },
-    data: { halted: "true", reason: "incident INC-42: freeze" },
-  });
-  for (const name of ["one", "two"]) {
+sharedTest(
+  "the kill switch ConfigMap stops every run within 1 s and refuses new runs until lifted",
+  async () => {
+    await using s = await setup("halt");
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
+    const kube = await admin();
+    const long = { TOTAL_CHAOS_DURATION: "60", CHAOS_INTERVAL: "1" };
+    await createEngine(engineFor("pod-delete", s.ns, { engineName: "one", env: long })!);
+    await createEngine(engineFor("pod-delete", s.ns, { engineName: "two", env: long })!);
     await waitFor(
-      `${name} stopped`,
-      async () =>
-        (await getResult(s.ns, `${name}-pod-delete`))?.status?.experimentStatus.verdict === "Stopped",
-      5000,
-      20,
+      "both runs injecting",
+      async () => await running(s.ns, "one") && await running(s.ns, "two"),
+      30_000,
     );
-  }
-  const ms = performance.now() - t0;
-  assert.ok(ms < 1000, `halt took ${Math.round(ms)} ms`);
-  for (const name of ["one", "two"]) {
-    const e = await waitEngineStatus(s.ns, name, ["stopped"], 5000);
-    assert.equal(e.spec.engineState, "stop", "a halted engine stays stopped when the halt is lifted");
-    assert.ok((await eventReasons(s.ns, name)).has("ChaosHalted"));
-  }
 
-  // While halted, a new run is refused before any injection.
-  const before = await podUids(s.ns, "app=web");
-  await createEngine(
-    engineFor("pod-delete", s.ns, { engineName: "three", env: { TOTAL_CHAOS_DURATION: "2" } })!,
-  );
-  const refused = await waitEngineStatus(s.ns, "three", ["stopped", "completed"], 20_000);
-  assert.equal(refused.status?.engineStatus, "stopped");
-  const r3 = await getResult(s.ns, "three-pod-delete");
-  assert.equal(r3?.status?.experimentStatus.errorOutput?.errorCode, "CHAOS_HALTED");
-  assert.match(r3?.status?.experimentStatus.errorOutput?.reason ?? "", /INC-42/);
-  assert.deepEqual(await podUids(s.ns, "app=web"), before, "nothing was injected while halted");
+    const t0 = performance.now();
+    await kube.create(Resources.configmaps, s.sys, {
+      metadata: { name: "chaoslet-halt" },
+      data: { halted: "true", reason: "incident INC-42: freeze" },
+    });
+    for (const name of ["one", "two"]) {
+      await waitFor(
+        `${name} stopped`,
+        async () =>
+          (await getResult(s.ns, `${name}-pod-delete`))?.status?.experimentStatus.verdict === "Stopped",
+        5000,
+        20,
+      );
+    }
+    const ms = performance.now() - t0;
+    assert.ok(ms < 1000, `halt took ${Math.round(ms)} ms`);
+    for (const name of ["one", "two"]) {
+      const e = await waitEngineStatus(s.ns, name, ["stopped"], 5000);
+      assert.equal(e.spec.engineState, "stop", "a halted engine stays stopped when the halt is lifted");
+      assert.ok((await eventReasons(s.ns, name)).has("ChaosHalted"));
+    }
 
-  // Lifted: runs go again.
-  await kube.patch(Resources.configmaps, s.sys, "chaoslet-halt", { data: { halted: "false" } });
-  await createEngine(
-    engineFor("pod-delete", s.ns, {
-      engineName: "four",
-      env: { TOTAL_CHAOS_DURATION: "2", CHAOS_INTERVAL: "1" },
-    })!,
-  );
-  const four = await waitEngineStatus(s.ns, "four", ["completed", "stopped"], 30_000);
-  assert.equal(four.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
-});
+    // While halted, a new run is refused before any injection.
+    const before = await podUids(s.ns, "app=web");
+    await createEngine(
+      engineFor("pod-delete", s.ns, { engineName: "three", env: { TOTAL_CHAOS_DURATION: "2" } })!,
+    );
+    const refused = await waitEngineStatus(s.ns, "three", ["stopped", "completed"], 20_000);
+    assert.equal(refused.status?.engineStatus, "stopped");
+    const r3 = await getResult(s.ns, "three-pod-delete");
+    assert.equal(r3?.status?.experimentStatus.errorOutput?.errorCode, "CHAOS_HALTED");
+    assert.match(r3?.status?.experimentStatus.errorOutput?.reason ?? "", /INC-42/);
+    assert.deepEqual(await podUids(s.ns, "app=web"), before, "nothing was injected while halted");
 
-Deno.test("guardrails refuse a run before injection: denylist, blast radius, concurrency", async (t) => {
+    // Lifted: runs go again.
+    await kube.patch(Resources.configmaps, s.sys, "chaoslet-halt", { data: { halted: "false" } });
+    await createEngine(
+      engineFor("pod-delete", s.ns, {
+        engineName: "four",
+        env: { TOTAL_CHAOS_DURATION: "2", CHAOS_INTERVAL: "1" },
+      })!,
+    );
+    const four = await waitEngineStatus(s.ns, "four", ["completed", "stopped"], 30_000);
+    assert.equal(four.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
+  },
+);
+
+sharedTest("guardrails refuse a run before injection: denylist, blast radius, concurrency", async (t) => {
   await using s = await setup("guard", [
     "--max-affected-fraction=0.5",
     "--max-concurrent-runs-per-namespace=1",
   ]);
-  if (!s.fault) return;
+  if (!s.fault) throw new Error("hub fixture missing: s.fault");
   const kube = await admin();
   const before = await podUids(s.ns, "app=web");
 
@@ -138,9 +142,9 @@ Deno.test("guardrails refuse a run before injection: denylist, blast radius, con
   });
 });
 
-Deno.test("a dry-run engine records its plan and injects nothing", async () => {
+sharedTest("a dry-run engine records its plan and injects nothing", async () => {
   await using s = await setup("dry");
-  if (!s.fault) return;
+  if (!s.fault) throw new Error("hub fixture missing: s.fault");
   const before = await podUids(s.ns, "app=web");
   const engine = engineFor("pod-delete", s.ns, {
     engineName: "plan",
@@ -165,9 +169,9 @@ Deno.test("a dry-run engine records its plan and injects nothing", async () => {
   );
 });
 
-Deno.test("POST /api/v1/halt pulls the same switch; it needs update on the halt ConfigMap", async () => {
+sharedTest("POST /api/v1/halt pulls the same switch; it needs update on the halt ConfigMap", async () => {
   await using s = await setup("halt-api");
-  if (!s.fault) return;
+  if (!s.fault) throw new Error("hub fixture missing: s.fault");
   const kube = await admin();
   await serviceAccountWithRole(s.sys, "operator", [
     {

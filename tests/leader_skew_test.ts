@@ -3,6 +3,7 @@
  * ±60 s (`--lease-clock-offset`, read only by the election); the other leads first (or second), and
  * over several lease durations exactly one replica leads and injects.
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Daemon } from "./kit/daemon.ts";
 import { applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./kit/kube.ts";
@@ -63,13 +64,13 @@ async function trial(skewMs: number, skewedFirst: boolean) {
   }
 }
 
-Deno.test({
+sharedTest({
   name: `leader election: a standby whose clock runs 60 s ahead does not take a live lease${why}`,
   ignore,
   fn: () => trial(60_000, false),
 });
 
-Deno.test({
+sharedTest({
   name: `leader election: a leader whose clock runs 60 s behind keeps its lease${why}`,
   ignore,
   fn: () => trial(-60_000, true),

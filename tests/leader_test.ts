@@ -3,6 +3,7 @@
  * other takes over within the lease duration and the run ends truthfully, with no double
  * injection.
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Daemon } from "./kit/daemon.ts";
 import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./kit/kube.ts";
@@ -16,66 +17,72 @@ function deleteRounds(d: Daemon): number[] {
   return d.logs.filter((l) => l.msg === "deleted pods").map((l) => Date.parse(String(l.time)));
 }
 
-Deno.test("two replicas: one leader injects; SIGKILL of the leader hands the run over within the lease", async () => {
-  await applyCrds();
-  const ns = await newNamespace("leader");
-  const args = [`--watch-namespace=${ns}`, "--leader-elect", `--lease-namespace=${ns}`];
-  const a = new Daemon({ args: [...args, "--identity=replica-a"] });
-  const b = new Daemon({ args: [...args, "--identity=replica-b"] });
-  try {
-    await createDeployment(ns, "web", 3);
-    if (!await installFault("pod-delete", ns, "pod-delete-sa")) return;
-    await Promise.all([a.ready(), b.ready()]);
-    const leaderOf = async () => {
-      const [la, lb] = [await a.metric("chaoslet_leader"), await b.metric("chaoslet_leader")];
-      return la === 1 && lb === 0 ? a : lb === 1 && la === 0 ? b : undefined;
-    };
-    const leader = await waitFor("exactly one leader", leaderOf, 20_000);
-    const standby = leader === a ? b : a;
+sharedTest(
+  "two replicas: one leader injects; SIGKILL of the leader hands the run over within the lease",
+  async () => {
+    await applyCrds();
+    const ns = await newNamespace("leader");
+    const args = [`--watch-namespace=${ns}`, "--leader-elect", `--lease-namespace=${ns}`];
+    const a = new Daemon({ args: [...args, "--identity=replica-a"] });
+    const b = new Daemon({ args: [...args, "--identity=replica-b"] });
+    try {
+      await createDeployment(ns, "web", 3);
+      await installFault("pod-delete", ns, "pod-delete-sa");
+      await Promise.all([a.ready(), b.ready()]);
+      const leaderOf = async () => {
+        const [la, lb] = [await a.metric("chaoslet_leader"), await b.metric("chaoslet_leader")];
+        return la === 1 && lb === 0 ? a : lb === 1 && la === 0 ? b : undefined;
+      };
+      const leader = await waitFor("exactly one leader", leaderOf, 20_000);
+      const standby = leader === a ? b : a;
 
-    await createEngine(
-      engineFor("pod-delete", ns, {
-        engineName: "ha",
-        env: { TOTAL_CHAOS_DURATION: "16", CHAOS_INTERVAL: String(INTERVAL_S) },
-      })!,
-    );
-    await waitFor("first deletion by the leader", () => deleteRounds(leader).length >= 2, 20_000);
-    assert.equal(deleteRounds(standby).length, 0, "the standby must not inject");
+      await createEngine(
+        engineFor("pod-delete", ns, {
+          engineName: "ha",
+          env: { TOTAL_CHAOS_DURATION: "16", CHAOS_INTERVAL: String(INTERVAL_S) },
+        })!,
+      );
+      await waitFor("first deletion by the leader", () => deleteRounds(leader).length >= 2, 20_000);
+      assert.equal(deleteRounds(standby).length, 0, "the standby must not inject");
 
-    const killedAt = Date.now();
-    leader.signal("SIGKILL");
-    await leader.exited;
-    await waitFor(
-      "standby takes over",
-      async () => (await standby.metric("chaoslet_leader")) === 1,
-      20_000,
-      100,
-    );
-    const takeoverMs = Date.now() - killedAt;
-    console.log(`takeover after ${takeoverMs} ms`);
-    // Defaults: lease 12 s + one 2 s retry period, so a standby leads again within 15 s of the crash.
-    assert.ok(takeoverMs <= 15_000, `takeover took ${takeoverMs} ms`);
+      const killedAt = Date.now();
+      leader.signal("SIGKILL");
+      await leader.exited;
+      await waitFor(
+        "standby takes over",
+        async () => (await standby.metric("chaoslet_leader")) === 1,
+        20_000,
+        100,
+      );
+      const takeoverMs = Date.now() - killedAt;
+      console.log(`takeover after ${takeoverMs} ms`);
+      // Defaults: lease 12 s + one 2 s retry period, so a standby leads again within 15 s of the crash.
+      assert.ok(takeoverMs <= 15_000, `takeover took ${takeoverMs} ms`);
 
-    const done = await waitEngineStatus(ns, "ha", ["completed"], 90_000);
-    assert.equal(done.status?.experiments?.[0].verdict, "Pass", standby.dump());
-    const r = await getResult(ns, "ha-pod-delete");
-    assert.equal(r?.status?.history.passedRuns, 1);
-    assert.ok(deleteRounds(standby).length >= 1, "the new leader resumed the run");
+      const done = await waitEngineStatus(ns, "ha", ["completed"], 90_000);
+      assert.equal(done.status?.experiments?.[0].verdict, "Pass", standby.dump());
+      const r = await getResult(ns, "ha-pod-delete");
+      assert.equal(r?.status?.history.passedRuns, 1);
+      assert.ok(deleteRounds(standby).length >= 1, "the new leader resumed the run");
 
-    const rounds = [...deleteRounds(leader), ...deleteRounds(standby)].sort((x, y) => x - y);
-    for (let i = 1; i < rounds.length; i++) {
-      const gap = rounds[i] - rounds[i - 1];
-      assert.ok(gap >= INTERVAL_S * 1000 * 0.9, `two deletion rounds ${gap} ms apart (< one chaos interval)`);
+      const rounds = [...deleteRounds(leader), ...deleteRounds(standby)].sort((x, y) => x - y);
+      for (let i = 1; i < rounds.length; i++) {
+        const gap = rounds[i] - rounds[i - 1];
+        assert.ok(
+          gap >= INTERVAL_S * 1000 * 0.9,
+          `two deletion rounds ${gap} ms apart (< one chaos interval)`,
+        );
+      }
+    } finally {
+      a.signal("SIGKILL");
+      b.signal("SIGKILL");
+      await Promise.all([a.exited, b.exited]);
+      await dropNamespace(ns);
     }
-  } finally {
-    a.signal("SIGKILL");
-    b.signal("SIGKILL");
-    await Promise.all([a.exited, b.exited]);
-    await dropNamespace(ns);
-  }
-});
+  },
+);
 
-Deno.test("a leader that cannot renew its lease stops injecting before the lease could expire", async () => {
+sharedTest("a leader that cannot renew its lease stops injecting before the lease could expire", async () => {
   await applyCrds();
   const kube = await admin();
   const ns = await newNamespace("stepdown");
@@ -90,7 +97,7 @@ Deno.test("a leader that cannot renew its lease stops injecting before the lease
   const a = new Daemon({ args: [...args, "--identity=replica-a"] });
   try {
     await createDeployment(ns, "web", 3);
-    if (!await installFault("pod-delete", ns, "pod-delete-sa")) return;
+    await installFault("pod-delete", ns, "pod-delete-sa");
     await a.ready();
     await waitFor("leader", async () => (await a.metric("chaoslet_leader")) === 1, 20_000);
     await createEngine(

@@ -2,6 +2,7 @@
  * Issue 4 end to end: probes on a real pod-delete run, judged by the daemon with Litmus's
  * verdict rules. Probe targets are HTTP servers this test starts on 127.0.0.1.
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import type { Probe } from "../src/kube/types.ts";
 import { engineFor } from "./kit/hub.ts";
@@ -34,46 +35,49 @@ const http = (name: string, mode: string, url: string, extra: Record<string, unk
 
 const setup = (prefix: string) => chaosNamespace(prefix, { apps: { web: 2 } });
 
-Deno.test("a mixed three-probe run: Fail, Completed_With_Probe_Failure, probeSuccessPercentage 66", async () => {
-  await using s = await setup("probemix");
-  if (!s.fault) return;
-  const up = target(() => 200);
-  const down = target(() => 500);
-  const during = target(() => 200);
-  try {
-    const engine = engineFor("pod-delete", s.ns, {
-      engineName: "mix",
-      env: { TOTAL_CHAOS_DURATION: "3", CHAOS_INTERVAL: "1" },
-    })!;
-    engine.spec.experiments![0].spec!.probe = [
-      http("sot-up", "SOT", up.url),
-      http("eot-down", "EOT", down.url),
-      http("continuous-up", "Continuous", during.url),
-    ];
-    await createEngine(engine);
-    const done = await waitEngineStatus(s.ns, "mix", ["completed"], 60_000);
-    assert.equal(done.status?.experiments?.[0].verdict, "Fail", s.daemon.dump());
-    const r = (await getResult(s.ns, "mix-pod-delete"))!;
-    assert.equal(r.status?.experimentStatus.phase, "Completed_With_Probe_Failure");
-    assert.equal(r.status?.experimentStatus.probeSuccessPercentage, "66");
-    assert.equal(r.status?.history.failedRuns, 1);
-    const byName = new Map(r.status!.probeStatuses!.map((p) => [p.name, p.status.verdict]));
-    assert.deepEqual(Object.fromEntries(byName), {
-      "sot-up": "Passed",
-      "eot-down": "Failed",
-      "continuous-up": "Passed",
-    });
-    // Continuous ran through the chaos at its polling interval: ~3 s / 0.5 s.
-    assert.ok(during.hits.length >= 4, `continuous probe ran ${during.hits.length} times`);
-    assert.ok(up.hits.length >= 1 && down.hits.length >= 1);
-  } finally {
-    await Promise.all([up.close(), down.close(), during.close()]);
-  }
-});
+sharedTest(
+  "a mixed three-probe run: Fail, Completed_With_Probe_Failure, probeSuccessPercentage 66",
+  async () => {
+    await using s = await setup("probemix");
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
+    const up = target(() => 200);
+    const down = target(() => 500);
+    const during = target(() => 200);
+    try {
+      const engine = engineFor("pod-delete", s.ns, {
+        engineName: "mix",
+        env: { TOTAL_CHAOS_DURATION: "3", CHAOS_INTERVAL: "1" },
+      })!;
+      engine.spec.experiments![0].spec!.probe = [
+        http("sot-up", "SOT", up.url),
+        http("eot-down", "EOT", down.url),
+        http("continuous-up", "Continuous", during.url),
+      ];
+      await createEngine(engine);
+      const done = await waitEngineStatus(s.ns, "mix", ["completed"], 60_000);
+      assert.equal(done.status?.experiments?.[0].verdict, "Fail", s.daemon.dump());
+      const r = (await getResult(s.ns, "mix-pod-delete"))!;
+      assert.equal(r.status?.experimentStatus.phase, "Completed_With_Probe_Failure");
+      assert.equal(r.status?.experimentStatus.probeSuccessPercentage, "66");
+      assert.equal(r.status?.history.failedRuns, 1);
+      const byName = new Map(r.status!.probeStatuses!.map((p) => [p.name, p.status.verdict]));
+      assert.deepEqual(Object.fromEntries(byName), {
+        "sot-up": "Passed",
+        "eot-down": "Failed",
+        "continuous-up": "Passed",
+      });
+      // Continuous ran through the chaos at its polling interval: ~3 s / 0.5 s.
+      assert.ok(during.hits.length >= 4, `continuous probe ran ${during.hits.length} times`);
+      assert.ok(up.hits.length >= 1 && down.hits.length >= 1);
+    } finally {
+      await Promise.all([up.close(), down.close(), during.close()]);
+    }
+  },
+);
 
-Deno.test("stopOnFailure halts the run within one probe interval: Stopped, engine stopped", async () => {
+sharedTest("stopOnFailure halts the run within one probe interval: Stopped, engine stopped", async () => {
   await using s = await setup("probestop");
-  if (!s.fault) return;
+  if (!s.fault) throw new Error("hub fixture missing: s.fault");
   let failAt = Infinity;
   const flaky = target(() => Date.now() >= failAt ? 503 : 200);
   try {
@@ -106,9 +110,9 @@ Deno.test("stopOnFailure halts the run within one probe interval: Stopped, engin
   }
 });
 
-Deno.test("a bad probe spec ends with Error before any chaos, naming the probe and the value", async () => {
+sharedTest("a bad probe spec ends with Error before any chaos, naming the probe and the value", async () => {
   await using s = await setup("probebad");
-  if (!s.fault) return;
+  if (!s.fault) throw new Error("hub fixture missing: s.fault");
   const engine = engineFor("pod-delete", s.ns, {
     engineName: "badprobe",
     env: { TOTAL_CHAOS_DURATION: "3" },

@@ -13,6 +13,7 @@ import type { Pod, Probe } from "../src/kube/types.ts";
 import { createLogger } from "../src/log/log.ts";
 import { createProbeSession } from "../src/probes/session.ts";
 import { startPrometheus } from "./kit/probes.ts";
+import { prometheusMissing } from "./kit/env.ts";
 import type { ProbeContext, ProbeOutcome } from "../src/probes/types.ts";
 import { admin, dropNamespace, newNamespace, serviceAccountWithRole, waitFor } from "./kit/kube.ts";
 
@@ -285,9 +286,15 @@ Deno.test("cmdProbe exec is authorized as the impersonated identity (pods/exec R
 
 // ---- promProbe against a real Prometheus ----
 
-Deno.test("promProbe queries a real Prometheus scraping a 127.0.0.1 target", async (t) => {
+Deno.test({
+  name: `promProbe queries a real Prometheus scraping a 127.0.0.1 target${prometheusMissing()}`,
+  ignore: prometheusMissing() !== "",
+  fn: promProbeTrial,
+});
+
+async function promProbeTrial(t: Deno.TestContext) {
   const prom = await startPrometheus("chaoslet_probe_test_value 42\n");
-  if (!prom) return;
+  if (!prom) throw new Error("Prometheus did not start");
   try {
     // Prometheus is all a promProbe talks to: no Kubernetes client is needed.
     const ctx = await context("unused", { user: "unused" }, { client: {} as KubeClient });
@@ -322,4 +329,4 @@ Deno.test("promProbe queries a real Prometheus scraping a 127.0.0.1 target", asy
   } finally {
     await prom.stop();
   }
-});
+}

@@ -10,9 +10,11 @@
  * - A cmdProbe in source mode runs as a pod on the real node; an httpProbe dials a busybox httpd pod,
  *   whose address exists only inside the network namespace this test run created (tests/run.sh).
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import type { Pod } from "../src/kube/types.ts";
 import { Daemon } from "./kit/daemon.ts";
+import { clusterEnv } from "./kit/env.ts";
 import { applyCrds, dropNamespace, newNamespace, waitFor } from "./kit/kube.ts";
 import { engineFor, installFault } from "./kit/hub.ts";
 import { createEngine, eventReasons, getResult, waitEngineStatus } from "./kit/chaos.ts";
@@ -60,7 +62,7 @@ async function restarted(ns: string, before: number): Promise<Pod> {
   );
 }
 
-Deno.test({
+sharedTest({
   name: `real node: container-kill SIGTERM (native) — PID 1 gets TERM, restartCount rises, Pass${node.skip}`,
   ignore: node.ignore,
   async fn() {
@@ -85,7 +87,28 @@ Deno.test({
   },
 });
 
-Deno.test({
+sharedTest({
+  name:
+    `real node: why SIGKILL is not native — \`kill -9 1\` from inside the container is dropped${node.skip}`,
+  ignore: node.ignore,
+  async fn() {
+    await using s = await setup("rn-ck-inside");
+    await createRealDeployment(s.ns, "web", { command: 'trap "" TERM; while true; do sleep 1; done' });
+    const [pod] = await podsOf(s.ns, "web");
+    const before = containerState(pod);
+    const env = clusterEnv();
+    const out = await new Deno.Command(env.kubectl, {
+      args: ["--kubeconfig", env.kubeconfig, "-n", s.ns, "exec", pod.metadata.name!, "--", "kill", "-9", "1"],
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr)); // kill(2) succeeds; the kernel drops it
+    await new Promise((r) => setTimeout(r, 3000));
+    const [still] = await podsOf(s.ns, "web");
+    assert.deepEqual(containerState(still), before, "PID 1 survived SIGKILL sent from its own PID namespace");
+    assert.ok(containerPids(before.id).length > 0);
+  },
+});
+
+sharedTest({
   name:
     `real node: container-kill SIGKILL goes to Job mode; the helper's SIGKILL ends a TERM-proof PID 1 (137)${node.skip}`,
   ignore: node.ignore,
@@ -116,7 +139,7 @@ Deno.test({
   },
 });
 
-Deno.test({
+sharedTest({
   name:
     `real node: probes — a cmdProbe source pod runs on the real node, an httpProbe reaches an httpd pod${node.skip}`,
   ignore: node.ignore,

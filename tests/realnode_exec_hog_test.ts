@@ -6,6 +6,7 @@
  * aborted, errors, or the daemon is SIGKILLed and restarted. Processes and cgroups are read from this
  * machine's /proc and /sys/fs/cgroup (the node's PID namespace is a child of ours).
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosResult } from "../src/kube/types.ts";
@@ -86,7 +87,7 @@ async function waitNoHogs(id: string, what: string, ms = 30_000): Promise<void> 
   await waitFor(`no hog left in the container ${what}`, () => hogPids(id).length === 0, ms, 100);
 }
 
-Deno.test({
+sharedTest({
   name:
     `real node: pod-cpu-hog-exec (hub commands) loads the busybox target's own cgroup, Pass, no hog left${node.skip}`,
   ignore: node.ignore,
@@ -121,7 +122,7 @@ Deno.test({
   },
 });
 
-Deno.test({
+sharedTest({
   name:
     `real node: pod-memory-hog-exec holds MEMORY_CONSUMPTION in the container's memory cgroup, then none left${node.skip}`,
   ignore: node.ignore,
@@ -150,7 +151,7 @@ Deno.test({
   },
 });
 
-Deno.test({
+sharedTest({
   name:
     `real node: pod-cpu-hog-exec aborted (engineState stop) and errored (inject exits 3): no hog left${node.skip}`,
   ignore: node.ignore,
@@ -191,7 +192,7 @@ Deno.test({
 });
 
 for (const fault of ["pod-cpu-hog-exec", "pod-memory-hog-exec"] as const) {
-  Deno.test({
+  sharedTest({
     name:
       `real node: ${fault}, daemon SIGKILLed mid-run: the hog survives it, the next daemon kills it${node.skip}`,
     ignore: node.ignore,

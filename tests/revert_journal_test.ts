@@ -4,6 +4,7 @@
  * ChaosExperiment named other than its fault is still reverted), and every resume path, including one
  * that now goes to Job mode, first reverts what is recorded.
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine, ChaosResult } from "../src/kube/types.ts";
@@ -88,7 +89,7 @@ async function allScaled(ns: string, to: number) {
   }
 }
 
-Deno.test({
+sharedTest({
   name:
     `revert journal: three targets sharing 60 characters, daemon SIGKILLed mid-fault, all three restored${why}`,
   ignore,
@@ -117,7 +118,7 @@ Deno.test({
   },
 });
 
-Deno.test({
+sharedTest({
   name: `revert journal: a ChaosExperiment named other than its fault is reverted after a crash${why}`,
   ignore,
   async fn() {
@@ -133,7 +134,7 @@ Deno.test({
   },
 });
 
-Deno.test({
+sharedTest({
   name:
     `revert journal: a resumed run that now goes to Job mode first reverts the recorded native chaos${why}`,
   ignore,

@@ -6,6 +6,7 @@
  * Negative checks ("no run") use a later change as a sentinel where possible: one workload's updates are
  * handled in order, so once the sentinel's outcome is visible, every earlier update was handled.
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources, type ResourceType } from "../src/kube/resources.ts";
 import type { ChaosEngine } from "../src/kube/types.ts";
@@ -122,108 +123,114 @@ async function waitCount(d: Daemon, ns: string, policyName: string, result: stri
     });
 }
 
-Deno.test("an image change triggers exactly one pod-delete run; later changes do not start another", async () => {
-  await using s = await setup("trk");
-  const fault = await installFault("pod-delete", s.ns, "pod-delete-sa");
-  if (!fault) return;
-  const tmpl = engineFor("pod-delete", s.ns, {
-    engineName: "pd-template",
-    engineState: "stop",
-    env: { TOTAL_CHAOS_DURATION: "2", CHAOS_INTERVAL: "1" },
-  })!;
-  tmpl.metadata.labels = { "chaoslet.io/template": "true" };
-  await create(Resources.chaosengines, s.ns, tmpl);
-  await policy(s.ns, "image", "and", [{ key: IMAGE_KEY, operator: "Change" }]);
-  await annotate(s.ns, { "chaoslet.io/chaos-engine": "pd-template" });
-  await s.daemon.ready();
+sharedTest(
+  "an image change triggers exactly one pod-delete run; later changes do not start another",
+  async () => {
+    await using s = await setup("trk");
+    const fault = await installFault("pod-delete", s.ns, "pod-delete-sa");
+    if (!fault) throw new Error("hub fixture missing: fault");
+    const tmpl = engineFor("pod-delete", s.ns, {
+      engineName: "pd-template",
+      engineState: "stop",
+      env: { TOTAL_CHAOS_DURATION: "2", CHAOS_INTERVAL: "1" },
+    })!;
+    tmpl.metadata.labels = { "chaoslet.io/template": "true" };
+    await create(Resources.chaosengines, s.ns, tmpl);
+    await policy(s.ns, "image", "and", [{ key: IMAGE_KEY, operator: "Change" }]);
+    await annotate(s.ns, { "chaoslet.io/chaos-engine": "pd-template" });
+    await s.daemon.ready();
 
-  const patched = await setImage(s.ns, "fake/app:2");
-  const [run] = await waitRuns(s.ns, 1, s.daemon);
-  assert.match(run.metadata.name!, /^pd-template-[0-9a-f]{8}$/);
-  assert.equal(run.spec.engineState, "active");
-  assert.equal(run.metadata.labels?.["chaoslet.io/template"], undefined);
-  assert.equal(run.metadata.annotations?.["chaoslet.io/triggered-by"], "Deployment/web");
-  const done = await waitEngineStatus(s.ns, run.metadata.name!, ["completed", "stopped"], 60_000);
-  assert.equal(done.status?.engineStatus, "completed", s.daemon.dump());
-  assert.equal(done.status?.experiments?.[0].status, "Completed");
-  assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
-  const tmplNow = await (await admin()).get<ChaosEngine>(Resources.chaosengines, s.ns, "pd-template");
-  assert.equal(tmplNow.status?.engineStatus, undefined, "the template itself never runs");
+    const patched = await setImage(s.ns, "fake/app:2");
+    const [run] = await waitRuns(s.ns, 1, s.daemon);
+    assert.match(run.metadata.name!, /^pd-template-[0-9a-f]{8}$/);
+    assert.equal(run.spec.engineState, "active");
+    assert.equal(run.metadata.labels?.["chaoslet.io/template"], undefined);
+    assert.equal(run.metadata.annotations?.["chaoslet.io/triggered-by"], "Deployment/web");
+    const done = await waitEngineStatus(s.ns, run.metadata.name!, ["completed", "stopped"], 60_000);
+    assert.equal(done.status?.engineStatus, "completed", s.daemon.dump());
+    assert.equal(done.status?.experiments?.[0].status, "Completed");
+    assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
+    const tmplNow = await (await admin()).get<ChaosEngine>(Resources.chaosengines, s.ns, "pd-template");
+    assert.equal(tmplNow.status?.engineStatus, undefined, "the template itself never runs");
 
-  // The bookkeeping is in the policy; the workload is only read (its generation is untouched).
-  const web = await (await admin()).get(Resources.deployments, s.ns, "web");
-  assert.equal(web.metadata.generation, patched.metadata.generation);
-  assert.deepEqual(Object.keys(web.metadata.annotations ?? {}).filter((k) => k.includes("triggered")), []);
-  const record = (await records(s.ns, "image"))["Deployment/web"];
-  assert.deepEqual([record.uid, record.generation, record.run], [
-    web.metadata.uid,
-    patched.metadata.generation,
-    run.metadata.name,
-  ]);
-  const [entry, ...more] = await statuses(s.ns, "image");
-  assert.equal(more.length, 0);
-  assert.match(entry.time_stamp, /^[A-Z][a-z]+day, \d\d-[A-Z][a-z]{2}-\d\d \d\d:\d\d:\d\d UTC$/);
-  assert.deepEqual(
-    [entry.resource, entry.resource_name, entry.result, entry.experiment_id, entry.is_triggered],
-    ["Deployment", "web", "ConditionPassed", "pd-template", "true"],
-  );
-  // chaoslet adds the triggering resourceVersion to Litmus's status entry.
-  assert.ok(
-    Number(entry.resource_version) >= Number(patched.metadata.resourceVersion),
-    JSON.stringify(entry),
-  );
-  assert.ok((await eventReasons(s.ns, "image")).has("ChaosTriggered"));
-  assert.ok((await eventReasons(s.ns, "web")).has("ChaosTriggered"));
-  await waitCount(s.daemon, s.ns, "image", "triggered", 1);
+    // The bookkeeping is in the policy; the workload is only read (its generation is untouched).
+    const web = await (await admin()).get(Resources.deployments, s.ns, "web");
+    assert.equal(web.metadata.generation, patched.metadata.generation);
+    assert.deepEqual(Object.keys(web.metadata.annotations ?? {}).filter((k) => k.includes("triggered")), []);
+    const record = (await records(s.ns, "image"))["Deployment/web"];
+    assert.deepEqual([record.uid, record.generation, record.run], [
+      web.metadata.uid,
+      patched.metadata.generation,
+      run.metadata.name,
+    ]);
+    const [entry, ...more] = await statuses(s.ns, "image");
+    assert.equal(more.length, 0);
+    assert.match(entry.time_stamp, /^[A-Z][a-z]+day, \d\d-[A-Z][a-z]{2}-\d\d \d\d:\d\d:\d\d UTC$/);
+    assert.deepEqual(
+      [entry.resource, entry.resource_name, entry.result, entry.experiment_id, entry.is_triggered],
+      ["Deployment", "web", "ConditionPassed", "pd-template", "true"],
+    );
+    // chaoslet adds the triggering resourceVersion to Litmus's status entry.
+    assert.ok(
+      Number(entry.resource_version) >= Number(patched.metadata.resourceVersion),
+      JSON.stringify(entry),
+    );
+    assert.ok((await eventReasons(s.ns, "image")).has("ChaosTriggered"));
+    assert.ok((await eventReasons(s.ns, "web")).has("ChaosTriggered"));
+    await waitCount(s.daemon, s.ns, "image", "triggered", 1);
 
-  // Changes the policy does not match, then a matching one inside the default 60 s cooldown (the sentinel).
-  await scale(s.ns, 3);
-  await label(s.ns, { tier: "front" });
-  await setImage(s.ns, "fake/app:3");
-  await waitCount(s.daemon, s.ns, "image", "cooldown", 1);
-  assert.equal((await runs(s.ns)).length, 1);
-  assert.ok((await eventReasons(s.ns, "web")).has("ChaosTriggerCooldown"));
-  assert.equal((await statuses(s.ns, "image")).length, 1);
-});
+    // Changes the policy does not match, then a matching one inside the default 60 s cooldown (the sentinel).
+    await scale(s.ns, 3);
+    await label(s.ns, { tier: "front" });
+    await setImage(s.ns, "fake/app:3");
+    await waitCount(s.daemon, s.ns, "image", "cooldown", 1);
+    assert.equal((await runs(s.ns)).length, 1);
+    assert.ok((await eventReasons(s.ns, "web")).has("ChaosTriggerCooldown"));
+    assert.equal((await statuses(s.ns, "image")).length, 1);
+  },
+);
 
-Deno.test("Change on spec.replicas triggers; changes that do not pass trigger nothing; Litmus annotations link", async () => {
-  await using s = await setup("trkrep", ["--tracker-cooldown=0"]);
-  await create(Resources.chaosengines, s.ns, cheapTemplate(s.ns, "tmpl"));
-  await create(Resources.chaosengines, s.ns, cheapTemplate(s.ns, "exp-42"));
-  await policy(s.ns, "scaled", "and", [{ key: "spec.replicas", operator: "Change" }]);
-  await policy(s.ns, "image-v2", "or", [{ key: IMAGE_KEY, operator: "EqualTo", value: "fake/app:2" }]);
-  await annotate(s.ns, { "chaoslet.io/chaos-engine": "tmpl" });
-  await s.daemon.ready();
+sharedTest(
+  "Change on spec.replicas triggers; changes that do not pass trigger nothing; Litmus annotations link",
+  async () => {
+    await using s = await setup("trkrep", ["--tracker-cooldown=0"]);
+    await create(Resources.chaosengines, s.ns, cheapTemplate(s.ns, "tmpl"));
+    await create(Resources.chaosengines, s.ns, cheapTemplate(s.ns, "exp-42"));
+    await policy(s.ns, "scaled", "and", [{ key: "spec.replicas", operator: "Change" }]);
+    await policy(s.ns, "image-v2", "or", [{ key: IMAGE_KEY, operator: "EqualTo", value: "fake/app:2" }]);
+    await annotate(s.ns, { "chaoslet.io/chaos-engine": "tmpl" });
+    await s.daemon.ready();
 
-  await setImage(s.ns, "fake/app:3"); // image-v2's condition changed but does not pass; scaled did not change
-  await label(s.ns, { tier: "x" }); // nothing any policy looks at
-  const scaled = await scale(s.ns, 3);
-  const [run] = await waitRuns(s.ns, 1, s.daemon);
-  assert.equal(
-    run.metadata.annotations?.["chaoslet.io/triggered-generation"],
-    String(scaled.metadata.generation),
-  );
-  assert.equal(run.metadata.annotations?.["chaoslet.io/triggered-policies"], "scaled");
-  assert.equal((await statuses(s.ns, "image-v2")).length, 0);
-  assert.equal((await statuses(s.ns, "scaled")).length, 1);
+    await setImage(s.ns, "fake/app:3"); // image-v2's condition changed but does not pass; scaled did not change
+    await label(s.ns, { tier: "x" }); // nothing any policy looks at
+    const scaled = await scale(s.ns, 3);
+    const [run] = await waitRuns(s.ns, 1, s.daemon);
+    assert.equal(
+      run.metadata.annotations?.["chaoslet.io/triggered-generation"],
+      String(scaled.metadata.generation),
+    );
+    assert.equal(run.metadata.annotations?.["chaoslet.io/triggered-policies"], "scaled");
+    assert.equal((await statuses(s.ns, "image-v2")).length, 0);
+    assert.equal((await statuses(s.ns, "scaled")).length, 1);
 
-  // Litmus's own annotations: gitops "true" plus experimentId, the id naming a ChaosEngine template here.
-  await createDeployment(s.ns, "legacy", 1);
-  await annotate(
-    s.ns,
-    { "litmuschaos.io/gitops": "true", "litmuschaos.io/experimentId": "exp-42" },
-    "legacy",
-  );
-  await scale(s.ns, 2, "legacy");
-  const after = await waitRuns(s.ns, 2, s.daemon);
-  const legacy = after.find((r) =>
-    r.metadata.annotations?.["chaoslet.io/triggered-by"] === "Deployment/legacy"
-  )!;
-  assert.match(legacy.metadata.name!, /^exp-42-[0-9a-f]{8}$/);
-  assert.equal((await statuses(s.ns, "scaled")).at(-1)?.experiment_id, "exp-42");
-});
+    // Litmus's own annotations: gitops "true" plus experimentId, the id naming a ChaosEngine template here.
+    await createDeployment(s.ns, "legacy", 1);
+    await annotate(
+      s.ns,
+      { "litmuschaos.io/gitops": "true", "litmuschaos.io/experimentId": "exp-42" },
+      "legacy",
+    );
+    await scale(s.ns, 2, "legacy");
+    const after = await waitRuns(s.ns, 2, s.daemon);
+    const legacy = after.find((r) =>
+      r.metadata.annotations?.["chaoslet.io/triggered-by"] === "Deployment/legacy"
+    )!;
+    assert.match(legacy.metadata.name!, /^exp-42-[0-9a-f]{8}$/);
+    assert.equal((await statuses(s.ns, "scaled")).at(-1)?.experiment_id, "exp-42");
+  },
+);
 
-Deno.test("and / or: only changed conditions count, as in Litmus", async () => {
+sharedTest("and / or: only changed conditions count, as in Litmus", async () => {
   await using s = await setup("trkandor", ["--tracker-cooldown=0"]);
   await create(Resources.chaosengines, s.ns, cheapTemplate(s.ns, "tmpl"));
   const conditions = [
@@ -266,7 +273,7 @@ Deno.test("and / or: only changed conditions count, as in Litmus", async () => {
   assert.equal(r[2].metadata.annotations?.["chaoslet.io/triggered-generation"], String(gen));
 });
 
-Deno.test("the cooldown holds back a flapping workload, then lets the next change through", async () => {
+sharedTest("the cooldown holds back a flapping workload, then lets the next change through", async () => {
   await using s = await setup("trkcool", ["--tracker-cooldown=3"]);
   await create(Resources.chaosengines, s.ns, cheapTemplate(s.ns, "tmpl"));
   await policy(s.ns, "image", "or", [{ key: IMAGE_KEY, operator: "Change" }]);
@@ -287,7 +294,7 @@ Deno.test("the cooldown holds back a flapping workload, then lets the next chang
   await waitCount(s.daemon, s.ns, "image", "triggered", 2);
 });
 
-Deno.test("one run per generation: repeats and daemon restarts never trigger it again", async () => {
+sharedTest("one run per generation: repeats and daemon restarts never trigger it again", async () => {
   await using s = await setup("trkgen", ["--tracker-cooldown=0"]);
   await create(Resources.chaosengines, s.ns, cheapTemplate(s.ns, "tmpl"));
   // Labels are metadata: changing them does not bump the generation.
@@ -331,7 +338,7 @@ Deno.test("one run per generation: repeats and daemon restarts never trigger it 
   }
 });
 
-Deno.test("invalid policies show their error in the policy; the other policies keep working", async () => {
+sharedTest("invalid policies show their error in the policy; the other policies keep working", async () => {
   await using s = await setup("trkbad", ["--tracker-cooldown=0"]);
   await create(Resources.chaosengines, s.ns, cheapTemplate(s.ns, "tmpl"));
   const bad: [string, Condition, RegExp][] = [
@@ -390,66 +397,69 @@ Deno.test("invalid policies show their error in the policy; the other policies k
   ]);
 });
 
-Deno.test("missing or non-template links are reported as failed triggers; ChaosWorkflow templates run", async () => {
-  await using s = await setup("trklink", ["--tracker-cooldown=0"]);
-  const kube = await admin();
-  const plain = cheapTemplate(s.ns, "plain");
-  plain.metadata.labels = {};
-  await create(Resources.chaosengines, s.ns, plain);
-  await policy(s.ns, "scaled", "or", [{ key: "spec.replicas", operator: "Change" }]);
-  await annotate(s.ns, { "chaoslet.io/chaos-engine": "no-such-template" });
-  await s.daemon.ready();
-  /** Waits for a ChaosTriggerFailed Event on `name` whose message matches. */
-  const failure = (name: string, message: RegExp) =>
-    waitFor(`ChaosTriggerFailed on ${name} matching ${message}`, async () => {
-      const evs = (await eventReasons(s.ns, name)).get("ChaosTriggerFailed") ?? [];
-      return evs.some((e) => message.test(e.message as string));
-    }).catch((err) => assert.fail(`${err}\n${s.daemon.dump()}`));
+sharedTest(
+  "missing or non-template links are reported as failed triggers; ChaosWorkflow templates run",
+  async () => {
+    await using s = await setup("trklink", ["--tracker-cooldown=0"]);
+    const kube = await admin();
+    const plain = cheapTemplate(s.ns, "plain");
+    plain.metadata.labels = {};
+    await create(Resources.chaosengines, s.ns, plain);
+    await policy(s.ns, "scaled", "or", [{ key: "spec.replicas", operator: "Change" }]);
+    await annotate(s.ns, { "chaoslet.io/chaos-engine": "no-such-template" });
+    await s.daemon.ready();
+    /** Waits for a ChaosTriggerFailed Event on `name` whose message matches. */
+    const failure = (name: string, message: RegExp) =>
+      waitFor(`ChaosTriggerFailed on ${name} matching ${message}`, async () => {
+        const evs = (await eventReasons(s.ns, name)).get("ChaosTriggerFailed") ?? [];
+        return evs.some((e) => message.test(e.message as string));
+      }).catch((err) => assert.fail(`${err}\n${s.daemon.dump()}`));
 
-  await scale(s.ns, 3);
-  await failure("web", /ChaosEngine template "no-such-template" not found in namespace/);
-  await waitCount(s.daemon, s.ns, "scaled", "failed", 1);
-  assert.deepEqual((await statuses(s.ns, "scaled")).map((e) => e.is_triggered), ["false"]);
-  assert.ok((await eventReasons(s.ns, "scaled")).has("ChaosTriggerFailed"));
+    await scale(s.ns, 3);
+    await failure("web", /ChaosEngine template "no-such-template" not found in namespace/);
+    await waitCount(s.daemon, s.ns, "scaled", "failed", 1);
+    assert.deepEqual((await statuses(s.ns, "scaled")).map((e) => e.is_triggered), ["false"]);
+    assert.ok((await eventReasons(s.ns, "scaled")).has("ChaosTriggerFailed"));
 
-  await annotate(s.ns, { "chaoslet.io/chaos-engine": "plain" });
-  await scale(s.ns, 4);
-  await failure("web", /ChaosEngine "plain" is not a template/);
+    await annotate(s.ns, { "chaoslet.io/chaos-engine": "plain" });
+    await scale(s.ns, 4);
+    await failure("web", /ChaosEngine "plain" is not a template/);
 
-  // The ChaosWorkflow CRD ships in crds/ (applyCrds installs it), so "not installed" is checked on the
-  // detection itself, with a group no cluster serves; the message is unit-tested.
-  assert.equal(await resourceServed(kube, { ...ChaosWorkflows, group: "nosuch.chaoslet.io" }), false);
-  assert.equal(await resourceServed(kube, ChaosWorkflows), true);
-  await annotate(
-    s.ns,
-    { "chaoslet.io/chaos-engine": null, "chaoslet.io/chaos-workflow": "wf-template" } as never,
-  );
-  await scale(s.ns, 5);
-  await failure("web", /ChaosWorkflow template "wf-template" not found in namespace/);
-  await waitCount(s.daemon, s.ns, "scaled", "failed", 3);
-  assert.equal((await runs(s.ns)).length, 0);
+    // The ChaosWorkflow CRD ships in crds/ (applyCrds installs it), so "not installed" is checked on the
+    // detection itself, with a group no cluster serves; the message is unit-tested.
+    assert.equal(await resourceServed(kube, { ...ChaosWorkflows, group: "nosuch.chaoslet.io" }), false);
+    assert.equal(await resourceServed(kube, ChaosWorkflows), true);
+    await annotate(
+      s.ns,
+      { "chaoslet.io/chaos-engine": null, "chaoslet.io/chaos-workflow": "wf-template" } as never,
+    );
+    await scale(s.ns, 5);
+    await failure("web", /ChaosWorkflow template "wf-template" not found in namespace/);
+    await waitCount(s.daemon, s.ns, "scaled", "failed", 3);
+    assert.equal((await runs(s.ns)).length, 0);
 
-  // Still serving: a ChaosWorkflow template is copied into a workflow that runs.
-  await create(ChaosWorkflows, s.ns, {
-    apiVersion: "chaoslet.io/v1alpha1",
-    kind: "ChaosWorkflow",
-    metadata: { name: "wf-template", labels: { "chaoslet.io/template": "true" } },
-    spec: { stop: true, entrypoint: "main", templates: [{ name: "main", suspend: { duration: "1s" } }] },
-  });
-  await scale(s.ns, 2);
-  const wf = await waitFor("a ChaosWorkflow copied from wf-template", async () => {
-    const list = await kube.list(ChaosWorkflows, s.ns);
-    return list.items.find((w) => w.metadata.name!.startsWith("wf-template-"));
-  });
-  assert.equal(wf.spec.stop, undefined);
-  await waitFor(`${wf.metadata.name} Succeeded`, async () => {
-    return (await kube.get(ChaosWorkflows, s.ns, wf.metadata.name!)).status?.phase === "Succeeded";
-  }, 30_000).catch((err) => assert.fail(`${err}\n${s.daemon.dump()}`));
-  await waitCount(s.daemon, s.ns, "scaled", "triggered", 1);
-  assert.equal((await statuses(s.ns, "scaled")).at(-1)?.experiment_id, "wf-template");
-});
+    // Still serving: a ChaosWorkflow template is copied into a workflow that runs.
+    await create(ChaosWorkflows, s.ns, {
+      apiVersion: "chaoslet.io/v1alpha1",
+      kind: "ChaosWorkflow",
+      metadata: { name: "wf-template", labels: { "chaoslet.io/template": "true" } },
+      spec: { stop: true, entrypoint: "main", templates: [{ name: "main", suspend: { duration: "1s" } }] },
+    });
+    await scale(s.ns, 2);
+    const wf = await waitFor("a ChaosWorkflow copied from wf-template", async () => {
+      const list = await kube.list(ChaosWorkflows, s.ns);
+      return list.items.find((w) => w.metadata.name!.startsWith("wf-template-"));
+    });
+    assert.equal(wf.spec.stop, undefined);
+    await waitFor(`${wf.metadata.name} Succeeded`, async () => {
+      return (await kube.get(ChaosWorkflows, s.ns, wf.metadata.name!)).status?.phase === "Succeeded";
+    }, 30_000).catch((err) => assert.fail(`${err}\n${s.daemon.dump()}`));
+    await waitCount(s.daemon, s.ns, "scaled", "triggered", 1);
+    assert.equal((await statuses(s.ns, "scaled")).at(-1)?.experiment_id, "wf-template");
+  },
+);
 
-Deno.test("--no-tracker-enabled turns triggers off", async () => {
+sharedTest("--no-tracker-enabled turns triggers off", async () => {
   await using s = await setup("trkoff", ["--no-tracker-enabled"]);
   await create(Resources.chaosengines, s.ns, cheapTemplate(s.ns, "tmpl"));
   await policy(s.ns, "image", "or", [{ key: IMAGE_KEY, operator: "Change" }]);

@@ -4,6 +4,7 @@
  * changed); failing faults fail the workflow; DAG ordering, generic container steps as Jobs, stop,
  * deletion, restart-resume, the run's own identity and bad specs.
  */
+import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine, KubeObject } from "../src/kube/types.ts";
@@ -175,7 +176,7 @@ function apiHubWorkflows(): { file: string; manifest: KubeObject; faults: string
 }
 
 for (const { file, manifest, faults } of apiHubWorkflows()) {
-  Deno.test(`hub workflow ${file} runs natively and ends Succeeded with its faults' verdicts`, async () => {
+  sharedTest(`hub workflow ${file} runs natively and ends Succeeded with its faults' verdicts`, async () => {
     await using s = await setup("wfhub");
     const { workflow: wf, errors } = convertArgoWorkflow(manifest, {
       namespace: s.ns,
@@ -241,10 +242,10 @@ for (const { file, manifest, faults } of apiHubWorkflows()) {
   });
 }
 
-Deno.test("a fault whose target does not exist fails its step and the workflow", async () => {
+sharedTest("a fault whose target does not exist fails its step and the workflow", async () => {
   await using s = await setup("wffail");
   const wf = hubPodDelete(s.ns, "app=nothing-here");
-  if (!wf) return;
+  if (!wf) throw new Error("hub fixture missing: wf");
   await create(wf);
   const done = await waitPhase(s.ns, wf.metadata.name!, ["Succeeded", "Failed", "Error"], 90_000, s.daemon);
   assert.equal(done.status?.phase, "Failed");
@@ -261,66 +262,69 @@ Deno.test("a fault whose target does not exist fails its step and the workflow",
   );
 });
 
-Deno.test("dag: two parallel faults, then a third; weighted score; onExit cleans up by workflow_run_id", async () => {
-  await using s = await setup("wfdag", ["web-a", "web-b"]);
-  if (!s.fault) return;
-  const wf = workflow(s.ns, "dag", {
-    onExit: "cleanup",
-    templates: [
-      {
-        name: "main",
-        dag: {
-          tasks: [
-            { name: "install", template: "install-chaos-faults" },
-            { name: "a", template: "fault-a", dependencies: ["install"] },
-            { name: "b", template: "fault-b", depends: "install" },
-            { name: "c", template: "fault-c", dependencies: ["a", "b"] },
-          ],
+sharedTest(
+  "dag: two parallel faults, then a third; weighted score; onExit cleans up by workflow_run_id",
+  async () => {
+    await using s = await setup("wfdag", ["web-a", "web-b"]);
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
+    const wf = workflow(s.ns, "dag", {
+      onExit: "cleanup",
+      templates: [
+        {
+          name: "main",
+          dag: {
+            tasks: [
+              { name: "install", template: "install-chaos-faults" },
+              { name: "a", template: "fault-a", dependencies: ["install"] },
+              { name: "b", template: "fault-b", depends: "install" },
+              { name: "c", template: "fault-c", dependencies: ["a", "b"] },
+            ],
+          },
         },
-      },
-      installTemplate(s.fault),
-      faultTemplate("fault-a", "app=web-a", "1"),
-      faultTemplate("fault-b", "app=web-b", "3"),
-      faultTemplate("fault-c", "app=missing"),
-      {
-        name: "cleanup",
-        container: {
-          image: "litmuschaos/k8s:latest",
-          command: ["sh", "-c"],
-          args: [
-            "kubectl delete chaosengine -l workflow_run_id={{workflow.uid}} -n {{workflow.parameters.ns}}",
-          ],
+        installTemplate(s.fault),
+        faultTemplate("fault-a", "app=web-a", "1"),
+        faultTemplate("fault-b", "app=web-b", "3"),
+        faultTemplate("fault-c", "app=missing"),
+        {
+          name: "cleanup",
+          container: {
+            image: "litmuschaos/k8s:latest",
+            command: ["sh", "-c"],
+            args: [
+              "kubectl delete chaosengine -l workflow_run_id={{workflow.uid}} -n {{workflow.parameters.ns}}",
+            ],
+          },
         },
-      },
-    ],
-    arguments: { parameters: [{ name: "ns", value: s.ns }] },
-  });
-  const created = await create(wf);
-  const done = await waitPhase(s.ns, "dag", ["Succeeded", "Failed", "Error"], 120_000, s.daemon);
-  assert.equal(done.status?.phase, "Failed", "fault c has no target");
-  const [install, a, b, c] = ["install", "a", "b", "c"].map((n) => node(done, n));
-  assert.deepEqual([a.phase, b.phase, c.phase], ["Succeeded", "Succeeded", "Failed"]);
-  assert.ok(install.finishedAt! <= a.startedAt && install.finishedAt! <= b.startedAt);
-  assert.ok(
-    a.startedAt < b.finishedAt! && b.startedAt < a.finishedAt!,
-    `a and b overlap: ${JSON.stringify([a, b])}`,
-  );
-  assert.ok(c.startedAt >= a.finishedAt! && c.startedAt >= b.finishedAt!, "c starts after both");
-  assert.deepEqual(done.status!.nodes!["dag"].children!.sort(), [install.id, a.id, b.id, c.id].sort());
-  // (1×100 + 3×100 + 10×0) / 14
-  assert.equal(done.status?.resiliencyScore, 28.57);
-  assert.ok(a.chaosData!.engineName!.startsWith("fault-a-"), "generateName");
-  const exit = node(done, "dag.onExit");
-  assert.equal(exit.phase, "Succeeded", String(exit.message));
-  assert.match(exit.message!, /chaosengines\.litmuschaos\.io "fault-a-\w+" deleted/);
-  await waitFor(
-    "onExit deleted the run's engines",
-    async () => (await enginesOf(s.ns, created.metadata.uid!)).length === 0,
-    30_000,
-  );
-});
+      ],
+      arguments: { parameters: [{ name: "ns", value: s.ns }] },
+    });
+    const created = await create(wf);
+    const done = await waitPhase(s.ns, "dag", ["Succeeded", "Failed", "Error"], 120_000, s.daemon);
+    assert.equal(done.status?.phase, "Failed", "fault c has no target");
+    const [install, a, b, c] = ["install", "a", "b", "c"].map((n) => node(done, n));
+    assert.deepEqual([a.phase, b.phase, c.phase], ["Succeeded", "Succeeded", "Failed"]);
+    assert.ok(install.finishedAt! <= a.startedAt && install.finishedAt! <= b.startedAt);
+    assert.ok(
+      a.startedAt < b.finishedAt! && b.startedAt < a.finishedAt!,
+      `a and b overlap: ${JSON.stringify([a, b])}`,
+    );
+    assert.ok(c.startedAt >= a.finishedAt! && c.startedAt >= b.finishedAt!, "c starts after both");
+    assert.deepEqual(done.status!.nodes!["dag"].children!.sort(), [install.id, a.id, b.id, c.id].sort());
+    // (1×100 + 3×100 + 10×0) / 14
+    assert.equal(done.status?.resiliencyScore, 28.57);
+    assert.ok(a.chaosData!.engineName!.startsWith("fault-a-"), "generateName");
+    const exit = node(done, "dag.onExit");
+    assert.equal(exit.phase, "Succeeded", String(exit.message));
+    assert.match(exit.message!, /chaosengines\.litmuschaos\.io "fault-a-\w+" deleted/);
+    await waitFor(
+      "onExit deleted the run's engines",
+      async () => (await enginesOf(s.ns, created.metadata.uid!)).length === 0,
+      30_000,
+    );
+  },
+);
 
-Deno.test("a generic container step runs as a Job with its artifacts, and kwok completes it", async () => {
+sharedTest("a generic container step runs as a Job with its artifacts, and kwok completes it", async () => {
   await using s = await setup("wfjob", []);
   const wf = workflow(s.ns, "job", {
     arguments: { parameters: [{ name: "who", value: "world" }] },
@@ -375,10 +379,10 @@ Deno.test("a generic container step runs as a Job with its artifacts, and kwok c
   assert.equal(p.status.phase, "Succeeded");
 });
 
-Deno.test("spec.stop stops the running engine and ends the workflow Failed (Stopped)", async () => {
+sharedTest("spec.stop stops the running engine and ends the workflow Failed (Stopped)", async () => {
   await using s = await setup("wfstop");
   const wf = hubPodDelete(s.ns);
-  if (!wf) return;
+  if (!wf) throw new Error("hub fixture missing: wf");
   await create(wf);
   const name = wf.metadata.name!;
   await waitFor("fault injecting", async () => {
@@ -406,9 +410,9 @@ Deno.test("spec.stop stops the running engine and ends the workflow Failed (Stop
   );
 });
 
-Deno.test("deleting a running workflow stops its engine before the workflow goes", async () => {
+sharedTest("deleting a running workflow stops its engine before the workflow goes", async () => {
   await using s = await setup("wfdel");
-  if (!s.fault) return;
+  if (!s.fault) throw new Error("hub fixture missing: s.fault");
   const wf = workflow(s.ns, "del", {
     onExit: "never",
     templates: [
@@ -439,9 +443,9 @@ Deno.test("deleting a running workflow stops its engine before the workflow goes
   assert.equal(s.daemon.logsWith("workflow run ended").length, 1);
 });
 
-Deno.test("a daemon killed mid-run resumes the workflow without running any step twice", async () => {
+sharedTest("a daemon killed mid-run resumes the workflow without running any step twice", async () => {
   await using s = await setup("wfresume");
-  if (!s.fault) return;
+  if (!s.fault) throw new Error("hub fixture missing: s.fault");
   const wf = workflow(s.ns, "resume", {
     templates: [
       {
@@ -477,9 +481,9 @@ Deno.test("a daemon killed mid-run resumes the workflow without running any step
   assert.equal(node(done, "fault").chaosData?.verdict, "Pass");
 });
 
-Deno.test("steps act as the workflow's serviceAccountName", async () => {
+sharedTest("steps act as the workflow's serviceAccountName", async () => {
   await using s = await setup("wfsa", []);
-  if (!s.fault) return;
+  if (!s.fault) throw new Error("hub fixture missing: s.fault");
   await (await admin()).create(Resources.serviceaccounts, s.ns, { metadata: { name: "nobody" } });
   const wf = workflow(s.ns, "sa", {
     serviceAccountName: "nobody",
@@ -500,60 +504,69 @@ Deno.test("steps act as the workflow's serviceAccountName", async () => {
   );
 });
 
-Deno.test("bad specs are rejected: by the API server (entrypoint) or with phase Error and the reason", async () => {
-  await using s = await setup("wfbad", []);
-  const kube = await admin();
-  await assert.rejects(
-    kube.create(
-      ChaosWorkflows,
-      s.ns,
-      workflow(s.ns, "noentry", { entrypoint: "nope", templates: [{ name: "main", suspend: {} }] }),
-    ),
-    (err: Error) => /spec\.entrypoint/.test(err.message),
-  );
-  const cases: [ChaosWorkflow, RegExp][] = [
-    [
-      workflow(s.ns, "cycle", {
-        templates: [
-          {
-            name: "main",
-            dag: {
-              tasks: [{ name: "a", template: "s", dependencies: ["b"] }, {
-                name: "b",
-                template: "s",
-                dependencies: ["a"],
-              }],
+sharedTest(
+  "bad specs are rejected: by the API server (entrypoint) or with phase Error and the reason",
+  async () => {
+    await using s = await setup("wfbad", []);
+    const kube = await admin();
+    await assert.rejects(
+      kube.create(
+        ChaosWorkflows,
+        s.ns,
+        workflow(s.ns, "noentry", { entrypoint: "nope", templates: [{ name: "main", suspend: {} }] }),
+      ),
+      (err: Error) => /spec\.entrypoint/.test(err.message),
+    );
+    const cases: [ChaosWorkflow, RegExp][] = [
+      [
+        workflow(s.ns, "cycle", {
+          templates: [
+            {
+              name: "main",
+              dag: {
+                tasks: [{ name: "a", template: "s", dependencies: ["b"] }, {
+                  name: "b",
+                  template: "s",
+                  dependencies: ["a"],
+                }],
+              },
             },
-          },
-          { name: "s", suspend: { duration: "1" } },
-        ],
-      }),
-      /spec\.templates\[0\]\.dag\.tasks: dependency cycle: (a -> b -> a|b -> a -> b)/,
-    ],
-    [
-      workflow(s.ns, "unknown", {
-        templates: [{ name: "main", steps: [[{ name: "x", template: "ghost" }]] }],
-      }),
-      /spec\.templates\[0\]\.steps\[0\]\[0\]\.template: unknown template "ghost"/,
-    ],
-    [
-      workflow(s.ns, "param", {
-        templates: [{
-          name: "main",
-          container: { image: "busybox", args: ["{{workflow.parameters.target}}"] },
-        }],
-      }),
-      /missing workflow parameter "target"/,
-    ],
-  ];
-  for (const [wf] of cases) await create(wf);
-  for (const [wf, reason] of cases) {
-    const done = await waitPhase(s.ns, wf.metadata.name!, ["Error", "Succeeded", "Failed"], 20_000, s.daemon);
-    assert.equal(done.status?.phase, "Error");
-    assert.match(done.status!.message!, reason);
-    assert.deepEqual(done.status?.nodes ?? {}, {}, "nothing ran");
-    assert.ok(!done.metadata.finalizers?.length);
-  }
-  const jobs = await kube.list(Resources.jobs, s.ns);
-  assert.equal(jobs.items.length, 0);
-});
+            { name: "s", suspend: { duration: "1" } },
+          ],
+        }),
+        /spec\.templates\[0\]\.dag\.tasks: dependency cycle: (a -> b -> a|b -> a -> b)/,
+      ],
+      [
+        workflow(s.ns, "unknown", {
+          templates: [{ name: "main", steps: [[{ name: "x", template: "ghost" }]] }],
+        }),
+        /spec\.templates\[0\]\.steps\[0\]\[0\]\.template: unknown template "ghost"/,
+      ],
+      [
+        workflow(s.ns, "param", {
+          templates: [{
+            name: "main",
+            container: { image: "busybox", args: ["{{workflow.parameters.target}}"] },
+          }],
+        }),
+        /missing workflow parameter "target"/,
+      ],
+    ];
+    for (const [wf] of cases) await create(wf);
+    for (const [wf, reason] of cases) {
+      const done = await waitPhase(
+        s.ns,
+        wf.metadata.name!,
+        ["Error", "Succeeded", "Failed"],
+        20_000,
+        s.daemon,
+      );
+      assert.equal(done.status?.phase, "Error");
+      assert.match(done.status!.message!, reason);
+      assert.deepEqual(done.status?.nodes ?? {}, {}, "nothing ran");
+      assert.ok(!done.metadata.finalizers?.length);
+    }
+    const jobs = await kube.list(Resources.jobs, s.ns);
+    assert.equal(jobs.items.length, 0);
+  },
+);

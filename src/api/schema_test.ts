@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { compact, s, SchemaError } from "./schema.ts";
 import { EngineBodySchema, ExperimentBodySchema, RunRequestSchema, RunShortFormSchema } from "./schemas.ts";
 import { parseYamlDocuments } from "../util/yaml.ts";
-import { haveShared, SHARED } from "../../tests/kit/env.ts";
+import { SHARED, sharedTest } from "../../tests/kit/env.ts";
 
 function fieldOf(fn: () => unknown): string {
   try {
@@ -96,8 +96,7 @@ Deno.test("RunRequestSchema picks the short form or the engine form", () => {
   );
 });
 
-Deno.test("every ChaosHub fault.yaml and engine.yaml passes the request schemas unchanged", () => {
-  if (!haveShared()) return;
+sharedTest("every ChaosHub fault.yaml and engine.yaml passes the request schemas unchanged", () => {
   let faults = 0;
   for (const dir of Deno.readDirSync(`${SHARED}/compat/hub/faults`)) {
     const base = `${SHARED}/compat/hub/faults/${dir.name}`;

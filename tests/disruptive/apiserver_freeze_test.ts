@@ -4,6 +4,7 @@
  * within renewDeadline, stops injecting; nobody crashes; after SIGCONT exactly one leader finishes the
  * run with a truthful verdict, and no two replicas ever inject at once. Runs alone (tests/disruptive/).
  */
+import { sharedTest } from "../kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../../src/kube/resources.ts";
 import { testbed } from "../kit/testbed.ts";
@@ -22,7 +23,7 @@ const leads = async (d: Daemon) => (await d.metric("chaoslet_leader")) === 1;
 const alive = (d: Daemon) =>
   Promise.race([d.exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 10))]);
 
-Deno.test({
+sharedTest({
   name:
     `API server frozen 30 s under two replicas: the leader steps down, no crash, no double injection, a truthful end${
       ignore ? " (skipped: ../shared, the hub faults, is missing)" : ""

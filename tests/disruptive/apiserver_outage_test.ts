@@ -3,6 +3,7 @@
  * crash, must never run the engine twice at once, and must finish the run truthfully once the API
  * server is back. Runs alone (tests/disruptive/).
  */
+import { sharedTest } from "../kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../../src/kube/resources.ts";
 import { testbed } from "../kit/testbed.ts";
@@ -11,14 +12,14 @@ import { engineFor, installFault } from "../kit/hub.ts";
 import { createEngine, getResult, waitEngineStatus } from "../kit/chaos.ts";
 import { Daemon } from "../kit/daemon.ts";
 
-Deno.test("the API server stops for 30 s mid-run: no crash, no double run, a truthful end", async () => {
+sharedTest("the API server stops for 30 s mid-run: no crash, no double run, a truthful end", async () => {
   await applyCrds();
   const kube = await admin();
   const ns = await newNamespace("outage");
   const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
   try {
     await createDeployment(ns, "web", 3);
-    if (!await installFault("pod-delete", ns, "pod-delete-sa")) return;
+    await installFault("pod-delete", ns, "pod-delete-sa");
     await daemon.ready();
     await createEngine(
       engineFor("pod-delete", ns, {

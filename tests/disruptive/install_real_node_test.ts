@@ -9,6 +9,7 @@
  * It lives in tests/disruptive/ because the installed daemon watches every namespace: beside the parallel tests it
  * would act on their engines too. tests/install_test.ts keeps the RBAC checks of the manifest.
  */
+import { sharedTest } from "../kit/env.ts";
 import assert from "node:assert/strict";
 import { callApi, requestToken } from "../kit/api.ts";
 import { Resources } from "../../src/kube/resources.ts";
@@ -107,7 +108,7 @@ async function podMemory(ns: string): Promise<{ pod: string; rssMiB: number; wor
     }));
 }
 
-Deno.test({
+sharedTest({
   name: `install overlay on the real node: Ready within 30 s, pod-delete through the API passes${why}`,
   ignore: !!why,
   fn: async () => {

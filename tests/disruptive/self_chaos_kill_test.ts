@@ -4,6 +4,7 @@
  * be restored and every run must end with a truthful verdict. Runs alone (tests/disruptive/):
  * node-taint acts on the shared node kwok-node-2.
  */
+import { sharedTest } from "../kit/env.ts";
 import assert from "node:assert/strict";
 import { NetworkPolicies } from "../../src/faults/pod_network_partition.ts";
 import { Resources, type ResourceType } from "../../src/kube/resources.ts";
@@ -60,7 +61,7 @@ function mulberry32(seed: number) {
   };
 }
 
-Deno.test("SIGKILL at 10 random moments: every target restored, every run truthful", async () => {
+sharedTest("SIGKILL at 10 random moments: every target restored, every run truthful", async () => {
   await applyCrds();
   const kube = await admin();
   const ns = await newNamespace("selfkill");
@@ -73,7 +74,7 @@ Deno.test("SIGKILL at 10 random moments: every target restored, every run truthf
   try {
     await createDeployment(ns, "web", 3);
     for (const f of new Set(PLAN)) {
-      if (!await installFault(f, ns, `${f}-sa`)) return;
+      await installFault(f, ns, `${f}-sa`);
     }
     // A Role cannot grant nodes: node-taint's account gets a ClusterRole, as a Litmus user would create.
     await kube.create(clusterRbac("clusterroles", "ClusterRole"), undefined, {

@@ -27,11 +27,41 @@ export function haveShared(): boolean {
   }
 }
 
-/** Reads a shared fixture, or returns undefined and logs why the caller skips. */
+/**
+ * Reads a shared fixture. Tests that read one are declared with {@link sharedTest}, so they never run
+ * without ../shared; reaching here without it is a bug in the test, and fails it.
+ */
 export function sharedFile(rel: string): string | undefined {
   if (!haveShared()) {
-    console.warn(`skipping: ../shared is absent, cannot read fixture ${rel}`);
-    return undefined;
+    throw new Error(`../shared is absent: cannot read fixture ${rel} (declare the test with sharedTest)`);
   }
   return Deno.readTextFileSync(`${SHARED}/${rel}`);
+}
+
+/**
+ * Deno.test for a test that needs ../shared (hub faults, engines, workflows): without it the test is ignored,
+ * so the summary counts it as skipped, with the reason in its name; it never passes without running.
+ */
+export function sharedTest(nameOrDef: string | Deno.TestDefinition, fn?: Deno.TestDefinition["fn"]): void {
+  const def: Deno.TestDefinition = typeof nameOrDef === "string" ? { name: nameOrDef, fn: fn! } : nameOrDef;
+  const missing = !haveShared();
+  const reason = " (skipped: ../shared, the Litmus hub fixtures, is missing)";
+  Deno.test({
+    ...def,
+    name: missing && !def.name.includes("skipped") ? def.name + reason : def.name,
+    ignore: def.ignore || missing,
+  });
+}
+
+/** Debian's Prometheus (apt-get install prometheus), which the promProbe and exporter tests query for real. */
+export const PROMETHEUS_BIN = "/usr/bin/prometheus";
+
+/** Why a test that needs Prometheus cannot run here, or "" when it can. */
+export function prometheusMissing(): string {
+  try {
+    Deno.statSync(PROMETHEUS_BIN);
+    return "";
+  } catch {
+    return ` (skipped: ${PROMETHEUS_BIN} is absent; apt-get install prometheus)`;
+  }
 }
