@@ -16,7 +16,14 @@ import { Resources } from "../../src/kube/resources.ts";
 import { podUids, waitEngineStatus } from "../kit/chaos.ts";
 import { clusterEnv, haveShared, REPO } from "../kit/env.ts";
 import { installFault } from "../kit/hub.ts";
-import { admin, dropNamespace, newNamespace, serviceAccountWithRole, waitFor } from "../kit/kube.ts";
+import {
+  admin,
+  createDeployment,
+  dropNamespace,
+  newNamespace,
+  serviceAccountWithRole,
+  waitFor,
+} from "../kit/kube.ts";
 import { IMAGES, onRealNode, realNode } from "../kit/real_node.ts";
 
 const node = realNode();
@@ -139,6 +146,10 @@ sharedTest({
         120_000,
         500,
       );
+      // After such a test the controllers are restarted too (testbed controllers-restart): prove that the
+      // kcm and the scheduler work again (a kwok Deployment Ready) before the clock starts. Seen once in CI
+      // right after the freeze and outage tests: no chaoslet pod reached the kubelet within 30 s.
+      await createDeployment(ns, "controllers-alive", 1);
       t = Date.now();
       await kubectl("apply", "-k", `${REPO}tests/cluster/install-overlay`);
       await waitFor(
@@ -149,7 +160,12 @@ sharedTest({
         },
         30_000,
         200,
-      );
+      ).catch(async (err) => {
+        // Say why: the Deployment, its ReplicaSet and pods, and the namespace's Events at the timeout.
+        const why = await kubectl("-n", "chaoslet-system", "get", "deploy,rs,pods,events", "-o", "wide")
+          .catch((e) => `(cannot read the namespace: ${e})`);
+        throw new Error(`${err.message}\n${why}`);
+      });
       const readyMs = Date.now() - t;
       console.log(`daemon Ready ${readyMs} ms after kubectl apply -k`);
       const daemons = (await kube.list(Resources.pods, "chaoslet-system")).items;
