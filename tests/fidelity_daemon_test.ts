@@ -7,28 +7,14 @@ import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine } from "../src/kube/types.ts";
-import { Daemon } from "./kit/daemon.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./kit/kube.ts";
-import { engineFor, installFault } from "./kit/hub.ts";
+import { chaosNamespace } from "./kit/fixture.ts";
+import { admin, waitFor } from "./kit/kube.ts";
+import { engineFor } from "./kit/hub.ts";
 import { createEngine, eventReasons, getResult, waitEngineStatus } from "./kit/chaos.ts";
 
-async function setup(prefix: string) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
+function setup(prefix: string) {
   // No --system-namespace: out of cluster it must default to chaoslet-system, not the kubeconfig's.
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  await createDeployment(ns, "web", 2);
-  const fault = await installFault("pod-delete", ns, "pod-delete-sa");
-  await daemon.ready();
-  return {
-    ns,
-    daemon,
-    fault,
-    async [Symbol.asyncDispose]() {
-      await daemon.stop();
-      await dropNamespace(ns);
-    },
-  };
+  return chaosNamespace(prefix, { apps: { web: 2 } });
 }
 
 const sample = (text: string, name: string) => {

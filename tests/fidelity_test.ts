@@ -6,30 +6,15 @@ import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosResult, KubeObject } from "../src/kube/types.ts";
-import { Daemon } from "./kit/daemon.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./kit/kube.ts";
-import { engineFor, installFault } from "./kit/hub.ts";
+import { chaosNamespace } from "./kit/fixture.ts";
+import { admin, waitFor } from "./kit/kube.ts";
+import { engineFor } from "./kit/hub.ts";
 import { createEngine, eventReasons, getResult, waitEngineStatus } from "./kit/chaos.ts";
 
 const SHORT = { TOTAL_CHAOS_DURATION: "2", CHAOS_INTERVAL: "1" };
 
-async function setup(prefix: string) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  await createDeployment(ns, "web", 2);
-  await createDeployment(ns, "api", 2);
-  const fault = await installFault("pod-delete", ns, "pod-delete-sa");
-  await daemon.ready();
-  return {
-    ns,
-    daemon,
-    fault,
-    async [Symbol.asyncDispose]() {
-      await daemon.stop();
-      await dropNamespace(ns);
-    },
-  };
+function setup(prefix: string) {
+  return chaosNamespace(prefix, { apps: { web: 2, api: 2 } });
 }
 
 type Ev = KubeObject & { message?: string; type?: string; reason?: string };

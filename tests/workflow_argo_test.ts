@@ -37,8 +37,8 @@ Deno.test("resource template creates an engine, waits for completed, reads the v
   // Pass: the target exists. Fail: pod-delete of a missing target (TARGET_SELECTION_ERROR).
   await Promise.all([submit("pass", "app=web"), submit("fail", "app=missing")]);
   const [pass, fail] = await Promise.all([
-    waitDone(s.ns, "pass", 180_000, s.daemon),
-    waitDone(s.ns, "fail", 180_000, s.daemon),
+    waitDone(s.ns, "pass", s.daemon, 180_000),
+    waitDone(s.ns, "fail", s.daemon, 180_000),
   ]);
 
   assert.equal(pass.status?.phase, "Succeeded", JSON.stringify(pass.status));
@@ -118,7 +118,7 @@ Deno.test("a daemon killed while a resource step waits on its engine resumes it:
   s.daemon.signal("SIGKILL");
   await s.daemon.exited;
   await s.restart();
-  const done = await waitDone(s.ns, "resume", 120_000, s.daemon);
+  const done = await waitDone(s.ns, "resume", s.daemon, 120_000);
   assert.equal(done.status?.phase, "Succeeded", JSON.stringify(done.status));
   const after = nodeNamed(done, "run-chaos");
   assert.equal(after.startedAt, before.startedAt, "the step was resumed, not restarted");
@@ -147,7 +147,7 @@ Deno.test("stopping the workflow while a resource step waits stops the engine it
     return e.status?.engineStatus === "initialized" ? n : undefined;
   }, 60_000);
   assert.equal((await s.api("POST", `/api/v1/namespaces/${s.ns}/workflows/halt/stop`)).status, 200);
-  const done = await waitDone(s.ns, "halt", 90_000, s.daemon);
+  const done = await waitDone(s.ns, "halt", s.daemon, 90_000);
   assert.equal(done.status?.phase, "Failed");
   assert.equal(done.status?.message, "Stopped: spec.stop is true");
   assert.equal(nodeNamed(done, "run-chaos").message, "Stopped");
@@ -195,7 +195,7 @@ Deno.test("the same workflow as a CronWorkflow with {{workflow.parameters.*}} in
     500,
   );
   assert.equal(first.metadata.labels?.context, `${s.ns}_verdict`);
-  const done = await waitDone(s.ns, first.metadata.name!, 180_000, s.daemon);
+  const done = await waitDone(s.ns, first.metadata.name!, s.daemon, 180_000);
   assert.equal(done.status?.phase, "Succeeded", JSON.stringify(done.status));
   const verdict = nodeNamed(done, "run-chaos").outputs?.parameters?.find((p) => p.name === "verdict")?.value;
   assert.equal(verdict, "Pass");

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { callApi, requestToken } from "./api.ts";
 import type { ChaosExperiment } from "../../src/kube/types.ts";
 import { toYaml } from "../../src/util/yaml.ts";
-import { type ChaosWorkflow, ChaosWorkflows, type NodeStatus } from "../../src/workflow/types.ts";
+import { type ChaosWorkflow, type NodeStatus } from "../../src/workflow/types.ts";
 import { Daemon } from "./daemon.ts";
 import { hubFault } from "./hub.ts";
 import {
@@ -19,7 +19,6 @@ import {
   dropNamespace,
   newNamespace,
   serviceAccountWithRole,
-  waitFor,
 } from "./kube.ts";
 
 /** What the workflow's own identity may do: engines, experiments, and ConfigMaps for the alert. */
@@ -174,25 +173,4 @@ export function nodeNamed(wf: ChaosWorkflow, name: string): NodeStatus {
   return n;
 }
 
-export async function waitDone(
-  ns: string,
-  name: string,
-  timeoutMs: number,
-  daemon: Daemon,
-): Promise<ChaosWorkflow> {
-  const kube = await admin();
-  try {
-    return await waitFor(
-      `workflow ${name} to finish`,
-      async () => {
-        const wf = await kube.get<ChaosWorkflow>(ChaosWorkflows, ns, name);
-        return ["Succeeded", "Failed", "Error"].includes(wf.status?.phase ?? "") ? wf : undefined;
-      },
-      timeoutMs,
-      250,
-    );
-  } catch (err) {
-    const wf = await kube.get<ChaosWorkflow>(ChaosWorkflows, ns, name).catch(() => undefined);
-    throw new Error(`${err}\nstatus: ${JSON.stringify(wf?.status, null, 1)}\n${daemon.dump()}`);
-  }
-}
+export { waitDone } from "./workflow_env.ts";
