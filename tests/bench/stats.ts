@@ -36,3 +36,35 @@ export function cpuSeconds(pid: number): number {
   // utime and stime are fields 14 and 15 of /proc/pid/stat, in clock ticks (100 Hz on Linux).
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/** CPU time (ms) all threads of a process have run, from the scheduler's ns counters (Linux schedstat). */
+export function cpuMs(pid: number): number {
+  let ns = 0;
+  for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/schedstat`).split(" ")[0]);
+    } catch { /* the thread ended */ }
+  }
+  return ns / 1e6;
+}
+
+/** Sums a counter's series by one label, e.g. chaoslet_kube_requests_total by verb (other labels summed over). */
+export function counterBy(metricsText: string, name: string, label: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const re = new RegExp(`^${name}\\{([^}]*)\\} ([0-9.e+]+)$`, "gm");
+  for (const m of metricsText.matchAll(re)) {
+    const key = new RegExp(`(?:^|,)${label}="([^"]*)"`).exec(m[1])?.[1] ?? "";
+    out[key] = (out[key] ?? 0) + Number(m[2]);
+  }
+  return out;
+}
+
+/** after − before, per key, dropping zeros. */
+export function diff(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) {
+    const d = v - (before[k] ?? 0);
+    if (d) out[k] = d;
+  }
+  return out;
+}

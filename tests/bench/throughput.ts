@@ -1,0 +1,93 @@
+/**
+ * Scale: N engines created at once across namespaces, each a single round of pod-delete on one pod,
+ * timed from the first create call to the last verdict. Also the daemon's CPU and peak RSS for the batch,
+ * and the requests the API server refused (priority-and-fairness 429s, read from the API server's own
+ * metrics).
+ */
+import { Resources } from "../../src/kube/resources.ts";
+import type { ChaosEngine } from "../../src/kube/types.ts";
+import type { Daemon } from "../kit/daemon.ts";
+import { admin, dropNamespace } from "../kit/kube.ts";
+import { engineNs, pdEngine } from "./latency.ts";
+import { record } from "./report.ts";
+import { counterBy, cpuMs, pool, rssMb } from "./stats.ts";
+
+/** Requests the API server refused with 429, and those priority-and-fairness rejected, so far. */
+async function refusals(): Promise<number> {
+  const kube = await admin();
+  const text = await (await kube.raw("GET", "/metrics")).text();
+  const byCode = counterBy(text, "apiserver_request_total", "code");
+  const rejected = counterBy(text, "apiserver_flowcontrol_rejected_requests_total", "reason");
+  return (byCode["429"] ?? 0) + Object.values(rejected).reduce((a, b) => a + b, 0);
+}
+
+export async function throughput(
+  daemon: Daemon,
+  engines: number,
+  nsCount: number,
+  chaosS: number,
+  tag: string,
+) {
+  const kube = await admin();
+  const namespaces: string[] = [];
+  await pool([...Array(nsCount).keys()], 10, async () => void namespaces.push(await engineNs("bench-tp", 2)));
+  try {
+    const batch = [...Array(engines).keys()].map((i) => ({ ns: namespaces[i % nsCount], name: `tp-${i}` }));
+    const refused0 = await refusals();
+    const c0 = cpuMs(daemon.pid);
+    let peak = rssMb(daemon.pid);
+    const t0 = performance.now();
+    await pool(batch, 50, async ({ ns, name }) => {
+      const env = { TOTAL_CHAOS_DURATION: String(chaosS), CHAOS_INTERVAL: String(chaosS) };
+      await kube.create(Resources.chaosengines, ns, pdEngine(ns, name, env));
+    });
+    const created = (performance.now() - t0) / 1000;
+    const pending = new Set(batch.map((e) => `${e.ns}/${e.name}`));
+    while (pending.size) {
+      peak = Math.max(peak, rssMb(daemon.pid));
+      const list = await kube.list<ChaosEngine>(Resources.chaosengines, undefined);
+      for (const e of list.items) {
+        const v = e.status?.experiments?.[0]?.verdict;
+        if (v && v !== "Awaited" && v !== "N/A") pending.delete(`${e.metadata.namespace}/${e.metadata.name}`);
+      }
+      if (performance.now() - t0 > 600_000) {
+        throw new Error(`${pending.size} engines without a verdict after 600 s`);
+      }
+      if (pending.size) await new Promise((r) => setTimeout(r, 200));
+    }
+    const last = (performance.now() - t0) / 1000;
+    record(
+      `scale_${tag}_last_verdict_s`,
+      `${engines} engines at once, ${chaosS} s chaos: last verdict`,
+      last,
+      "s",
+      {
+        max: chaosS + 5,
+        text: `≤ ${chaosS + 5} s`,
+      },
+    );
+    console.error(`bench: ${engines} engines created in ${created.toFixed(1)} s`);
+    record(
+      `scale_${tag}_daemon_cpu_s`,
+      "daemon CPU seconds for the batch",
+      (cpuMs(daemon.pid) - c0) / 1000,
+      "s",
+    );
+    record(`scale_${tag}_peak_rss_mib`, "daemon peak RSS during the batch", peak, "MiB", {
+      max: 250,
+      text: "< 250 MiB",
+    });
+    record(
+      `scale_${tag}_refused_429`,
+      "API requests refused (429, priority-and-fairness)",
+      await refusals() - refused0,
+      "",
+      {
+        max: 0,
+        text: "0",
+      },
+    );
+  } finally {
+    await pool(namespaces, 10, dropNamespace);
+  }
+}
