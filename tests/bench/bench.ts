@@ -19,6 +19,7 @@ import { Daemon } from "../kit/daemon.ts";
 import { admin, applyCrds, waitFor } from "../kit/kube.ts";
 import { afterExec, idle } from "./footprint.ts";
 import { latency } from "./latency.ts";
+import { startProfile } from "./profile.ts";
 import { loadCluster } from "./load.ts";
 import { record, report } from "./report.ts";
 import { median, pool, quantile, rssMb } from "./stats.ts";
@@ -38,12 +39,29 @@ const IDLE_S = env("BENCH_IDLE_S", 30);
 const CHAOS_S = 5;
 const only = (Deno.env.get("BENCH_ONLY") ?? "idle,latency,exec,scale,load").split(",");
 
+const PROF = Deno.env.get("BENCH_CPU_PROF") === "1";
+const INSPECT_PORT = 19229;
+
 const newDaemon = async () => {
   // The daemon watches every namespace, as an installed chaoslet does.
-  const d = new Daemon({ args: ["--log-level=warn"] });
+  const d = new Daemon({
+    args: ["--log-level=warn"],
+    denoFlags: PROF ? [`--inspect=127.0.0.1:${INSPECT_PORT}`] : [],
+  });
   await d.ready(60_000);
   return d;
 };
+
+/** Runs a scenario; with BENCH_CPU_PROF=1, under a CPU profile written to bench-<name>.cpuprofile. */
+async function profiled(name: string, fn: () => Promise<void>) {
+  if (!PROF) return await fn();
+  const p = await startProfile(INSPECT_PORT);
+  try {
+    await fn();
+  } finally {
+    await p.stop(`bench-${name}.cpuprofile`);
+  }
+}
 
 /** Waits until the namespaces of earlier scenarios are gone, so a fresh daemon's cache holds only the load. */
 async function benchNamespacesGone() {
@@ -144,11 +162,14 @@ async function main() {
   if (only.some((s) => ["idle", "latency", "exec", "scale"].includes(s))) {
     const daemon = await newDaemon();
     try {
-      if (only.includes("idle")) await idle(daemon, WARM_S, IDLE_S);
-      if (only.includes("latency")) await latency(daemon, LATENCY_RUNS);
+      if (only.includes("idle")) await profiled("idle", () => idle(daemon, WARM_S, IDLE_S));
+      if (only.includes("latency")) await profiled("latency", () => latency(daemon, LATENCY_RUNS));
       if (only.includes("exec")) await afterExec(daemon);
       if (only.includes("scale")) {
-        await throughput(daemon, SCALE_ENGINES, SCALE_NAMESPACES, CHAOS_S, String(SCALE_ENGINES));
+        await profiled(
+          "scale",
+          () => throughput(daemon, SCALE_ENGINES, SCALE_NAMESPACES, CHAOS_S, String(SCALE_ENGINES)),
+        );
         if (Deno.env.get("BENCH_SCALE_2000") === "1") await throughput(daemon, 2000, 100, CHAOS_S, "2000");
       }
     } finally {
