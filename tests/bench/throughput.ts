@@ -10,7 +10,7 @@ import type { Daemon } from "../kit/daemon.ts";
 import { admin, dropNamespace } from "../kit/kube.ts";
 import { engineNs, pdEngine } from "./latency.ts";
 import { record } from "./report.ts";
-import { counterBy, cpuMs, pool, rssMb } from "./stats.ts";
+import { counterBy, cpuMs, diff, pool, quantile, rssMb } from "./stats.ts";
 
 /** Requests the API server refused with 429, and those priority-and-fairness rejected, so far. */
 async function refusals(): Promise<number> {
@@ -35,6 +35,7 @@ export async function throughput(
     const batch = [...Array(engines).keys()].map((i) => ({ ns: namespaces[i % nsCount], name: `tp-${i}` }));
     const refused0 = await refusals();
     const c0 = cpuMs(daemon.pid);
+    const requests0 = counterBy(await daemon.metrics(), "chaoslet_kube_requests_total", "verb");
     let peak = rssMb(daemon.pid);
     const t0 = performance.now();
     await pool(batch, 50, async ({ ns, name }) => {
@@ -43,12 +44,26 @@ export async function throughput(
     });
     const created = (performance.now() - t0) / 1000;
     const pending = new Set(batch.map((e) => `${e.ns}/${e.name}`));
+    // When each engine was first seen initialized, first seen with a run started, and with a verdict (s).
+    const seen = {
+      initialized: new Map<string, number>(),
+      started: new Map<string, number>(),
+      verdict: [] as number[],
+    };
     while (pending.size) {
       peak = Math.max(peak, rssMb(daemon.pid));
       const list = await kube.list<ChaosEngine>(Resources.chaosengines, undefined);
+      const at = (performance.now() - t0) / 1000;
       for (const e of list.items) {
+        const key = `${e.metadata.namespace}/${e.metadata.name}`;
+        if (!pending.has(key)) continue;
+        if (e.status?.engineStatus && !seen.initialized.has(key)) seen.initialized.set(key, at);
+        if (e.status?.experiments?.length && !seen.started.has(key)) seen.started.set(key, at);
         const v = e.status?.experiments?.[0]?.verdict;
-        if (v && v !== "Awaited" && v !== "N/A") pending.delete(`${e.metadata.namespace}/${e.metadata.name}`);
+        if (v && v !== "Awaited" && v !== "N/A") {
+          pending.delete(key);
+          seen.verdict.push(at);
+        }
       }
       if (performance.now() - t0 > 600_000) {
         throw new Error(`${pending.size} engines without a verdict after 600 s`);
@@ -56,6 +71,18 @@ export async function throughput(
       if (pending.size) await new Promise((r) => setTimeout(r, 200));
     }
     const last = (performance.now() - t0) / 1000;
+    const spread = (xs: number[]) =>
+      `p50 ${quantile(xs, 0.5).toFixed(1)} s, p90 ${quantile(xs, 0.9).toFixed(1)} s, last ${
+        quantile(xs, 1).toFixed(1)
+      } s`;
+    console.error(`bench: initialized ${spread([...seen.initialized.values()])}`);
+    console.error(`bench: run started ${spread([...seen.started.values()])}`);
+    console.error(`bench: verdict ${spread(seen.verdict)}`);
+    const requests = diff(
+      requests0,
+      counterBy(await daemon.metrics(), "chaoslet_kube_requests_total", "verb"),
+    );
+    console.error(`bench: daemon requests during the batch ${JSON.stringify(requests)}`);
     record(
       `scale_${tag}_last_verdict_s`,
       `${engines} engines at once, ${chaosS} s chaos: last verdict`,
