@@ -24,6 +24,7 @@ import { Queries } from "./queries.ts";
 import { type Active, answer, notifyGitops } from "./replies.ts";
 import { ensureConfirmed, RegistrationError } from "./registration.ts";
 import { RunReporter } from "./reporter.ts";
+import { centerTls } from "./tls.ts";
 
 export interface CenterDeps {
   client: KubeClient;
@@ -100,12 +101,8 @@ async function term(
   holder: { active?: Active },
 ): Promise<boolean> {
   const log = d.log;
-  if (cfg.skipSslVerify) {
-    log.warn(
-      "SKIP_SSL_VERIFY is set: Deno only skips verification with --unsafely-ignore-certificate-errors",
-    );
-  }
-  const gql = new GraphQLClient({ url: cfg.serverAddr, caPem: cfg.customCaPem || undefined });
+  const tls = centerTls(cfg, log);
+  const gql = new GraphQLClient({ url: cfg.serverAddr, tls });
   try {
     let key: string;
     try {
@@ -182,6 +179,7 @@ async function term(
       keepaliveTimeoutMs: cfg.keepaliveTimeoutMs,
       log,
       onAction,
+      connect: (url, protocol) => tls.websocket(url, protocol),
     });
     holder.active = { gql, identity };
     await Promise.all([reporter.run(signal), link.run(signal), chain]);
@@ -189,6 +187,7 @@ async function term(
   } finally {
     holder.active = undefined;
     gql.close();
+    tls.close();
   }
 }
 
