@@ -25,6 +25,7 @@ import { type Active, answer, notifyGitops } from "./replies.ts";
 import { ensureConfirmed, RegistrationError } from "./registration.ts";
 import { RunReporter } from "./reporter.ts";
 import { centerTls } from "./tls.ts";
+import { checkComponents } from "./components.ts";
 
 export interface CenterDeps {
   client: KubeClient;
@@ -92,7 +93,7 @@ export function centerLink(
   };
 }
 
-/** One leader term with a loaded config; false when registration must be tried again. */
+/** One leader term with a loaded config; false when the components check or registration must be tried again. */
 async function term(
   d: CenterDeps,
   cfg: CenterConfig,
@@ -101,6 +102,22 @@ async function term(
   holder: { active?: Active },
 ): Promise<boolean> {
   const log = d.log;
+  // Upstream checks its components before anything else and exits when they are not up (§1.3.1).
+  const componentsUp = await checkComponents({
+    client: d.client,
+    namespace: cfg.infraNamespace,
+    selectors: cfg.components,
+    trackerEnabled: d.overrides.trackerEnabled,
+    ownPod: Deno.env.get("POD_NAME") || Deno.hostname(),
+    rounds: 6,
+    intervalMs: d.overrides.componentCheckIntervalMs,
+    log,
+    signal,
+  });
+  if (!componentsUp) {
+    await sleep(retry.next(), signal);
+    return false;
+  }
   const tls = centerTls(cfg, log);
   const gql = new GraphQLClient({ url: cfg.serverAddr, tls });
   try {
