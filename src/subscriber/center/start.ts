@@ -165,6 +165,8 @@ async function term(
       client: d.client,
       workflows: d.workflows,
       results: d.results,
+      engines: d.engines,
+      scopeNamespace: cfg.scope === "namespace" ? cfg.infraNamespace : undefined,
       infraId: cfg.infraId,
       startTimeMs: cfg.startTimeMs,
       log,
