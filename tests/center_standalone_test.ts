@@ -126,6 +126,11 @@ Deno.test({
       // A standalone engine stopped mid-run: one final Stopped.
       await engine("pod-delete-alone-stop", "exp-alone-stop", 60);
       await waitFor("stop run Running", () => runOf(server, "exp-alone-stop"), 60_000, 200);
+      // As ChaosCenter would: stop a run it shows as running (the experiment is under way).
+      await waitFor("experiment running", async () => {
+        const e = await kube.get<ChaosEngine>(Resources.chaosengines, ns, "pod-delete-alone-stop");
+        return e.status?.engineStatus === "initialized" && e.status.experiments?.[0]?.status === "Running";
+      }, 30_000);
       await kube.patch(Resources.chaosengines, ns, "pod-delete-alone-stop", {
         spec: { engineState: "stop" },
       });
