@@ -10,11 +10,19 @@
 import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources, type ResourceType } from "../src/kube/resources.ts";
-import type { ChaosEngine, ChaosExperiment, ChaosResult, KubeObject, Pod } from "../src/kube/types.ts";
+import type { ChaosEngine, ChaosResult, KubeObject, Pod } from "../src/kube/types.ts";
 import { REVERT_PREFIX } from "../src/runner/result_writer.ts";
-import { chaosNamespace } from "./kit/fixture.ts";
-import { admin, waitDeploymentReady, waitFor } from "./kit/kube.ts";
-import { engineFor, hubFault } from "./kit/hub.ts";
+import { Daemon } from "./kit/daemon.ts";
+import {
+  admin,
+  applyCrds,
+  dropNamespace,
+  newNamespace,
+  serviceAccountWithRole,
+  waitDeploymentReady,
+  waitFor,
+} from "./kit/kube.ts";
+import { engineFor, hubFault, installFault } from "./kit/hub.ts";
 import { createEngine, getResult, waitEngineStatus } from "./kit/chaos.ts";
 
 const NODE = "kwok-node-2";
@@ -23,6 +31,13 @@ const TAINT_KEY = "chaoslet.io/node-fault-test";
 type Taint = { key: string; value?: string; effect: string };
 type NodeSpec = { taints: Taint[]; unschedulable: boolean };
 
+const rbac = (plural: string, kind: string): ResourceType => ({
+  group: "rbac.authorization.k8s.io",
+  version: "v1",
+  plural,
+  kind,
+  namespaced: false,
+});
 const PDBS: ResourceType = {
   group: "policy",
   version: "v1",
@@ -81,7 +96,7 @@ async function addDrainNode(DRAIN_NODE: string): Promise<void> {
 }
 
 /** The node-cordon ChaosExperiment a user writes (chaoslet runs it natively; there is no hub file). */
-function cordonExperiment(ns: string): ChaosExperiment {
+function cordonExperiment(ns: string) {
   return {
     apiVersion: "litmuschaos.io/v1alpha1",
     kind: "ChaosExperiment",
@@ -103,47 +118,91 @@ function cordonExperiment(ns: string): ChaosExperiment {
   };
 }
 
-/** What the chaos service account needs cluster-wide: a Role cannot grant access to nodes. */
-const NODE_RULES = [
-  { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "patch"] },
-  { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
-  { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
-];
-
-/** Puts back the shared node as it was, or deletes the drain test's own node and the pods bound to it. */
-async function releaseNode(node: string, before: NodeSpec | undefined) {
-  const kube = await admin();
-  if (node === NODE) {
-    if (before) await restoreNode(before); // whatever the test did to the shared node, undo it
-    return;
-  }
-  // Pods bound to a node that no longer exists linger until pod GC: delete them first, at once.
-  for (const p of await podsOnNode(node)) {
-    await kube.deleteIfExists(Resources.pods, p.metadata.namespace, p.metadata.name!, {
-      gracePeriodSeconds: 0,
-    });
-  }
-  await kube.deleteIfExists(Resources.nodes, undefined, node);
+/** Waits for the daemon, showing its log when it does not come up. */
+async function ready(daemon: Daemon) {
+  await daemon.ready(60_000).catch((err) => {
+    daemon.signal("SIGKILL"); // a daemon that never came up must not outlive the test
+    throw new Error(`${err.message}\n${daemon.dump()}`);
+  });
 }
 
-/** The fixture without an app, with the fault, its cluster role, and the node to use (restored at the end). */
 async function setup(prefix: string, fault: "node-taint" | "node-drain" | "node-cordon") {
+  await applyCrds();
+  const kube = await admin();
   const node = fault === "node-drain" ? `chaoslet-drain-${Math.random().toString(36).slice(2, 8)}` : NODE;
+  const ns = await newNamespace(prefix);
+  const crName = `chaoslet-${ns}`;
+  const sa = `${fault}-sa`;
+  let daemon: Daemon | undefined;
   let before: NodeSpec | undefined;
-  const cordon = fault === "node-cordon";
-  const s = await chaosNamespace(prefix, {
-    apps: {},
-    fault: cordon ? null : fault,
-    experiment: cordon ? (ns) => hubFault("node-taint") && cordonExperiment(ns) : undefined,
-    clusterRules: NODE_RULES,
-    end: "kill",
-    async prepare() {
-      if (fault === "node-drain") await addDrainNode(node);
-      before = await nodeSpec(node);
+  // Cleans up whatever exists, so a setup that fails half-way leaves nothing behind either.
+  const dispose = async () => {
+    if (daemon) {
+      daemon.signal("SIGKILL");
+      await daemon.exited;
+    }
+    if (node === NODE) {
+      if (before) await restoreNode(before); // whatever the test did to the shared node, undo it
+    } else {
+      // Pods bound to a node that no longer exists linger until pod GC: delete them first, at once.
+      for (const p of await podsOnNode(node)) {
+        await kube.deleteIfExists(Resources.pods, p.metadata.namespace, p.metadata.name!, {
+          gracePeriodSeconds: 0,
+        });
+      }
+      await kube.deleteIfExists(Resources.nodes, undefined, node);
+    }
+    await kube.deleteIfExists(rbac("clusterrolebindings", "ClusterRoleBinding"), undefined, crName);
+    await kube.deleteIfExists(rbac("clusterroles", "ClusterRole"), undefined, crName);
+    await dropNamespace(ns);
+  };
+  let installed: unknown;
+  try {
+    if (fault === "node-drain") await addDrainNode(node);
+    before = await nodeSpec(node);
+    daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
+    if (fault === "node-cordon") {
+      if (hubFault("node-taint")) {
+        const exp = cordonExperiment(ns);
+        await kube.create(Resources.chaosexperiments, ns, exp);
+        await serviceAccountWithRole(ns, sa, exp.spec.definition.permissions);
+        installed = exp;
+      }
+    } else {
+      installed = await installFault(fault, ns, sa);
+    }
+    await kube.create(rbac("clusterroles", "ClusterRole"), undefined, {
+      metadata: { name: crName },
+      rules: [
+        { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "patch"] },
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
+        { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
+      ],
+    });
+    await kube.create(rbac("clusterrolebindings", "ClusterRoleBinding"), undefined, {
+      metadata: { name: crName },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: crName },
+      subjects: [{ kind: "ServiceAccount", name: sa, namespace: ns }],
+    });
+    await ready(daemon);
+  } catch (err) {
+    await dispose().catch(() => {});
+    throw err;
+  }
+  return {
+    ns,
+    node,
+    before: before!,
+    installed,
+    get daemon(): Daemon {
+      return daemon!;
     },
-    cleanup: () => releaseNode(node, before),
-  });
-  return Object.assign(s, { node, before: before! });
+    async restart() {
+      daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
+      await ready(daemon);
+    },
+    [Symbol.asyncDispose]: dispose,
+  };
 }
 
 /** A Deployment `web` whose pods prefer (or must run on) `node`, tolerating the drain node's taint. */
@@ -236,7 +295,7 @@ async function waitRestored(before: NodeSpec, node: string, timeoutMs = 15_000) 
 for (const fault of ["node-taint", "node-cordon"] as const) {
   sharedTest(`${fault} changes ${NODE} for the duration, restores it exactly, and passes`, async () => {
     await using s = await setup(fault === "node-taint" ? "nt-pass" : "nc-pass", fault);
-    if (!s.fault) throw new Error("hub fixture missing: s.fault");
+    if (!s.installed) throw new Error("hub fixture missing: s.installed");
     await webOnNode(s.ns, 1);
     await createEngine(engine(fault, s.ns, "run", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "3" }));
     await waitActive(fault, s.node);
@@ -255,7 +314,7 @@ for (const fault of ["node-taint", "node-cordon"] as const) {
 
 sharedTest("node-taint leaves a taint the node already had with that key exactly as it was", async () => {
   await using s = await setup("nt-keep", "node-taint");
-  if (!s.fault) throw new Error("hub fixture missing: s.fault");
+  if (!s.installed) throw new Error("hub fixture missing: s.installed");
   await webOnNode(s.ns, 1);
   const own = { key: TAINT_KEY, value: "mine", effect: "PreferNoSchedule" };
   await restoreNode({ ...s.before, taints: [...s.before.taints, own] });
@@ -274,7 +333,7 @@ sharedTest(
   "node-drain cordons, evicts the pods through pods/eviction, holds, uncordons, and passes",
   async () => {
     await using s = await setup("nd-pass", "node-drain");
-    if (!s.fault) throw new Error("hub fixture missing: s.fault");
+    if (!s.installed) throw new Error("hub fixture missing: s.installed");
     await webOnNode(s.ns, 2, s.node);
     const onNode = await webPodsOn(s.ns, s.node);
     assert.ok(onNode.length >= 1, `the app prefers ${s.node}`);
@@ -305,7 +364,7 @@ sharedTest(
   "node-drain: a PodDisruptionBudget blocks eviction (429) until the timeout: Error, node uncordoned",
   async () => {
     await using s = await setup("nd-pdb", "node-drain");
-    if (!s.fault) throw new Error("hub fixture missing: s.fault");
+    if (!s.installed) throw new Error("hub fixture missing: s.installed");
     await webOnNode(s.ns, 2, s.node, true);
     const kube = await admin();
     await kube.create(PDBS, s.ns, {
@@ -340,7 +399,7 @@ for (const fault of ["node-taint", "node-cordon", "node-drain"] as const) {
   const short = fault.replace("node-", "n");
   sharedTest(`${fault}: engineState stop mid-run restores the node at once`, async () => {
     await using s = await setup(`${short}-abort`, fault);
-    if (!s.fault) throw new Error("hub fixture missing: s.fault");
+    if (!s.installed) throw new Error("hub fixture missing: s.installed");
     await webOnNode(s.ns, 1, s.node);
     await createEngine(engine(fault, s.ns, "halt", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "60" }));
     await waitActive(fault, s.node);
@@ -356,7 +415,7 @@ for (const fault of ["node-taint", "node-cordon", "node-drain"] as const) {
 
   sharedTest(`${fault}: daemon SIGKILLed mid-run; the next daemon restores the node`, async () => {
     await using s = await setup(`${short}-crash`, fault);
-    if (!s.fault) throw new Error("hub fixture missing: s.fault");
+    if (!s.installed) throw new Error("hub fixture missing: s.installed");
     await webOnNode(s.ns, 1, s.node);
     await createEngine(engine(fault, s.ns, "crash", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "60" }));
     await waitActive(fault, s.node);
