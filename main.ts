@@ -254,6 +254,7 @@ async function main(): Promise<number> {
         log: log.child({ component: "runner" }),
         events: recorder,
         experiments,
+        results,
         pods,
         faults: nativeFaults(),
         probes: createProbeSession,
