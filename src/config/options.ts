@@ -234,7 +234,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: "SKIP_SSL_VERIFY",
     kind: "string",
     default: "",
-    help: "ConfigMap SKIP_SSL_VERIFY; see README (needs a deno flag)",
+    help: "true: do not verify ChaosCenter's TLS certificate, HTTP and websocket (ConfigMap SKIP_SSL_VERIFY)",
   },
   {
     flag: "center-custom-tls-cert",
@@ -250,6 +250,20 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "",
     help:
       "service account in the infra namespace whose RBAC ChaosCenter's actions get; empty: litmus-<scope>-scope",
+  },
+  {
+    flag: "center-components",
+    env: "COMPONENTS",
+    kind: "string",
+    default: "",
+    help: "YAML DEPLOYMENTS: [selectors] checked before the link starts (ConfigMap COMPONENTS; see README)",
+  },
+  {
+    flag: "center-component-check-interval",
+    env: "CENTER_COMPONENT_CHECK_INTERVAL_SECONDS",
+    kind: "int",
+    default: "30",
+    help: "seconds between the 6 rounds of the COMPONENTS check (upstream: 30)",
   },
   {
     flag: "center-keepalive-timeout",
