@@ -8,7 +8,7 @@ import { sharedTest } from "./kit/env.ts";
 import { createEngine, waitEngineStatus } from "./kit/chaos.ts";
 import { chaosNamespace } from "./kit/fixture.ts";
 import { engineFor } from "./kit/hub.ts";
-import { cpuMs, rssMb } from "./bench/stats.ts";
+import { cpuClock, rssMb } from "./bench/stats.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -16,9 +16,9 @@ sharedTest("footprint: idle CPU ≤ 1 ms/s; an exec fault grows RSS by less than
   await using s = await chaosNamespace("footprint", { apps: { web: 1 }, fault: "pod-cpu-hog-exec" });
   const pid = s.daemon.pid;
   await sleep(5000); // warm-up: first lists done, start-up garbage collected
-  const c0 = cpuMs(pid), t0 = performance.now();
+  const cpu = cpuClock(pid), t0 = performance.now();
   await sleep(10_000);
-  const idlePerS = (cpuMs(pid) - c0) / ((performance.now() - t0) / 1000);
+  const idlePerS = cpu.elapsed() / ((performance.now() - t0) / 1000);
   console.log(`idle CPU ${idlePerS.toFixed(2)} ms/s`);
   assert.ok(idlePerS <= 1, `idle CPU ${idlePerS.toFixed(2)} ms/s > 1 ms/s`);
 

@@ -9,7 +9,7 @@ import { admin, dropNamespace, waitFor } from "../kit/kube.ts";
 import { engineFor } from "../kit/hub.ts";
 import { engineNs } from "./latency.ts";
 import { record } from "./report.ts";
-import { cpuMs, median, rssMb } from "./stats.ts";
+import { cpuClock, median, rssMb } from "./stats.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,10 +30,10 @@ export async function idle(daemon: Daemon, warmS: number, idleS: number) {
     max: 60,
     text: "≤ 60 MiB",
   });
-  const c0 = cpuMs(daemon.pid);
+  const cpu = cpuClock(daemon.pid);
   const t0 = performance.now();
   await sleep(idleS * 1000);
-  const perS = (cpuMs(daemon.pid) - c0) / ((performance.now() - t0) / 1000);
+  const perS = cpu.elapsed() / ((performance.now() - t0) / 1000);
   record("idle_cpu_ms_per_s", `daemon CPU while idle, over ${idleS} s`, perS, "ms/s", {
     max: 1,
     text: "≤ 1 ms/s",

@@ -13,7 +13,7 @@ import { admin, createDeployment, dropNamespace, newNamespace, waitFor } from ".
 import { engineFor, installFault } from "../kit/hub.ts";
 import { startFloor } from "./floor.ts";
 import { record, recordCounts } from "./report.ts";
-import { counterBy, cpuMs, diff, quantile } from "./stats.ts";
+import { counterBy, cpuClock, diff, quantile } from "./stats.ts";
 import { watchPodDeletions } from "./watch.ts";
 
 /** One pod deleted, once: the interval equals the duration, so the fault's loop runs a single round. */
@@ -97,7 +97,7 @@ export async function latency(daemon: Daemon, runs: number) {
     for (let i = 0; i < runs; i++) {
       const name = `lat-${i}`;
       const seen = ours.count;
-      const c0 = cpuMs(daemon.pid);
+      const c0 = cpuClock(daemon.pid);
       const t0 = performance.now();
       await kube.create(
         Resources.chaosengines,
@@ -106,7 +106,7 @@ export async function latency(daemon: Daemon, runs: number) {
       );
       samples.push(await ours.next(seen, 30_000) - t0);
       await waitEngineDone(ns, name);
-      cpu += cpuMs(daemon.pid) - c0;
+      cpu += c0.elapsed();
       const fseen = floors.count;
       const f0 = performance.now();
       await kube.create(Resources.chaosengines, floorNs, pdEngine(floorNs, `floor-${i}`, {}, "stop"));

@@ -37,15 +37,31 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** CPU time (ms) all threads of a process have run, from the scheduler's ns counters (Linux schedstat). */
-export function cpuMs(pid: number): number {
-  let ns = 0;
+/** Run time (ns) of each thread of a process now, from the scheduler's counters (Linux schedstat). */
+function threadTimes(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
   for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
     try {
-      ns += Number(Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/schedstat`).split(" ")[0]);
+      out.set(t.name, Number(Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/schedstat`).split(" ")[0]));
     } catch { /* the thread ended */ }
   }
-  return ns / 1e6;
+  return out;
+}
+
+/**
+ * A CPU clock for a process, in ms, precise to the ns (the tick-based /proc/pid/stat is 10 ms coarse).
+ * Threads come and go (Deno's blocking-pool threads exit after a while): `elapsed()` sums each thread's
+ * progress since the start (a thread that ended in between loses only its last part), never negative.
+ */
+export function cpuClock(pid: number): { elapsed(): number } {
+  const start = threadTimes(pid);
+  return {
+    elapsed() {
+      let ns = 0;
+      for (const [tid, now] of threadTimes(pid)) ns += now - (start.get(tid) ?? 0);
+      return ns / 1e6;
+    },
+  };
 }
 
 /** Sums a counter's series by one label, e.g. chaoslet_kube_requests_total by verb (other labels summed over). */

@@ -10,7 +10,7 @@ import type { Daemon } from "../kit/daemon.ts";
 import { admin, dropNamespace } from "../kit/kube.ts";
 import { engineNs, pdEngine } from "./latency.ts";
 import { record } from "./report.ts";
-import { counterBy, cpuMs, diff, pool, quantile, rssMb } from "./stats.ts";
+import { counterBy, cpuClock, diff, pool, quantile, rssMb } from "./stats.ts";
 
 /** Requests the API server refused with 429, and those priority-and-fairness rejected, so far. */
 async function refusals(): Promise<number> {
@@ -34,7 +34,7 @@ export async function throughput(
   try {
     const batch = [...Array(engines).keys()].map((i) => ({ ns: namespaces[i % nsCount], name: `tp-${i}` }));
     const refused0 = await refusals();
-    const c0 = cpuMs(daemon.pid);
+    const cpu = cpuClock(daemon.pid);
     const requests0 = counterBy(await daemon.metrics(), "chaoslet_kube_requests_total", "verb");
     let peak = rssMb(daemon.pid);
     const t0 = performance.now();
@@ -97,7 +97,7 @@ export async function throughput(
     record(
       `scale_${tag}_daemon_cpu_s`,
       "daemon CPU seconds for the batch",
-      (cpuMs(daemon.pid) - c0) / 1000,
+      cpu.elapsed() / 1000,
       "s",
     );
     record(`scale_${tag}_peak_rss_mib`, "daemon peak RSS during the batch", peak, "MiB", {
