@@ -7,7 +7,8 @@
  */
 import { parseArgs } from "node:util";
 import { isLogLevel, type LogLevel } from "../log/log.ts";
-import { OPTIONS, type OptionSpec } from "./options.ts";
+import type { OptionSpec } from "./option_spec.ts";
+import { OPTIONS } from "./options.ts";
 
 export { OPTIONS };
 
