@@ -41,6 +41,8 @@ export interface RequestOptions {
   watch?: boolean;
   /** Deadline of this request, answer body included; default REQUEST_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** Nothing waits on it (Events): it yields its place among the requests in flight (inflight.ts). */
+  background?: boolean;
 }
 
 /**
@@ -189,7 +191,7 @@ export class KubeClient {
     const exempt = opts.watch || (opts.timeoutMs !== undefined && opts.timeoutMs < REQUEST_TIMEOUT_MS);
     let release: (() => void) | undefined;
     try {
-      if (!exempt) release = await this.inflight.acquire(signal);
+      if (!exempt) release = await this.inflight.acquire(signal, opts.background);
       res = await fetch(this.conn.server + path + queryString(opts.query), {
         method,
         headers,

@@ -41,3 +41,28 @@ Deno.test("InFlightLimit: an aborted waiter leaves the queue and takes no slot",
   await assert.rejects(l.acquire(AbortSignal.abort(new Error("gone"))), /gone/);
   assert.equal(l.active, 0);
 });
+
+Deno.test("InFlightLimit: background requests yield to foreground ones and take at most half the slots", async () => {
+  const l = new InFlightLimit(4);
+  const b1 = await l.acquire(undefined, true);
+  const b2 = await l.acquire(undefined, true);
+  let b3Started = false;
+  const b3 = l.acquire(undefined, true).then((r) => (b3Started = true, r));
+  await Promise.resolve();
+  assert.equal(b3Started, false, "a third background request waits: half of 4 slots are background already");
+  const f1 = await l.acquire();
+  const f2 = await l.acquire();
+  assert.equal(l.active, 4);
+  const order: string[] = [];
+  const f3 = l.acquire().then((r) => (order.push("f3"), r));
+  b1(); // frees a background slot: the waiting foreground request goes first
+  await f3;
+  assert.deepEqual(order, ["f3"]);
+  assert.equal(b3Started, false);
+  f1();
+  (await b3)();
+  assert.equal(b3Started, true);
+  for (const r of [b2, f2]) r();
+  (await f3)();
+  assert.equal(l.active, 0);
+});
