@@ -115,6 +115,18 @@ export async function throughput(
       counterBy(await daemon.metrics(), "chaoslet_kube_requests_total", "verb"),
     );
     console.error(`bench: daemon requests during the batch ${JSON.stringify(requests)}`);
+    // Where an engine's time went inside the daemon: waiting in the queue, in a reconcile, retries.
+    const text = await daemon.metrics();
+    const mean = (m: string) => {
+      const sum = Number(new RegExp(`^${m}_sum\\{[^}]*chaosengine[^}]*\\} (\\S+)`, "m").exec(text)?.[1]);
+      const n = Number(new RegExp(`^${m}_count\\{[^}]*chaosengine[^}]*\\} (\\S+)`, "m").exec(text)?.[1]);
+      return `${(sum / n * 1000).toFixed(0)} ms mean of ${n}`;
+    };
+    console.error(
+      `bench: engine queue wait ${mean("chaoslet_workqueue_queue_duration_seconds")}, reconcile ${
+        mean("chaoslet_workqueue_work_duration_seconds")
+      }, retries ${/^chaoslet_workqueue_retries_total\{[^}]*chaosengine[^}]*\} (\S+)/m.exec(text)?.[1]}`,
+    );
     record(
       `scale_${tag}_last_verdict_s`,
       `${engines} engines at once, ${chaosS} s chaos: last verdict`,
