@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { revertExecHog, runExecHog } from "./exec_hog.ts";
+import { runExecHog } from "./exec_hog.ts";
+import { revertExecHog } from "./hog_revert.ts";
 import type { NativeFault } from "./types.ts";
 
 /** litmus-go's code defaults (the hub sets the same kill command). */

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { revertExecHog, runExecHog } from "./exec_hog.ts";
+import { runExecHog } from "./exec_hog.ts";
+import { revertExecHog } from "./hog_revert.ts";
 import type { NativeFault } from "./types.ts";
 
 /** litmus-go's code default (the hub sets the same). */
