@@ -12,7 +12,7 @@
 import type { ChaosExperiment } from "../../src/kube/types.ts";
 import { clusterBinding } from "./api.ts";
 import { Daemon } from "./daemon.ts";
-import { hubFault, installExperiment, type Rule } from "./hub.ts";
+import { hubFault, installExperiment, installFault, type Rule } from "./hub.ts";
 import { admin, applyCrds, createDeployment, dropNamespace, newNamespace } from "./kube.ts";
 
 /** One Deployment of the target app, when more than a replica count is needed. */
@@ -29,6 +29,8 @@ export interface ChaosNamespaceOptions {
   apps?: Record<string, number | AppSpec>;
   /** The hub fault to install (default pod-delete); null installs none. */
   fault?: string | null;
+  /** More hub faults to install, each with its own `<fault>-sa`. */
+  moreFaults?: string[];
   /** Installs this ChaosExperiment instead of a hub fault (with `fault: null`, the default service account is
    * `<its name>-sa`); returning undefined installs none. */
   experiment?: (ns: string) => ChaosExperiment | undefined;
@@ -122,6 +124,7 @@ export async function chaosNamespace(prefix: string, o: ChaosNamespaceOptions = 
         unbind = await clusterBinding(await admin(), ns, sa, `chaoslet-${ns}`, o.clusterRules);
       }
     }
+    for (const more of o.moreFaults ?? []) await installFault(more, ns, `${more}-sa`);
     await o.prepare?.(ns);
     if (daemon) await ready();
     return {
