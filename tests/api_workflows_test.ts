@@ -119,14 +119,14 @@ sharedTest(
 kind: CronWorkflow
 metadata: {name: nightly}
 spec:
-schedule: "0 3 * * *"
-timezone: Europe/Berlin
-concurrencyPolicy: Forbid
-workflowSpec:
-  entrypoint: main
-  templates:
-  - name: main
-    suspend: {duration: "1"}
+  schedule: "0 3 * * *"
+  timezone: Europe/Berlin
+  concurrencyPolicy: Forbid
+  workflowSpec:
+    entrypoint: main
+    templates:
+    - name: main
+      suspend: {duration: "1"}
 `;
       const r = await api("POST", `/api/v1/namespaces/${ns}/schedules`, author, cron, "application/yaml");
       assert.equal(r.status, 201, JSON.stringify(r.body));
