@@ -20,10 +20,16 @@ import { sleep } from "../kube/backoff.ts";
 import { parseSequence } from "./targets.ts";
 import { chaosDurationMs, combineErrors, ramp, rampTimeMs } from "./common.ts";
 import { injectArgv, newMarker, preflightScript } from "./hog_commands.ts";
-import { killHog, where } from "./hog_revert.ts";
+import { killHog } from "./hog_revert.ts";
 import { ExecError, execInContainer, type ExecOutcome, type ExecTarget, shell } from "./pod_exec.ts";
 import { selectTargetPods } from "./pod_targets.ts";
-import { type FaultContext, FaultError, type FaultReport, type RevertRecord } from "./types.ts";
+import {
+  containerTarget,
+  type FaultContext,
+  FaultError,
+  type FaultReport,
+  type RevertRecord,
+} from "./types.ts";
 
 /** What one hog fault runs. */
 export interface HogPlan {
@@ -74,7 +80,7 @@ async function preflight(ctx: FaultContext, plan: HogPlan, t: ExecTarget): Promi
     `failed to stress ${plan.resource} of target pod: the target container cannot run the hog and its revert ` +
       `(needs /bin/sh, grep, a readable /proc and the inject command's program): ${problem}`,
     "ChaosInject",
-    where(t),
+    containerTarget(t),
   );
 }
 
@@ -134,7 +140,7 @@ async function hogRound(
       ctx.log.warn(`${plan.name}: chaos process OOM killed`, { pod: ended.t.pod });
     } else if (ended) {
       const reason = `failed to stress ${plan.resource} of target pod: ${ended.failure}`;
-      injectErr = new FaultError("CHAOS_INJECT_ERROR", reason, "ChaosInject", where(ended.t));
+      injectErr = new FaultError("CHAOS_INJECT_ERROR", reason, "ChaosInject", containerTarget(ended.t));
     }
   } catch (err) {
     injectErr = err;
@@ -154,7 +160,7 @@ async function hogRound(
   const late = lateFailure as { failure: string; t: ExecTarget } | undefined;
   if (!injectErr && late) {
     const reason = `failed to stress ${plan.resource} of target pod: ${late.failure}`;
-    injectErr = new FaultError("CHAOS_INJECT_ERROR", reason, "ChaosInject", where(late.t));
+    injectErr = new FaultError("CHAOS_INJECT_ERROR", reason, "ChaosInject", containerTarget(late.t));
   }
   const failure = combineErrors(injectErr, revertErr);
   if (failure !== undefined) throw failure;

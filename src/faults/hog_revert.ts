@@ -9,11 +9,7 @@
 import { sleep } from "../kube/backoff.ts";
 import { markerKillScript } from "./hog_commands.ts";
 import { ExecError, execInContainer, type ExecTarget, shell } from "./pod_exec.ts";
-import { type FaultContext, FaultError, type NativeFault } from "./types.ts";
-
-/** Where a hog ran, in litmus-go's words (the target of a FaultError). */
-export const where = (t: ExecTarget) =>
-  `{podName: ${t.pod}, namespace: ${t.namespace}, container: ${t.container}}`;
+import { containerTarget, type FaultContext, FaultError, type NativeFault } from "./types.ts";
 
 /** How often the revert is tried before it gives up (each try: kill command, then the marker kill). */
 const KILL_ATTEMPTS = 3;
@@ -92,7 +88,7 @@ export async function killHog(
     "CHAOS_REVERT_ERROR",
     `failed to revert chaos: the hog still runs after ${KILL_ATTEMPTS} attempts${why ? ` (${why})` : ""}`,
     "ChaosInject",
-    where(t),
+    containerTarget(t),
   );
 }
 

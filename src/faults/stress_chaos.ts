@@ -19,11 +19,10 @@ import {
   runPodHelperFault,
   tail,
 } from "./helper_fault.ts";
-import { intEnv } from "./network_chaos.ts";
-import { chaosDurationMs } from "./common.ts";
+import { chaosDurationMs, intEnv } from "./common.ts";
 import { selectTargetNode } from "./node_state.ts";
 import { anyTaggedScript, joinCgroupScript, killTaggedScript, TOOLS } from "./target_pid.ts";
-import { type FaultContext, FaultError, type NativeFault } from "./types.ts";
+import { containerTarget, type FaultContext, FaultError, type NativeFault } from "./types.ts";
 
 type Env = (name: string) => string | undefined;
 
@@ -164,12 +163,7 @@ function podStressFault(name: string): NativeFault {
         longRunning: true,
         inject: (_t: HelperTarget) =>
           `${joinCgroupScript()}\nexec nsenter -t "$pid" -p -- ${stressCommand(tag, seconds, args)}`,
-        injectFailure: (out, t) =>
-          stressFailure(
-            out.exitCode,
-            tail(out),
-            `{podName: ${t.pod}, namespace: ${t.namespace}, container: ${t.container}}`,
-          ),
+        injectFailure: (out, t) => stressFailure(out.exitCode, tail(out), containerTarget(t)),
       };
       return await runPodHelperFault(ctx, name, STRESS_DURATION[name], plan);
     },
