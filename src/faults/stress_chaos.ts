@@ -138,23 +138,31 @@ export function stressFailure(exitCode: number, why: string, target: string): Fa
   return new FaultError("CHAOS_INJECT_ERROR", `stress-ng exited ${exitCode}: ${why}`, "ChaosInject", target);
 }
 
+/**
+ * stress-ng's arguments and how long it runs, from the env; `target` names the filesystem path io
+ * stress writes to. A bad value is a GENERIC_ERROR before any chaos.
+ */
+function stressSettings(ctx: FaultContext, name: string, target: () => string) {
+  try {
+    const args = stressArgs(name, ctx.env, target());
+    return { args, seconds: chaosDurationMs(ctx, STRESS_DURATION[name]) / 1000 };
+  } catch (err) {
+    throw new FaultError("GENERIC_ERROR", (err as Error).message, "PreChaos");
+  }
+}
+
 function podStressFault(name: string): NativeFault {
   return {
     name,
     async run(ctx: FaultContext) {
-      let args: string[];
-      let seconds: number;
-      try {
+      const { args, seconds } = stressSettings(ctx, name, () => {
         // pod-io-stress writes into the target's filesystem, seen through /proc/<pid>/root.
         const mount = (ctx.env("VOLUME_MOUNT_PATH") ?? "").trim();
         if (mount && !/^\/[A-Za-z0-9_./-]*$/.test(mount)) {
           throw new TypeError(`Invalid VOLUME_MOUNT_PATH ${JSON.stringify(mount)}`);
         }
-        args = stressArgs(name, ctx.env, name === "pod-io-stress" ? `/proc/$pid/root${mount || "/"}` : "");
-        seconds = chaosDurationMs(ctx, STRESS_DURATION[name]) / 1000;
-      } catch (err) {
-        throw new FaultError("GENERIC_ERROR", (err as Error).message, "PreChaos");
-      }
+        return name === "pod-io-stress" ? `/proc/$pid/root${mount || "/"}` : "";
+      });
       const tag = stressTag(ctx);
       const plan: PodChaosPlan = {
         action: "helper-stress",
@@ -180,14 +188,7 @@ function nodeStressFault(name: string): NativeFault {
   return {
     name,
     async run(ctx: FaultContext) {
-      let args: string[];
-      let seconds: number;
-      try {
-        args = stressArgs(name, ctx.env);
-        seconds = chaosDurationMs(ctx, STRESS_DURATION[name]) / 1000;
-      } catch (err) {
-        throw new FaultError("GENERIC_ERROR", (err as Error).message, "PreChaos");
-      }
+      const { args, seconds } = stressSettings(ctx, name, () => "");
       const tag = stressTag(ctx);
       const plan: PodChaosPlan = {
         action: "helper-stress",
