@@ -100,7 +100,13 @@ sharedTest(
         200,
       );
       assert.equal((await api("DELETE", `/api/v1/namespaces/${ns}/workflows/${name}`, author)).status, 200);
-      assert.equal((await api("GET", `/api/v1/namespaces/${ns}/workflows/${name}`, author)).status, 404);
+      // The run's finalizer holds the deletion until the run has let go: gone within moments, not at once.
+      await waitFor(
+        "deleted workflow answers 404",
+        async () => (await api("GET", `/api/v1/namespaces/${ns}/workflows/${name}`, author)).status === 404,
+        15_000,
+        100,
+      );
     });
 
     await t.step("bad workflow specs are 422 with the field path", async () => {
