@@ -4,7 +4,8 @@
  * operator still running beside it is reported by pod name; a selector chaoslet does not replace is
  * waited for as upstream does (pods Running and ready, 6 rounds) and, while it fails, the link is
  * refused with upstream's "all components failed to startup" and nothing is sent to ChaosCenter;
- * once that component is up, the link starts on the next attempt.
+ * once that component is up, the link starts on the next attempt. Then `get` actions: read as the
+ * infra's identity, and what cannot be read answered in ChaosCenter's shape.
  */
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
@@ -73,6 +74,37 @@ Deno.test("ChaosCenter COMPONENTS: replaced components resolve to chaoslet, othe
     const ready = daemon.logsWith("ChaosCenter components ready")[0];
     assert.deepEqual(ready.pods, ["app=payments-db"]);
     assert.equal(server.state.confirmCalls, 1);
+
+    // `get` (the Go subscriber's fourth AgentOperation): read as the infra's identity, nothing sent back;
+    // what chaoslet cannot read is answered in ChaosCenter's shape (a final Error run) and logged.
+    server.state.experiments.set("exp-get", new Map([["rev-1", { "pod-delete": 10 }]]));
+    const wfGet = { apiVersion: "argoproj.io/v1alpha1", kind: "Workflow", metadata: { name: "no-such-run" } };
+    assert.ok(server.push({ requestType: "get", k8sManifest: JSON.stringify(wfGet), namespace: ns }));
+    const done = await waitFor("get answered", () => daemon.logsWith("ChaosCenter action done")[0], 10_000);
+    assert.equal(done.requestType, "get");
+    assert.match(String(done.result), new RegExp(`ChaosWorkflow ${ns}/no-such-run not found`));
+    const cmGet = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "x", labels: { workflow_id: "exp-get", notify_id: "n-get", revision_id: "rev-1" } },
+    };
+    assert.ok(server.push({ requestType: "get", k8sManifest: JSON.stringify(cmGet), namespace: ns }));
+    assert.ok(
+      server.push({ requestType: "get", k8sManifest: JSON.stringify(wfGet), namespace: "kube-system" }),
+    );
+    const failed = await waitFor("get refusals", () => {
+      const l = daemon.logsWith("ChaosCenter action failed");
+      return l.length >= 2 ? l : undefined;
+    }, 10_000);
+    assert.match(String(failed[0].error), /kind "v1\/ConfigMap" is not supported for get/);
+    assert.match(String(failed[1].error), /namespace "kube-system" is outside this infra's scope/);
+    const errRun = await waitFor("Error run for the bad get", () => {
+      const r = [...server.state.runs.values()].find((x) => x.experimentID === "exp-get");
+      return r?.completed ? r : undefined;
+    }, 10_000);
+    assert.equal(errRun.notifyID, "n-get");
+    assert.equal(errRun.events.at(-1)!.phase, "Error");
+    assert.ok(server.live, "the link stays up");
     assert.deepEqual(server.state.violations, []);
   } catch (err) {
     throw new Error(`${err}\n${daemon.dump()}`);

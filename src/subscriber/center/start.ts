@@ -54,6 +54,7 @@ const WORKFLOW_TYPES = new Set([
   "create",
   "update",
   "delete",
+  "get",
   "workflow_delete",
   "workflow_run_delete",
   "workflow_run_stop",
@@ -165,6 +166,8 @@ async function term(
       client: d.client,
       workflows: d.workflows,
       results: d.results,
+      engines: d.engines,
+      scopeNamespace: cfg.scope === "namespace" ? cfg.infraNamespace : undefined,
       infraId: cfg.infraId,
       startTimeMs: cfg.startTimeMs,
       log,
@@ -226,6 +229,8 @@ async function applyWorkflowAction(
       ? await actions.deleteRun(ext)
       : type === "workflow_run_stop"
       ? await actions.stopRun(ext)
+      : type === "get"
+      ? await actions.get(a)
       : await actions.apply({ ...a, requestType: type });
     log.info("ChaosCenter action done", { requestType: a.requestType, result });
   } catch (err) {
