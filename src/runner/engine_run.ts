@@ -168,10 +168,13 @@ export class EngineRun {
       for (const [i, exp] of experiments.entries()) {
         if (signal.aborted) break;
         if (FINISHED.has(this.#entries[i].status)) continue;
-        await this.#setEntry(i, { status: "Running", verdict: "Awaited", runner: this.#runner });
+        // A resumed attempt (the entry is Running) continues the same run; a new run gets a new id.
+        const prev = this.#entries[i];
+        const runId = prev.status === "Running" && prev.runId ? prev.runId : crypto.randomUUID();
+        await this.#setEntry(i, { status: "Running", verdict: "Awaited", runner: this.#runner, runId });
         let outcome: ExperimentOutcome;
         try {
-          outcome = await runExperiment(deps, engine, exp, signal, (r) => this.abort(r));
+          outcome = await runExperiment(deps, engine, exp, signal, (r) => this.abort(r), runId);
         } catch (err) {
           if (this.aborted === "shutdown") return "interrupted";
           deps.log.error("experiment failed unexpectedly", { experiment: exp.name, error: String(err) });

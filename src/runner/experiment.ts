@@ -17,7 +17,7 @@ import { type AbortReason, abortReason, type RunnerDeps } from "./deps.ts";
 import { engineInstanceId, resultName } from "./env.ts";
 import { engineExperimentEnv } from "./engine_env.ts";
 import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict.ts";
-import { ResultWriter, writeEndedResult } from "./result_writer.ts";
+import { COUNTED_RUN, ResultWriter, writeEndedResult } from "./result_writer.ts";
 import { revertRecorded } from "./revert_journal.ts";
 import { EnvResolveError, resolveValueFrom } from "./env_from.ts";
 import { runJobMode } from "./job_mode.ts";
@@ -60,6 +60,7 @@ export async function runExperiment(
   entry: EngineExperiment,
   signal: AbortSignal,
   abort: (reason: AbortReason) => void,
+  runId?: string,
 ): Promise<ExperimentOutcome> {
   const ns = engine.metadata.namespace!;
   const expName = entry.name;
@@ -91,6 +92,18 @@ export async function runExperiment(
     previous,
     resolved,
   );
+  if (runId && previous?.metadata.annotations?.[COUNTED_RUN] === runId) {
+    // An earlier attempt of this very run wrote its verdict (and counted it), then died before the engine
+    // said so: running it again would inject again and count the run twice.
+    const verdict = previous.status?.experimentStatus.verdict ?? "Awaited";
+    log.info("the interrupted attempt had already ended this run; not running it again", { verdict });
+    return {
+      status: "Completed",
+      verdict,
+      experimentPod: `chaoslet/${deps.identity}`,
+      unreverted: leftover > 0,
+    };
+  }
   if (!experiment) {
     // As chaos-runner does: status "ChaosExperiment Not Found", verdict Fail, a Warning, and no ChaosResult
     // (the experiment pod that would write one never starts).
@@ -114,6 +127,7 @@ export async function runExperiment(
       verdict: "Error",
       probes: awaitedProbes(entry),
       errorOutput: errorOutput("GENERIC_ERROR", reason, "PreChaos"),
+      runId,
     });
     return { status: "Skipped", verdict: "Error", experimentPod: "N/A" };
   }
@@ -151,6 +165,7 @@ export async function runExperiment(
       verdict: "Error",
       probes: awaitedProbes(entry),
       errorOutput: errorOutput("GENERIC_ERROR", err.message, "PreChaos"),
+      runId,
     });
     return { status: "Skipped", verdict: "Error", experimentPod: "N/A" };
   }
@@ -310,6 +325,7 @@ export async function runExperiment(
     probes: probes?.statuses() ?? awaitedProbes(entry),
     stoppedByProbe: probes?.stoppedByProbe,
     errorOutput: errOut,
+    runId,
   });
   deps.metrics?.experimentFinished(expName, done.verdict);
   const ended = endEvents(

@@ -25,7 +25,7 @@ import { taggedStressors } from "../kit/helper_faults.ts";
 
 const node = realNode();
 const TRIALS = Number(Deno.env.get("CRASH_TRIALS") ?? 10);
-/** The kill falls in [0, KILL_SPAN_MS) after the engines are created: from before any injection to after the slowest revert. */
+/** Kills fall in [0, KILL_SPAN_MS) after the engines are created: before any injection to after the slowest revert. */
 const KILL_SPAN_MS = Number(Deno.env.get("CRASH_KILL_SPAN_MS") ?? 11_000);
 type Window =
   | "before-injection"
@@ -88,6 +88,27 @@ async function windowAt(
   return injectedAt === undefined ? "before-injection" : "after-revert";
 }
 
+/** Exec-hog processes that are alive (a zombie has been killed; its parent has yet to reap it). */
+function liveHogs(): number[] {
+  return anyHogPids().filter((p) => !/^State:\s+Z/m.test(readOr(`/proc/${p}/status`)));
+}
+
+function readOr(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
+}
+
+/** A process, for a failure message: its command line, state and cgroup. */
+function describe(pid: number): string {
+  const cmd = readOr(`/proc/${pid}/cmdline`).split("\0").join(" ").trim();
+  const state = /^State:\s+(.*)$/m.exec(readOr(`/proc/${pid}/status`))?.[1];
+  const cgroup = readOr(`/proc/${pid}/cgroup`).split("\n").find((l) => l.includes("cpu")) ?? "";
+  return `pid ${pid} [${state}] ${cmd} (${cgroup})`;
+}
+
 async function startDaemon(): Promise<Daemon> {
   const d = new Daemon({ args: ["--log-level=info"] });
   await d.ready(60_000).catch((err) => {
@@ -104,13 +125,18 @@ async function trials(real: boolean) {
   const t0 = Date.now();
   const faults = await crashFaults(real);
   console.log(`crash trials: ${faults.length} faults set up in ${Date.now() - t0} ms`);
+  // Stratified: each trial's kill falls in its own 1/TRIALS slice of the span (slices in a seeded order),
+  // so ten kills cover the whole of a run, from before any injection to after the slowest revert.
+  const bands = [...Array(TRIALS).keys()].map((b) => [rng(), b]).sort((a, b) => a[0] - b[0]).map(([, b]) =>
+    b
+  );
   const restored = new Map(faults.map((f) => [f.fault, 0]));
   const windows = new Map(faults.map((f) => [f.fault, new Map<Window, number>()]));
   let daemon: Daemon | undefined = await startDaemon();
   try {
     for (let i = 0; i < TRIALS; i++) {
       const name = `t${i}`;
-      const delay = Math.round(rng() * KILL_SPAN_MS);
+      const delay = Math.round((bands[i] + rng()) * KILL_SPAN_MS / TRIALS);
       const results = new Map(faults.map((f) => [`${f.ns}/${name}-${f.fault}`, f.fault]));
       const seen = watchInjections(results);
       const start = Date.now();
@@ -155,12 +181,18 @@ async function trials(real: boolean) {
         w.set(at[j], (w.get(at[j]) ?? 0) + 1);
       }
       if (real) {
-        assert.deepEqual(anyHogPids(), [], `trial ${i}: no exec hog left anywhere on the machine`);
-        assert.deepEqual(
-          await taggedStressors(),
-          [],
-          `trial ${i}: no stress-ng left anywhere on the machine`,
-        );
+        // Wherever a hog or stressor ended up (not only in its target container), none may be left.
+        await waitFor(
+          `trial ${i}: no hog or stressor left anywhere on the machine`,
+          async () => {
+            return liveHogs().length === 0 && (await taggedStressors()).length === 0;
+          },
+          15_000,
+          250,
+        ).catch(async (err) => {
+          const left = [...liveHogs(), ...(await taggedStressors()).map(Number)];
+          throw new Error(`${err.message} (delay ${delay} ms): ${left.map(describe).join("; ")}`);
+        });
       }
       console.log(
         `crash trial ${

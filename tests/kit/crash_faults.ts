@@ -14,7 +14,7 @@ import { clusterBinding } from "./api.ts";
 import { chaosNamespace } from "./fixture.ts";
 import { busyboxPod, helperEngine, helperPods, qdiscsOf, SLOW } from "./helper_faults.ts";
 import { engineFor } from "./hub.ts";
-import { admin, serviceAccountWithRole } from "./kube.ts";
+import { admin, serviceAccountWithRole, waitDeploymentReady } from "./kube.ts";
 import {
   addFakeNode,
   cordonEngine,
@@ -48,12 +48,37 @@ const DURATION = { TOTAL_CHAOS_DURATION: String(CHAOS_SECONDS) };
 const LIMITS = { limits: { cpu: "100m", memory: "96Mi" }, requests: { cpu: "10m", memory: "16Mi" } };
 const TAINT = "chaoslet.io/crash-trial";
 
-async function replicasLeft(ns: string, want: number): Promise<string[]> {
-  const d = await (await admin()).get(Resources.deployments, ns, "web");
+async function replicasLeft(ns: string, name: string, want: number): Promise<string[]> {
+  const d = await (await admin()).get(Resources.deployments, ns, name);
   const out: string[] = [];
-  if (d.spec?.replicas !== want) out.push(`replicas ${d.spec?.replicas}, want ${want}`);
-  if ((d.status?.readyReplicas ?? 0) !== want) out.push(`ready ${d.status?.readyReplicas ?? 0}/${want}`);
+  if (d.spec?.replicas !== want) out.push(`${name}: replicas ${d.spec?.replicas}, want ${want}`);
+  const ready = d.status?.readyReplicas ?? 0;
+  if (ready !== want) out.push(`${name}: ready ${ready}/${want}`);
   return out;
+}
+
+/** A one-pod Deployment of fake pods that prefers (or must run on) `node`, tolerating its taint. */
+async function onNode(ns: string, name: string, node: string, required: boolean): Promise<void> {
+  const term = { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [node] }] };
+  const nodeAffinity = required
+    ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } }
+    : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: term }] };
+  await (await admin()).create(Resources.deployments, ns, {
+    metadata: { name, labels: { app: name } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          containers: [{ name: "app", image: "fake/app:1" }],
+          affinity: { nodeAffinity },
+          tolerations: [{ key: DEDICATED.key, operator: "Exists", effect: "NoSchedule" }],
+        },
+      },
+    },
+  });
+  await waitDeploymentReady(ns, name);
 }
 
 /** pod-delete (no undo record; the pods come back), the autoscaler and the partition, on kwok pods. */
@@ -69,7 +94,7 @@ async function podFault(fault: string, env: Record<string, string>): Promise<Cra
     ns: s.ns,
     engine: (name) => engineFor(fault, s.ns, { engineName: name, env: { ...DURATION, ...env } })!,
     async leftovers() {
-      const out = await replicasLeft(s.ns, 2);
+      const out = await replicasLeft(s.ns, "web", 2);
       const policies = (await (await admin()).list(NetworkPolicies, s.ns)).items;
       if (policies.length) out.push(`NetworkPolicy ${policies.map((p) => p.metadata.name).join(",")}`);
       return out;
@@ -83,7 +108,6 @@ async function nodeFault(fault: "node-taint" | "node-cordon" | "node-drain"): Pr
   const node = `crash-${fault.replace("node-", "")}-${Math.random().toString(36).slice(2, 7)}`;
   await addFakeNode(node);
   const before: NodeSpec = await nodeSpec(node);
-  const term = { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [node] }] };
   let unbind: (() => Promise<void>) | undefined;
   const s = await chaosNamespace(`crash-${fault}`, {
     apps: {},
@@ -96,26 +120,11 @@ async function nodeFault(fault: "node-taint" | "node-cordon" | "node-drain"): Pr
         await serviceAccountWithRole(ns, `${fault}-sa`, exp.spec.definition.permissions);
       }
       unbind = await clusterBinding(await admin(), ns, `${fault}-sa`, `chaoslet-${ns}`, NODE_FAULT_RULES);
-      // The app lives on the node (a drain must have a pod to evict, and it must come back afterwards).
-      await (await admin()).create(Resources.deployments, ns, {
-        metadata: { name: "web", labels: { app: "web" } },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: "web" } },
-          template: {
-            metadata: { labels: { app: "web" } },
-            spec: {
-              containers: [{ name: "app", image: "fake/app:1" }],
-              affinity: {
-                nodeAffinity: {
-                  requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] },
-                },
-              },
-              tolerations: [{ key: DEDICATED.key, operator: "Exists", effect: "NoSchedule" }],
-            },
-          },
-        },
-      });
+      // The app under test prefers the node (litmus-go's drain checks it is running again while the node
+      // is still cordoned, so it must be able to move); an anchor pod must run there, so every drain evicts
+      // one, and it comes back once the node is uncordoned.
+      await onNode(ns, "web", node, false);
+      await onNode(ns, "anchor", node, true);
     },
   });
   const env = {
@@ -134,7 +143,7 @@ async function nodeFault(fault: "node-taint" | "node-cordon" | "node-drain"): Pr
     async leftovers() {
       const now = await nodeSpec(node);
       const out = JSON.stringify(now) === JSON.stringify(before) ? [] : [`node ${JSON.stringify(now)}`];
-      return [...out, ...await replicasLeft(s.ns, 1)];
+      return [...out, ...await replicasLeft(s.ns, "web", 1), ...await replicasLeft(s.ns, "anchor", 1)];
     },
     async dispose() {
       await unbind?.();
@@ -176,7 +185,7 @@ async function execHog(fault: "pod-cpu-hog-exec" | "pod-memory-hog-exec"): Promi
         env: { ...DURATION, CPU_CORES: "1", MEMORY_CONSUMPTION: "16" },
       })!,
     async leftovers() {
-      const out = await replicasLeft(s.ns, 1);
+      const out = await replicasLeft(s.ns, "web", 1);
       for (const p of await podsOf(s.ns, "web")) {
         const pids = chaosPids(containerState(p).id);
         if (pids.length) out.push(`hog processes ${pids.join(",")} in ${p.metadata.name}`);
