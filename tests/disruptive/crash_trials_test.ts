@@ -26,14 +26,15 @@ import { taggedStressors } from "../kit/helper_faults.ts";
 const node = realNode();
 const TRIALS = Number(Deno.env.get("CRASH_TRIALS") ?? 10);
 /** Kills fall in [0, KILL_SPAN_MS) after the engines are created: before any injection to after the slowest revert. */
-const KILL_SPAN_MS = Number(Deno.env.get("CRASH_KILL_SPAN_MS") ?? 11_000);
+const KILL_SPAN_MS = Number(Deno.env.get("CRASH_KILL_SPAN_MS") ?? 8_000);
 type Window =
   | "before-injection"
   | "mid-injection"
   | "during-revert"
   | "after-revert"
   | "verdict-written"
-  | "after-end";
+  | "after-end"
+  | "running";
 
 /** A small seeded generator, so a failing sequence of kill moments can be replayed. */
 function mulberry32(seed: number) {
@@ -85,6 +86,8 @@ async function windowAt(
       : "mid-injection";
   }
   if (r?.status?.experimentStatus.phase === "Completed") return "verdict-written"; // the engine not yet completed
+  // Without an undo record (pod-delete) the result cannot tell when the chaos began.
+  if (!f.undo) return "running";
   return injectedAt === undefined ? "before-injection" : "after-revert";
 }
 

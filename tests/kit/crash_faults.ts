@@ -33,6 +33,8 @@ export interface CrashFault {
   fault: string;
   /** Needs the real node (helper pods, a real container). */
   real: boolean;
+  /** Writes an undo record (pod-delete does not: its targets come back by themselves). */
+  undo: boolean;
   /** The engine of trial run `name`. */
   engine(name: string): ChaosEngine;
   /** What of the chaos is still in place; [] once everything is restored. */
@@ -91,6 +93,7 @@ async function podFault(fault: string, env: Record<string, string>): Promise<Cra
   return {
     fault,
     real: false,
+    undo: fault !== "pod-delete",
     ns: s.ns,
     engine: (name) => engineFor(fault, s.ns, { engineName: name, env: { ...DURATION, ...env } })!,
     async leftovers() {
@@ -135,6 +138,7 @@ async function nodeFault(fault: "node-taint" | "node-cordon" | "node-drain"): Pr
   return {
     fault,
     real: false,
+    undo: true,
     ns: s.ns,
     engine: (name) =>
       fault === "node-cordon"
@@ -178,6 +182,7 @@ async function execHog(fault: "pod-cpu-hog-exec" | "pod-memory-hog-exec"): Promi
   return {
     fault,
     real: true,
+    undo: true,
     ns: s.ns,
     engine: (name) =>
       engineFor(fault, s.ns, {
@@ -213,6 +218,7 @@ async function helperFault(
   return {
     fault,
     real: true,
+    undo: true,
     ns: s.ns,
     engine(name) {
       const e = helperEngine(fault, s.ns, name, { ...DURATION, ...env });
