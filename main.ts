@@ -69,7 +69,23 @@ async function main(): Promise<number> {
 
   let cache: SharedCache | undefined = undefined;
   const metrics = new SelfMetrics(() => cache?.sizes() ?? {}, () => cache?.synced ?? false);
-  client.onRequest = (verb) => metrics.kubeRequest(verb);
+  const requestLog = log.child({ component: "kube" });
+  client.onRequest = (req) => {
+    metrics.kubeRequest(req.verb, req.resource);
+    // At debug level every request is logged with its timing, so a test can see which were awaited in turn.
+    if (config.logLevel !== "debug" || req.verb === "WATCH") return;
+    return (status) =>
+      requestLog.debug("kube request", {
+        verb: req.verb,
+        resource: req.resource,
+        namespace: req.namespace,
+        path: req.path,
+        as: req.impersonated || undefined,
+        start: req.start,
+        end: Date.now(),
+        status,
+      });
+  };
   cache = new SharedCache(client, log.child({ component: "cache" }), config.watchNamespace, metrics);
   const engines = cache.informer<ChaosEngine>(Resources.chaosengines);
   const experiments = cache.informer<ChaosExperiment>(Resources.chaosexperiments);
@@ -238,6 +254,7 @@ async function main(): Promise<number> {
         log: log.child({ component: "runner" }),
         events: recorder,
         experiments,
+        results,
         pods,
         faults: nativeFaults(),
         probes: createProbeSession,

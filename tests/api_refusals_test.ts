@@ -53,7 +53,7 @@ sharedTest(
       ]);
       const fault = await installFault("pod-delete", ns, "pod-delete-sa");
       if (!fault) throw new Error("hub fixture missing: fault");
-      await createDeployment(ns, "web", 2, { app: "web", tier: "front" } as { app: string });
+      await createDeployment(ns, "web", 2, { app: "web", tier: "front" });
       const nsadmin = await requestToken(kube, ns, "nsadmin");
       const operator = await requestToken(kube, sys, "operator");
       await daemon.ready();

@@ -72,7 +72,12 @@ sharedTest(
     assert.equal(engine.status?.experiments?.[0].status, "Forcefully Aborted");
     assert.equal(engine.status?.experiments?.[0].verdict, "Stopped");
     assert.ok(!engine.metadata.finalizers?.includes(FINALIZER), "the finalizer is removed on abort");
-    assert.ok((await eventReasons(s.ns, "halt")).has("ChaosEngineStopped"));
+    // Events are written after the status they tell of, and never awaited by the daemon: wait for it.
+    await waitFor(
+      "ChaosEngineStopped Event",
+      async () => (await eventReasons(s.ns, "halt")).has("ChaosEngineStopped"),
+      5000,
+    );
   },
 );
 

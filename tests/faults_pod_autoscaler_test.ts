@@ -8,101 +8,38 @@ import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosResult, KubeObject } from "../src/kube/types.ts";
 import { REVERT_PREFIX } from "../src/runner/result_writer.ts";
-import { Daemon } from "./kit/daemon.ts";
-import {
-  admin,
-  applyCrds,
-  createDeployment,
-  dropNamespace,
-  newNamespace,
-  serviceAccountWithRole,
-  waitFor,
-} from "./kit/kube.ts";
-import { engineFor, hubFault, installFault } from "./kit/hub.ts";
+import { chaosNamespace } from "./kit/fixture.ts";
+import { admin, waitFor } from "./kit/kube.ts";
+import { engineFor, type Rule } from "./kit/hub.ts";
 import { createEngine, getResult, waitEngineStatus } from "./kit/chaos.ts";
 
 const FAULT = "pod-autoscaler";
 const SA = "pod-autoscaler-sa";
 
-/** Waits for the daemon; one that never comes up is killed and its log shown. */
-async function ready(daemon: Daemon) {
-  await daemon.ready(60_000).catch((err) => {
-    daemon.signal("SIGKILL");
-    throw new Error(`${err.message}\n${daemon.dump()}`);
-  });
-}
+/** The hub rules with `deployments` read-only, plus the scale subresource: only the subresource can scale. */
+const scaleOnly = (rules: Rule[]): Rule[] => [
+  ...rules.map((r) => r.resources.includes("deployments") ? { ...r, verbs: ["get", "list"] } : r),
+  { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "patch", "update"] },
+];
 
-async function setup(prefix: string, opts: { rbac?: "hub" | "scale-only"; antiAffinity?: boolean } = {}) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  let daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  const kube = await admin();
-  if (opts.antiAffinity) {
-    // One pod per node at most: with 3 kwok nodes, 5 replicas can never all be ready.
-    const labels = { app: "web" };
-    await kube.create(Resources.deployments, ns, {
-      metadata: { name: "web", labels },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            containers: [{ name: "app", image: "fake/app:1" }],
-            affinity: {
-              podAntiAffinity: {
-                requiredDuringSchedulingIgnoredDuringExecution: [{
-                  labelSelector: { matchLabels: labels },
-                  topologyKey: "kubernetes.io/hostname",
-                }],
-              },
-            },
-          },
-        },
-      },
-    });
-  } else {
-    await createDeployment(ns, "web", 2);
-  }
-  let fault: unknown;
-  if (opts.rbac === "scale-only") {
-    const exp = hubFault(FAULT);
-    if (exp) {
-      exp.metadata = { ...exp.metadata, namespace: ns };
-      await kube.create(Resources.chaosexperiments, ns, exp);
-      // The hub rules with `deployments` read-only, plus the scale subresource: only the subresource can scale.
-      // deno-lint-ignore no-explicit-any
-      const rules = (exp.spec.definition.permissions as any[]).map((r) =>
-        r.resources.includes("deployments") ? { ...r, verbs: ["get", "list"] } : r
-      );
-      rules.push({
-        apiGroups: ["apps"],
-        resources: ["deployments/scale"],
-        verbs: ["get", "patch", "update"],
-      });
-      await serviceAccountWithRole(ns, SA, rules);
-      fault = exp;
-    }
-  } else {
-    fault = await installFault(FAULT, ns, SA);
-  }
-  await ready(daemon);
-  return {
-    ns,
-    fault,
-    get daemon() {
-      return daemon;
-    },
-    async restart() {
-      daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-      await ready(daemon);
-    },
-    async [Symbol.asyncDispose]() {
-      daemon.signal("SIGKILL");
-      await daemon.exited;
-      await dropNamespace(ns);
-    },
-  };
+/** One pod per node at most: with 3 kwok nodes, 5 replicas can never all be ready. */
+const oneWebPodPerNode = {
+  podAntiAffinity: {
+    requiredDuringSchedulingIgnoredDuringExecution: [{
+      labelSelector: { matchLabels: { app: "web" } },
+      topologyKey: "kubernetes.io/hostname",
+    }],
+  },
+};
+
+function setup(prefix: string, opts: { rbac?: "hub" | "scale-only"; antiAffinity?: boolean } = {}) {
+  return chaosNamespace(prefix, {
+    apps: { web: { replicas: 2, pod: opts.antiAffinity ? { affinity: oneWebPodPerNode } : {} } },
+    fault: FAULT,
+    serviceAccount: SA,
+    rules: opts.rbac === "scale-only" ? scaleOnly : undefined,
+    end: "kill",
+  });
 }
 
 async function replicas(ns: string): Promise<{ spec: number; ready: number }> {
@@ -196,8 +133,7 @@ sharedTest(
     if (!s.fault) throw new Error("hub fixture missing: s.fault");
     await createEngine(engine(s.ns, "crash", { TOTAL_CHAOS_DURATION: "60", REPLICA_COUNT: "4" }));
     await waitFor("scaled to 4", async () => (await replicas(s.ns)).spec === 4, 30_000);
-    s.daemon.signal("SIGKILL");
-    await s.daemon.exited;
+    await s.kill();
     const left = await getResult(s.ns, "crash-pod-autoscaler");
     assert.equal((await replicas(s.ns)).spec, 4, "the crash left the chaos in place");
     assert.equal(revertAnnotations(left).length, 1, "and its undo record on the ChaosResult");
@@ -227,8 +163,7 @@ sharedTest(
     if (!s.fault) throw new Error("hub fixture missing: s.fault");
     await createEngine(engine(s.ns, "resume", { TOTAL_CHAOS_DURATION: "4", REPLICA_COUNT: "3" }));
     await waitFor("scaled to 3", async () => (await replicas(s.ns)).spec === 3, 30_000);
-    s.daemon.signal("SIGKILL");
-    await s.daemon.exited;
+    await s.kill();
     await s.restart();
     const done = await waitEngineStatus(s.ns, "resume", ["completed"], 60_000);
     assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());

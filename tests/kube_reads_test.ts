@@ -58,8 +58,8 @@ function oneStep(ns: string, name: string, seconds: number): ChaosWorkflow {
 async function requests(daemon: Daemon): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const line of (await daemon.metrics()).split("\n")) {
-    const m = line.match(/^chaoslet_kube_requests_total\{verb="(\w+)"\} (\d+)/);
-    if (m) out[m[1]] = Number(m[2]);
+    const m = line.match(/^chaoslet_kube_requests_total\{verb="(\w+)",resource="([^"]*)"\} (\d+)/);
+    if (m) out[m[1]] = (out[m[1]] ?? 0) + Number(m[3]);
   }
   return out;
 }

@@ -9,10 +9,10 @@ import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine, ChaosResult } from "../src/kube/types.ts";
 import { REVERT_PREFIX } from "../src/runner/result_writer.ts";
-import { Daemon } from "./kit/daemon.ts";
 import { haveShared } from "./kit/env.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./kit/kube.ts";
-import { engineFor, installFault } from "./kit/hub.ts";
+import { chaosNamespace } from "./kit/fixture.ts";
+import { admin, waitFor } from "./kit/kube.ts";
+import { engineFor } from "./kit/hub.ts";
 import { createEngine, getResult, waitEngineStatus } from "./kit/chaos.ts";
 
 const FAULT = "pod-autoscaler";
@@ -33,45 +33,19 @@ function records(r: ChaosResult | undefined): Record<string, unknown>[] {
     .map(([, v]) => JSON.parse(v));
 }
 
-/** A namespace with the three deployments (2 replicas each), the fault installed as `expName`, a daemon. */
-async function setup(prefix: string, expName = FAULT) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  let daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  for (const [i, name] of NAMES.entries()) {
-    const labels = { app: "web", part: `p${i}` }; // app=web selects all three; part keeps their pods apart
-    await createDeployment(ns, name, 2, labels);
-  }
-  const exp = await installFault(FAULT, ns, SA);
-  if (exp && expName !== FAULT) {
-    // A renamed copy of the hub fault, as a Litmus user makes one: same labels, another name.
-    const kube = await admin();
-    await kube.delete(Resources.chaosexperiments, ns, FAULT);
-    await kube.create(Resources.chaosexperiments, ns, {
-      ...exp,
-      metadata: { ...exp.metadata, name: expName },
-    });
-  }
-  await daemon.ready(60_000);
-  return {
-    ns,
-    get daemon() {
-      return daemon;
-    },
-    async kill() {
-      daemon.signal("SIGKILL");
-      await daemon.exited;
-    },
-    async restart() {
-      daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-      await daemon.ready(60_000);
-    },
-    async [Symbol.asyncDispose]() {
-      daemon.signal("SIGKILL");
-      await daemon.exited;
-      await dropNamespace(ns);
-    },
-  };
+/** The three deployments (2 replicas each), the fault installed as `expName`, a daemon ended by SIGKILL. */
+function setup(prefix: string, expName = FAULT) {
+  // app=web selects all three; part keeps their pods apart.
+  const apps = Object.fromEntries(
+    NAMES.map((name, i) => [name, { replicas: 2, labels: { app: "web", part: `p${i}` } }]),
+  );
+  return chaosNamespace(prefix, {
+    apps,
+    fault: FAULT,
+    serviceAccount: SA,
+    experimentName: expName,
+    end: "kill",
+  });
 }
 
 function engine(ns: string, name: string, expName: string): ChaosEngine {

@@ -7,7 +7,8 @@
  */
 import { parseArgs } from "node:util";
 import { isLogLevel, type LogLevel } from "../log/log.ts";
-import { OPTIONS, type OptionSpec } from "./options.ts";
+import type { OptionSpec } from "./option_spec.ts";
+import { OPTIONS } from "./options.ts";
 
 export { OPTIONS };
 
@@ -63,6 +64,10 @@ export interface CenterOverrides {
   customTlsCert: string;
   serviceAccount: string;
   keepaliveTimeoutMs: number;
+  components: string;
+  componentCheckIntervalMs: number;
+  /** Whether chaoslet's event tracker runs (then it stands in for Litmus's event-tracker). */
+  trackerEnabled: boolean;
 }
 
 /**
@@ -234,6 +239,9 @@ export function loadConfig(
       customTlsCert: out["center-custom-tls-cert"] as string,
       serviceAccount: out["center-service-account"] as string,
       keepaliveTimeoutMs: Math.max(1, out["center-keepalive-timeout"] as number) * 1000,
+      components: out["center-components"] as string,
+      componentCheckIntervalMs: Math.max(1, out["center-component-check-interval"] as number) * 1000,
+      trackerEnabled: out["tracker-enabled"] as boolean,
     },
   };
 }

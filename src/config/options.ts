@@ -1,22 +1,16 @@
 /**
- * Every configuration option: flag, env variable, kind, default and help text. config.ts parses
- * them; `--help` and the README table are generated from / checked against this list.
+ * Every configuration option (option_spec.ts): the daemon's own here, the ChaosCenter link's and the
+ * guardrails' in options_center.ts and options_guardrails.ts. config.ts parses them; `--help` and the
+ * README table are generated from / checked against this list.
  *
  * @module
  */
+import type { OptionSpec } from "./option_spec.ts";
+import { CENTER_OPTIONS } from "./options_center.ts";
+import { GUARDRAIL_OPTIONS } from "./options_guardrails.ts";
 
-export type Kind = "string" | "int" | "signed" | "bool" | "level" | "fraction";
-
-export interface OptionSpec {
-  flag: string;
-  env: string;
-  kind: Kind;
-  default: string;
-  help: string;
-}
-
-/** Every option, in the order `--help` prints them. */
-export const OPTIONS: readonly OptionSpec[] = [
+/** The daemon's own options: cluster access, HTTP, logs, runs, leader election, tracker, webhook, schedule. */
+const DAEMON_OPTIONS: readonly OptionSpec[] = [
   {
     flag: "kubeconfig",
     env: "KUBECONFIG",
@@ -129,6 +123,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "seconds between lease renewals and acquisition attempts",
   },
   {
+    flag: "identity",
+    env: "POD_NAME",
+    kind: "string",
+    default: "",
+    help: "this replica's name in leases and logs; defaults to the hostname",
+  },
+  {
     flag: "tracker-enabled",
     env: "TRACKER_ENABLED",
     kind: "bool",
@@ -177,135 +178,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "0",
     help: "debug/tests only: milliseconds added to the ChaosSchedule controller's clock",
   },
-  // ChaosCenter link (src/subscriber/center): the Go subscriber's env names, so Litmus's manifest carries over.
-  // Empty values fall back to the subscriber-config ConfigMap and subscriber-secret Secret (see README).
-  {
-    flag: "center-server-addr",
-    env: "SERVER_ADDR",
-    kind: "string",
-    default: "",
-    help:
-      "ChaosCenter GraphQL endpoint (<base>/query); empty: subscriber-config's SERVER_ADDR, else the link is off",
-  },
-  {
-    flag: "center-infra-namespace",
-    env: "INFRA_NAMESPACE",
-    kind: "string",
-    default: "",
-    help: "namespace of subscriber-config and subscriber-secret; empty: the daemon's own namespace",
-  },
-  {
-    flag: "center-infra-id",
-    env: "INFRA_ID",
-    kind: "string",
-    default: "",
-    help: "infra ID (Secret INFRA_ID)",
-  },
-  {
-    flag: "center-access-key",
-    env: "ACCESS_KEY",
-    kind: "string",
-    default: "",
-    help: "access key before confirmation (Secret ACCESS_KEY; once confirmed, the Secret's rotated key wins)",
-  },
-  {
-    flag: "center-infra-scope",
-    env: "INFRA_SCOPE",
-    kind: "string",
-    default: "",
-    help: "cluster or namespace (ConfigMap INFRA_SCOPE; default cluster)",
-  },
-  {
-    flag: "center-version",
-    env: "VERSION",
-    kind: "string",
-    default: "",
-    help: "infra version sent to ChaosCenter (ConfigMap VERSION; must match the server's)",
-  },
-  {
-    flag: "center-start-time",
-    env: "START_TIME",
-    kind: "string",
-    default: "",
-    help: "registration time in ms; workflows created before it are not reported (ConfigMap START_TIME)",
-  },
-  {
-    flag: "center-skip-ssl-verify",
-    env: "SKIP_SSL_VERIFY",
-    kind: "string",
-    default: "",
-    help: "ConfigMap SKIP_SSL_VERIFY; see README (needs a deno flag)",
-  },
-  {
-    flag: "center-custom-tls-cert",
-    env: "CUSTOM_TLS_CERT",
-    kind: "string",
-    default: "",
-    help: "base64 PEM CA for the ChaosCenter server (ConfigMap CUSTOM_TLS_CERT)",
-  },
-  {
-    flag: "center-service-account",
-    env: "CENTER_SERVICE_ACCOUNT",
-    kind: "string",
-    default: "",
-    help:
-      "service account in the infra namespace whose RBAC ChaosCenter's actions get; empty: litmus-<scope>-scope",
-  },
-  {
-    flag: "center-keepalive-timeout",
-    env: "CENTER_KEEPALIVE_TIMEOUT_SECONDS",
-    kind: "int",
-    default: "30",
-    help: "seconds without a keep-alive from ChaosCenter after which the link reconnects",
-  },
-  {
-    flag: "system-namespace",
-    env: "POD_NAMESPACE",
-    kind: "string",
-    default: "",
-    help:
-      "the daemon's own namespace (leader Lease, halt ConfigMap; always denied to chaos); empty: the pod's in a cluster, else chaoslet-system",
-  },
-  {
-    flag: "namespace-allowlist",
-    env: "NAMESPACE_ALLOWLIST",
-    kind: "string",
-    default: "",
-    help: "comma list: chaos may touch only these namespaces; empty means any not denied",
-  },
-  {
-    flag: "namespace-denylist",
-    env: "NAMESPACE_DENYLIST",
-    kind: "string",
-    default: "kube-system",
-    help: "comma list of namespaces chaos never touches (the daemon's own namespace is always added)",
-  },
-  {
-    flag: "max-affected-fraction",
-    env: "MAX_AFFECTED_FRACTION",
-    kind: "fraction",
-    default: "1",
-    help: "largest fraction (0-1] of one workload's pods a fault may hit at once",
-  },
-  {
-    flag: "max-concurrent-runs",
-    env: "MAX_CONCURRENT_RUNS",
-    kind: "int",
-    default: "0",
-    help: "runs in progress at once, cluster-wide; more are refused (0: no limit)",
-  },
-  {
-    flag: "max-concurrent-runs-per-namespace",
-    env: "MAX_CONCURRENT_RUNS_PER_NAMESPACE",
-    kind: "int",
-    default: "0",
-    help: "runs in progress at once per namespace; more are refused (0: no limit)",
-  },
-  {
-    flag: "identity",
-    env: "POD_NAME",
-    kind: "string",
-    default: "",
-    help: "this replica's name in leases and logs; defaults to the hostname",
-  },
 ];
+
+/** Every option, in the order `--help` prints them. */
+export const OPTIONS: readonly OptionSpec[] = [...DAEMON_OPTIONS, ...CENTER_OPTIONS, ...GUARDRAIL_OPTIONS];

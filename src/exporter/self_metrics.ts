@@ -80,8 +80,9 @@ export class SelfMetrics implements ReflectorMetrics, RunnerMetrics {
     });
     this.#kubeRequests = new client.Counter({
       name: "chaoslet_kube_requests_total",
-      help: "Requests the daemon sent to the Kubernetes API server, by verb (WATCH for watch streams).",
-      labelNames: ["verb"],
+      help: "Requests the daemon sent to the Kubernetes API server, by verb (WATCH for watch streams) and " +
+        "resource (plural.group, with /subresource).",
+      labelNames: ["verb", "resource"],
       registers,
     });
     new client.Counter({
@@ -113,8 +114,8 @@ export class SelfMetrics implements ReflectorMetrics, RunnerMetrics {
     });
   }
   /** Counts one request to the API server (hooked into the KubeClient). */
-  kubeRequest(verb: string): void {
-    this.#kubeRequests.inc({ verb });
+  kubeRequest(verb: string, resource: string): void {
+    this.#kubeRequests.inc({ verb, resource });
   }
   injectionLatency(fault: string, seconds: number): void {
     this.#injection.observe({ fault }, seconds);

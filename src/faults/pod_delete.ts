@@ -10,7 +10,7 @@ import { isApiError } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import { parseIntRange, parseSeconds } from "../util/duration.ts";
 import { parseSequence } from "./targets.ts";
-import { selectTargetPods, type TargetPod } from "./pod_targets.ts";
+import { prefetchTargetPods, selectTargetPods, type TargetPod } from "./pod_targets.ts";
 import { type FaultContext, FaultError, type FaultReport, type NativeFault } from "./types.ts";
 import { waitWorkloadsHealthy, type WorkloadRef } from "./workload_health.ts";
 
@@ -63,6 +63,10 @@ function ownersOf(pods: TargetPod[]): WorkloadRef[] {
 
 export const podDelete: NativeFault = {
   name: "pod-delete",
+  prefetch(ctx) {
+    // Without a ramp the first round selects at once: read its targets while the runner writes its state.
+    if (Number(ctx.env("RAMP_TIME") || 0) === 0) prefetchTargetPods(ctx);
+  },
   async run(ctx: FaultContext): Promise<FaultReport> {
     const durationMs = seconds("TOTAL_CHAOS_DURATION", ctx.env("TOTAL_CHAOS_DURATION"), 30) * 1000;
     const rampMs = seconds("RAMP_TIME", ctx.env("RAMP_TIME") || undefined, 0) * 1000;

@@ -146,12 +146,34 @@ async function candidates(ctx: Ctx): Promise<{ pods: TargetPod[]; filterable: bo
   return { pods: [...out.values()], filterable: true };
 }
 
+type Candidates = Awaited<ReturnType<typeof candidates>>;
+const prefetched = new WeakMap<object, { at: number; list: Promise<Candidates> }>();
+/** How old a prefetched candidate list may be when selection takes it. */
+const PREFETCH_FRESH_MS = 2_000;
+
+/**
+ * Starts reading the candidates of the next selection with `ctx` (the same reads, as the run's account),
+ * so they overlap the runner's state writes. The next {@link selectTargetPods} with this `ctx` takes them
+ * if they are younger than PREFETCH_FRESH_MS, else reads again.
+ */
+export function prefetchTargetPods(ctx: Ctx): void {
+  const list = candidates(ctx);
+  list.catch(() => {}); // a failure surfaces where the list is taken (or not at all, if it never is)
+  prefetched.set(ctx, { at: Date.now(), list });
+}
+
+function takePrefetched(ctx: Ctx): Promise<Candidates> | undefined {
+  const p = prefetched.get(ctx);
+  prefetched.delete(ctx);
+  return p && Date.now() - p.at <= PREFETCH_FRESH_MS ? p.list : undefined;
+}
+
 /**
  * Selects the pods to hit in one round: TARGETS/TARGET_PODS, NODE_LABEL, PODS_AFFECTED_PERC
  * and POD_TERMINATION_ORDER. Throws TARGET_SELECTION_ERROR when nothing matches.
  */
 export async function selectTargetPods(ctx: Ctx & Partial<Waiting>): Promise<TargetPod[]> {
-  let { pods, filterable } = await candidates(ctx);
+  let { pods, filterable } = await (takePrefetched(ctx) ?? candidates(ctx));
   let live = pods.filter((tp) => isLive(tp.pod));
   // Pods that exist but do not run yet are a workload recovering (from our last round, or an outage):
   // wait for them like Litmus's status checks do, rather than calling the targets missing.

@@ -83,6 +83,11 @@ export interface NativeFault {
    * or undefined to run natively. Read from the merged env before anything is injected.
    */
   jobModeReason?(env: (name: string) => string | undefined): string | undefined;
+  /**
+   * Starts the reads the first injection needs (as the run's account) while the runner writes its state;
+   * `run` uses them if they are still fresh. Nothing may be changed here.
+   */
+  prefetch?(ctx: FaultContext): void;
   /** Undoes a persisted record after a crash, abort or completion. Must be idempotent. */
   revert?(ctx: Pick<FaultContext, "client" | "as" | "log">, record: RevertRecord): Promise<void>;
 }

@@ -96,10 +96,51 @@ function queryString(q?: Query): string {
   return parts.length ? `?${parts.join("&")}` : "";
 }
 
+/** One request as the request hook sees it. */
+export interface RequestInfo {
+  /** HTTP method, or WATCH for a watch stream. */
+  verb: string;
+  /** `plural[.group][/subresource]`, as {@link requestResource} names it. */
+  resource: string;
+  namespace: string;
+  path: string;
+  /** Date.now() when the request was sent. */
+  start: number;
+  /** Sent as another identity (a run's service account). */
+  impersonated: boolean;
+}
+
+/**
+ * The resource a REST path addresses, as `plural` (core), `plural.group`, with `/subresource` when one is
+ * named: `/apis/apps/v1/namespaces/a/replicasets/x` → `replicasets.apps`, `.../pods/p/exec` → `pods/exec`.
+ */
+export function requestResource(path: string): { resource: string; namespace: string } {
+  const parts = path.split("?")[0].split("/").filter(Boolean);
+  let rest: string[];
+  let group = "";
+  if (parts[0] === "api") rest = parts.slice(2);
+  else if (parts[0] === "apis") {
+    group = parts[1] ?? "";
+    rest = parts.slice(3);
+  } else return { resource: parts[0] ?? "", namespace: "" };
+  let namespace = "";
+  // `/namespaces/<ns>/<plural>...` is inside a namespace; `/namespaces[/<ns>]` alone is the Namespace itself.
+  if (rest[0] === "namespaces" && rest.length > 2) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [plural = "", , sub] = rest;
+  const resource = (group ? `${plural}.${group}` : plural) + (sub ? `/${sub}` : "");
+  return { resource, namespace };
+}
+
 /** The REST client. One instance is shared by every component. */
 export class KubeClient {
-  /** Called for every request sent (the daemon counts them in `chaoslet_kube_requests_total`). */
-  onRequest?: (verb: string) => void;
+  /**
+   * Called for every request sent (the daemon counts them in `chaoslet_kube_requests_total{verb,resource}`);
+   * a function it returns is called with the answer's HTTP status (0: no answer) when the headers arrive.
+   */
+  onRequest?: (req: RequestInfo) => ((status: number) => void) | void;
 
   constructor(readonly conn: Connection, readonly fieldManager = "chaoslet") {}
 
@@ -110,7 +151,13 @@ export class KubeClient {
       Accept: "application/json",
     };
     if (opts.as) headers["Impersonate-User"] = opts.as.user;
-    this.onRequest?.(opts.query?.watch ? "WATCH" : method);
+    const answered = this.onRequest?.({
+      verb: opts.query?.watch ? "WATCH" : method,
+      ...requestResource(path),
+      path,
+      start: Date.now(),
+      impersonated: !!opts.as,
+    });
     let body: string | undefined;
     if (opts.body !== undefined) {
       body = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
@@ -134,8 +181,10 @@ export class KubeClient {
         signal,
       });
     } catch (err) {
+      answered?.(0);
       throw timedOut(err);
     }
+    answered?.(res.status);
     if (res.ok) return res;
     const text = await res.text().catch((err) => Promise.reject(timedOut(err)));
     let reason = res.statusText;

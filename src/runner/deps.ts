@@ -6,7 +6,7 @@
 import type { KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { StoreReader } from "../kube/store.ts";
-import type { ChaosExperiment, Pod } from "../kube/types.ts";
+import type { ChaosExperiment, ChaosResult, Pod } from "../kube/types.ts";
 import type { Logger } from "../log/log.ts";
 import type { NativeFault } from "../faults/types.ts";
 import type { ProbeSessionFactory } from "../probes/types.ts";
@@ -23,6 +23,8 @@ export interface RunnerDeps {
   log: Logger;
   events: EventRecorder;
   experiments: StoreReader<ChaosExperiment>;
+  /** The ChaosResult informer: a run's start reads its result here (without it, from the API server). */
+  results?: StoreReader<ChaosResult>;
   pods: StoreReader<Pod>;
   faults: ReadonlyMap<string, NativeFault>;
   probes: ProbeSessionFactory;

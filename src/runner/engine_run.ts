@@ -6,6 +6,7 @@
  * @module
  */
 import { isApiError, type KubeClient } from "../kube/client.ts";
+import { liveGet } from "../kube/live.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ExperimentStatusEntry } from "../kube/types.ts";
 import type { AbortReason, RunnerDeps } from "./deps.ts";
@@ -27,27 +28,37 @@ export type RunEnd = "completed" | "aborted" | "interrupted" | "failed";
 /** Statuses after which an experiment is not run again when a run resumes. */
 const FINISHED = new Set(["Completed", "ChaosExperiment Not Found", "Skipped", "Forcefully Aborted"]);
 
-/** GET, mutate, PUT, retrying on conflicts: the engine is shared with users and other writers. */
+/**
+ * Mutate and PUT, retrying on conflicts: the engine is shared with users and other writers. The first
+ * attempt writes from `ref` (the cache's copy, or the object the caller's last write returned) with its
+ * resourceVersion, so no read precedes the write; only a conflict costs a live read, and the retry.
+ * A `mutate` that finds nothing to do on `ref` is trusted: reconciles are level-triggered and come back
+ * when the cache brings a newer copy.
+ */
 export async function updateEngine(
   client: KubeClient,
   ref: ChaosEngine,
   mutate: (e: ChaosEngine) => boolean,
 ): Promise<ChaosEngine | undefined> {
   const { namespace: ns, name, uid } = ref.metadata as { namespace: string; name: string; uid: string };
+  let cur: ChaosEngine | undefined = structuredClone(ref);
   for (let attempt = 0; attempt < 8; attempt++) {
-    let cur: ChaosEngine;
-    try {
-      cur = await client.get<ChaosEngine>(Resources.chaosengines, ns, name);
-    } catch (err) {
-      if (isApiError(err, 404)) return undefined;
-      throw err;
+    if (!cur) {
+      try {
+        cur = await liveGet<ChaosEngine>(client, Resources.chaosengines, ns, name, "update-conflict");
+      } catch (err) {
+        if (isApiError(err, 404)) return undefined;
+        throw err;
+      }
     }
     if (cur.metadata.uid !== uid) return undefined;
     if (!mutate(cur)) return cur;
     try {
       return await client.update<ChaosEngine>(Resources.chaosengines, ns, name, cur);
     } catch (err) {
+      if (isApiError(err, 404)) return undefined;
       if (!isApiError(err, 409)) throw err;
+      cur = undefined;
     }
   }
   throw new Error(`engine ${ns}/${name}: too many update conflicts`);
@@ -70,11 +81,14 @@ export class EngineRun {
   readonly done: Promise<RunEnd>;
   readonly #runner: string;
   #entries: ExperimentStatusEntry[] = [];
+  /** The engine as our last write returned it: the completion writes from it, with no read first. */
+  #latest: ChaosEngine;
   /** Set when an experiment ended with an undo record it could not clear. */
   #unreverted = false;
 
   constructor(readonly deps: RunnerDeps, readonly engine: ChaosEngine) {
     this.#runner = `chaoslet/${deps.identity}`;
+    this.#latest = engine;
     this.done = this.#run().catch((err) => {
       deps.log.error("engine run failed unexpectedly", { engine: engine.metadata.name, error: String(err) });
       return (this.aborted === "shutdown" ? "interrupted" : "failed") as RunEnd;
@@ -97,9 +111,13 @@ export class EngineRun {
   async #writeEntries(): Promise<void> {
     const { metadata } = this.engine;
     try {
-      await this.deps.client.patch(Resources.chaosengines, metadata.namespace, metadata.name!, {
-        status: { experiments: this.#entries },
-      });
+      const patched = await this.deps.client.patch<ChaosEngine>(
+        Resources.chaosengines,
+        metadata.namespace,
+        metadata.name!,
+        { status: { experiments: this.#entries } },
+      );
+      if (patched?.metadata?.uid === metadata.uid) this.#latest = patched;
     } catch (err) {
       if (!isApiError(err, 404)) throw err;
     }
@@ -161,6 +179,8 @@ export class EngineRun {
       : dup
       ? `spec.experiments: experiment "${dup}" is listed twice; each experiment may appear once per engine`
       : validateAppInfo(engine.spec as never) ?? annotationProblem(engine);
+    /** Entries changed since the last write (left for the completion write to carry). */
+    let pendingEntries = false;
     if (invalid) {
       await this.#stopInvalid(invalid);
       return "aborted";
@@ -171,11 +191,20 @@ export class EngineRun {
         // A resumed attempt (the entry is Running) continues the same run; a new run gets a new id.
         const prev = this.#entries[i];
         const runId = prev.status === "Running" && prev.runId ? prev.runId : crypto.randomUUID();
-        await this.#setEntry(i, { status: "Running", verdict: "Awaited", runner: this.#runner, runId });
+        // Sent, not awaited: the experiment overlaps its reads with it and acts only once it has landed.
+        const running = this.#setEntry(i, {
+          status: "Running",
+          verdict: "Awaited",
+          runner: this.#runner,
+          runId,
+        });
+        running.catch(() => {}); // awaited below; this only keeps a failure from being "unhandled" meanwhile
         let outcome: ExperimentOutcome;
         try {
-          outcome = await runExperiment(deps, engine, exp, signal, (r) => this.abort(r), runId);
+          outcome = await runExperiment(deps, engine, exp, signal, (r) => this.abort(r), running, runId);
+          await running; // a failed write fails the run (it is retried), as when it was awaited first
         } catch (err) {
+          await running;
           if (this.aborted === "shutdown") return "interrupted";
           deps.log.error("experiment failed unexpectedly", { experiment: exp.name, error: String(err) });
           await this.#recordFailure(exp.name, (err as Error)?.message ?? String(err));
@@ -184,12 +213,19 @@ export class EngineRun {
         if (outcome.unreverted) this.#unreverted = true;
         if (outcome.interrupted) return "interrupted";
         if (this.aborted && this.aborted !== "probe") return "aborted";
-        await this.#setEntry(i, {
+        const ended = {
           status: outcome.status,
           verdict: outcome.verdict,
           experimentPod: outcome.experimentPod,
           ...(outcome.plan ? { plan: outcome.plan } : {}),
-        });
+        };
+        // The last entry of a run that completes is written with the completion itself: one write, not two.
+        if (i === experiments.length - 1 && !this.aborted) {
+          this.#entries[i] = { ...this.#entries[i], ...ended, lastUpdateTime: new Date().toISOString() };
+          pendingEntries = true;
+          break;
+        }
+        await this.#setEntry(i, ended);
         if (this.aborted === "probe") {
           // As litmus-go does when a stopOnFailure probe fails: stop the engine, so the run ends stopped.
           await deps.client.patch(Resources.chaosengines, engine.metadata.namespace, engine.metadata.name!, {
@@ -199,13 +235,14 @@ export class EngineRun {
         }
       }
     }
+    if (pendingEntries && this.aborted) await this.#writeEntries();
     if (this.aborted === "shutdown") return "interrupted";
     if (this.aborted) return "aborted";
 
-    const done = await updateEngine(deps.client, engine, (e) => {
-      if (
-        (e.spec.engineState || "active") !== "active" || e.status?.engineStatus !== "initialized"
-      ) return false;
+    let completing = false;
+    const done = await updateEngine(deps.client, this.#latest, (e) => {
+      completing = (e.spec.engineState || "active") === "active" && e.status?.engineStatus === "initialized";
+      if (!completing) return false;
       e.status = { ...e.status, engineStatus: "completed", experiments: this.#entries };
       e.spec.engineState = "stop";
       // Nothing is injected any more: hold the finalizer only if an undo record could not be cleared, so
@@ -223,6 +260,8 @@ export class EngineRun {
       });
       throw err;
     });
+    // Stopped or re-activated meanwhile: the entries still get written, as they would have been before.
+    if (pendingEntries && !completing && done) await this.#writeEntries();
     if (done?.status?.engineStatus === "completed") {
       deps.events.record(engine, {
         reason: "ChaosEngineCompleted",

@@ -6,6 +6,7 @@
  * @module
  */
 import { asServiceAccount, isApiError } from "../kube/client.ts";
+import { liveGet } from "../kube/live.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosExperiment, EngineExperiment, ProbeStatus } from "../kube/types.ts";
 import { type FaultContext, FaultError } from "../faults/types.ts";
@@ -17,7 +18,7 @@ import { type AbortReason, abortReason, type RunnerDeps } from "./deps.ts";
 import { engineInstanceId, resultName } from "./env.ts";
 import { engineExperimentEnv } from "./engine_env.ts";
 import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict.ts";
-import { COUNTED_RUN, ResultWriter, writeEndedResult } from "./result_writer.ts";
+import { COUNTED_RUN, ResultWriter, revertRecords, writeEndedResult } from "./result_writer.ts";
 import { revertRecorded } from "./revert_journal.ts";
 import { EnvResolveError, resolveValueFrom } from "./env_from.ts";
 import { runJobMode } from "./job_mode.ts";
@@ -28,7 +29,7 @@ import { waitForRecovery } from "./recovery.ts";
 
 export type { ExperimentOutcome } from "./outcome.ts";
 
-/** Fetches the ChaosExperiment from the cache, falling back to the API (the cache may lag a fresh create). */
+/** Fetches the ChaosExperiment from the cache, confirming a miss live (the cache may lag a fresh create). */
 async function getExperiment(
   deps: RunnerDeps,
   ns: string,
@@ -37,7 +38,7 @@ async function getExperiment(
   const cached = deps.experiments.get(ns, name);
   if (cached) return cached;
   try {
-    return await deps.client.get<ChaosExperiment>(Resources.chaosexperiments, ns, name);
+    return await liveGet<ChaosExperiment>(deps.client, Resources.chaosexperiments, ns, name, "confirm-miss");
   } catch (err) {
     if (isApiError(err, 404)) return undefined;
     throw err;
@@ -53,13 +54,20 @@ function awaitedProbes(entry: EngineExperiment): ProbeStatus[] {
   }));
 }
 
-/** Runs experiment `entry` of `engine`. Never throws for experiment failures; they become verdicts. */
+/**
+ * Runs experiment `entry` of `engine`. Never throws for experiment failures; they become verdicts.
+ * `entryWritten` is the write of the engine's "Running" entry, sent by the caller but not awaited: reads
+ * and the ChaosResult's creation overlap it, and nothing acts on the cluster before it has landed.
+ * `runId` is the engine entry's run (kept by every attempt that resumes it): a result that already
+ * counted it is not run again.
+ */
 export async function runExperiment(
   deps: RunnerDeps,
   engine: ChaosEngine,
   entry: EngineExperiment,
   signal: AbortSignal,
   abort: (reason: AbortReason) => void,
+  entryWritten: Promise<void> = Promise.resolve(),
   runId?: string,
 ): Promise<ExperimentOutcome> {
   const ns = engine.metadata.namespace!;
@@ -83,8 +91,10 @@ export async function runExperiment(
     log,
     instance,
   );
-  const previous = await journal.read();
+  // From the cache: a result it has not seen yet is met by the create in writer.begin, which reads it then.
+  const previous = (await journal.cachedOrRead(deps.results)) ?? undefined;
   const as = asServiceAccount(ns, engine.spec.chaosServiceAccount || "default");
+  if (revertRecords(previous).length) await entryWritten;
   const leftover = await revertRecorded(
     deps.faults,
     { client: deps.client, as, log },
@@ -149,7 +159,10 @@ export async function runExperiment(
     );
     return { status: "Completed", verdict: "N/A", experimentPod: "N/A", plan };
   }
-  if (!fault) return await runJobMode(deps, engine, entry, experiment, merged, signal, log);
+  if (!fault) {
+    await entryWritten;
+    return await runJobMode(deps, engine, entry, experiment, merged, signal, log);
+  }
 
   // valueFrom entries: no pod resolves them for a native fault, so read them as the run's service account.
   let fromRefs: Map<string, string>;
@@ -222,7 +235,11 @@ export async function runExperiment(
     );
   }
 
-  await writer.begin(awaitedProbes(entry), previous ?? null);
+  // Target selection's reads (as the run's account) overlap the two state writes; the fault acts only
+  // once both have landed.
+  const resuming = previous?.status?.experimentStatus?.phase === "Running";
+  if (!entry.spec?.probe?.length && !defaultCheckWanted(env) && !resuming) native.prefetch?.(faultCtx);
+  await Promise.all([entryWritten, writer.begin(awaitedProbes(entry), previous ?? null)]);
   deps.events.record(writer.object ?? engine, awaitedEvent(expName));
   const defaultCheck = env("DEFAULT_HEALTH_CHECK") === "true";
   let verdict: ExperimentVerdict = "Pass";
@@ -338,6 +355,11 @@ export async function runExperiment(
   log.info("experiment finished", { verdict: done.verdict, phase: done.phase, error: errOut?.reason });
   const unreverted = leftover > 0 || writer.pendingReverts > 0;
   return { status: "Completed", verdict: done.verdict, experimentPod: runnerField, unreverted };
+}
+
+/** DEFAULT_HEALTH_CHECK: the targets are then selected for the check first, and again by the fault. */
+function defaultCheckWanted(env: (name: string) => string | undefined): boolean {
+  return env("DEFAULT_HEALTH_CHECK") === "true";
 }
 
 /** TOTAL_CHAOS_DURATION for probe timing; a bad value is reported by the fault itself, so fall back here. */

@@ -7,6 +7,8 @@
  */
 import { createHash } from "node:crypto";
 import { isApiError, type KubeClient } from "../kube/client.ts";
+import { liveGet } from "../kube/live.ts";
+import type { StoreReader } from "../kube/store.ts";
 import type { Logger } from "../log/log.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosResult, ProbeStatus, ResultHistoryTarget } from "../kube/types.ts";
@@ -98,6 +100,16 @@ export class ResultWriter {
     return this.engine.metadata.namespace!;
   }
 
+  /**
+   * The result as the informer cache holds it, or null when the cache says there is none (no request);
+   * without a cache, a read. A result only just written elsewhere may be missing from the cache: then the
+   * create in {@link begin} meets it (AlreadyExists) and reads it live.
+   */
+  async cachedOrRead(results?: StoreReader<ChaosResult>): Promise<ChaosResult | null> {
+    if (!results) return (await this.read()) ?? null;
+    return results.get(this.namespace, this.name) ?? null;
+  }
+
   /** Reads the current result, or undefined. */
   async read(): Promise<ChaosResult | undefined> {
     try {
@@ -122,7 +134,7 @@ export class ResultWriter {
       instance: this.instanceId,
     };
     // `known` is a result the caller just read (null: known to be absent), saving a round trip.
-    const existing = known === undefined ? await this.read() : known ?? undefined;
+    let existing = known === undefined ? await this.read() : known ?? undefined;
     if (!existing) {
       try {
         return this.object = await this.client.create<ChaosResult>(Resources.chaosresults, this.namespace, {
@@ -138,6 +150,20 @@ export class ResultWriter {
         });
       } catch (err) {
         if (!isApiError(err, 409)) throw err;
+        // It exists after all (the cache had not seen it yet): read it, and never start over undo records
+        // the caller did not see; the run fails and is retried once the cache has caught up.
+        existing = await liveGet<ChaosResult>(
+          this.client,
+          Resources.chaosresults,
+          this.namespace,
+          this.name,
+          "result-exists",
+        );
+        if (revertRecords(existing).length && known === null) {
+          throw new Error(
+            `ChaosResult ${this.namespace}/${this.name} holds undo records not seen yet; retrying`,
+          );
+        }
       }
     }
     this.#targets.clear();
@@ -214,7 +240,8 @@ export class ResultWriter {
       this.#flush = this.#flush.then(() => this.#writeTargets());
     }
     await this.#flush;
-    const current = await this.read();
+    // The result as our own last write returned it: no other writer touches its history during a run.
+    const current = this.object ?? await this.read();
     const h = current?.status?.history;
     const done = finishResult({
       verdict: args.verdict,

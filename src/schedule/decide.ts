@@ -14,7 +14,8 @@
  *
  * @module
  */
-import { type CronSchedule, missedFireTimes, nextFireTime } from "./cron.ts";
+import { missedFireTimes, nextFireTime } from "./cron.ts";
+import type { CronSchedule } from "./cron_parse.ts";
 import type { ChildRef, EffectiveSpec } from "./types.ts";
 
 /** Kubernetes warns above this many missed fire times ("too many missed start times"). */

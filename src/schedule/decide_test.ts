@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseCron } from "./cron.ts";
+import { parseCron } from "./cron_parse.ts";
 import {
   childName,
   type ChildState,

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { type CronSchedule, nextFireTime, parseCron } from "./cron.ts";
+import { nextFireTime } from "./cron.ts";
+import { type CronSchedule, parseCron } from "./cron_parse.ts";
 import { type ChaosSchedule, type EffectiveSpec, MAX_NAME_LENGTH, withDefaults } from "./types.ts";
 
 export type Validation =

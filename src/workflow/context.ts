@@ -7,7 +7,7 @@
 import type { Impersonation, KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { StoreReader } from "../kube/store.ts";
-import type { ChaosEngine, OwnerReference } from "../kube/types.ts";
+import type { ChaosEngine, OwnerReference, Pod } from "../kube/types.ts";
 import type { Logger } from "../log/log.ts";
 import type { Discovery } from "./discovery.ts";
 import { isLabelValue, nodeHash } from "./nodes.ts";
@@ -31,6 +31,8 @@ export interface WorkflowDeps {
   wake: Wakeups;
   /** The shared cache's ChaosEngines: chaos steps read and wait on them instead of polling the API server. */
   engines: StoreReader<ChaosEngine>;
+  /** The shared cache's Pods: Job steps follow their pod here, woken by its changes. */
+  pods?: StoreReader<Pod>;
   discovery: Discovery;
   /** Poll interval of running steps: a safety net behind the cache wake-ups. */
   pollMs: number;

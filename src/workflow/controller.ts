@@ -52,6 +52,7 @@ export class WorkflowController {
       events: opts.events,
       wake,
       engines: opts.engines,
+      pods: opts.pods,
       discovery: new Discovery(opts.client),
       pollMs: opts.pollMs ?? 2000,
       stopGraceMs: opts.stopGraceMs ?? 60_000,

@@ -11,6 +11,7 @@
  * @module
  */
 import { isApiError } from "../kube/client.ts";
+import { liveGet, liveList } from "../kube/live.ts";
 import { Resources } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { checkHalt, markPhase, type StepContext, type StepResult } from "./context.ts";
@@ -18,6 +19,9 @@ import { parseTerminationMessage, podOutputs } from "./outputs.ts";
 import { jobManifests, type Placement } from "./pod_spec.ts";
 import { withRetries } from "./status_book.ts";
 import { LABELS, type NodeOutputs } from "./types.ts";
+
+/** Behind the cache's wake-ups, a running pod is re-read from the API server this often (a lost event). */
+const SAFETY_NET_MS = 60_000;
 
 /** The label (and taint) of the test cluster's real kubelet node. */
 const REAL_NODE = "chaoslet.dev/node";
@@ -131,6 +135,11 @@ export async function runJobStep(ctx: StepContext): Promise<StepResult> {
     const clash = await ensure(ctx, rt, obj);
     if (clash) return { phase: "Failed", message: clash };
   }
+  const selector = `job-name=${name}`;
+  // The pod is followed in the cache, woken by its changes. The API server is asked only when the cache
+  // cannot know: on the safety-net timeout (a Job whose pod never comes, a lost event), or when the pod
+  // is gone (the Job may have been deleted).
+  let live = false;
   while (true) {
     checkHalt(ctx);
     if (ctx.signal.aborted) {
@@ -139,12 +148,17 @@ export async function runJobStep(ctx: StepContext): Promise<StepResult> {
       );
       return { phase: "Failed", message: "Stopped" };
     }
-    const pods = await withRetries(() =>
-      client.list<PodView>(Resources.pods, ns, { query: { labelSelector: `job-name=${name}` } })
-    );
-    const pod = pods.items.sort((a, b) =>
+    const pods = live || !ctx.deps.pods
+      ? (await withRetries(() =>
+        liveList<PodView>(client, Resources.pods, ns, "job-step-safety-net", {
+          query: { labelSelector: selector },
+        })
+      )).items
+      : ctx.deps.pods.listByLabels(ns, { "job-name": name }) as PodView[];
+    const pod = pods.sort((a, b) =>
       (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? "")
     )[0];
+    const podGone = !pod && !!ctx.node.podName;
     if (pod && ctx.node.podName !== pod.metadata.name) {
       ctx.node.podName = pod.metadata.name;
       await ctx.book.save();
@@ -166,24 +180,29 @@ export async function runJobStep(ctx: StepContext): Promise<StepResult> {
     if (phase === "Running") {
       await markPhase(ctx, "Running");
     }
-    let current: KubeObject;
-    try {
-      current = await withRetries(() =>
-        client.get(Resources.jobs, ns, name)
+    if (live || podGone || !ctx.deps.pods) {
+      let current: KubeObject;
+      try {
+        current = await withRetries(() =>
+          liveGet(client, Resources.jobs, ns, name, "job-step-safety-net")
+        );
+      } catch (err) {
+        if (!isApiError(err, 404)) throw err;
+        return { phase: "Failed", message: `Job "${name}" was deleted before it finished` };
+      }
+      const failed = (current.status?.conditions ?? []).find((c: { type: string; status: string }) =>
+        c.type === "Failed" && c.status === "True"
       );
-    } catch (err) {
-      if (!isApiError(err, 404)) throw err;
-      return { phase: "Failed", message: `Job "${name}" was deleted before it finished` };
+      if (failed) {
+        return {
+          phase: "Failed",
+          message: `Job "${name}" failed: ${failed.reason}: ${failed.message ?? ""}`.trim(),
+        };
+      }
     }
-    const failed = (current.status?.conditions ?? []).find((c: { type: string; status: string }) =>
-      c.type === "Failed" && c.status === "True"
-    );
-    if (failed) {
-      return {
-        phase: "Failed",
-        message: `Job "${name}" failed: ${failed.reason}: ${failed.message ?? ""}`.trim(),
-      };
-    }
-    await wake.wait(`job:${ns}/${name}`, pollMs, ctx.signal);
+    // A pod the cache follows needs no timer; before it exists (or once it is gone) the Job is checked
+    // every poll interval, since only the Job tells why no pod comes.
+    const notified = await wake.wait(`job:${ns}/${name}`, pod ? SAFETY_NET_MS : pollMs, ctx.signal);
+    live = !notified && !ctx.signal.aborted;
   }
 }

@@ -26,22 +26,27 @@ export class Wakeups {
     for (const w of set) w();
   }
 
-  /** Resolves on the next notify of `key`, after `maxMs`, or when `signal` aborts, whichever is first. */
-  wait(key: string, maxMs: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves on the next notify of `key`, after `maxMs`, or when `signal` aborts, whichever is first:
+   * true when it was a notify (the cache has the change), false on the timeout or the abort.
+   */
+  wait(key: string, maxMs: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
+      if (signal?.aborted) return resolve(false);
       let set = this.#waiters.get(key);
       if (!set) this.#waiters.set(key, set = new Set());
-      const done = () => {
+      const finish = (notified: boolean) => {
         clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        set!.delete(done);
+        signal?.removeEventListener("abort", timedOut);
+        set!.delete(notifiedNow);
         if (set!.size === 0 && this.#waiters.get(key) === set) this.#waiters.delete(key);
-        resolve();
+        resolve(notified);
       };
-      const timer = setTimeout(done, maxMs);
-      signal?.addEventListener("abort", done, { once: true });
-      set.add(done);
+      const notifiedNow = () => finish(true);
+      const timedOut = () => finish(false);
+      const timer = setTimeout(timedOut, maxMs);
+      signal?.addEventListener("abort", timedOut, { once: true });
+      set.add(notifiedNow);
     });
   }
 

@@ -48,7 +48,7 @@ function pdEngine(ns: string, name: string, env: Record<string, string>): ChaosE
 async function kubeRequests(daemon: Daemon): Promise<number> {
   let n = 0;
   for (
-    const m of (await daemon.metrics()).matchAll(/^chaoslet_kube_requests_total\{verb="(\w+)"\} (\d+)/gm)
+    const m of (await daemon.metrics()).matchAll(/^chaoslet_kube_requests_total\{verb="(\w+)"[^}]*\} (\d+)/gm)
   ) {
     if (m[1] !== "WATCH") n += Number(m[2]);
   }

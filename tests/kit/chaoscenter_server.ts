@@ -37,12 +37,15 @@ export interface ServerOptions {
   accessKey?: string;
   /** Keep-alive period (the real server: 10 s). */
   kaMs?: number;
+  /** Serve https/wss with this certificate and key (PEM) instead of plain http/ws. */
+  tls?: { cert: string; key: string };
 }
 
 export class ChaosCenterServer {
   readonly state: CenterState;
   readonly record: Recorded[] = [];
   readonly kaMs: number;
+  readonly tls: { cert: string; key: string } | undefined;
   port = 0;
   #server: Deno.HttpServer | undefined;
   readonly #sockets = new Set<WebSocket>();
@@ -62,10 +65,11 @@ export class ChaosCenterServer {
       o.accessKey ?? "install-key-0123456789abcdefABCD",
     );
     this.kaMs = o.kaMs ?? 10_000;
+    this.tls = o.tls;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}/query`;
+    return `${this.tls ? "https" : "http"}://127.0.0.1:${this.port}/query`;
   }
 
   get live(): boolean {
@@ -78,7 +82,7 @@ export class ChaosCenterServer {
 
   start(port = this.port): void {
     this.#server = Deno.serve(
-      { hostname: "127.0.0.1", port, onListen: () => {} },
+      { hostname: "127.0.0.1", port, onListen: () => {}, ...this.tls },
       (req) => this.#handle(req),
     );
     this.port = (this.#server.addr as Deno.NetAddr).port;

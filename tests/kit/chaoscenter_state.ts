@@ -109,6 +109,13 @@ export class CenterState {
     for (const k of STRING_KEYS) {
       if (typeof data[k] !== "string") errs.push(`executionData.${k} is not a string`);
     }
+    if (data.experimentType !== "events" && data.experimentType !== "chaosengine") {
+      errs.push(
+        `executionData.experimentType ${
+          JSON.stringify(data.experimentType)
+        } is neither events nor chaosengine`,
+      );
+    }
     for (const k of ["creationTimestamp", "startedAt", "finishedAt"]) {
       if (typeof data[k] === "string" && !/^\d*$/.test(data[k] as string)) {
         errs.push(`executionData.${k} is not Unix seconds`);

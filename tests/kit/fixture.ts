@@ -10,21 +10,42 @@
  * @module
  */
 import type { ChaosExperiment } from "../../src/kube/types.ts";
+import { clusterBinding } from "./api.ts";
 import { Daemon } from "./daemon.ts";
-import { installFault } from "./hub.ts";
-import { applyCrds, createDeployment, dropNamespace, newNamespace } from "./kube.ts";
+import { hubFault, installExperiment, type Rule } from "./hub.ts";
+import { admin, applyCrds, createDeployment, dropNamespace, newNamespace } from "./kube.ts";
+
+/** One Deployment of the target app, when more than a replica count is needed. */
+export interface AppSpec {
+  replicas: number;
+  /** Its labels, also its selector (default `app=<name>`). */
+  labels?: Record<string, string>;
+  /** Fields added to its pod spec (affinity, tolerations, ...). */
+  pod?: Record<string, unknown>;
+}
 
 export interface ChaosNamespaceOptions {
-  /** The target app: Deployment name -> replicas, each labelled app=<name> (default `{ web: 3 }`). */
-  apps?: Record<string, number>;
+  /** The target app: Deployment name -> replicas (labelled app=<name>) or an {@link AppSpec} (default `{ web: 3 }`). */
+  apps?: Record<string, number | AppSpec>;
   /** The hub fault to install (default pod-delete); null installs none. */
   fault?: string | null;
+  /** Installs this ChaosExperiment instead of a hub fault (with `fault: null`, the default service account is
+   * `<its name>-sa`); returning undefined installs none. */
+  experiment?: (ns: string) => ChaosExperiment | undefined;
+  /** Installs the fault under this name, as a Litmus user copies one (same labels, another name). */
+  experimentName?: string;
+  /** Rewrites the fault's namespaced permissions before the service account gets them. */
+  rules?: (rules: Rule[]) => Rule[];
+  /** Cluster-wide rules for the chaos service account (a ClusterRole and binding, deleted at dispose). */
+  clusterRules?: Rule[];
   /** The chaos service account that gets the fault's permissions (default `<fault>-sa`). */
   serviceAccount?: string;
   /** Also create a `<prefix>-sys-…` namespace and run the daemon with it as `--system-namespace`. */
   systemNamespace?: boolean;
   /** Daemon flags besides `--watch-namespace` (and `--system-namespace`). */
   args?: string[];
+  /** The daemon's environment (secrets). */
+  env?: Record<string, string>;
   /** Start the daemon (default true). */
   daemon?: boolean;
   readyTimeoutMs?: number;
@@ -32,6 +53,8 @@ export interface ChaosNamespaceOptions {
   end?: "stop" | "kill";
   /** Runs once the namespace, the app and the fault exist, before the daemon is waited for. */
   prepare?: (ns: string) => Promise<void>;
+  /** Runs at dispose once the daemon has ended, before the cluster role goes and the namespaces are dropped. */
+  cleanup?: () => Promise<void>;
 }
 
 export interface ChaosNamespace {
@@ -60,6 +83,8 @@ export async function chaosNamespace(prefix: string, o: ChaosNamespaceOptions = 
     ...(sys ? [`--system-namespace=${sys}`] : []),
     ...(o.args ?? []),
   ];
+  const newDaemon = () => new Daemon({ args: args(), env: o.env });
+  let unbind: (() => Promise<void>) | undefined;
   const kill = async () => {
     if (!daemon) return;
     daemon.signal("SIGKILL");
@@ -75,19 +100,28 @@ export async function chaosNamespace(prefix: string, o: ChaosNamespaceOptions = 
   const dispose = async () => {
     if (o.end === "kill") await kill();
     else await daemon?.stop();
+    await o.cleanup?.();
+    await unbind?.();
     await Promise.all([dropNamespace(ns), ...(sys ? [dropNamespace(sys)] : [])]);
   };
   try {
     if (o.systemNamespace) sys = await newNamespace(`${prefix}-sys`);
     // Started first, so its start-up overlaps the rest of the setup.
-    if (o.daemon !== false) daemon = new Daemon({ args: args() });
-    for (const [name, replicas] of Object.entries(o.apps ?? { web: 3 })) {
-      await createDeployment(ns, name, replicas);
+    if (o.daemon !== false) daemon = newDaemon();
+    for (const [name, app] of Object.entries(o.apps ?? { web: 3 })) {
+      const spec = typeof app === "number" ? { replicas: app } : app;
+      await createDeployment(ns, name, spec.replicas, spec.labels, spec.pod);
     }
     const faultName = o.fault === undefined ? "pod-delete" : o.fault;
-    const fault = faultName
-      ? await installFault(faultName, ns, o.serviceAccount ?? `${faultName}-sa`)
-      : undefined;
+    const fault = o.experiment ? o.experiment(ns) : faultName ? hubFault(faultName) : undefined;
+    if (fault) {
+      const sa = o.serviceAccount ?? `${faultName ?? fault.metadata.name}-sa`;
+      if (o.experimentName) fault.metadata = { ...fault.metadata, name: o.experimentName };
+      await installExperiment(fault, ns, sa, o.rules);
+      if (o.clusterRules) {
+        unbind = await clusterBinding(await admin(), ns, sa, `chaoslet-${ns}`, o.clusterRules);
+      }
+    }
     await o.prepare?.(ns);
     if (daemon) await ready();
     return {
@@ -100,7 +134,7 @@ export async function chaosNamespace(prefix: string, o: ChaosNamespaceOptions = 
       },
       kill,
       async restart() {
-        daemon = new Daemon({ args: args() });
+        daemon = newDaemon();
         await ready();
       },
       [Symbol.asyncDispose]: dispose,

@@ -48,18 +48,26 @@ export function engineFor(fault: string, ns: string, o: EngineOptions = {}): Cha
 }
 
 /** Installs the hub fault in `ns` and its permissions as the Role of `sa` (default: the engine's SA). */
-export async function installFault(
-  fault: string,
+export function installFault(fault: string, ns: string, sa: string): Promise<ChaosExperiment | undefined> {
+  const exp = hubFault(fault);
+  return exp ? installExperiment(exp, ns, sa) : Promise.resolve(undefined);
+}
+
+// deno-lint-ignore no-explicit-any
+export type Rule = any;
+
+/**
+ * Creates ChaosExperiment `exp` in `ns` and gives its permissions (rewritten by `rules`, if given) to `sa`
+ * as a Role; returns the experiment as created.
+ */
+export async function installExperiment(
+  exp: ChaosExperiment,
   ns: string,
   sa: string,
-): Promise<ChaosExperiment | undefined> {
-  const exp = hubFault(fault);
-  if (!exp) return undefined;
-  const kube = await admin();
+  rules: (permissions: Rule[]) => Rule[] = (r) => r,
+): Promise<ChaosExperiment> {
   exp.metadata = { ...exp.metadata, namespace: ns };
-  await kube.create(Resources.chaosexperiments, ns, exp);
-  // deno-lint-ignore no-explicit-any
-  const rules = (exp.spec.definition.permissions ?? []) as any[];
-  await serviceAccountWithRole(ns, sa, rules);
+  await (await admin()).create(Resources.chaosexperiments, ns, exp);
+  await serviceAccountWithRole(ns, sa, rules((exp.spec.definition.permissions ?? []) as Rule[]));
   return exp;
 }

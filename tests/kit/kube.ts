@@ -96,15 +96,24 @@ export function applyCrds(): Promise<void> {
   return crdsApplied;
 }
 
-/** Creates a Deployment of `replicas` fake pods and waits until all are ready. */
-export async function createDeployment(ns: string, name: string, replicas = 3, labels = { app: name }) {
+/** A Deployment of fake pods, waited for until ready; `pod` adds fields to its pod spec (affinity, ...). */
+export async function createDeployment(
+  ns: string,
+  name: string,
+  replicas = 3,
+  labels: Record<string, string> = { app: name },
+  pod: Record<string, unknown> = {},
+) {
   const kube = await admin();
   await kube.create(Resources.deployments, ns, {
     metadata: { name, labels },
     spec: {
       replicas,
       selector: { matchLabels: labels },
-      template: { metadata: { labels }, spec: { containers: [{ name: "app", image: "fake/app:1" }] } },
+      template: {
+        metadata: { labels },
+        spec: { containers: [{ name: "app", image: "fake/app:1" }], ...pod },
+      },
     },
   });
   await waitDeploymentReady(ns, name);

@@ -1,7 +1,7 @@
 /**
  * What chaoslet does with the workflow actions ChaosCenter pushes (reference §4-5): create and
  * update (Argo Workflow / CronWorkflow → ChaosWorkflow / ChaosSchedule, run by chaoslet's own
- * workflow engine through the API server, as the HTTP API does), delete, workflow_delete,
+ * workflow engine through the API server, as the HTTP API does), get, delete, workflow_delete,
  * workflow_run_delete and workflow_run_stop. Every write is made as the infra's identity
  * (impersonated `system:serviceaccount:<infra ns>:<sa>`), so the API server applies that
  * account's RBAC; namespace scope also refuses any namespace but the infra's.
@@ -159,6 +159,39 @@ export class WorkflowActions {
     } catch (err) {
       if (isApiError(err, 404)) return `${rt.kind} ${ns}/${name} not found; update ignored`;
       throw new ActionError(`updating ${rt.kind} ${ns}/${name}: ${(err as Error).message}`, labels, name);
+    }
+  }
+
+  /**
+   * get (the Go subscriber's AgentOperations reads the object and drops the result; ChaosCenter itself
+   * never sends it): reads the chaoslet object a Workflow/CronWorkflow became, as the infra's identity.
+   */
+  async get(a: Action): Promise<string> {
+    const m = parseManifest(a.k8sManifest);
+    const labels = { ...(m.metadata?.labels ?? {}) } as Record<string, string>;
+    const rt = m.kind === "Workflow"
+      ? ChaosWorkflows
+      : m.kind === "CronWorkflow"
+      ? ChaosSchedules
+      : undefined;
+    if (!rt) {
+      throw new ActionError(
+        `kind "${m.apiVersion}/${m.kind}" is not supported for get: chaoslet runs argoproj.io Workflow and CronWorkflow`,
+        labels,
+        m.metadata?.name,
+      );
+    }
+    const name = m.metadata?.name;
+    if (!name) throw new ActionError(`get of ${m.kind} without metadata.name`, labels);
+    const ns = this.namespaceFor(a.namespace, labels);
+    try {
+      const cur = await this.d.client.get<KubeObject & { status?: { phase?: string } }>(rt, ns, name, {
+        as: this.as,
+      });
+      return `${rt.kind} ${ns}/${name} exists (phase ${cur.status?.phase ?? "none"})`;
+    } catch (err) {
+      if (isApiError(err, 404)) return `${rt.kind} ${ns}/${name} not found`;
+      throw new ActionError(`reading ${rt.kind} ${ns}/${name}: ${(err as Error).message}`, labels, name);
     }
   }
 

@@ -14,6 +14,7 @@ import type { CenterOverrides } from "../../config/config.ts";
 import { isApiError, type KubeClient } from "../../kube/client.ts";
 import { Resources } from "../../kube/resources.ts";
 import type { KubeObject } from "../../kube/types.ts";
+import { parseComponents } from "./components.ts";
 
 export const CONFIGMAP = "subscriber-config";
 export const SECRET = "subscriber-secret";
@@ -42,6 +43,8 @@ export interface CenterConfig {
   /** The identity ChaosCenter's actions run as: `system:serviceaccount:<infraNamespace>:<this>`. */
   serviceAccount: string;
   keepaliveTimeoutMs: number;
+  /** COMPONENTS.DEPLOYMENTS label selectors (components.ts). */
+  components: string[];
 }
 
 /** A setting that makes the link impossible to start; the message names the key and quotes the value. */
@@ -121,6 +124,12 @@ export async function loadCenterConfig(
       throw new CenterConfigError(`CUSTOM_TLS_CERT is not base64 (starts "${cert.slice(0, 12)}")`);
     }
   }
+  let components: string[];
+  try {
+    components = parseComponents(o.components || data.COMPONENTS || "");
+  } catch (err) {
+    throw new CenterConfigError((err as Error).message);
+  }
   return {
     serverAddr,
     wsUrl: websocketUrl(serverAddr),
@@ -135,5 +144,6 @@ export async function loadCenterConfig(
     customCaPem,
     serviceAccount: o.serviceAccount || `litmus-${scopeRaw}-scope`,
     keepaliveTimeoutMs: o.keepaliveTimeoutMs,
+    components,
   };
 }

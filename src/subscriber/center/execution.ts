@@ -58,7 +58,7 @@ export interface NodeOut {
 }
 
 export interface ExecutionData {
-  experimentType: "events";
+  experimentType: "events" | "chaosengine";
   experimentID: string;
   revisionID: string;
   notifyID: string | null;

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { CenterTls, type PostAnswer } from "./tls.ts";
 
 /** `InfraIdentity` input: who the agent is. */
 export interface InfraIdentity {
@@ -49,8 +50,8 @@ export class TransportError extends Error {
 
 export interface GraphQLClientOptions {
   url: string;
-  /** Extra CA (PEM) for an https server. */
-  caPem?: string;
+  /** How https is verified (CUSTOM_TLS_CERT, SKIP_SSL_VERIFY); default: the system roots. */
+  tls?: CenterTls;
   timeoutMs?: number;
   /** Called with every request and answer, for tracing (tests record the protocol with it). */
   trace?: (dir: "send" | "recv", op: string, body: unknown) => void;
@@ -58,10 +59,12 @@ export interface GraphQLClientOptions {
 
 /** POSTs operations to SERVER_ADDR; each call has a timeout (the Go client has none, reference §11.7). */
 export class GraphQLClient {
-  readonly #http: Deno.HttpClient | undefined;
+  readonly #tls: CenterTls;
+  readonly #ownTls: boolean;
 
   constructor(readonly o: GraphQLClientOptions) {
-    this.#http = o.caPem ? Deno.createHttpClient({ caCerts: [o.caPem] }) : undefined;
+    this.#ownTls = !o.tls;
+    this.#tls = o.tls ?? new CenterTls();
   }
 
   /** Runs `op` and returns `data[op]`. Throws GraphQLError or TransportError. */
@@ -73,21 +76,17 @@ export class GraphQLClient {
     const body = { query: OPERATIONS[op], variables };
     this.o.trace?.("send", op, body);
     const timeout = AbortSignal.timeout(this.o.timeoutMs ?? 15_000);
-    let res: Response;
+    let res: PostAnswer;
     try {
-      res = await fetch(this.o.url, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(body),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        client: this.#http,
-      });
+      res = await this.#tls.post(
+        this.o.url,
+        JSON.stringify(body),
+        signal ? AbortSignal.any([signal, timeout]) : timeout,
+      );
     } catch (err) {
       throw new TransportError(`${op}: ${(err as Error).message}`);
     }
-    const text = await res.text().catch((err) => {
-      throw new TransportError(`${op}: reading the answer: ${(err as Error).message}`);
-    });
+    const text = res.text;
     let json: { data?: Record<string, unknown> | null; errors?: { message?: string }[] };
     try {
       json = JSON.parse(text);
@@ -97,12 +96,12 @@ export class GraphQLClient {
     }
     this.o.trace?.("recv", op, json);
     if (json.errors?.length) throw new GraphQLError(op, json.errors.map((e) => String(e.message)));
-    if (!res.ok) throw new TransportError(`${op}: HTTP ${res.status}`);
+    if (res.status < 200 || res.status > 299) throw new TransportError(`${op}: HTTP ${res.status}`);
     return json.data?.[op] as T;
   }
 
   close(): void {
-    this.#http?.close();
+    if (this.#ownTls) this.#tls.close();
   }
 }
 

@@ -13,6 +13,7 @@ import { Backoff, sleep } from "../../kube/backoff.ts";
 import type { Logger } from "../../log/log.ts";
 import { type InfraIdentity, OPERATIONS } from "./graphql.ts";
 import { versionError } from "./registration.ts";
+import { type SocketLike, tlsHint } from "./tls.ts";
 
 /** One action pushed by the server (`ActionPayload`). */
 export interface Action {
@@ -35,9 +36,12 @@ export interface LinkOptions {
   /** Every frame each way, for tracing. */
   trace?: (dir: "send" | "recv", frame: unknown) => void;
   backoff?: Backoff;
+  /** Opens the websocket (CenterTls.websocket for CUSTOM_TLS_CERT / SKIP_SSL_VERIFY); default Deno's. */
+  connect?: (url: string, protocol: string) => SocketLike;
 }
 
 const SUBSCRIPTION_ID = "1";
+const OPEN = 1;
 const ACK_TIMEOUT_MS = 10_000;
 /** A session that lasted this long was healthy: the next failure starts the backoff again. */
 const HEALTHY_MS = 30_000;
@@ -89,9 +93,11 @@ export class InfraLink {
   #session(signal: AbortSignal): Promise<string> {
     const { log } = this.o;
     return new Promise((resolve) => {
-      let ws: WebSocket;
+      let ws: SocketLike;
       try {
-        ws = new WebSocket(this.o.url, "graphql-ws");
+        ws = this.o.connect
+          ? this.o.connect(this.o.url, "graphql-ws")
+          : new WebSocket(this.o.url, "graphql-ws") as unknown as SocketLike;
       } catch (err) {
         return resolve(`cannot open ${this.o.url}: ${(err as Error).message}`);
       }
@@ -103,7 +109,7 @@ export class InfraLink {
         clearTimeout(watchdog);
         signal.removeEventListener("abort", onAbort);
         try {
-          if (terminate && ws.readyState === WebSocket.OPEN) {
+          if (terminate && ws.readyState === OPEN) {
             send({ type: "stop", id: SUBSCRIPTION_ID });
             send({ type: "connection_terminate" });
           }
@@ -126,7 +132,7 @@ export class InfraLink {
         send({ type: "connection_init", payload: {} });
         arm(ACK_TIMEOUT_MS, "no connection_ack");
       };
-      ws.onerror = (e) => finish(`websocket error: ${(e as ErrorEvent).message ?? "unknown"}`);
+      ws.onerror = (e) => finish(`websocket error: ${tlsHint(e.message ?? "unknown")}`);
       ws.onclose = (e) => finish(`closed (${e.code}${e.reason ? ` ${e.reason}` : ""})`);
       ws.onmessage = (e) => {
         let frame: Frame;

@@ -13,11 +13,13 @@
 import { Backoff, sleep } from "../../kube/backoff.ts";
 import type { KubeClient } from "../../kube/client.ts";
 import type { StoreReader } from "../../kube/store.ts";
-import type { ChaosResult } from "../../kube/types.ts";
+import { Resources } from "../../kube/resources.ts";
+import type { ChaosEngine, ChaosResult } from "../../kube/types.ts";
 import type { Logger } from "../../log/log.ts";
 import { type ChaosWorkflow, ChaosWorkflows } from "../../workflow/types.ts";
 import { CENTER_LABELS, type ExecutionData, executionData, isFinal, runRequest } from "./execution.ts";
 import { type GraphQLClient, GraphQLError, type InfraIdentity } from "./graphql.ts";
+import { STANDALONE_TYPE, standaloneData } from "./standalone.ts";
 
 export const REPORTED_ANNOTATION = "chaoslet.io/center-reported";
 
@@ -27,6 +29,10 @@ export interface ReporterDeps {
   client: KubeClient;
   workflows: StoreReader<ChaosWorkflow>;
   results?: StoreReader<ChaosResult>;
+  /** Standalone ChaosEngines (`type=standalone_workflow`) are reported too when given. */
+  engines?: StoreReader<ChaosEngine>;
+  /** Namespace-scoped infra: only objects in this namespace are ChaosCenter's. */
+  scopeNamespace?: string;
   infraId: string;
   startTimeMs: number;
   log: Logger;
@@ -34,8 +40,8 @@ export interface ReporterDeps {
 
 interface Pending {
   data: ExecutionData;
-  /** The workflow to annotate once a final state is accepted (absent for synthetic error runs). */
-  ref?: { namespace: string; name: string };
+  /** The object to annotate once a final state is accepted (absent for synthetic error runs). */
+  ref?: { kind: "workflow" | "engine"; namespace: string; name: string };
 }
 
 /** Sends run states while `run`'s signal is live (the leader's term). */
@@ -53,13 +59,33 @@ export class RunReporter {
     return this.#pending.size;
   }
 
-  /** Whether ChaosCenter manages `wf` and it still needs reporting. */
-  #relevant(wf: ChaosWorkflow): boolean {
-    const l = wf.metadata.labels ?? {};
+  /** Whether ChaosCenter manages `o` and it still needs reporting. */
+  #relevant(o: ChaosWorkflow | ChaosEngine): boolean {
+    const l = o.metadata.labels ?? {};
     if (l[CENTER_LABELS.infraId] !== this.d.infraId || !l[CENTER_LABELS.experimentId]) return false;
-    if (wf.metadata.annotations?.[REPORTED_ANNOTATION] === "final") return false;
-    const created = Date.parse(wf.metadata.creationTimestamp ?? "");
+    if (this.d.scopeNamespace && o.metadata.namespace !== this.d.scopeNamespace) return false;
+    if (o.metadata.annotations?.[REPORTED_ANNOTATION] === "final") return false;
+    const created = Date.parse(o.metadata.creationTimestamp ?? "");
     return !(this.d.startTimeMs && created < this.d.startTimeMs);
+  }
+
+  /** Queues the state of a standalone ChaosEngine (upstream's second informer, §6.1) if it changed. */
+  observeEngine(e: ChaosEngine): void {
+    if (e.metadata.labels?.type !== STANDALONE_TYPE || !this.#relevant(e)) return;
+    const uid = e.metadata.uid ?? "";
+    if (this.#finals.has(uid)) return;
+    this.#queue(uid, standaloneData(e, this.#sent.has(uid) ? "UPDATE" : "ADD", this.d.results), {
+      kind: "engine",
+      namespace: e.metadata.namespace!,
+      name: e.metadata.name!,
+    });
+  }
+
+  #queue(uid: string, data: ExecutionData, ref: Pending["ref"]) {
+    const key = JSON.stringify({ ...data, eventType: "", nodes: stable(data) });
+    if (this.#sent.get(uid) === key && !this.#pending.has(uid)) return;
+    this.#pending.set(uid, { data, ref });
+    this.#wake?.();
   }
 
   /** Queues the current state of `wf` if it changed since the last send. */
@@ -68,10 +94,7 @@ export class RunReporter {
     const uid = wf.metadata.uid ?? "";
     if (this.#finals.has(uid)) return;
     const data = executionData(wf, this.#sent.has(uid) ? "UPDATE" : "ADD", this.d.results);
-    const key = JSON.stringify({ ...data, eventType: "", nodes: stable(data) });
-    if (this.#sent.get(uid) === key && !this.#pending.has(uid)) return;
-    this.#pending.set(uid, { data, ref: { namespace: wf.metadata.namespace!, name: wf.metadata.name! } });
-    this.#wake?.();
+    this.#queue(uid, data, { kind: "workflow", namespace: wf.metadata.namespace!, name: wf.metadata.name! });
   }
 
   /** Queues a synthetic final run in phase Error (an action ChaosCenter sent could not be carried out). */
@@ -112,8 +135,13 @@ export class RunReporter {
       for (const wf of this.d.workflows.list()) {
         if (wf.status?.phase === "Running") this.observe(wf);
       }
+      for (const e of this.d.engines?.list() ?? []) this.observeEngine(e);
+    });
+    const unsubscribeEngines = this.d.engines?.subscribe((ev) => {
+      if (ev.type !== "delete") this.observeEngine(ev.object);
     });
     for (const wf of this.d.workflows.list()) this.observe(wf);
+    for (const e of this.d.engines?.list() ?? []) this.observeEngine(e);
     const backoff = new Backoff({ initialMs: 500, maxMs: 30_000 });
     try {
       while (!signal.aborted) {
@@ -134,6 +162,7 @@ export class RunReporter {
     } finally {
       unsubscribe();
       unsubscribeResults?.();
+      unsubscribeEngines?.();
     }
   }
 
@@ -168,10 +197,11 @@ export class RunReporter {
     return true;
   }
 
-  async #markFinal(ref: { namespace: string; name: string }): Promise<void> {
+  async #markFinal(ref: NonNullable<Pending["ref"]>): Promise<void> {
+    const rt = ref.kind === "engine" ? Resources.chaosengines : ChaosWorkflows;
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        await this.d.client.patch(ChaosWorkflows, ref.namespace, ref.name, {
+        await this.d.client.patch(rt, ref.namespace, ref.name, {
           metadata: { annotations: { [REPORTED_ANNOTATION]: "final" } },
         });
         return;

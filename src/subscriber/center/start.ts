@@ -24,6 +24,8 @@ import { Queries } from "./queries.ts";
 import { type Active, answer, notifyGitops } from "./replies.ts";
 import { ensureConfirmed, RegistrationError } from "./registration.ts";
 import { RunReporter } from "./reporter.ts";
+import { centerTls } from "./tls.ts";
+import { checkComponents } from "./components.ts";
 
 export interface CenterDeps {
   client: KubeClient;
@@ -52,6 +54,7 @@ const WORKFLOW_TYPES = new Set([
   "create",
   "update",
   "delete",
+  "get",
   "workflow_delete",
   "workflow_run_delete",
   "workflow_run_stop",
@@ -91,7 +94,7 @@ export function centerLink(
   };
 }
 
-/** One leader term with a loaded config; false when registration must be tried again. */
+/** One leader term with a loaded config; false when the components check or registration must be tried again. */
 async function term(
   d: CenterDeps,
   cfg: CenterConfig,
@@ -100,12 +103,24 @@ async function term(
   holder: { active?: Active },
 ): Promise<boolean> {
   const log = d.log;
-  if (cfg.skipSslVerify) {
-    log.warn(
-      "SKIP_SSL_VERIFY is set: Deno only skips verification with --unsafely-ignore-certificate-errors",
-    );
+  // Upstream checks its components before anything else and exits when they are not up (§1.3.1).
+  const componentsUp = await checkComponents({
+    client: d.client,
+    namespace: cfg.infraNamespace,
+    selectors: cfg.components,
+    trackerEnabled: d.overrides.trackerEnabled,
+    ownPod: Deno.env.get("POD_NAME") || Deno.hostname(),
+    rounds: 6,
+    intervalMs: d.overrides.componentCheckIntervalMs,
+    log,
+    signal,
+  });
+  if (!componentsUp) {
+    await sleep(retry.next(), signal);
+    return false;
   }
-  const gql = new GraphQLClient({ url: cfg.serverAddr, caPem: cfg.customCaPem || undefined });
+  const tls = centerTls(cfg, log);
+  const gql = new GraphQLClient({ url: cfg.serverAddr, tls });
   try {
     let key: string;
     try {
@@ -151,6 +166,8 @@ async function term(
       client: d.client,
       workflows: d.workflows,
       results: d.results,
+      engines: d.engines,
+      scopeNamespace: cfg.scope === "namespace" ? cfg.infraNamespace : undefined,
       infraId: cfg.infraId,
       startTimeMs: cfg.startTimeMs,
       log,
@@ -182,6 +199,7 @@ async function term(
       keepaliveTimeoutMs: cfg.keepaliveTimeoutMs,
       log,
       onAction,
+      connect: (url, protocol) => tls.websocket(url, protocol),
     });
     holder.active = { gql, identity };
     await Promise.all([reporter.run(signal), link.run(signal), chain]);
@@ -189,6 +207,7 @@ async function term(
   } finally {
     holder.active = undefined;
     gql.close();
+    tls.close();
   }
 }
 
@@ -210,6 +229,8 @@ async function applyWorkflowAction(
       ? await actions.deleteRun(ext)
       : type === "workflow_run_stop"
       ? await actions.stopRun(ext)
+      : type === "get"
+      ? await actions.get(a)
       : await actions.apply({ ...a, requestType: type });
     log.info("ChaosCenter action done", { requestType: a.requestType, result });
   } catch (err) {
