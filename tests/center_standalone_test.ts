@@ -61,9 +61,11 @@ Deno.test({
       experimentID: string,
       seconds: number,
       labels: Record<string, string> = {},
+      appLabel = "app=web",
     ) => {
       const e = engineFor("pod-delete", ns, {
         engineName: name,
+        appLabel,
         serviceAccount: "litmus-admin",
         env: { TOTAL_CHAOS_DURATION: String(seconds), CHAOS_INTERVAL: "2" },
       }) as ChaosEngine;
@@ -82,8 +84,9 @@ Deno.test({
       await waitFor("link live", () => server.live, 30_000, 50);
 
       // Not ChaosCenter's standalone runs: another infra, and no standalone type.
-      await engine("pod-delete-other-infra", "exp-other", 2, { infra_id: "another-infra" });
-      await engine("pod-delete-no-type", "exp-other", 2, { type: "" });
+      // (They target nothing, so they leave `web` to the engine under test.)
+      await engine("pod-delete-other-infra", "exp-other", 2, { infra_id: "another-infra" }, "app=nothing");
+      await engine("pod-delete-no-type", "exp-other", 2, { type: "" }, "app=nothing");
       const created = await engine("pod-delete-alone", "exp-alone", 6);
       const final = await waitFor(
         "final standalone event",

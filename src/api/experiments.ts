@@ -6,6 +6,7 @@
  */
 import { apiVersionOf, Resources } from "../kube/resources.ts";
 import { isApiError } from "../kube/client.ts";
+import { liveGet, liveList } from "../kube/live.ts";
 import type { ChaosExperiment } from "../kube/types.ts";
 import { type ApiDeps, clean, isWatched, litmus, requireSynced } from "./deps.ts";
 import { badRequest, notFound } from "./errors.ts";
@@ -46,7 +47,7 @@ export function registerExperimentRoutes(router: ApiRouter, deps: ApiDeps): void
       requireSynced(deps);
       items = deps.experiments.list(params.ns);
     } else {
-      items = (await deps.client.list<ChaosExperiment>(rt, params.ns)).items;
+      items = (await liveList<ChaosExperiment>(deps.client, rt, params.ns, "namespace-not-watched")).items;
     }
     return c.json(paginate(items, clean, () => true, query.limit ?? 100, query.continue));
   });
@@ -65,7 +66,8 @@ export function registerExperimentRoutes(router: ApiRouter, deps: ApiDeps): void
     const cached = isWatched(deps, params.ns) ? deps.experiments.get(params.ns, params.name) : undefined;
     if (cached) return c.json(clean(cached));
     try {
-      return c.json(clean(await deps.client.get<ChaosExperiment>(rt, params.ns, params.name)));
+      const why = isWatched(deps, params.ns) ? "confirm-miss" : "namespace-not-watched";
+      return c.json(clean(await liveGet<ChaosExperiment>(deps.client, rt, params.ns, params.name, why)));
     } catch (err) {
       rethrow404(err, params.ns, params.name);
     }

@@ -7,6 +7,7 @@
  * @module
  */
 import { asServiceAccount, isApiError, type KubeClient } from "../kube/client.ts";
+import { liveGet } from "../kube/live.ts";
 import { Resources } from "../kube/resources.ts";
 import type { StoreReader } from "../kube/store.ts";
 import type { ChaosEngine, ChaosExperiment, EngineExperiment, EnvVar } from "../kube/types.ts";
@@ -59,7 +60,8 @@ async function findExperiment(
   const cached = deps.watched(ns) ? deps.experiments.get(ns, name) : undefined;
   if (cached) return cached;
   try {
-    return await deps.client.get<ChaosExperiment>(Resources.chaosexperiments, ns, name);
+    const why = deps.watched(ns) ? "confirm-miss" : "namespace-not-watched";
+    return await liveGet<ChaosExperiment>(deps.client, Resources.chaosexperiments, ns, name, why);
   } catch (err) {
     if (isApiError(err, 404)) return undefined;
     throw err;

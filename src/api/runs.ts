@@ -5,6 +5,7 @@
  * @module
  */
 import { isApiError } from "../kube/client.ts";
+import { liveGet, liveList } from "../kube/live.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosResult, KubeObject } from "../kube/types.ts";
 import { type ApiDeps, clean, isWatched, litmus, requireSynced } from "./deps.ts";
@@ -43,7 +44,8 @@ export async function getEngine(deps: ApiDeps, ns: string, name: string): Promis
   const cached = isWatched(deps, ns) ? deps.engines.get(ns, name) : undefined;
   if (cached) return cached;
   try {
-    return await deps.client.get<ChaosEngine>(Resources.chaosengines, ns, name);
+    const why = isWatched(deps, ns) ? "confirm-miss" : "namespace-not-watched";
+    return await liveGet<ChaosEngine>(deps.client, Resources.chaosengines, ns, name, why);
   } catch (err) {
     if (isApiError(err, 404)) throw notFound("run", ns, name);
     throw err;
@@ -54,7 +56,7 @@ async function resultsOf(deps: ApiDeps, e: ChaosEngine): Promise<ChaosResult[]> 
   const ns = e.metadata.namespace!;
   const labels = { chaosUID: e.metadata.uid! };
   if (isWatched(deps, ns)) return deps.results.listByLabels(ns, labels);
-  const list = await deps.client.list<ChaosResult>(Resources.chaosresults, ns, {
+  const list = await liveList<ChaosResult>(deps.client, Resources.chaosresults, ns, "namespace-not-watched", {
     query: { labelSelector: `chaosUID=${e.metadata.uid}` },
   });
   return list.items;
@@ -63,7 +65,8 @@ async function resultsOf(deps: ApiDeps, e: ChaosEngine): Promise<ChaosResult[]> 
 async function eventsOf(deps: ApiDeps, ns: string, objects: KubeObject[]): Promise<unknown[]> {
   const lists = await Promise.all(
     objects.map((o) =>
-      deps.client.list(Resources.events, ns, {
+      // The cache keeps only engine Events; a run's view also shows its results' Events.
+      liveList(deps.client, Resources.events, ns, "events-of-run", {
         query: { fieldSelector: `involvedObject.uid=${o.metadata.uid}` },
       })
     ),
@@ -151,7 +154,10 @@ export function registerRunRoutes(router: ApiRouter, deps: ApiDeps, runsVersion:
   const list = async (c: Context, ns: string | undefined, q: typeof ListRunsQuery._out) => {
     let body: string;
     if (ns !== undefined && !isWatched(deps, ns)) {
-      body = pageOf((await deps.client.list<ChaosEngine>(Resources.chaosengines, ns)).items, q);
+      body = pageOf(
+        (await liveList<ChaosEngine>(deps.client, Resources.chaosengines, ns, "namespace-not-watched")).items,
+        q,
+      );
     } else {
       requireSynced(deps);
       const key = JSON.stringify([ns, q.limit, q.continue, q.phase, q.verdict, q.experiment]);

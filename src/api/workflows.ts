@@ -6,13 +6,14 @@
  * @module
  */
 import { isApiError } from "../kube/client.ts";
+import { liveGet, liveList } from "../kube/live.ts";
 import type { ResourceType } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { convertArgoWorkflow, formatErrors, validateChaosWorkflow } from "../workflow/convert.ts";
 import { ChaosWorkflows } from "../workflow/types.ts";
 import { ChaosSchedules } from "../schedule/types.ts";
 import { ConvertError, cronWorkflowToSchedule } from "../schedule/convert.ts";
-import { type ApiDeps, clean } from "./deps.ts";
+import { type ApiDeps, clean, isWatched } from "./deps.ts";
 import { badRequest, HttpError, notFound } from "./errors.ts";
 import { errors } from "./responses.ts";
 import type { ApiRouter } from "./router.ts";
@@ -86,9 +87,13 @@ function toSchedule(body: KubeObject, ns: string): KubeObject {
   return { ...body, metadata: { ...body.metadata, namespace: ns } };
 }
 
+/** A workflow from the cache when its namespace is watched; otherwise (and schedules) a live read. */
 async function getOr404(deps: ApiDeps, rt: ResourceType, ns: string, name: string): Promise<KubeObject> {
+  const cache = rt === ChaosWorkflows && isWatched(deps, ns) ? deps.workflows : undefined;
+  const cached = cache?.get(ns, name);
+  if (cached) return cached;
   try {
-    return await deps.client.get(rt, ns, name);
+    return await liveGet(deps.client, rt, ns, name, cache ? "confirm-miss" : "not-cached");
   } catch (err) {
     if (isApiError(err, 404)) throw notFound(rt.kind, ns, name);
     throw err;
@@ -137,7 +142,11 @@ export function registerWorkflowRoutes(router: ApiRouter, deps: ApiDeps): void {
       access: (p) => chaoslet("list", resource, p.ns),
       responses: { 200: { description: "one page", schema: AnyObject }, ...errors(400) },
     }, async (c, { params, query }) => {
-      const items = (await deps.client.list(rt, params.ns)).items;
+      const cache = rt === ChaosWorkflows && isWatched(deps, params.ns) && deps.synced()
+        ? deps.workflows
+        : undefined;
+      const items = cache?.list(params.ns) ??
+        (await liveList(deps.client, rt, params.ns, "not-cached")).items;
       return c.json(paginate(items, clean, () => true, query.limit ?? 100, query.continue));
     });
 

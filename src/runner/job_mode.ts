@@ -7,6 +7,7 @@
  */
 import { sleep } from "../kube/backoff.ts";
 import { isApiError } from "../kube/client.ts";
+import { liveGet, liveList } from "../kube/live.ts";
 import { Resources } from "../kube/resources.ts";
 import type {
   ChaosEngine,
@@ -127,7 +128,10 @@ export async function runJobMode(
   const event = (reason: string, message: string, type: "Normal" | "Warning" = "Normal") =>
     deps.events.record(engine, { reason, message, type, key: `${reason}${entry.name}${uid}` });
   const selector = `chaosUID=${uid},${EXPERIMENT_LABEL}=${entry.name}`;
-  const existing = await deps.client.list(Resources.jobs, ns, { query: { labelSelector: selector } });
+  // No Job informer (Jobs are few and short-lived): an earlier attempt's Job is looked up live.
+  const existing = await liveList(deps.client, Resources.jobs, ns, "adopt-experiment-job", {
+    query: { labelSelector: selector },
+  });
   const adopted = existing.items.find((j) => !j.metadata.deletionTimestamp);
   let job: KubeObject;
   if (adopted) {
@@ -201,7 +205,8 @@ export async function runJobMode(
   let result: ChaosResult | undefined;
   const rname = resultName(engine.metadata.name!, entry.name, env.instanceId);
   try {
-    result = await deps.client.get<ChaosResult>(Resources.chaosresults, ns, rname);
+    // Written by the experiment pod just before it ended: the cache may not have it yet.
+    result = await liveGet<ChaosResult>(deps.client, Resources.chaosresults, ns, rname, "verdict-after-job");
   } catch (err) {
     if (!isApiError(err, 404)) throw err;
   }

@@ -14,7 +14,7 @@
  * @module
  */
 import { isApiError } from "../kube/client.ts";
-import { liveGet } from "../kube/live.ts";
+import { liveGet, liveList } from "../kube/live.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosResult } from "../kube/types.ts";
 import { parseYamlDocuments } from "../util/yaml.ts";
@@ -94,7 +94,7 @@ async function findEngine(ctx: StepContext, data: ChaosData): Promise<ChaosEngin
   }
   // Written as Running but the engine name was not recorded: the create may have happened just before a crash.
   const list = await withRetries(() =>
-    client.list<ChaosEngine>(Resources.chaosengines, data.namespace, {
+    liveList<ChaosEngine>(client, Resources.chaosengines, data.namespace, "find-engine-after-crash", {
       query: { labelSelector: stepSelector(ctx) },
     })
   );
@@ -191,7 +191,14 @@ async function conclude(
   let result: ChaosResult | undefined;
   try {
     result = await withRetries(() =>
-      ctx.deps.client.get<ChaosResult>(Resources.chaosresults, data.namespace, data.resultName!)
+      // Results and engines come on separate watches: the cache may have the ended engine before the result.
+      liveGet<ChaosResult>(
+        ctx.deps.client,
+        Resources.chaosresults,
+        data.namespace,
+        data.resultName!,
+        "result-at-step-end",
+      )
     );
   } catch (err) {
     if (!isApiError(err, 404)) throw err;

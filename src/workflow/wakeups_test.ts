@@ -35,3 +35,16 @@ Deno.test("sleepUntil reports whether the time was reached", async () => {
   ctl.abort();
   assert.equal(await p, false);
 });
+
+Deno.test("Wakeups: wait tells a notify (true) from a timeout or an abort (false)", async () => {
+  const w = new Wakeups();
+  const notified = w.wait("k", 10_000);
+  w.notify("k");
+  assert.equal(await notified, true);
+  assert.equal(await w.wait("k", 10), false);
+  const ctl = new AbortController();
+  const aborted = w.wait("k", 10_000, ctl.signal);
+  ctl.abort();
+  assert.equal(await aborted, false);
+  assert.equal(w.size, 0);
+});
