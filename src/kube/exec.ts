@@ -1,13 +1,14 @@
 /**
- * pods/exec over WebSocket, through client-node's Exec (Deno's native WebSocket cannot present
- * client certificates). client-node is imported on first use only: it costs about 65 MB of
- * memory, which a daemon that never execs should not pay.
+ * pods/exec over Deno's native WebSocket, speaking the channel protocol itself (exec_channels.ts).
+ * Deno's WebSocket takes a Deno.HttpClient, which carries the cluster CA and any client certificate,
+ * so client-node (about 60 MB of resident memory once loaded) is not needed for exec at all.
  *
  * @module
  */
-import type * as K8s from "@kubernetes/client-node";
-import type { Writable } from "node:stream";
 import type { ClusterCredentials } from "./kubeconfig.ts";
+import { EXEC_PROTOCOLS, ExecSession, execUrl, exitCodeOf } from "./exec_channels.ts";
+
+export { exitCodeOf };
 
 /** Where to run a command. */
 export interface ExecTarget {
@@ -33,63 +34,53 @@ export class ExecError extends Error {
   }
 }
 
-let k8sModule: Promise<typeof K8s> | undefined;
-
-/** A client-node KubeConfig for the same credentials, optionally impersonating `user`. */
-export async function clientNodeConfig(
-  creds: ClusterCredentials,
-  impersonateUser?: string,
-): Promise<K8s.KubeConfig> {
-  k8sModule ??= import("@kubernetes/client-node");
-  const k8s = await k8sModule;
-  const kc = new k8s.KubeConfig();
-  const enc = (pem?: string) => pem ? btoa(pem) : undefined;
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: creds.server, caData: enc(creds.caPem), skipTLSVerify: false }],
-    users: [{
-      name: "u",
-      token: await creds.token(),
-      certData: enc(creds.certPem),
-      keyData: enc(creds.keyPem),
-      impersonateUser,
-    }],
-    contexts: [{ name: "x", cluster: "c", user: "u", namespace: creds.namespace }],
-    currentContext: "x",
-  });
-  return kc;
+/** One HTTP/1.1 client per set of credentials: the WebSocket upgrade is an HTTP/1.1 request. */
+const clients = new WeakMap<ClusterCredentials, Deno.HttpClient>();
+function clientFor(creds: ClusterCredentials): Deno.HttpClient {
+  let c = clients.get(creds);
+  if (!c) {
+    const opts: Deno.CreateHttpClientOptions & { cert?: string; key?: string } = { http2: false };
+    if (creds.caPem) opts.caCerts = [creds.caPem];
+    if (creds.certPem && creds.keyPem) {
+      opts.cert = creds.certPem;
+      opts.key = creds.keyPem;
+    }
+    c = Deno.createHttpClient(opts as Deno.CreateHttpClientOptions);
+    clients.set(creds, c);
+  }
+  return c;
 }
 
-const SIGNALS: Record<string, number> = { hangup: 1, interrupt: 2, quit: 3, killed: 9, terminated: 15 };
+async function headersFor(creds: ClusterCredentials, as?: string): Promise<Record<string, string>> {
+  const h: Record<string, string> = {};
+  const token = await creds.token();
+  if (token) h.Authorization = `Bearer ${token}`;
+  if (as) h["Impersonate-User"] = as;
+  return h;
+}
 
 /**
- * The exit code a pods/exec status reports, or undefined when the command did not (visibly) run.
- * Read from the kubelet's NonZeroExitCode cause and, for servers that only put Go's error text in the
- * message (kwok's local exec: "exit status 3", "signal: killed"), from that text.
+ * Why an upgrade failed. Deno's WebSocket hides the HTTP status of a refused upgrade (a 403 surfaces
+ * as "HTTP/2 not supported by this client"), so the same URL is asked once more as a plain GET: the
+ * API server authorizes before it looks for the upgrade, so a refusal comes back with its status and
+ * Status message, and an allowed request answers 400 "Upgrade request required".
  */
-export function exitCodeOf(status: K8s.V1Status | undefined): number | undefined {
-  if (!status) return undefined;
-  if (status.status === "Success") return 0;
-  const cause = status.details?.causes?.find((c) => c.reason === "ExitCode")?.message;
-  if (cause !== undefined && /^\d+$/.test(cause)) return Number(cause);
-  const msg = status.message ?? "";
-  const exit = /exit status (\d+)/.exec(msg);
-  if (exit) return Number(exit[1]);
-  const sig = /signal: (hangup|interrupt|quit|killed|terminated)/.exec(msg);
-  return sig ? 128 + SIGNALS[sig[1]] : undefined;
-}
-
-async function collector(): Promise<{ stream: Writable; text: () => string }> {
-  const { Writable } = await import("node:stream");
-  const chunks: string[] = [];
-  const dec = new TextDecoder();
-  const stream = new Writable({
-    write(chunk: Uint8Array, _enc, cb) {
-      // Keep at most ~64 chunks: a hog command may print forever, and only the start matters for errors.
-      if (chunks.length < 64) chunks.push(dec.decode(chunk, { stream: true }));
-      cb();
-    },
-  });
-  return { stream, text: () => chunks.join("") };
+async function refusal(url: URL, creds: ClusterCredentials, as: string | undefined, wsError: string) {
+  try {
+    const res = await fetch(url.href.replace(/^ws/, "http"), {
+      headers: await headersFor(creds, as),
+      client: clientFor(creds),
+    });
+    const body = await res.text();
+    if (res.status === 400 && /upgrade/i.test(body)) return { text: wsError, status: undefined };
+    let message = body.slice(0, 300);
+    try {
+      message = (JSON.parse(body) as { message?: string }).message ?? message;
+    } catch { /* not a Status */ }
+    return { text: `Unexpected server response: ${res.status}: ${message}`, status: res.status };
+  } catch (e) {
+    return { text: `${wsError} (${(e as Error).message})`, status: undefined };
+  }
 }
 
 /**
@@ -103,47 +94,42 @@ export async function execInPod(
   command: string[],
   opts: { as?: string; signal?: AbortSignal } = {},
 ): Promise<ExecOutcome> {
-  const k8s = await (k8sModule ??= import("@kubernetes/client-node"));
-  const [out, err] = [await collector(), await collector()];
-  let status: K8s.V1Status | undefined;
   const where = `container "${target.container}" of pod "${target.namespace}/${target.pod}"`;
-  let ws: Awaited<ReturnType<K8s.Exec["exec"]>>;
-  try {
-    const exec = new k8s.Exec(await clientNodeConfig(creds, opts.as));
-    ws = await exec.exec(
-      target.namespace,
-      target.pod,
-      target.container,
-      command,
-      out.stream,
-      err.stream,
-      null,
-      false,
-      (s) => {
-        status = s;
-      },
-    );
-  } catch (e) {
-    // A refused upgrade surfaces only as "Unexpected server response: 403".
-    const text = (e as Error)?.message ?? String(e);
-    const code = /Unexpected server response: (\d+)/.exec(text)?.[1];
-    throw new ExecError(`exec in ${where} refused: ${text}`, code ? Number(code) : undefined);
-  }
+  const url = execUrl(creds.server, target, command);
+  const session = new ExecSession();
+  let opened = false;
+  let wsError = "";
+  const ws = new WebSocket(url, {
+    protocols: EXEC_PROTOCOLS,
+    headers: await headersFor(creds, opts.as),
+    client: clientFor(creds),
+  } as WebSocketOptions);
+  ws.binaryType = "arraybuffer";
   await new Promise<void>((resolve) => {
     const onAbort = () => ws.close();
     opts.signal?.addEventListener("abort", onAbort, { once: true });
-    ws.on("close", () => {
+    ws.onopen = () => opened = true;
+    ws.onmessage = (m) => {
+      if (m.data instanceof ArrayBuffer) session.receive(new Uint8Array(m.data));
+    };
+    ws.onerror = (e) => wsError = (e as ErrorEvent).message ?? "WebSocket error";
+    ws.onclose = () => {
       opts.signal?.removeEventListener("abort", onAbort);
       resolve();
-    });
+    };
     if (opts.signal?.aborted) ws.close();
   });
-  const s = status as K8s.V1Status | undefined;
+  const aborted = opts.signal?.aborted ?? false;
+  if (!opened && !aborted) {
+    const r = await refusal(url, creds, opts.as, wsError || "the WebSocket closed before it opened");
+    throw new ExecError(`exec in ${where} refused: ${r.text}`, r.status);
+  }
+  const s = session.status;
   return {
     exitCode: exitCodeOf(s),
-    stdout: out.text(),
-    stderr: err.text(),
-    message: s?.message ?? s?.reason ?? "",
-    aborted: opts.signal?.aborted ?? false,
+    stdout: session.stdout.text,
+    stderr: session.stderr.text,
+    message: s?.message ?? s?.reason ?? session.statusError ?? "",
+    aborted,
   };
 }

@@ -36,3 +36,51 @@ export function cpuSeconds(pid: number): number {
   // utime and stime are fields 14 and 15 of /proc/pid/stat, in clock ticks (100 Hz on Linux).
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/** Run time (ns) of each thread of a process now, from the scheduler's counters (Linux schedstat). */
+function threadTimes(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(t.name, Number(Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/schedstat`).split(" ")[0]));
+    } catch { /* the thread ended */ }
+  }
+  return out;
+}
+
+/**
+ * A CPU clock for a process, in ms, precise to the ns (the tick-based /proc/pid/stat is 10 ms coarse).
+ * Threads come and go (Deno's blocking-pool threads exit after a while): `elapsed()` sums each thread's
+ * progress since the start (a thread that ended in between loses only its last part), never negative.
+ */
+export function cpuClock(pid: number): { elapsed(): number } {
+  const start = threadTimes(pid);
+  return {
+    elapsed() {
+      let ns = 0;
+      for (const [tid, now] of threadTimes(pid)) ns += now - (start.get(tid) ?? 0);
+      return ns / 1e6;
+    },
+  };
+}
+
+/** Sums a counter's series by one label, e.g. chaoslet_kube_requests_total by verb (other labels summed over). */
+export function counterBy(metricsText: string, name: string, label: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const re = new RegExp(`^${name}\\{([^}]*)\\} ([0-9.e+]+)$`, "gm");
+  for (const m of metricsText.matchAll(re)) {
+    const key = new RegExp(`(?:^|,)${label}="([^"]*)"`).exec(m[1])?.[1] ?? "";
+    out[key] = (out[key] ?? 0) + Number(m[2]);
+  }
+  return out;
+}
+
+/** after − before, per key, dropping zeros. */
+export function diff(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) {
+    const d = v - (before[k] ?? 0);
+    if (d) out[k] = d;
+  }
+  return out;
+}

@@ -20,6 +20,8 @@ export interface DaemonOptions {
   args?: string[];
   env?: Record<string, string>;
   kubeconfig?: string;
+  /** Extra `deno run` flags, e.g. ["--inspect=127.0.0.1:9229"] to profile the daemon. */
+  denoFlags?: string[];
 }
 
 /** A running daemon process. */
@@ -42,6 +44,7 @@ export class Daemon {
         "--allow-env",
         "--allow-sys",
         "--allow-run",
+        ...(opts.denoFlags ?? []),
         `${REPO}main.ts`,
         `--kubeconfig=${opts.kubeconfig ?? clusterEnv().kubeconfig}`,
         "--host=127.0.0.1",

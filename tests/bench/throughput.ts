@@ -1,0 +1,120 @@
+/**
+ * Scale: N engines created at once across namespaces, each a single round of pod-delete on one pod,
+ * timed from the first create call to the last verdict. Also the daemon's CPU and peak RSS for the batch,
+ * and the requests the API server refused (priority-and-fairness 429s, read from the API server's own
+ * metrics).
+ */
+import { Resources } from "../../src/kube/resources.ts";
+import type { ChaosEngine } from "../../src/kube/types.ts";
+import type { Daemon } from "../kit/daemon.ts";
+import { admin, dropNamespace } from "../kit/kube.ts";
+import { engineNs, pdEngine } from "./latency.ts";
+import { record } from "./report.ts";
+import { counterBy, cpuClock, diff, pool, quantile, rssMb } from "./stats.ts";
+
+/** Requests the API server refused with 429, and those priority-and-fairness rejected, so far. */
+async function refusals(): Promise<number> {
+  const kube = await admin();
+  const text = await (await kube.raw("GET", "/metrics")).text();
+  const byCode = counterBy(text, "apiserver_request_total", "code");
+  const rejected = counterBy(text, "apiserver_flowcontrol_rejected_requests_total", "reason");
+  return (byCode["429"] ?? 0) + Object.values(rejected).reduce((a, b) => a + b, 0);
+}
+
+export async function throughput(
+  daemon: Daemon,
+  engines: number,
+  nsCount: number,
+  chaosS: number,
+  tag: string,
+) {
+  const kube = await admin();
+  const namespaces: string[] = [];
+  await pool([...Array(nsCount).keys()], 10, async () => void namespaces.push(await engineNs("bench-tp", 2)));
+  try {
+    const batch = [...Array(engines).keys()].map((i) => ({ ns: namespaces[i % nsCount], name: `tp-${i}` }));
+    const refused0 = await refusals();
+    const cpu = cpuClock(daemon.pid);
+    const requests0 = counterBy(await daemon.metrics(), "chaoslet_kube_requests_total", "verb");
+    let peak = rssMb(daemon.pid);
+    const t0 = performance.now();
+    await pool(batch, 50, async ({ ns, name }) => {
+      const env = { TOTAL_CHAOS_DURATION: String(chaosS), CHAOS_INTERVAL: String(chaosS) };
+      await kube.create(Resources.chaosengines, ns, pdEngine(ns, name, env));
+    });
+    const created = (performance.now() - t0) / 1000;
+    const pending = new Set(batch.map((e) => `${e.ns}/${e.name}`));
+    // When each engine was first seen initialized, first seen with a run started, and with a verdict (s).
+    const seen = {
+      initialized: new Map<string, number>(),
+      started: new Map<string, number>(),
+      verdict: [] as number[],
+    };
+    while (pending.size) {
+      peak = Math.max(peak, rssMb(daemon.pid));
+      const list = await kube.list<ChaosEngine>(Resources.chaosengines, undefined);
+      const at = (performance.now() - t0) / 1000;
+      for (const e of list.items) {
+        const key = `${e.metadata.namespace}/${e.metadata.name}`;
+        if (!pending.has(key)) continue;
+        if (e.status?.engineStatus && !seen.initialized.has(key)) seen.initialized.set(key, at);
+        if (e.status?.experiments?.length && !seen.started.has(key)) seen.started.set(key, at);
+        const v = e.status?.experiments?.[0]?.verdict;
+        if (v && v !== "Awaited" && v !== "N/A") {
+          pending.delete(key);
+          seen.verdict.push(at);
+        }
+      }
+      if (performance.now() - t0 > 600_000) {
+        throw new Error(`${pending.size} engines without a verdict after 600 s`);
+      }
+      if (pending.size) await new Promise((r) => setTimeout(r, 200));
+    }
+    const last = (performance.now() - t0) / 1000;
+    const spread = (xs: number[]) =>
+      `p50 ${quantile(xs, 0.5).toFixed(1)} s, p90 ${quantile(xs, 0.9).toFixed(1)} s, last ${
+        quantile(xs, 1).toFixed(1)
+      } s`;
+    console.error(`bench: initialized ${spread([...seen.initialized.values()])}`);
+    console.error(`bench: run started ${spread([...seen.started.values()])}`);
+    console.error(`bench: verdict ${spread(seen.verdict)}`);
+    const requests = diff(
+      requests0,
+      counterBy(await daemon.metrics(), "chaoslet_kube_requests_total", "verb"),
+    );
+    console.error(`bench: daemon requests during the batch ${JSON.stringify(requests)}`);
+    record(
+      `scale_${tag}_last_verdict_s`,
+      `${engines} engines at once, ${chaosS} s chaos: last verdict`,
+      last,
+      "s",
+      {
+        max: chaosS + 5,
+        text: `≤ ${chaosS + 5} s`,
+      },
+    );
+    console.error(`bench: ${engines} engines created in ${created.toFixed(1)} s`);
+    record(
+      `scale_${tag}_daemon_cpu_s`,
+      "daemon CPU seconds for the batch",
+      cpu.elapsed() / 1000,
+      "s",
+    );
+    record(`scale_${tag}_peak_rss_mib`, "daemon peak RSS during the batch", peak, "MiB", {
+      max: 250,
+      text: "< 250 MiB",
+    });
+    record(
+      `scale_${tag}_refused_429`,
+      "API requests refused (429, priority-and-fairness)",
+      await refusals() - refused0,
+      "",
+      {
+        max: 0,
+        text: "0",
+      },
+    );
+  } finally {
+    await pool(namespaces, 10, dropNamespace);
+  }
+}
