@@ -25,6 +25,7 @@ sharedTest(
     await using s = await chaosNamespace("stoprace", { apps: { web: 3 } });
     const kube = await admin();
     const lost: string[] = [];
+    const seen: string[] = [];
     for (const [i, delay] of DELAYS.entries()) {
       const name = `e${i}`;
       // Long enough that a run that ignored the stop is still deleting pods when the test looks.
@@ -57,11 +58,13 @@ sharedTest(
         assert.equal(result.status?.experimentStatus.phase, "Stopped", `${where}: result phase`);
         assert.equal(result.status?.experimentStatus.errorOutput?.errorCode, "EXPERIMENT_ABORTED");
       }
+      seen.push(`${where}: ${engine.status?.experiments?.length ?? 0} entries, result ${!!result}`);
       // Checked only while no stop was lost: a lost stop's run is still going, and is reported below.
       if (!lost.length) {
         assert.equal(await s.daemon.metric("chaoslet_active_runs"), 0, `${where}: a run is still going`);
       }
     }
+    console.log(seen.join("\n"));
     assert.deepEqual(
       lost,
       [],

@@ -52,6 +52,12 @@ export class EngineReconciler {
       return;
     }
     if (state === "stop" && status === "initialized") return await this.#abort(engine);
+    // Stopped before it was ever initialized (ChaosCenter's stop of a just-created run): nothing ran, but it
+    // must still end `stopped`, or whoever stopped it waits forever. Its generation tells it apart from an
+    // engine created stopped (a template, generation 1), which stays untouched, as Litmus leaves it.
+    if (state === "stop" && status === "" && (engine.metadata.generation ?? 1) > 1) {
+      return await this.#abort(engine);
+    }
     if (state === "active" && (status === "stopped" || status === "completed")) {
       return await this.#restart(engine, status);
     }
@@ -59,7 +65,10 @@ export class EngineReconciler {
 
   async #initialize(engine: ChaosEngine): Promise<void> {
     const { client, events } = this.deps;
+    /** Whether the object updateEngine returns is our write: after a conflict it may be a newer one that says stop. */
+    let wrote = false;
     const updated = await updateEngine(client, engine, (e) => {
+      wrote = false;
       if (e.metadata.deletionTimestamp) return false;
       const done = e.status?.engineStatus === "initialized" && e.metadata.finalizers?.includes(FINALIZER);
       if (
@@ -71,9 +80,10 @@ export class EngineReconciler {
       e.spec.engineState ||= "active";
       e.status = { ...e.status, engineStatus: "initialized" };
       e.metadata.finalizers = [...withoutFinalizer(e), FINALIZER];
+      wrote = true;
       return true;
     });
-    if (updated && updated.metadata.resourceVersion !== engine.metadata.resourceVersion) {
+    if (wrote && updated) {
       events.record(engine, {
         reason: "ChaosEngineInitialized",
         // Litmus's text, word for word (tools match on it), though no runner pod is launched here.
@@ -103,16 +113,19 @@ export class EngineReconciler {
       if (isApiError(err, 404)) return;
       throw err;
     }
-    const active = (fresh.spec?.engineState || "active") === "active" &&
-      fresh.status?.engineStatus === "initialized";
-    if (fresh.metadata.uid !== cached.metadata.uid || !active || fresh.metadata.deletionTimestamp) return;
-    if (!fresh.metadata.finalizers?.includes(FINALIZER)) return;
+    if (fresh.metadata.uid !== cached.metadata.uid) return;
     await this.#tryStart(fresh);
   }
 
-  /** Starts a run for an engine known to be active+initialized, unless a guardrail refuses it. */
+  /**
+   * Starts a run for an engine that says active+initialized, unless a guardrail refuses it. The check is
+   * here, where every start passes, so no caller can start a run from a copy that says stop.
+   */
   async #tryStart(fresh: ChaosEngine): Promise<void> {
-    if (this.#runs.has(fresh.metadata.uid!)) return;
+    const startable = (fresh.spec?.engineState || "active") === "active" &&
+      fresh.status?.engineStatus === "initialized" && !fresh.metadata.deletionTimestamp &&
+      fresh.metadata.finalizers?.includes(FINALIZER);
+    if (!startable || this.#runs.has(fresh.metadata.uid!)) return;
     const g = this.deps.guardrails;
     // A run that had already started (we resume it after a crash) passed the guardrails back then.
     const started = (fresh.status?.experiments ?? []).some((x) => x.status !== "Waiting for Job Creation");
@@ -165,10 +178,13 @@ export class EngineReconciler {
     } else {
       await finalizeAbandoned(this.deps.runner, engine);
     }
-    await this.#deleteChaosJobs(engine, "(chaos stop)");
+    // An engine never initialized never had a run, so it has no Jobs to delete either.
+    if (engine.status?.engineStatus) await this.#deleteChaosJobs(engine, "(chaos stop)");
     const hadRun = !!run || (engine.status?.experiments ?? []).length > 0;
     const updated = await this.#update(engine, "(chaos stop) Unable to update chaosengine", (e) => {
-      if (e.status?.engineStatus !== "initialized") return false;
+      const was = e.status?.engineStatus ?? "";
+      // Not yet initialized: stopped only if it still says stop (it may have been re-activated meanwhile).
+      if (was !== "initialized" && !(was === "" && e.spec.engineState === "stop")) return false;
       const experiments = (e.status?.experiments ?? []).map((x) =>
         x.status === "Running" || x.status === "Waiting for Job Creation"
           ? {
