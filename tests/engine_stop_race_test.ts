@@ -24,6 +24,9 @@ sharedTest(
   async () => {
     await using s = await chaosNamespace("stoprace", { apps: { web: 3 } });
     const kube = await admin();
+    // An engine created stopped (a template) is not a stopped run: it keeps its empty status, as in Litmus.
+    const template = engineFor("pod-delete", s.ns, { engineName: "template", engineState: "stop" })!;
+    await createEngine(template);
     const lost: string[] = [];
     const seen: string[] = [];
     for (const [i, delay] of DELAYS.entries()) {
@@ -84,6 +87,9 @@ sharedTest(
       before,
       "web pods were deleted after every engine stopped",
     );
+    const kept = await kube.get<ChaosEngine>(Resources.chaosengines, s.ns, "template");
+    assert.deepEqual(kept.status ?? {}, {}, "an engine created stopped is left untouched");
+    assert.equal(kept.spec.engineState, "stop");
     for (const i of DELAYS.keys()) {
       const reasons = await eventReasons(s.ns, `e${i}`);
       assert.ok(!reasons.has("ChaosEngineCompleted"), `e${i} completed though it was stopped`);
