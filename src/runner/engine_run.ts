@@ -194,12 +194,20 @@ export class EngineRun {
       for (const [i, exp] of experiments.entries()) {
         if (signal.aborted) break;
         if (FINISHED.has(this.#entries[i].status)) continue;
+        // A resumed attempt (the entry is Running) continues the same run; a new run gets a new id.
+        const prev = this.#entries[i];
+        const runId = prev.status === "Running" && prev.runId ? prev.runId : crypto.randomUUID();
         // Sent, not awaited: the experiment overlaps its reads with it and acts only once it has landed.
-        const running = this.#setEntry(i, { status: "Running", verdict: "Awaited", runner: this.#runner });
+        const running = this.#setEntry(i, {
+          status: "Running",
+          verdict: "Awaited",
+          runner: this.#runner,
+          runId,
+        });
         running.catch(() => {}); // awaited below; this only keeps a failure from being "unhandled" meanwhile
         let outcome: ExperimentOutcome;
         try {
-          outcome = await runExperiment(deps, engine, exp, signal, (r) => this.abort(r), running);
+          outcome = await runExperiment(deps, engine, exp, signal, (r) => this.abort(r), running, runId);
           await running; // a failed write fails the run (it is retried), as when it was awaited first
         } catch (err) {
           await running;
