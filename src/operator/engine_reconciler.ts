@@ -22,6 +22,11 @@ export { FINALIZER, type ReconcilerDeps, withoutFinalizer } from "./reconciler_d
 /** Reconciles ChaosEngines and owns their in-process runs. */
 export class EngineReconciler {
   readonly #runs = new Map<string, EngineRun>();
+  /**
+   * Per engine key, the resourceVersions a completed run wrote before its completion: a cached copy at one
+   * of them is known stale (the completion's watch event follows), so no live read is needed to ignore it.
+   */
+  readonly #superseded = new Map<string, { uid: string; versions: Set<string> }>();
 
   constructor(readonly deps: ReconcilerDeps) {}
 
@@ -33,6 +38,11 @@ export class EngineReconciler {
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const [ns, name] = key.split("/");
     const engine = this.deps.engines.get(ns, name);
+    const superseded = this.#superseded.get(key);
+    const stale = engine !== undefined && superseded !== undefined &&
+      superseded.uid === engine.metadata.uid &&
+      superseded.versions.has(engine.metadata.resourceVersion ?? "");
+    if (superseded && !stale) this.#superseded.delete(key); // the cache has caught up (or the engine is gone)
     if (!engine) return;
     if (engine.metadata.deletionTimestamp) return await this.#onDelete(engine);
     const state = engine.spec?.engineState || "active";
@@ -48,7 +58,8 @@ export class EngineReconciler {
     if (state === "active" && status === "initialized") {
       const halt = this.deps.halt?.();
       if (halt?.halted) return await this.#stopForHalt(engine, halt);
-      if (!this.#runs.has(uid)) await this.#startIfStillActive(engine);
+      // A copy older than the completion our run just wrote: its watch event brings the next reconcile.
+      if (!this.#runs.has(uid) && !stale) await this.#startIfStillActive(engine);
       return;
     }
     if (state === "stop" && status === "initialized") return await this.#abort(engine);
@@ -161,6 +172,7 @@ export class EngineReconciler {
     log.info("run started", { engine: key, uid: run.uid });
     run.done.then((end) => {
       this.#runs.delete(run.uid);
+      if (end === "completed") this.#superseded.set(key, { uid: run.uid, versions: run.versions });
       log.info("run ended", { engine: key, end });
       // A failed run (say, the API server went away mid-write) is resumed from its recorded state shortly.
       if (end === "failed") requeue(key, 2000);
