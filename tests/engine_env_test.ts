@@ -3,52 +3,37 @@
  * configMapKeyRef, fieldRef) are resolved as the run's service account, and INSTANCE_ID names results that
  * end before any chaos.
  */
+import { chaosNamespace } from "./kit/fixture.ts";
 import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine } from "../src/kube/types.ts";
-import { Daemon } from "./kit/daemon.ts";
 import { haveShared } from "./kit/env.ts";
-import {
-  admin,
-  applyCrds,
-  createDeployment,
-  dropNamespace,
-  newNamespace,
-  serviceAccountWithRole,
-  waitFor,
-} from "./kit/kube.ts";
-import { engineFor, hubFault } from "./kit/hub.ts";
+import { admin, waitFor } from "./kit/kube.ts";
+import { engineFor } from "./kit/hub.ts";
 import { createEngine, getResult, waitEngineStatus } from "./kit/chaos.ts";
 
 const FAULT = "pod-autoscaler";
 const ignore = !haveShared();
 const why = ignore ? " (skipped: ../shared, the hub faults, is missing)" : "";
 
-async function setup(prefix: string, canReadConfig: boolean) {
-  await applyCrds();
-  const kube = await admin();
-  const ns = await newNamespace(prefix);
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  await createDeployment(ns, "web", 1);
-  const exp = hubFault(FAULT)!;
-  exp.metadata = { ...exp.metadata, namespace: ns };
-  await kube.create(Resources.chaosexperiments, ns, exp);
-  // deno-lint-ignore no-explicit-any
-  const rules = [...(exp.spec.definition.permissions ?? []) as any[]];
-  if (canReadConfig) rules.push({ apiGroups: [""], resources: ["secrets", "configmaps"], verbs: ["get"] });
-  await serviceAccountWithRole(ns, "scaler", rules);
-  await kube.create(Resources.secrets, ns, { metadata: { name: "chaos" }, stringData: { replicas: "3" } });
-  await kube.create(Resources.configmaps, ns, { metadata: { name: "timing" }, data: { duration: "4" } });
-  await daemon.ready(60_000);
-  return {
-    ns,
-    daemon,
-    async [Symbol.asyncDispose]() {
-      await daemon.stop();
-      await dropNamespace(ns);
+/** pod-autoscaler run as `scaler`, a Secret and a ConfigMap to read values from (if the Role lets it). */
+function setup(prefix: string, canReadConfig: boolean) {
+  const readConfig = { apiGroups: [""], resources: ["secrets", "configmaps"], verbs: ["get"] };
+  return chaosNamespace(prefix, {
+    apps: { web: 1 },
+    fault: FAULT,
+    serviceAccount: "scaler",
+    rules: canReadConfig ? (rules) => [...rules, readConfig] : undefined,
+    async prepare(ns) {
+      const kube = await admin();
+      await kube.create(Resources.secrets, ns, {
+        metadata: { name: "chaos" },
+        stringData: { replicas: "3" },
+      });
+      await kube.create(Resources.configmaps, ns, { metadata: { name: "timing" }, data: { duration: "4" } });
     },
-  };
+  });
 }
 
 function engineWithValueFrom(ns: string, name: string): ChaosEngine {
@@ -100,34 +85,31 @@ sharedTest({
 });
 
 sharedTest("INSTANCE_ID names a result that ends before any chaos (a guardrail refusal)", async () => {
-  await applyCrds();
-  const ns = await newNamespace("instance");
   // The namespace is denied to chaos: the run is refused before anything, and its result written at once.
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`, `--namespace-denylist=${ns}`] });
-  try {
-    await daemon.ready(60_000);
-    await createEngine({
-      apiVersion: "litmuschaos.io/v1alpha1",
-      kind: "ChaosEngine",
-      metadata: { name: "early", namespace: ns },
-      spec: {
-        engineState: "active",
-        chaosServiceAccount: "default",
-        experiments: [{
-          name: "no-such-fault",
-          spec: { components: { env: [{ name: "INSTANCE_ID", value: "blue" }] } },
-        }],
-      },
-    } as ChaosEngine);
-    await waitEngineStatus(ns, "early", ["completed", "stopped"], 60_000);
-    const r = await getResult(ns, "early-no-such-fault-blue");
-    const names = (await (await admin()).list(Resources.chaosresults, ns)).items.map((x) => x.metadata.name);
-    assert.ok(r, `result early-no-such-fault-blue exists; results: [${names}]\n${daemon.dump()}`);
-    assert.equal(r.spec?.instance, "blue");
-    assert.equal(r.status?.experimentStatus.errorOutput?.errorCode, "GUARDRAIL_VIOLATION");
-    assert.equal(await getResult(ns, "early-no-such-fault"), undefined, "no result without the instance");
-  } finally {
-    await daemon.stop();
-    await dropNamespace(ns);
-  }
+  await using s = await chaosNamespace("instance", {
+    apps: {},
+    fault: null,
+    args: (ns) => [`--namespace-denylist=${ns}`],
+  });
+  const { ns, daemon } = s;
+  await createEngine({
+    apiVersion: "litmuschaos.io/v1alpha1",
+    kind: "ChaosEngine",
+    metadata: { name: "early", namespace: ns },
+    spec: {
+      engineState: "active",
+      chaosServiceAccount: "default",
+      experiments: [{
+        name: "no-such-fault",
+        spec: { components: { env: [{ name: "INSTANCE_ID", value: "blue" }] } },
+      }],
+    },
+  } as ChaosEngine);
+  await waitEngineStatus(ns, "early", ["completed", "stopped"], 60_000);
+  const r = await getResult(ns, "early-no-such-fault-blue");
+  const names = (await (await admin()).list(Resources.chaosresults, ns)).items.map((x) => x.metadata.name);
+  assert.ok(r, `result early-no-such-fault-blue exists; results: [${names}]\n${daemon.dump()}`);
+  assert.equal(r.spec?.instance, "blue");
+  assert.equal(r.status?.experimentStatus.errorOutput?.errorCode, "GUARDRAIL_VIOLATION");
+  assert.equal(await getResult(ns, "early-no-such-fault"), undefined, "no result without the instance");
 });

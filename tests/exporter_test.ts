@@ -3,13 +3,13 @@
  * litmuschaos_passed_experiments for a finished run, and the scraped families and labels are exactly
  * the Litmus exporter's.
  */
+import { chaosNamespace } from "./kit/fixture.ts";
 import { prometheusMissing, sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { LITMUS_METRIC_FAMILIES } from "../src/exporter/litmus_metrics.ts";
 import { startPrometheusScraping } from "./kit/probes.ts";
-import { Daemon } from "./kit/daemon.ts";
-import { applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./kit/kube.ts";
-import { engineFor, installFault } from "./kit/hub.ts";
+import { waitFor } from "./kit/kube.ts";
+import { engineFor } from "./kit/hub.ts";
 import { createEngine, waitEngineStatus } from "./kit/chaos.ts";
 
 sharedTest({
@@ -17,14 +17,13 @@ sharedTest({
     `Prometheus scrapes /metrics: litmuschaos_passed_experiments for a finished run, Litmus's families and labels${prometheusMissing()}`,
   ignore: prometheusMissing() !== "",
   fn: async () => {
-    await applyCrds();
-    const ns = await newNamespace("exporter");
-    const daemon = new Daemon({ args: [`--watch-namespace=${ns}`, "--tsdb-scrape-interval=600"] });
+    await using s = await chaosNamespace("exporter", {
+      apps: { web: 2 },
+      args: ["--tsdb-scrape-interval=600"],
+    });
+    const { ns, daemon } = s;
     let prom: Awaited<ReturnType<typeof startPrometheusScraping>>;
     try {
-      await createDeployment(ns, "web", 2);
-      await installFault("pod-delete", ns, "pod-delete-sa");
-      await daemon.ready();
       prom = await startPrometheusScraping(`127.0.0.1:${daemon.port}`);
       if (!prom) throw new Error("Prometheus did not start");
       const engine = engineFor("pod-delete", ns, {
@@ -79,8 +78,6 @@ sharedTest({
       );
     } finally {
       await prom?.stop();
-      await daemon.stop();
-      await dropNamespace(ns);
     }
   },
 });

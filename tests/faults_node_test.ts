@@ -24,12 +24,20 @@ import {
 } from "./kit/kube.ts";
 import { engineFor, hubFault, installFault } from "./kit/hub.ts";
 import { createEngine, getResult, waitEngineStatus } from "./kit/chaos.ts";
+import {
+  addFakeNode,
+  cordonEngine,
+  cordonExperiment,
+  DEDICATED,
+  deleteFakeNode,
+  NODE_FAULT_RULES,
+  type NodeSpec,
+  nodeSpec,
+  restoreNode,
+} from "./kit/nodes.ts";
 
 const NODE = "kwok-node-2";
-const DEDICATED = { key: "chaoslet.io/dedicated", value: "node-drain-test", effect: "NoSchedule" };
 const TAINT_KEY = "chaoslet.io/node-fault-test";
-type Taint = { key: string; value?: string; effect: string };
-type NodeSpec = { taints: Taint[]; unschedulable: boolean };
 
 const rbac = (plural: string, kind: string): ResourceType => ({
   group: "rbac.authorization.k8s.io",
@@ -45,78 +53,6 @@ const PDBS: ResourceType = {
   kind: "PodDisruptionBudget",
   namespaced: true,
 };
-
-/** The node's spec, without the taint the node controller mirrors from `unschedulable`. */
-async function nodeSpec(node = NODE): Promise<NodeSpec> {
-  const n = await (await admin()).get(Resources.nodes, undefined, node);
-  const taints = ((n.spec?.taints ?? []) as Taint[]).filter((t) =>
-    t.key !== "node.kubernetes.io/unschedulable"
-  )
-    .map(({ key, value, effect }) => ({ key, ...(value ? { value } : {}), effect }));
-  return { taints, unschedulable: !!n.spec?.unschedulable };
-}
-
-async function restoreNode(spec: NodeSpec, node = NODE) {
-  const kube = await admin();
-  const now = await kube.get(Resources.nodes, undefined, node);
-  const others = ((now.spec?.taints ?? []) as Taint[]).filter((t) =>
-    t.key === "node.kubernetes.io/unschedulable"
-  );
-  await kube.patch(Resources.nodes, undefined, node, {
-    spec: { taints: [...spec.taints, ...others], unschedulable: spec.unschedulable || null },
-  });
-}
-
-/**
- * Adds a drain test's own fake node (kwok manages it like the others; the name is unique so pods of an
- * earlier test still terminating elsewhere never sit on it) and waits until pods can use it.
- */
-async function addDrainNode(DRAIN_NODE: string): Promise<void> {
-  const kube = await admin();
-  await kube.create(Resources.nodes, undefined, {
-    metadata: {
-      name: DRAIN_NODE,
-      annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" },
-      labels: { "kubernetes.io/hostname": DRAIN_NODE, "kubernetes.io/os": "linux", type: "kwok" },
-    },
-    spec: { taints: [DEDICATED] },
-    status: {
-      allocatable: { cpu: "32", memory: "256Gi", pods: "110" },
-      capacity: { cpu: "32", memory: "256Gi", pods: "110" },
-      addresses: [{ type: "InternalIP", address: "127.0.0.1" }, { type: "Hostname", address: DRAIN_NODE }],
-    },
-  });
-  await waitFor(`${DRAIN_NODE} Ready with only its own taint`, async () => {
-    const n = await kube.get(Resources.nodes, undefined, DRAIN_NODE);
-    const ready = n.status?.conditions?.some((c: { type: string; status: string }) =>
-      c.type === "Ready" && c.status === "True"
-    );
-    return ready && (n.spec?.taints ?? []).length === 1;
-  }, 60_000);
-}
-
-/** The node-cordon ChaosExperiment a user writes (chaoslet runs it natively; there is no hub file). */
-function cordonExperiment(ns: string) {
-  return {
-    apiVersion: "litmuschaos.io/v1alpha1",
-    kind: "ChaosExperiment",
-    metadata: { name: "node-cordon", namespace: ns, labels: { name: "node-cordon" } },
-    spec: {
-      definition: {
-        scope: "Cluster",
-        image: "litmuschaos/go-runner:latest",
-        command: ["/bin/bash"],
-        args: ["-c", "./experiments -name node-cordon"],
-        permissions: [{
-          apiGroups: [""],
-          resources: ["pods", "events"],
-          verbs: ["get", "list", "create", "patch", "update"],
-        }],
-        env: [{ name: "TOTAL_CHAOS_DURATION", value: "60" }, { name: "TARGET_NODE", value: "" }],
-      },
-    },
-  };
-}
 
 /** Waits for the daemon, showing its log when it does not come up. */
 async function ready(daemon: Daemon) {
@@ -142,15 +78,9 @@ async function setup(prefix: string, fault: "node-taint" | "node-drain" | "node-
       await daemon.exited;
     }
     if (node === NODE) {
-      if (before) await restoreNode(before); // whatever the test did to the shared node, undo it
+      if (before) await restoreNode(before, NODE); // whatever the test did to the shared node, undo it
     } else {
-      // Pods bound to a node that no longer exists linger until pod GC: delete them first, at once.
-      for (const p of await podsOnNode(node)) {
-        await kube.deleteIfExists(Resources.pods, p.metadata.namespace, p.metadata.name!, {
-          gracePeriodSeconds: 0,
-        });
-      }
-      await kube.deleteIfExists(Resources.nodes, undefined, node);
+      await deleteFakeNode(node);
     }
     await kube.deleteIfExists(rbac("clusterrolebindings", "ClusterRoleBinding"), undefined, crName);
     await kube.deleteIfExists(rbac("clusterroles", "ClusterRole"), undefined, crName);
@@ -158,7 +88,7 @@ async function setup(prefix: string, fault: "node-taint" | "node-drain" | "node-
   };
   let installed: unknown;
   try {
-    if (fault === "node-drain") await addDrainNode(node);
+    if (fault === "node-drain") await addFakeNode(node);
     before = await nodeSpec(node);
     daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
     if (fault === "node-cordon") {
@@ -173,11 +103,7 @@ async function setup(prefix: string, fault: "node-taint" | "node-drain" | "node-
     }
     await kube.create(rbac("clusterroles", "ClusterRole"), undefined, {
       metadata: { name: crName },
-      rules: [
-        { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "patch"] },
-        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
-        { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
-      ],
+      rules: NODE_FAULT_RULES,
     });
     await kube.create(rbac("clusterrolebindings", "ClusterRoleBinding"), undefined, {
       metadata: { name: crName },
@@ -230,13 +156,6 @@ async function webOnNode(ns: string, replicas: number, node = NODE, required = f
   await waitDeploymentReady(ns, "web");
 }
 
-async function podsOnNode(node: string): Promise<Pod[]> {
-  const l = await (await admin()).list<Pod>(Resources.pods, undefined, {
-    query: { fieldSelector: `spec.nodeName=${node}` },
-  });
-  return l.items;
-}
-
 async function webPodsOn(ns: string, node = NODE): Promise<Pod[]> {
   const l = await (await admin()).list<Pod>(Resources.pods, ns, { query: { labelSelector: "app=web" } });
   return l.items.filter((p) => p.spec?.nodeName === node && !p.metadata.deletionTimestamp);
@@ -262,18 +181,9 @@ function engine(
   name: string,
   env: Record<string, string>,
 ): ChaosEngine {
-  const base = engineFor(fault === "node-cordon" ? "node-taint" : fault, ns, {
-    engineName: name,
-    env: { ...FAULTS[fault].env, ...env },
-  })!;
-  if (fault === "node-cordon") {
-    base.spec.chaosServiceAccount = "node-cordon-sa";
-    base.spec.experiments![0].name = "node-cordon";
-    base.spec.experiments![0].spec!.components!.env = base.spec.experiments![0].spec!.components!.env!.filter(
-      (e) => e.name !== "TAINTS",
-    );
-  }
-  return base;
+  const all = { ...FAULTS[fault].env, ...env };
+  if (fault === "node-cordon") return cordonEngine(ns, name, all);
+  return engineFor(fault, ns, { engineName: name, env: all })!;
 }
 
 async function waitActive(fault: keyof typeof FAULTS, node: string, timeoutMs = 30_000) {
@@ -317,13 +227,13 @@ sharedTest("node-taint leaves a taint the node already had with that key exactly
   if (!s.installed) throw new Error("hub fixture missing: s.installed");
   await webOnNode(s.ns, 1);
   const own = { key: TAINT_KEY, value: "mine", effect: "PreferNoSchedule" };
-  await restoreNode({ ...s.before, taints: [...s.before.taints, own] });
-  const withOwn = await nodeSpec();
+  await restoreNode({ ...s.before, taints: [...s.before.taints, own] }, NODE);
+  const withOwn = await nodeSpec(NODE);
   await createEngine(engine("node-taint", s.ns, "keep", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "2" }));
   const done = await waitEngineStatus(s.ns, "keep", ["completed"], 60_000);
   assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
   assert.deepEqual(
-    await nodeSpec(),
+    await nodeSpec(NODE),
     withOwn,
     "litmus-go would have deleted the user's taint; chaoslet keeps it",
   );

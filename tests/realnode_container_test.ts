@@ -10,12 +10,12 @@
  * - A cmdProbe in source mode runs as a pod on the real node; an httpProbe dials a busybox httpd pod,
  *   whose address exists only inside the network namespace this test run created (tests/run.sh).
  */
+import { chaosNamespace } from "./kit/fixture.ts";
 import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import type { Pod } from "../src/kube/types.ts";
-import { Daemon } from "./kit/daemon.ts";
 import { clusterEnv } from "./kit/env.ts";
-import { applyCrds, dropNamespace, newNamespace, waitFor } from "./kit/kube.ts";
+import { waitFor } from "./kit/kube.ts";
 import { engineFor, installFault } from "./kit/hub.ts";
 import { createEngine, eventReasons, getResult, waitEngineStatus } from "./kit/chaos.ts";
 import { installContractFault } from "./kit/contract.ts";
@@ -24,24 +24,8 @@ import { containerPids, containerState, createRealDeployment, podsOf } from "./k
 
 const node = realNode();
 
-async function setup(prefix: string) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  await daemon.ready(60_000).catch((err) => {
-    daemon.signal("SIGKILL");
-    throw err;
-  });
-  return {
-    ns,
-    daemon,
-    async [Symbol.asyncDispose]() {
-      daemon.signal("SIGKILL");
-      await daemon.exited;
-      await dropNamespace(ns);
-    },
-  };
-}
+/** A namespace and a daemon (ended by SIGKILL); each test brings its own real-node workload and fault. */
+const setup = (prefix: string) => chaosNamespace(prefix, { apps: {}, fault: null, end: "kill" });
 
 type Terminated = { exitCode?: number; reason?: string };
 function lastTerminated(pod: Pod): Terminated | undefined {

@@ -6,14 +6,14 @@
  * aborted, errors, or the daemon is SIGKILLed and restarted. Processes and cgroups are read from this
  * machine's /proc and /sys/fs/cgroup (the node's PID namespace is a child of ours).
  */
+import { chaosNamespace } from "./kit/fixture.ts";
 import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosResult } from "../src/kube/types.ts";
 import { REVERT_PREFIX } from "../src/runner/result_writer.ts";
-import { Daemon } from "./kit/daemon.ts";
-import { admin, applyCrds, dropNamespace, newNamespace, waitFor } from "./kit/kube.ts";
-import { engineFor, installFault } from "./kit/hub.ts";
+import { admin, waitFor } from "./kit/kube.ts";
+import { engineFor } from "./kit/hub.ts";
 import { createEngine, getResult, waitEngineStatus } from "./kit/chaos.ts";
 import { realNode } from "./kit/real_node.ts";
 import {
@@ -30,42 +30,29 @@ import {
 const node = realNode();
 type Fault = "pod-cpu-hog-exec" | "pod-memory-hog-exec";
 
+/** A real-node Deployment `web` (one pod, its container visible in /proc), the hog fault, a daemon. */
 async function setup(prefix: string, fault: Fault) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  const args = [`--watch-namespace=${ns}`];
-  let daemon = new Daemon({ args });
-  const ready = async () =>
-    await daemon.ready(60_000).catch((err) => {
-      daemon.signal("SIGKILL");
-      throw new Error(`${err.message}\n${daemon.dump()}`);
-    });
-  await createRealDeployment(ns, "web", {
-    resources: { limits: { cpu: "500m", memory: "256Mi" }, requests: { cpu: "10m", memory: "16Mi" } },
+  let id = "";
+  const s = await chaosNamespace(prefix, {
+    apps: {},
+    fault,
+    end: "kill",
+    async prepare(ns) {
+      await createRealDeployment(ns, "web", {
+        resources: { limits: { cpu: "500m", memory: "256Mi" }, requests: { cpu: "10m", memory: "16Mi" } },
+      });
+      const [pod] = await podsOf(ns, "web");
+      id = containerState(pod).id;
+      assert.ok(containerPids(id).length > 0, `container ${id} visible in /proc`);
+    },
   });
-  const [pod] = await podsOf(ns, "web");
-  const container = containerState(pod);
-  assert.ok(containerPids(container.id).length > 0, `container ${container.id} visible in /proc`);
-  assert.ok(await installFault(fault, ns, `${fault}-sa`), "hub fault installed");
-  await ready();
-  return {
-    ns,
-    id: container.id,
-    get daemon() {
-      return daemon;
-    },
-    run: (name: string, env: Record<string, string>) =>
-      createEngine(engineFor(fault, ns, { engineName: name, env })!),
-    async restart() {
-      daemon = new Daemon({ args });
-      await ready();
-    },
-    async [Symbol.asyncDispose]() {
-      daemon.signal("SIGKILL");
-      await daemon.exited;
-      await dropNamespace(ns);
-    },
-  };
+  if (!s.fault) {
+    await s[Symbol.asyncDispose]();
+    throw new Error(`hub fault ${fault} missing`);
+  }
+  const run = (name: string, env: Record<string, string>) =>
+    createEngine(engineFor(fault, s.ns, { engineName: name, env })!);
+  return Object.assign(s, { id, run });
 }
 
 const revertAnnotations = (r: ChaosResult | undefined) =>

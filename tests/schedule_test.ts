@@ -7,6 +7,7 @@
  * ready. A restart with a larger offset is a daemon that was down while the clock moved on; the API
  * server, the children and the status written by the previous process are all real.
  */
+import { chaosNamespace } from "./kit/fixture.ts";
 import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
@@ -14,16 +15,8 @@ import type { ChaosEngine, KubeObject } from "../src/kube/types.ts";
 import { type ChaosSchedule, ChaosSchedules } from "../src/schedule/types.ts";
 import { type ChaosWorkflow, ChaosWorkflows } from "../src/workflow/types.ts";
 import { Daemon } from "./kit/daemon.ts";
-import {
-  admin,
-  applyCrds,
-  createDeployment,
-  dropNamespace,
-  getOrUndefined,
-  newNamespace,
-  waitFor,
-} from "./kit/kube.ts";
-import { engineFor, installFault } from "./kit/hub.ts";
+import { admin, getOrUndefined, waitFor } from "./kit/kube.ts";
+import { engineFor } from "./kit/hub.ts";
 import { eventReasons, waitEngineStatus } from "./kit/chaos.ts";
 
 const MINUTE = 60_000;
@@ -98,19 +91,25 @@ async function children(ns: string, schedule: string): Promise<string[]> {
   return list.items.filter((e) => !e.metadata.deletionTimestamp).map((e) => e.metadata.name!).sort();
 }
 
-/** An engine that stays active for two minutes: the hub pod-delete against a 3-replica Deployment. */
-async function longRunningTemplate(ns: string) {
-  await createDeployment(ns, "web", 3);
-  if (!await installFault("pod-delete", ns, "pod-delete-sa")) return undefined;
-  const engine = engineFor("pod-delete", ns, { env: { TOTAL_CHAOS_DURATION: "120", CHAOS_INTERVAL: "60" } })!;
-  return { spec: engine.spec };
+/**
+ * A namespace with the hub pod-delete and a 3-replica Deployment, without a daemon (each test starts its
+ * own with the clock it needs), and an engine template that stays active there for two minutes.
+ */
+async function withLongRunningTemplate(prefix: string) {
+  const fx = await chaosNamespace(prefix, { daemon: false });
+  if (!fx.fault) {
+    await fx[Symbol.asyncDispose]();
+    throw new Error("hub fixture missing: pod-delete");
+  }
+  const engine = engineFor("pod-delete", fx.ns, {
+    env: { TOTAL_CHAOS_DURATION: "120", CHAOS_INTERVAL: "60" },
+  })!;
+  return Object.assign(fx, { template: { spec: engine.spec } });
 }
 
 sharedTest("a Forbid schedule fires on time, then skips its next time while the run is active", async () => {
-  await applyCrds();
-  const ns = await newNamespace("sched-forbid");
-  const template = await longRunningTemplate(ns);
-  if (!template) return void await dropNamespace(ns);
+  await using fx = await withLongRunningTemplate("sched-forbid");
+  const { ns, template } = fx;
   let { daemon, offset, fire: boundary } = await daemonBeforeFire(ns);
   try {
     await createSchedule(ns, "nightly", {
@@ -172,17 +171,14 @@ sharedTest("a Forbid schedule fires on time, then skips its next time while the 
     );
   } finally {
     await daemon.stop();
-    await dropNamespace(ns);
   }
 });
 
 sharedTest(
   "a Replace schedule stops the active run, starts a new one and prunes the stopped one",
   async () => {
-    await applyCrds();
-    const ns = await newNamespace("sched-replace");
-    const template = await longRunningTemplate(ns);
-    if (!template) return void await dropNamespace(ns);
+    await using fx = await withLongRunningTemplate("sched-replace");
+    const { ns, template } = fx;
     let { daemon, fire: boundary } = await daemonBeforeFire(ns);
     try {
       await createSchedule(ns, "hourly", {
@@ -215,7 +211,6 @@ sharedTest(
       );
     } finally {
       await daemon.stop();
-      await dropNamespace(ns);
     }
   },
 );
@@ -228,8 +223,8 @@ const QUICK = {
 sharedTest(
   "fire times due while the daemon was down run or are missed as startingDeadlineSeconds says",
   async () => {
-    await applyCrds();
-    const ns = await newNamespace("sched-down");
+    await using fx = await chaosNamespace("sched-down", { apps: {}, fault: null, daemon: false });
+    const ns = fx.ns;
     let { daemon, fire: b1 } = await daemonBeforeFire(ns);
     const spec = (deadline?: number) => ({
       schedule: EVERY,
@@ -347,7 +342,6 @@ sharedTest(
       );
     } finally {
       await daemon.stop();
-      await dropNamespace(ns);
     }
   },
 );

@@ -301,41 +301,34 @@ sharedTest("one run per generation: repeats and daemon restarts never trigger it
   await policy(s.ns, "tier", "or", [{ key: "metadata.labels.tier", operator: "Change" }]);
   await policy(s.ns, "image", "or", [{ key: IMAGE_KEY, operator: "Change" }]);
   await annotate(s.ns, { "chaoslet.io/chaos-engine": "tmpl" });
-  await s.daemon.ready();
-  let daemon = s.daemon;
   const restart = async (between?: () => Promise<unknown>) => {
-    await daemon.stop();
+    await s.stop();
     await between?.();
-    daemon = new Daemon({ args: [`--watch-namespace=${s.ns}`, "--tracker-cooldown=0"] });
-    await daemon.ready();
+    await s.restart();
   };
-  try {
-    await label(s.ns, { tier: "a" });
-    const [first] = await waitRuns(s.ns, 1, daemon);
-    await label(s.ns, { tier: "b" });
-    await waitCount(daemon, s.ns, "tier", "duplicate", 1);
+  await label(s.ns, { tier: "a" });
+  const [first] = await waitRuns(s.ns, 1, s.daemon);
+  await label(s.ns, { tier: "b" });
+  await waitCount(s.daemon, s.ns, "tier", "duplicate", 1);
 
-    await restart();
-    // Same generation, seen by a fresh daemon, with the first run deleted (so its name is free again):
-    // the policy's record alone makes it a duplicate.
-    await (await admin()).delete(Resources.chaosengines, s.ns, first.metadata.name!);
-    await waitFor("first run deleted", async () => (await runs(s.ns)).length === 0);
-    await label(s.ns, { tier: "c" });
-    await waitCount(daemon, s.ns, "tier", "duplicate", 1);
-    assert.deepEqual(await runs(s.ns), []);
+  await restart();
+  // Same generation, seen by a fresh daemon, with the first run deleted (so its name is free again):
+  // the policy's record alone makes it a duplicate.
+  await (await admin()).delete(Resources.chaosengines, s.ns, first.metadata.name!);
+  await waitFor("first run deleted", async () => (await runs(s.ns)).length === 0);
+  await label(s.ns, { tier: "c" });
+  await waitCount(s.daemon, s.ns, "tier", "duplicate", 1);
+  assert.deepEqual(await runs(s.ns), []);
 
-    // A change made while no tracker runs is listed at start-up, never replayed as an update: the next
-    // run comes from the later label change (policy "tier"), not from the image change (policy "image").
-    await restart(() => setImage(s.ns, "fake/app:2"));
-    await label(s.ns, { tier: "d" });
-    const [second] = await waitRuns(s.ns, 1, daemon);
-    assert.equal(second.metadata.annotations?.["chaoslet.io/triggered-policies"], "tier");
-    const gen = (await (await admin()).get(Resources.deployments, s.ns, "web")).metadata.generation;
-    assert.equal(second.metadata.annotations?.["chaoslet.io/triggered-generation"], String(gen));
-    assert.equal((await statuses(s.ns, "image")).length, 0);
-  } finally {
-    if (daemon !== s.daemon) await daemon.stop();
-  }
+  // A change made while no tracker runs is listed at start-up, never replayed as an update: the next
+  // run comes from the later label change (policy "tier"), not from the image change (policy "image").
+  await restart(() => setImage(s.ns, "fake/app:2"));
+  await label(s.ns, { tier: "d" });
+  const [second] = await waitRuns(s.ns, 1, s.daemon);
+  assert.equal(second.metadata.annotations?.["chaoslet.io/triggered-policies"], "tier");
+  const gen = (await (await admin()).get(Resources.deployments, s.ns, "web")).metadata.generation;
+  assert.equal(second.metadata.annotations?.["chaoslet.io/triggered-generation"], String(gen));
+  assert.equal((await statuses(s.ns, "image")).length, 0);
 });
 
 sharedTest("invalid policies show their error in the policy; the other policies keep working", async () => {

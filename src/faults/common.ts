@@ -138,3 +138,21 @@ export function revertError(err: unknown, target: string): FaultError {
     target,
   );
 }
+
+/**
+ * A whole-number tunable (litmus-go Atoi), or its default when empty; below `min` (default 0) it is refused.
+ * The TypeError quotes the value and says what was `expected`.
+ */
+export function intEnv(
+  env: (name: string) => string | undefined,
+  name: string,
+  dflt: number,
+  { min = 0, expected = "a whole number" } = {},
+): number {
+  const raw = (env(name) ?? "").trim();
+  if (raw === "") return dflt;
+  if (!/^\d+$/.test(raw) || Number(raw) < min) {
+    throw new TypeError(`Invalid ${name} ${JSON.stringify(env(name))}: expected ${expected}`);
+  }
+  return Number(raw);
+}

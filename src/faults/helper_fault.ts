@@ -17,6 +17,7 @@ import type { ExecOutcome } from "./pod_exec.ts";
 import { selectTargetPods } from "./pod_targets.ts";
 import { containerIdOf, findPidScript } from "./target_pid.ts";
 import {
+  containerTarget,
   type FaultContext,
   FaultError,
   type FaultReport,
@@ -53,9 +54,6 @@ export interface PodChaosPlan {
 
 /** The undo script of a record, from its data alone (a restarted daemon has nothing else). */
 export type RevertScript = (data: Record<string, unknown>) => string;
-
-const where = (t: HelperTarget) =>
-  `{podName: ${t.pod}, namespace: ${t.namespace}, container: ${t.container}}`;
 
 /** The target containers of this round: TARGET_CONTAINER (default: the first container) of each pod. */
 export function helperTargets(pods: Pod[], targetContainer: string | undefined): HelperTarget[] {
@@ -177,7 +175,7 @@ async function helperRound(
       const session = helper.exec(ctx, script, plan.longRunning ? ctx.signal : undefined)
         .then((out) => out.aborted ? undefined : plan.injectFailure(out, t))
         .catch((err) =>
-          new FaultError("CHAOS_INJECT_ERROR", String(err?.message ?? err), "ChaosInject", where(t))
+          new FaultError("CHAOS_INJECT_ERROR", String(err?.message ?? err), "ChaosInject", containerTarget(t))
         );
       if (plan.longRunning) sessions.push(session);
       else {
@@ -200,7 +198,7 @@ async function helperRound(
       await revertWithPool(ctx, pool, t, rec);
       ctx.recordTarget(plan.onNode ? "node" : "pod", t.pod, "reverted");
     } catch (err) {
-      revertErr ??= revertError(err, where(t));
+      revertErr ??= revertError(err, containerTarget(t));
       ctx.log.error("cannot revert helper chaos", { pod: t.pod, error: String(err) });
     }
   }

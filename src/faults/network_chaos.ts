@@ -18,20 +18,11 @@ import {
   tail,
 } from "./helper_fault.ts";
 import { revertHelperRecord } from "./helper_fault.ts";
+import { intEnv } from "./common.ts";
 import { findPidScript } from "./target_pid.ts";
-import { type FaultContext, FaultError, type NativeFault } from "./types.ts";
+import { containerTarget, type FaultContext, FaultError, type NativeFault } from "./types.ts";
 
 type Env = (name: string) => string | undefined;
-
-/** A non-negative integer tunable (litmus-go Atoi), or its default when empty. */
-export function intEnv(env: Env, name: string, dflt: number): number {
-  const raw = (env(name) ?? "").trim();
-  if (raw === "") return dflt;
-  if (!/^\d+$/.test(raw)) {
-    throw new TypeError(`Invalid ${name} ${JSON.stringify(env(name))}: expected a whole number`);
-  }
-  return Number(raw);
-}
 
 /** A percentage tunable: "n" or a range "a-b" (a random value in it), at most 100. */
 function percentEnv(env: Env, name: string, dflt: number, rng: () => number): number {
@@ -243,7 +234,7 @@ function networkFault(name: string): NativeFault {
         injectFailure(out, t) {
           if (out.exitCode === 0) return undefined;
           const why = tail(out);
-          const target = `{podName: ${t.pod}, namespace: ${t.namespace}, container: ${t.container}}`;
+          const target = containerTarget(t);
           if (/Cannot find device/.test(why)) {
             return new FaultError(
               "CHAOS_INJECT_ERROR",

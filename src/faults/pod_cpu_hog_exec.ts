@@ -5,7 +5,9 @@
  *
  * @module
  */
-import { revertExecHog, runExecHog } from "./exec_hog.ts";
+import { intEnv } from "./common.ts";
+import { runExecHog } from "./exec_hog.ts";
+import { revertExecHog } from "./hog_revert.ts";
 import type { NativeFault } from "./types.ts";
 
 /** litmus-go's code defaults (the hub sets the same kill command). */
@@ -14,15 +16,8 @@ export const CPU_KILL_DEFAULT =
   "kill $(find /proc -name exe -lname '*/md5sum' 2>&1 | grep -v 'Permission denied' | awk -F/ '{print $(NF-1)}')";
 
 /** CPU_CORES: how many sessions to open per pod (a whole number >= 1; "" means 1). */
-export function parseCores(raw: string | undefined): number {
-  const text = (raw ?? "").trim() || "1";
-  if (!/^\d+$/.test(text) || Number(text) < 1) {
-    throw new TypeError(
-      `Invalid CPU_CORES ${JSON.stringify(raw)}: expected a whole number >= 1 (one exec session per core)`,
-    );
-  }
-  return Number(text);
-}
+export const parseCores = (raw: string | undefined): number =>
+  intEnv(() => raw, "CPU_CORES", 1, { min: 1, expected: "a whole number >= 1 (one exec session per core)" });
 
 export const podCpuHogExec: NativeFault = {
   name: "pod-cpu-hog-exec",

@@ -6,7 +6,9 @@
  *
  * @module
  */
-import { revertExecHog, runExecHog } from "./exec_hog.ts";
+import { intEnv } from "./common.ts";
+import { runExecHog } from "./exec_hog.ts";
+import { revertExecHog } from "./hog_revert.ts";
 import type { NativeFault } from "./types.ts";
 
 /** litmus-go's code default (the hub sets the same). */
@@ -14,15 +16,8 @@ export const MEMORY_KILL_DEFAULT =
   "kill $(find /proc -name exe -lname '*/dd' 2>&1 | grep -v 'Permission denied' | awk -F/ '{print $(NF-1)}' | head -n 1)";
 
 /** MEMORY_CONSUMPTION in MB: a whole number >= 1 ("" means litmus-go's 500). */
-export function parseMegabytes(raw: string | undefined): number {
-  const text = (raw ?? "").trim() || "500";
-  if (!/^\d+$/.test(text) || Number(text) < 1) {
-    throw new TypeError(
-      `Invalid MEMORY_CONSUMPTION ${JSON.stringify(raw)}: expected megabytes as a whole number >= 1`,
-    );
-  }
-  return Number(text);
-}
+export const parseMegabytes = (raw: string | undefined): number =>
+  intEnv(() => raw, "MEMORY_CONSUMPTION", 500, { min: 1, expected: "megabytes as a whole number >= 1" });
 
 /** The inject command litmus-go builds. */
 export function ddCommand(megabytes: number): string {

@@ -19,11 +19,10 @@ import {
   runPodHelperFault,
   tail,
 } from "./helper_fault.ts";
-import { intEnv } from "./network_chaos.ts";
-import { chaosDurationMs } from "./common.ts";
+import { chaosDurationMs, intEnv } from "./common.ts";
 import { selectTargetNode } from "./node_state.ts";
 import { anyTaggedScript, joinCgroupScript, killTaggedScript, TOOLS } from "./target_pid.ts";
-import { type FaultContext, FaultError, type NativeFault } from "./types.ts";
+import { containerTarget, type FaultContext, FaultError, type NativeFault } from "./types.ts";
 
 type Env = (name: string) => string | undefined;
 
@@ -139,23 +138,31 @@ export function stressFailure(exitCode: number, why: string, target: string): Fa
   return new FaultError("CHAOS_INJECT_ERROR", `stress-ng exited ${exitCode}: ${why}`, "ChaosInject", target);
 }
 
+/**
+ * stress-ng's arguments and how long it runs, from the env; `target` names the filesystem path io
+ * stress writes to. A bad value is a GENERIC_ERROR before any chaos.
+ */
+function stressSettings(ctx: FaultContext, name: string, target: () => string) {
+  try {
+    const args = stressArgs(name, ctx.env, target());
+    return { args, seconds: chaosDurationMs(ctx, STRESS_DURATION[name]) / 1000 };
+  } catch (err) {
+    throw new FaultError("GENERIC_ERROR", (err as Error).message, "PreChaos");
+  }
+}
+
 function podStressFault(name: string): NativeFault {
   return {
     name,
     async run(ctx: FaultContext) {
-      let args: string[];
-      let seconds: number;
-      try {
+      const { args, seconds } = stressSettings(ctx, name, () => {
         // pod-io-stress writes into the target's filesystem, seen through /proc/<pid>/root.
         const mount = (ctx.env("VOLUME_MOUNT_PATH") ?? "").trim();
         if (mount && !/^\/[A-Za-z0-9_./-]*$/.test(mount)) {
           throw new TypeError(`Invalid VOLUME_MOUNT_PATH ${JSON.stringify(mount)}`);
         }
-        args = stressArgs(name, ctx.env, name === "pod-io-stress" ? `/proc/$pid/root${mount || "/"}` : "");
-        seconds = chaosDurationMs(ctx, STRESS_DURATION[name]) / 1000;
-      } catch (err) {
-        throw new FaultError("GENERIC_ERROR", (err as Error).message, "PreChaos");
-      }
+        return name === "pod-io-stress" ? `/proc/$pid/root${mount || "/"}` : "";
+      });
       const tag = stressTag(ctx);
       const plan: PodChaosPlan = {
         action: "helper-stress",
@@ -164,12 +171,7 @@ function podStressFault(name: string): NativeFault {
         longRunning: true,
         inject: (_t: HelperTarget) =>
           `${joinCgroupScript()}\nexec nsenter -t "$pid" -p -- ${stressCommand(tag, seconds, args)}`,
-        injectFailure: (out, t) =>
-          stressFailure(
-            out.exitCode,
-            tail(out),
-            `{podName: ${t.pod}, namespace: ${t.namespace}, container: ${t.container}}`,
-          ),
+        injectFailure: (out, t) => stressFailure(out.exitCode, tail(out), containerTarget(t)),
       };
       return await runPodHelperFault(ctx, name, STRESS_DURATION[name], plan);
     },
@@ -186,14 +188,7 @@ function nodeStressFault(name: string): NativeFault {
   return {
     name,
     async run(ctx: FaultContext) {
-      let args: string[];
-      let seconds: number;
-      try {
-        args = stressArgs(name, ctx.env);
-        seconds = chaosDurationMs(ctx, STRESS_DURATION[name]) / 1000;
-      } catch (err) {
-        throw new FaultError("GENERIC_ERROR", (err as Error).message, "PreChaos");
-      }
+      const { args, seconds } = stressSettings(ctx, name, () => "");
       const tag = stressTag(ctx);
       const plan: PodChaosPlan = {
         action: "helper-stress",

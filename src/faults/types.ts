@@ -21,6 +21,11 @@ export class FaultError extends Error {
   }
 }
 
+/** The target of a FaultError about a container, in litmus-go's words. */
+export function containerTarget(t: { pod: string; namespace: string; container: string }): string {
+  return `{podName: ${t.pod}, namespace: ${t.namespace}, container: ${t.container}}`;
+}
+
 /** One thing a fault changed and must undo, persisted before the change is made. */
 export interface RevertRecord {
   /** Fault-specific kind, e.g. "scale", "taint", "networkpolicy". */

@@ -90,6 +90,11 @@ export interface ExperimentStatusEntry {
   lastUpdateTime: string;
   /** chaoslet: the resolved plan of a dry run (annotation chaoslet.io/dry-run). */
   plan?: unknown;
+  /**
+   * chaoslet: this run of the experiment, kept by every attempt that resumes it; the ChaosResult names
+   * the run it last counted, so an attempt resumed after the verdict was written does not count it again.
+   */
+  runId?: string;
 }
 
 export interface ChaosEngineSpec {

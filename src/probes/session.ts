@@ -31,6 +31,7 @@ import { noProbeMetrics, type ProbeMetrics } from "./metrics.ts";
 import { promAttempt } from "./prom.ts";
 import { parseProbes, type ProbeSpec } from "./spec.ts";
 import type { ProbeContext, ProbeOutcome, ProbeSession, ProbeSessionFactory } from "./types.ts";
+import { fatal, judge, newState, outcomeOf, type Phase, type State, statusOf } from "./verdicts.ts";
 
 export { NOT_EVALUATED, notEvaluated } from "./status.ts";
 
@@ -44,28 +45,6 @@ export function configureProbes(opts: { metrics?: ProbeMetrics; inlineImage?: st
 
 /** Floor of probePollingInterval (litmus-go loops without a pause when it is unset). */
 const MIN_POLL_MS = 100;
-
-type Phase = "PreChaos" | "PostChaos";
-
-interface State {
-  spec: ProbeSpec;
-  verdict: "Awaited" | "Passed" | "Failed";
-  description?: string;
-  fault?: ProbeFault;
-  preFailed: boolean;
-  loop?: ProbeLoop;
-  tripped: boolean;
-  /** Completed triggers, for `verbosity: info` (log the first comparison). */
-  runs: number;
-}
-
-const outcomeOf = (st: State): ProbeOutcome => ({
-  ok: false,
-  kind: st.fault!.kind,
-  code: st.fault!.code,
-  reason: st.fault!.message,
-  probeName: st.spec.name,
-});
 
 const CANCELLED: ProbeOutcome = {
   ok: false,
@@ -85,13 +64,7 @@ class Session implements ProbeSession {
   #onChaosStarted = false;
 
   constructor(specs: ProbeSpec[], readonly ctx: ProbeContext) {
-    this.#states = specs.map((spec) => ({
-      spec,
-      verdict: "Awaited",
-      preFailed: false,
-      tripped: false,
-      runs: 0,
-    }));
+    this.#states = specs.map(newState);
     this.#env = { ctx, registers: new Map() };
     this.#pods = new CmdPods(ctx);
     this.#attempts = {
@@ -140,32 +113,9 @@ class Session implements ProbeSession {
     this.ctx.log[level]("probe run", { probe: st.spec.name, run: st.runs, outcome, reason });
   }
 
-  /** Records a judgement. Edge keeps a pre-chaos failure; a passing pre-chaos Edge run stays Awaited. */
+  /** Records a judgement; a failing stopOnFailure probe ends the run. */
   #judge(st: State, fault: ProbeFault | undefined, phase: Phase): void {
-    const { spec } = st;
-    if (fault) {
-      st.fault ??= fault;
-      if (st.verdict !== "Failed") {
-        st.verdict = "Failed";
-        st.description = spec.mode === "Edge" ? `'${phase}' ${fault.message}` : fault.message;
-      }
-      if (spec.mode === "Edge" && phase === "PreChaos") st.preFailed = true;
-      this.ctx.log.warn("probe failed", {
-        probe: spec.name,
-        type: spec.type,
-        mode: spec.mode,
-        phase,
-        code: fault.code,
-        reason: fault.message,
-      });
-      if (spec.run.stopOnFailure) this.#trip(st);
-      return;
-    }
-    if (spec.mode === "Edge" && phase === "PreChaos") return;
-    if (st.verdict === "Awaited") {
-      st.verdict = "Passed";
-      this.ctx.log.info("probe passed", { probe: spec.name, type: spec.type, mode: spec.mode, phase });
-    }
+    if (judge(st, fault, phase, this.ctx.log)) this.#trip(st);
   }
 
   #trip(st: State): void {
@@ -173,11 +123,6 @@ class Session implements ProbeSession {
     st.tripped = true;
     this.#stopped = true;
     this.ctx.onStopOnFailure(st.spec.name, st.fault!.message);
-  }
-
-  /** Whether a fault ends the run now (litmus-go returns it from RunProbes). */
-  #fatal(st: State): boolean {
-    return st.fault !== undefined && (st.fault.kind === "error" || st.spec.run.stopOnFailure);
   }
 
   /** Runs an SOT/EOT/Edge probe once: initialDelay, then its attempts. */
@@ -227,7 +172,7 @@ class Session implements ProbeSession {
         if (mode !== "SOT" && mode !== "Edge") continue;
         await this.#runOnce(st, "PreChaos");
         if (mode === "SOT") await this.#pods.release(st.spec.name);
-        if (this.#fatal(st)) {
+        if (fatal(st)) {
           await this.#endAll(); // the run ends here: no background probe may outlive it
           return outcomeOf(st);
         }
@@ -254,7 +199,7 @@ class Session implements ProbeSession {
       const loops = this.#states.filter((s) => s.spec.mode === "Continuous" || s.spec.mode === "OnChaos");
       await Promise.all(loops.map((st) => this.#finishLoop(st)));
       await Promise.all(loops.map((st) => this.#pods.release(st.spec.name)));
-      const fatalLoop = loops.find((st) => this.#fatal(st));
+      const fatalLoop = loops.find((st) => fatal(st));
       if (fatalLoop) {
         await this.#endAll();
         return outcomeOf(fatalLoop);
@@ -263,7 +208,7 @@ class Session implements ProbeSession {
         if (st.spec.mode !== "EOT" && st.spec.mode !== "Edge") continue;
         await this.#runOnce(st, "PostChaos");
         await this.#pods.release(st.spec.name);
-        if (this.#fatal(st)) {
+        if (fatal(st)) {
           await this.#endAll();
           return outcomeOf(st);
         }
@@ -290,14 +235,7 @@ class Session implements ProbeSession {
   }
 
   statuses(): ProbeStatus[] {
-    return this.#states.map((st) => ({
-      name: st.spec.name,
-      type: st.spec.rawType,
-      mode: st.spec.rawMode,
-      status: st.description === undefined
-        ? { verdict: st.verdict }
-        : { verdict: st.verdict, description: st.description },
-    }));
+    return this.#states.map(statusOf);
   }
 }
 

@@ -83,12 +83,15 @@ export class EngineRun {
   #entries: ExperimentStatusEntry[] = [];
   /** The engine as our last write returned it: the completion writes from it, with no read first. */
   #latest: ChaosEngine;
+  /** resourceVersions of the engine as this run started it and as its own writes returned it. */
+  readonly versions = new Set<string>();
   /** Set when an experiment ended with an undo record it could not clear. */
   #unreverted = false;
 
   constructor(readonly deps: RunnerDeps, readonly engine: ChaosEngine) {
     this.#runner = `chaoslet/${deps.identity}`;
     this.#latest = engine;
+    if (engine.metadata.resourceVersion) this.versions.add(engine.metadata.resourceVersion);
     this.done = this.#run().catch((err) => {
       deps.log.error("engine run failed unexpectedly", { engine: engine.metadata.name, error: String(err) });
       return (this.aborted === "shutdown" ? "interrupted" : "failed") as RunEnd;
@@ -117,7 +120,10 @@ export class EngineRun {
         metadata.name!,
         { status: { experiments: this.#entries } },
       );
-      if (patched?.metadata?.uid === metadata.uid) this.#latest = patched;
+      if (patched?.metadata?.uid === metadata.uid) {
+        this.#latest = patched;
+        if (patched.metadata.resourceVersion) this.versions.add(patched.metadata.resourceVersion);
+      }
     } catch (err) {
       if (!isApiError(err, 404)) throw err;
     }
@@ -188,12 +194,20 @@ export class EngineRun {
       for (const [i, exp] of experiments.entries()) {
         if (signal.aborted) break;
         if (FINISHED.has(this.#entries[i].status)) continue;
+        // A resumed attempt (the entry is Running) continues the same run; a new run gets a new id.
+        const prev = this.#entries[i];
+        const runId = prev.status === "Running" && prev.runId ? prev.runId : crypto.randomUUID();
         // Sent, not awaited: the experiment overlaps its reads with it and acts only once it has landed.
-        const running = this.#setEntry(i, { status: "Running", verdict: "Awaited", runner: this.#runner });
+        const running = this.#setEntry(i, {
+          status: "Running",
+          verdict: "Awaited",
+          runner: this.#runner,
+          runId,
+        });
         running.catch(() => {}); // awaited below; this only keeps a failure from being "unhandled" meanwhile
         let outcome: ExperimentOutcome;
         try {
-          outcome = await runExperiment(deps, engine, exp, signal, (r) => this.abort(r), running);
+          outcome = await runExperiment(deps, engine, exp, signal, (r) => this.abort(r), running, runId);
           await running; // a failed write fails the run (it is retried), as when it was awaited first
         } catch (err) {
           await running;

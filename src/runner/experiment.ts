@@ -18,7 +18,7 @@ import { type AbortReason, abortReason, type RunnerDeps } from "./deps.ts";
 import { engineInstanceId, resultName } from "./env.ts";
 import { engineExperimentEnv } from "./engine_env.ts";
 import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict.ts";
-import { ResultWriter, revertRecords, writeEndedResult } from "./result_writer.ts";
+import { COUNTED_RUN, ResultWriter, revertRecords, writeEndedResult } from "./result_writer.ts";
 import { revertRecorded } from "./revert_journal.ts";
 import { EnvResolveError, resolveValueFrom } from "./env_from.ts";
 import { runJobMode } from "./job_mode.ts";
@@ -58,6 +58,8 @@ function awaitedProbes(entry: EngineExperiment): ProbeStatus[] {
  * Runs experiment `entry` of `engine`. Never throws for experiment failures; they become verdicts.
  * `entryWritten` is the write of the engine's "Running" entry, sent by the caller but not awaited: reads
  * and the ChaosResult's creation overlap it, and nothing acts on the cluster before it has landed.
+ * `runId` is the engine entry's run (kept by every attempt that resumes it): a result that already
+ * counted it is not run again.
  */
 export async function runExperiment(
   deps: RunnerDeps,
@@ -66,6 +68,7 @@ export async function runExperiment(
   signal: AbortSignal,
   abort: (reason: AbortReason) => void,
   entryWritten: Promise<void> = Promise.resolve(),
+  runId?: string,
 ): Promise<ExperimentOutcome> {
   const ns = engine.metadata.namespace!;
   const expName = entry.name;
@@ -99,6 +102,18 @@ export async function runExperiment(
     previous,
     resolved,
   );
+  if (runId && previous?.metadata.annotations?.[COUNTED_RUN] === runId) {
+    // An earlier attempt of this very run wrote its verdict (and counted it), then died before the engine
+    // said so: running it again would inject again and count the run twice.
+    const verdict = previous.status?.experimentStatus.verdict ?? "Awaited";
+    log.info("the interrupted attempt had already ended this run; not running it again", { verdict });
+    return {
+      status: "Completed",
+      verdict,
+      experimentPod: `chaoslet/${deps.identity}`,
+      unreverted: leftover > 0,
+    };
+  }
   if (!experiment) {
     // As chaos-runner does: status "ChaosExperiment Not Found", verdict Fail, a Warning, and no ChaosResult
     // (the experiment pod that would write one never starts).
@@ -122,6 +137,7 @@ export async function runExperiment(
       verdict: "Error",
       probes: awaitedProbes(entry),
       errorOutput: errorOutput("GENERIC_ERROR", reason, "PreChaos"),
+      runId,
     });
     return { status: "Skipped", verdict: "Error", experimentPod: "N/A" };
   }
@@ -162,6 +178,7 @@ export async function runExperiment(
       verdict: "Error",
       probes: awaitedProbes(entry),
       errorOutput: errorOutput("GENERIC_ERROR", err.message, "PreChaos"),
+      runId,
     });
     return { status: "Skipped", verdict: "Error", experimentPod: "N/A" };
   }
@@ -325,6 +342,7 @@ export async function runExperiment(
     probes: probes?.statuses() ?? awaitedProbes(entry),
     stoppedByProbe: probes?.stoppedByProbe,
     errorOutput: errOut,
+    runId,
   });
   deps.metrics?.experimentFinished(expName, done.verdict);
   const ended = endEvents(

@@ -26,6 +26,13 @@ import {
 export const REVERT_PREFIX = "revert.chaoslet.io/";
 
 /**
+ * Annotation naming the run (the engine entry's `runId`) whose verdict the result's counters include:
+ * written with the counters, so a daemon killed between the verdict and the engine's own update finds,
+ * on resume, that this run is already counted.
+ */
+export const COUNTED_RUN = "chaoslet.io/counted-run";
+
+/**
  * The annotation key of an undo record: the action (readable) and a hash of the full identity, so
  * records of targets whose names share a long prefix never collide. The record itself, stored as the
  * value, keeps the identity in full.
@@ -63,6 +70,8 @@ export interface FinishArgs {
   probes: ProbeStatus[];
   stoppedByProbe?: boolean;
   errorOutput?: ErrorOutput;
+  /** The run this verdict ends (stamped as {@link COUNTED_RUN} in the same write as the counters). */
+  runId?: string;
 }
 
 /** One experiment's ChaosResult. */
@@ -246,7 +255,10 @@ export class ResultWriter {
     });
     const labels = resultLabels(this.engine, this.definitionLabels, done.verdict === "Stopped");
     this.object = await this.client.patch<ChaosResult>(Resources.chaosresults, this.namespace, this.name, {
-      metadata: { labels: replaceLabelsPatch(current?.metadata.labels, labels) },
+      metadata: {
+        labels: replaceLabelsPatch(current?.metadata.labels, labels),
+        ...(args.runId ? { annotations: { [COUNTED_RUN]: args.runId } } : {}),
+      },
       status: {
         experimentStatus: {
           phase: done.phase,

@@ -72,17 +72,19 @@ export async function runChaosStep(ctx: StepContext, engineYaml: string): Promis
 
   const found = await findEngine(ctx, data);
   if (typeof found === "string") return { phase: "Failed", message: found };
+  let created: ChaosEngine | undefined;
   if (!found) {
     checkHalt(ctx);
     if (ctx.signal.aborted) return { phase: "Failed", message: "Stopped" };
-    const created = await createEngine(ctx, manifest, ns);
-    if (typeof created === "string") return { phase: "Failed", message: created };
-    data.engineName = created.metadata.name;
-    data.engineUID = created.metadata.uid;
+    const made = await createEngine(ctx, manifest, ns);
+    if (typeof made === "string") return { phase: "Failed", message: made };
+    created = made;
+    data.engineName = made.metadata.name;
+    data.engineUID = made.metadata.uid;
     await ctx.book.save();
-    ctx.log.info("ChaosEngine created", { node: ctx.node.name, engine: `${ns}/${created.metadata.name}` });
+    ctx.log.info("ChaosEngine created", { node: ctx.node.name, engine: `${ns}/${made.metadata.name}` });
   }
-  return await follow(ctx, data);
+  return await follow(ctx, data, created);
 }
 
 /** The engine this node created earlier, undefined if none, or a message when it vanished. */
@@ -92,6 +94,8 @@ async function findEngine(ctx: StepContext, data: ChaosData): Promise<ChaosEngin
     const { engine } = await readEngine(ctx, data.namespace, data.engineName);
     return engine ?? `ChaosEngine "${data.engineName}" was deleted before it finished`;
   }
+  // A node this run has just written cannot have created an engine yet.
+  if (!ctx.resumed) return undefined;
   // Written as Running but the engine name was not recorded: the create may have happened just before a crash.
   const list = await withRetries(() =>
     liveList<ChaosEngine>(client, Resources.chaosengines, data.namespace, "find-engine-after-crash", {
@@ -130,15 +134,22 @@ async function createEngine(
   }
 }
 
-/** Waits for the engine to end (stopping it when the step is stopped), then concludes. */
-async function follow(ctx: StepContext, data: ChaosData): Promise<StepResult> {
+/**
+ * Waits for the engine to end (stopping it when the step is stopped), then concludes. `created` is the
+ * engine as this step's create returned it: the first look uses it when the cache has not seen it yet.
+ */
+async function follow(ctx: StepContext, data: ChaosData, created?: ChaosEngine): Promise<StepResult> {
   const { client, engines, wake, pollMs, stopGraceMs } = ctx.deps;
   const name = data.engineName!;
   let stopAsked = false;
   let deadline = 0;
+  let fresh = created;
   while (true) {
     checkHalt(ctx);
-    const { engine: e, cached } = await readEngine(ctx, data.namespace, name);
+    const { engine: e, cached } = fresh && !engines.get(data.namespace, name)
+      ? { engine: fresh, cached: false }
+      : await readEngine(ctx, data.namespace, name);
+    fresh = undefined;
     if (!e) {
       return {
         phase: "Failed",

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { liveGet } from "../kube/live.ts";
 import { isApiError } from "../kube/client.ts";
 import type { Logger } from "../log/log.ts";
 import { checkHalt, type StopReason, type WorkflowDeps } from "./context.ts";
@@ -78,7 +79,10 @@ export class WorkflowRun {
     const [ns, name] = this.key.split("/");
     let wf: ChaosWorkflow;
     try {
-      wf = await withRetries(() => client.get<ChaosWorkflow>(ChaosWorkflows, ns, name));
+      // The run starts from the live object: the cache may lag a stop or a deletion just made.
+      wf = await withRetries(() =>
+        liveGet<ChaosWorkflow>(client, ChaosWorkflows, ns, name, "workflow-run-start")
+      );
     } catch (err) {
       if (isApiError(err, 404)) return "finished";
       throw err;
@@ -107,11 +111,11 @@ export class WorkflowRun {
         message: st.message!.slice(0, 1000),
         type: "Warning",
       });
-      await setFinalizer(client, wf, false);
+      await setFinalizer(client, book.latest, false);
       return "finished";
     }
     // The finalizer makes a deletion wait until running engines are stopped.
-    if (!this.#reason) await setFinalizer(client, wf, true);
+    if (!this.#reason) await setFinalizer(client, book.latest, true);
     const starting = st.phase !== "Running";
     st.phase = "Running";
     st.startedAt ??= now();
@@ -210,7 +214,7 @@ export class WorkflowRun {
       message: `Workflow ${name} ${st.phase}${st.message ? `: ${st.message}` : ""}`.slice(0, 1000),
       type: st.phase === "Succeeded" ? "Normal" : "Warning",
     });
-    await setFinalizer(client, wf, false);
+    await setFinalizer(client, this.#book?.latest ?? wf, false);
     return "finished";
   }
 }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { liveGet } from "../kube/live.ts";
 import { isApiError, type KubeClient } from "../kube/client.ts";
 import { progress, scoreOf } from "./summary.ts";
 import {
@@ -41,8 +42,11 @@ export class StatusBook {
   #chain: Promise<void> = Promise.resolve();
   #pending: Promise<void> | undefined;
   #closed = false;
+  /** The workflow as the last status write returned it (its resourceVersion saves a read later). */
+  latest: ChaosWorkflow;
 
   constructor(readonly client: KubeClient, readonly wf: ChaosWorkflow) {
+    this.latest = wf;
     this.status = { ...structuredClone(wf.status ?? {}), nodes: structuredClone(wf.status?.nodes ?? {}) };
   }
 
@@ -89,9 +93,12 @@ export class StatusBook {
     const body = { status: s };
     const { namespace, name } = this.wf.metadata;
     try {
-      await withRetries(() =>
-        this.client.patch(ChaosWorkflows, namespace, name!, body, "merge", { subresource: "status" })
+      const written = await withRetries(() =>
+        this.client.patch<ChaosWorkflow>(ChaosWorkflows, namespace, name!, body, "merge", {
+          subresource: "status",
+        })
       );
+      if (written?.metadata?.uid === this.wf.metadata.uid) this.latest = written;
     } catch (err) {
       if (isApiError(err, 404)) throw new WorkflowGone(`ChaosWorkflow ${namespace}/${name} is gone`);
       throw err;
@@ -99,16 +106,23 @@ export class StatusBook {
   }
 }
 
-/** Adds or removes the run finalizer (read-modify-write with the resourceVersion, retried on conflicts). */
+/**
+ * Adds or removes the run finalizer (read-modify-write with the resourceVersion, retried on conflicts). The
+ * first attempt writes from `wf` (the object the caller last read or wrote), so only a conflict costs a read.
+ */
 export async function setFinalizer(client: KubeClient, wf: ChaosWorkflow, present: boolean): Promise<void> {
   const { namespace, name, uid } = wf.metadata;
+  let cur: ChaosWorkflow | undefined = wf;
   for (let attempt = 0; attempt < 8; attempt++) {
-    let cur: ChaosWorkflow;
-    try {
-      cur = await withRetries(() => client.get<ChaosWorkflow>(ChaosWorkflows, namespace, name!));
-    } catch (err) {
-      if (isApiError(err, 404)) return;
-      throw err;
+    if (!cur) {
+      try {
+        cur = await withRetries(() =>
+          liveGet<ChaosWorkflow>(client, ChaosWorkflows, namespace, name!, "update-conflict")
+        );
+      } catch (err) {
+        if (isApiError(err, 404)) return;
+        throw err;
+      }
     }
     if (cur.metadata.uid !== uid) return;
     const has = cur.metadata.finalizers?.includes(FINALIZER) ?? false;
@@ -125,6 +139,7 @@ export async function setFinalizer(client: KubeClient, wf: ChaosWorkflow, presen
     } catch (err) {
       if (isApiError(err, 404)) return;
       if (!isApiError(err, 409)) throw err;
+      cur = undefined;
     }
   }
   throw new Error(`ChaosWorkflow ${namespace}/${name}: too many conflicts updating finalizers`);

@@ -12,7 +12,7 @@
 import type { ChaosExperiment } from "../../src/kube/types.ts";
 import { clusterBinding } from "./api.ts";
 import { Daemon } from "./daemon.ts";
-import { hubFault, installExperiment, type Rule } from "./hub.ts";
+import { hubFault, installExperiment, installFault, type Rule } from "./hub.ts";
 import { admin, applyCrds, createDeployment, dropNamespace, newNamespace } from "./kube.ts";
 
 /** One Deployment of the target app, when more than a replica count is needed. */
@@ -29,6 +29,8 @@ export interface ChaosNamespaceOptions {
   apps?: Record<string, number | AppSpec>;
   /** The hub fault to install (default pod-delete); null installs none. */
   fault?: string | null;
+  /** More hub faults to install, each with its own `<fault>-sa`. */
+  moreFaults?: string[];
   /** Installs this ChaosExperiment instead of a hub fault (with `fault: null`, the default service account is
    * `<its name>-sa`); returning undefined installs none. */
   experiment?: (ns: string) => ChaosExperiment | undefined;
@@ -42,15 +44,18 @@ export interface ChaosNamespaceOptions {
   serviceAccount?: string;
   /** Also create a `<prefix>-sys-…` namespace and run the daemon with it as `--system-namespace`. */
   systemNamespace?: boolean;
-  /** Daemon flags besides `--watch-namespace` (and `--system-namespace`). */
-  args?: string[];
+  /** Daemon flags besides `--watch-namespace` (and `--system-namespace`); a function gets the namespace. */
+  args?: string[] | ((ns: string) => string[]);
   /** The daemon's environment (secrets). */
   env?: Record<string, string>;
   /** Start the daemon (default true). */
   daemon?: boolean;
   readyTimeoutMs?: number;
-  /** How the daemon ends at dispose: SIGTERM and wait ("stop", default) or SIGKILL, as in a crash ("kill"). */
-  end?: "stop" | "kill";
+  /**
+   * How the daemon ends at dispose: SIGTERM and wait ("stop", default), SIGTERM and fail the test unless it
+   * exits 0 ("clean"; checked once everything is cleaned up), or SIGKILL, as in a crash ("kill").
+   */
+  end?: "stop" | "clean" | "kill";
   /** Runs once the namespace, the app and the fault exist, before the daemon is waited for. */
   prepare?: (ns: string) => Promise<void>;
   /** Runs at dispose once the daemon has ended, before the cluster role goes and the namespaces are dropped. */
@@ -67,6 +72,8 @@ export interface ChaosNamespace {
   readonly daemon: Daemon;
   /** SIGKILLs the daemon (a crash) and waits for it to exit. */
   kill(): Promise<void>;
+  /** SIGTERMs the daemon (a clean shutdown) and waits for it to exit. */
+  stop(): Promise<void>;
   /** Starts a new daemon with the same flags and waits until it is ready. */
   restart(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -81,7 +88,7 @@ export async function chaosNamespace(prefix: string, o: ChaosNamespaceOptions = 
   const args = () => [
     `--watch-namespace=${ns}`,
     ...(sys ? [`--system-namespace=${sys}`] : []),
-    ...(o.args ?? []),
+    ...(typeof o.args === "function" ? o.args(ns) : o.args ?? []),
   ];
   const newDaemon = () => new Daemon({ args: args(), env: o.env });
   let unbind: (() => Promise<void>) | undefined;
@@ -98,11 +105,14 @@ export async function chaosNamespace(prefix: string, o: ChaosNamespaceOptions = 
     });
   };
   const dispose = async () => {
-    if (o.end === "kill") await kill();
-    else await daemon?.stop();
+    const last = daemon;
+    const status = o.end === "kill" ? await kill() : await last?.stop();
     await o.cleanup?.();
     await unbind?.();
     await Promise.all([dropNamespace(ns), ...(sys ? [dropNamespace(sys)] : [])]);
+    if (o.end === "clean" && status && status.code !== 0) {
+      throw new Error(`daemon exit ${status.code} after SIGTERM\n${last!.dump()}`);
+    }
   };
   try {
     if (o.systemNamespace) sys = await newNamespace(`${prefix}-sys`);
@@ -122,6 +132,7 @@ export async function chaosNamespace(prefix: string, o: ChaosNamespaceOptions = 
         unbind = await clusterBinding(await admin(), ns, sa, `chaoslet-${ns}`, o.clusterRules);
       }
     }
+    for (const more of o.moreFaults ?? []) await installFault(more, ns, `${more}-sa`);
     await o.prepare?.(ns);
     if (daemon) await ready();
     return {
@@ -133,6 +144,9 @@ export async function chaosNamespace(prefix: string, o: ChaosNamespaceOptions = 
         return daemon;
       },
       kill,
+      async stop() {
+        await daemon?.stop();
+      },
       async restart() {
         daemon = newDaemon();
         await ready();

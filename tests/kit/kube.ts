@@ -56,6 +56,12 @@ export async function newNamespace(prefix: string): Promise<string> {
   return name;
 }
 
+/** A fresh namespace that `await using` drops at the end (for a test's second or third namespace). */
+export async function scratchNamespace(prefix: string): Promise<{ name: string } & AsyncDisposable> {
+  const name = await newNamespace(prefix);
+  return { name, [Symbol.asyncDispose]: () => dropNamespace(name) };
+}
+
 /** Deletes a namespace without waiting (namespace deletion is slow and nothing depends on it). */
 export async function dropNamespace(name: string): Promise<void> {
   const kube = await admin();
