@@ -12,6 +12,7 @@ import { toYaml } from "../../src/util/yaml.ts";
 import { type ChaosWorkflow, type NodeStatus } from "../../src/workflow/types.ts";
 import { Daemon } from "./daemon.ts";
 import { hubFault } from "./hub.ts";
+import { stepEngine } from "./hub_workflow.ts";
 import {
   admin,
   applyCrds,
@@ -37,28 +38,13 @@ export const STEP_RULES = [
  */
 export function verdictWorkflowSpec(fault: ChaosExperiment, duration = "3") {
   const experiment = { ...fault, metadata: { name: fault.metadata.name } };
-  const engine = {
-    apiVersion: "litmuschaos.io/v1alpha1",
-    kind: "ChaosEngine",
-    metadata: { generateName: "verdict-", namespace: "{{workflow.parameters.appNamespace}}" },
-    spec: {
-      appinfo: {
-        appns: "{{workflow.parameters.appNamespace}}",
-        applabel: "{{workflow.parameters.appLabel}}",
-        appkind: "deployment",
-      },
-      engineState: "active",
-      chaosServiceAccount: "litmus-admin",
-      experiments: [{
-        name: "pod-delete",
-        spec: {
-          components: {
-            env: [{ name: "TOTAL_CHAOS_DURATION", value: duration }, { name: "CHAOS_INTERVAL", value: "1" }],
-          },
-        },
-      }],
-    },
-  };
+  const appns = "{{workflow.parameters.appNamespace}}";
+  const engine = stepEngine({
+    name: "verdict",
+    namespace: appns,
+    applabel: "{{workflow.parameters.appLabel}}",
+    duration,
+  });
   const verdict = "{{steps.run-chaos.outputs.parameters.verdict}}";
   return {
     entrypoint: "main",
