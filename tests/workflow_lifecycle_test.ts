@@ -12,10 +12,10 @@ import { admin, waitFor } from "./kit/kube.ts";
 import {
   create,
   enginesOf,
-  faultTemplate,
   getWf,
   hubPodDelete,
   installTemplate,
+  installThenFault,
   node,
   setup,
   waitInjecting,
@@ -57,20 +57,9 @@ sharedTest("spec.stop stops the running engine and ends the workflow Failed (Sto
 sharedTest("deleting a running workflow stops its engine before the workflow goes", async () => {
   await using s = await setup("wfdel");
   if (!s.fault) throw new Error("hub fixture missing: s.fault");
-  const wf = workflow(s.ns, "del", {
+  const wf = installThenFault(s.ns, "del", s.fault, "60", {
     onExit: "never",
-    templates: [
-      {
-        name: "main",
-        steps: [[{ name: "install", template: "install-chaos-faults" }], [{
-          name: "fault",
-          template: "fault",
-        }]],
-      },
-      installTemplate(s.fault),
-      faultTemplate("fault", "app=web", undefined, "60"),
-      { name: "never", suspend: {} },
-    ],
+    templates: [{ name: "never", suspend: {} }],
   });
   const created = await create(wf);
   const running = await waitInjecting(s.ns, "del", "fault");
@@ -86,19 +75,7 @@ sharedTest("deleting a running workflow stops its engine before the workflow goe
 sharedTest("a daemon killed mid-run resumes the workflow without running any step twice", async () => {
   await using s = await setup("wfresume");
   if (!s.fault) throw new Error("hub fixture missing: s.fault");
-  const wf = workflow(s.ns, "resume", {
-    templates: [
-      {
-        name: "main",
-        steps: [[{ name: "install", template: "install-chaos-faults" }], [{
-          name: "fault",
-          template: "fault",
-        }]],
-      },
-      installTemplate(s.fault),
-      faultTemplate("fault", "app=web", undefined, "10"),
-    ],
-  });
+  const wf = installThenFault(s.ns, "resume", s.fault, "10");
   const created = await create(wf);
   const before = await waitInjecting(s.ns, "resume", "fault");
   await s.kill();

@@ -57,7 +57,7 @@ export interface ChaosNamespaceOptions {
    */
   end?: "stop" | "clean" | "kill";
   /** Runs once the namespace, the app and the fault exist, before the daemon is waited for. */
-  prepare?: (ns: string) => Promise<void>;
+  prepare?: (ns: string) => Promise<unknown>;
   /** Runs at dispose once the daemon has ended, before the cluster role goes and the namespaces are dropped. */
   cleanup?: () => Promise<void>;
 }

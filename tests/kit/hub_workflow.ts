@@ -70,27 +70,52 @@ export function node(wf: ChaosWorkflow, name: string): NodeStatus {
   return n;
 }
 
-/** A litmus-checker template creating a pod-delete engine (generateName) against `label`. */
-export function faultTemplate(name: string, label: string, weight?: string, duration = "3"): Template {
-  const engine = {
+/**
+ * The pod-delete ChaosEngine a workflow step creates (generateName `<name>-`), run as the hub's
+ * litmus-admin; its namespace and target may be workflow parameters. `spec` adds fields.
+ */
+export function stepEngine(o: {
+  name: string;
+  namespace: string;
+  appns?: string;
+  applabel: string;
+  duration: string;
+  interval?: string;
+  labels?: Record<string, string>;
+  spec?: Record<string, unknown>;
+}) {
+  const env = [{ name: "TOTAL_CHAOS_DURATION", value: o.duration }, {
+    name: "CHAOS_INTERVAL",
+    value: o.interval ?? "1",
+  }];
+  return {
     apiVersion: "litmuschaos.io/v1alpha1",
     kind: "ChaosEngine",
-    metadata: { generateName: `${name}-`, namespace: "{{workflow.namespace}}", labels: { context: name } },
+    metadata: {
+      generateName: `${o.name}-`,
+      namespace: o.namespace,
+      ...(o.labels ? { labels: o.labels } : {}),
+    },
     spec: {
-      appinfo: { appns: "{{workflow.namespace}}", applabel: label, appkind: "deployment" },
+      appinfo: { appns: o.appns ?? o.namespace, applabel: o.applabel, appkind: "deployment" },
       engineState: "active",
       chaosServiceAccount: "litmus-admin",
-      jobCleanUpPolicy: "retain",
-      experiments: [{
-        name: "pod-delete",
-        spec: {
-          components: {
-            env: [{ name: "TOTAL_CHAOS_DURATION", value: duration }, { name: "CHAOS_INTERVAL", value: "1" }],
-          },
-        },
-      }],
+      ...o.spec,
+      experiments: [{ name: "pod-delete", spec: { components: { env } } }],
     },
   };
+}
+
+/** A litmus-checker template creating a pod-delete engine (generateName) against `label`. */
+export function faultTemplate(name: string, label: string, weight?: string, duration = "3"): Template {
+  const engine = stepEngine({
+    name,
+    namespace: "{{workflow.namespace}}",
+    applabel: label,
+    duration,
+    labels: { context: name },
+    spec: { jobCleanUpPolicy: "retain" },
+  });
   return {
     name,
     ...(weight ? { metadata: { labels: { weight } } } : {}),
@@ -124,6 +149,34 @@ export function workflow(ns: string, name: string, spec: Partial<ChaosWorkflow["
     metadata: { name, namespace: ns },
     spec: { serviceAccountName: "argo-chaos", entrypoint: "main", templates: [], ...spec },
   };
+}
+
+/**
+ * A workflow of two step groups: the hub's install-chaos-faults with `fault`, then a pod-delete step
+ * `fault` against app=web for `seconds`; `spec` adds to it (onExit, its templates, ...).
+ */
+export function installThenFault(
+  ns: string,
+  name: string,
+  fault: KubeObject,
+  seconds: string,
+  spec: Partial<ChaosWorkflow["spec"]> = {},
+): ChaosWorkflow {
+  return workflow(ns, name, {
+    ...spec,
+    templates: [
+      {
+        name: "main",
+        steps: [[{ name: "install", template: "install-chaos-faults" }], [{
+          name: "fault",
+          template: "fault",
+        }]],
+      },
+      installTemplate(fault),
+      faultTemplate("fault", "app=web", undefined, seconds),
+      ...spec.templates ?? [],
+    ],
+  });
 }
 
 /** The ChaosEngines a workflow run created (labelled with its workflow_run_id). */
