@@ -9,12 +9,11 @@
  */
 import { NetworkPolicies } from "../../src/faults/pod_network_partition.ts";
 import { Resources } from "../../src/kube/resources.ts";
-import type { ChaosEngine } from "../../src/kube/types.ts";
-import { clusterBinding } from "./api.ts";
-import { chaosNamespace } from "./fixture.ts";
+import type { ChaosEngine, ChaosExperiment } from "../../src/kube/types.ts";
+import { type AppSpec, chaosNamespace } from "./fixture.ts";
 import { busyboxPod, helperEngine, helperPods, qdiscsOf, SLOW } from "./helper_faults.ts";
 import { engineFor } from "./hub.ts";
-import { admin, serviceAccountWithRole, waitDeploymentReady } from "./kube.ts";
+import { admin } from "./kube.ts";
 import {
   addFakeNode,
   cordonEngine,
@@ -59,28 +58,19 @@ async function replicasLeft(ns: string, name: string, want: number): Promise<str
   return out;
 }
 
-/** A one-pod Deployment of fake pods that prefers (or must run on) `node`, tolerating its taint. */
-async function onNode(ns: string, name: string, node: string, required: boolean): Promise<void> {
+/** A one-pod app of fake pods that prefers (or must run on) `node`, tolerating its taint. */
+function onNode(node: string, required: boolean): AppSpec {
   const term = { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [node] }] };
   const nodeAffinity = required
     ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } }
     : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: term }] };
-  await (await admin()).create(Resources.deployments, ns, {
-    metadata: { name, labels: { app: name } },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: {
-          containers: [{ name: "app", image: "fake/app:1" }],
-          affinity: { nodeAffinity },
-          tolerations: [{ key: DEDICATED.key, operator: "Exists", effect: "NoSchedule" }],
-        },
-      },
+  return {
+    replicas: 1,
+    pod: {
+      affinity: { nodeAffinity },
+      tolerations: [{ key: DEDICATED.key, operator: "Exists", effect: "NoSchedule" }],
     },
-  });
-  await waitDeploymentReady(ns, name);
+  };
 }
 
 /** pod-delete (no undo record; the pods come back), the autoscaler and the partition, on kwok pods. */
@@ -111,24 +101,16 @@ async function nodeFault(fault: "node-taint" | "node-cordon" | "node-drain"): Pr
   const node = `crash-${fault.replace("node-", "")}-${Math.random().toString(36).slice(2, 7)}`;
   await addFakeNode(node);
   const before: NodeSpec = await nodeSpec(node);
-  let unbind: (() => Promise<void>) | undefined;
   const s = await chaosNamespace(`crash-${fault}`, {
-    apps: {},
+    // The app under test prefers the node (litmus-go's drain checks it is running again while the node is
+    // still cordoned, so it must be able to move); an anchor pod must run there, so every drain evicts one,
+    // and it comes back once the node is uncordoned.
+    apps: { web: onNode(node, false), anchor: onNode(node, true) },
     fault: fault === "node-cordon" ? null : fault,
+    experiment: fault === "node-cordon" ? (ns) => cordonExperiment(ns) as ChaosExperiment : undefined,
+    clusterRules: NODE_FAULT_RULES,
     daemon: false,
-    async prepare(ns) {
-      if (fault === "node-cordon") {
-        const exp = cordonExperiment(ns);
-        await (await admin()).create(Resources.chaosexperiments, ns, exp);
-        await serviceAccountWithRole(ns, `${fault}-sa`, exp.spec.definition.permissions);
-      }
-      unbind = await clusterBinding(await admin(), ns, `${fault}-sa`, `chaoslet-${ns}`, NODE_FAULT_RULES);
-      // The app under test prefers the node (litmus-go's drain checks it is running again while the node
-      // is still cordoned, so it must be able to move); an anchor pod must run there, so every drain evicts
-      // one, and it comes back once the node is uncordoned.
-      await onNode(ns, "web", node, false);
-      await onNode(ns, "anchor", node, true);
-    },
+    cleanup: () => deleteFakeNode(node),
   });
   const env = {
     ...DURATION,
@@ -149,11 +131,7 @@ async function nodeFault(fault: "node-taint" | "node-cordon" | "node-drain"): Pr
       const out = JSON.stringify(now) === JSON.stringify(before) ? [] : [`node ${JSON.stringify(now)}`];
       return [...out, ...await replicasLeft(s.ns, "web", 1), ...await replicasLeft(s.ns, "anchor", 1)];
     },
-    async dispose() {
-      await unbind?.();
-      await s[Symbol.asyncDispose]();
-      await deleteFakeNode(node);
-    },
+    dispose: () => s[Symbol.asyncDispose](),
   };
 }
 
