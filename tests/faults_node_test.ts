@@ -7,45 +7,30 @@
  * The hub Roles list `nodes` but a Role cannot grant cluster-scoped access, so each run's service
  * account also gets a ClusterRole (what a Litmus user creates for these faults).
  */
+import { chaosNamespace } from "./kit/fixture.ts";
 import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources, type ResourceType } from "../src/kube/resources.ts";
-import type { ChaosEngine, ChaosResult, KubeObject, Pod } from "../src/kube/types.ts";
+import type { ChaosEngine, ChaosExperiment, ChaosResult, KubeObject, Pod } from "../src/kube/types.ts";
 import { REVERT_PREFIX } from "../src/runner/result_writer.ts";
-import { Daemon } from "./kit/daemon.ts";
-import {
-  admin,
-  applyCrds,
-  dropNamespace,
-  newNamespace,
-  serviceAccountWithRole,
-  waitDeploymentReady,
-  waitFor,
-} from "./kit/kube.ts";
-import { engineFor, hubFault, installFault } from "./kit/hub.ts";
+import { admin, createDeployment, waitFor } from "./kit/kube.ts";
+import { engineFor, hubFault } from "./kit/hub.ts";
 import { createEngine, getResult, waitEngineStatus } from "./kit/chaos.ts";
 import {
   addFakeNode,
   cordonEngine,
   cordonExperiment,
-  DEDICATED,
   deleteFakeNode,
   NODE_FAULT_RULES,
   type NodeSpec,
   nodeSpec,
+  onNodeSpec,
   restoreNode,
 } from "./kit/nodes.ts";
 
 const NODE = "kwok-node-2";
 const TAINT_KEY = "chaoslet.io/node-fault-test";
 
-const rbac = (plural: string, kind: string): ResourceType => ({
-  group: "rbac.authorization.k8s.io",
-  version: "v1",
-  plural,
-  kind,
-  namespaced: false,
-});
 const PDBS: ResourceType = {
   group: "policy",
   version: "v1",
@@ -54,107 +39,36 @@ const PDBS: ResourceType = {
   namespaced: true,
 };
 
-/** Waits for the daemon, showing its log when it does not come up. */
-async function ready(daemon: Daemon) {
-  await daemon.ready(60_000).catch((err) => {
-    daemon.signal("SIGKILL"); // a daemon that never came up must not outlive the test
-    throw new Error(`${err.message}\n${daemon.dump()}`);
-  });
-}
-
+/** The fixture without an app, with the fault, its cluster role, and the node to use (put back at the end). */
 async function setup(prefix: string, fault: "node-taint" | "node-drain" | "node-cordon") {
-  await applyCrds();
-  const kube = await admin();
   const node = fault === "node-drain" ? `chaoslet-drain-${Math.random().toString(36).slice(2, 8)}` : NODE;
-  const ns = await newNamespace(prefix);
-  const crName = `chaoslet-${ns}`;
-  const sa = `${fault}-sa`;
-  let daemon: Daemon | undefined;
   let before: NodeSpec | undefined;
-  // Cleans up whatever exists, so a setup that fails half-way leaves nothing behind either.
-  const dispose = async () => {
-    if (daemon) {
-      daemon.signal("SIGKILL");
-      await daemon.exited;
-    }
-    if (node === NODE) {
-      if (before) await restoreNode(before, NODE); // whatever the test did to the shared node, undo it
-    } else {
-      await deleteFakeNode(node);
-    }
-    await kube.deleteIfExists(rbac("clusterrolebindings", "ClusterRoleBinding"), undefined, crName);
-    await kube.deleteIfExists(rbac("clusterroles", "ClusterRole"), undefined, crName);
-    await dropNamespace(ns);
-  };
-  let installed: unknown;
-  try {
-    if (fault === "node-drain") await addFakeNode(node);
-    before = await nodeSpec(node);
-    daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-    if (fault === "node-cordon") {
-      if (hubFault("node-taint")) {
-        const exp = cordonExperiment(ns);
-        await kube.create(Resources.chaosexperiments, ns, exp);
-        await serviceAccountWithRole(ns, sa, exp.spec.definition.permissions);
-        installed = exp;
-      }
-    } else {
-      installed = await installFault(fault, ns, sa);
-    }
-    await kube.create(rbac("clusterroles", "ClusterRole"), undefined, {
-      metadata: { name: crName },
-      rules: NODE_FAULT_RULES,
-    });
-    await kube.create(rbac("clusterrolebindings", "ClusterRoleBinding"), undefined, {
-      metadata: { name: crName },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: crName },
-      subjects: [{ kind: "ServiceAccount", name: sa, namespace: ns }],
-    });
-    await ready(daemon);
-  } catch (err) {
-    await dispose().catch(() => {});
-    throw err;
-  }
-  return {
-    ns,
-    node,
-    before: before!,
-    installed,
-    get daemon(): Daemon {
-      return daemon!;
+  const cordon = fault === "node-cordon";
+  const s = await chaosNamespace(prefix, {
+    apps: {},
+    fault: cordon ? null : fault,
+    experiment: cordon
+      ? (ns) => hubFault("node-taint") && cordonExperiment(ns) as ChaosExperiment
+      : undefined,
+    clusterRules: NODE_FAULT_RULES,
+    end: "kill",
+    async prepare() {
+      if (fault === "node-drain") await addFakeNode(node);
+      before = await nodeSpec(node);
     },
-    async restart() {
-      daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-      await ready(daemon);
+    // Whatever the test did to the shared node is undone; a node of the test's own goes.
+    cleanup: async () => {
+      if (node !== NODE) await deleteFakeNode(node);
+      else if (before) await restoreNode(before, NODE);
     },
-    [Symbol.asyncDispose]: dispose,
-  };
+  });
+  return Object.assign(s, { node, before: before! });
 }
 
 /** A Deployment `web` whose pods prefer (or must run on) `node`, tolerating the drain node's taint. */
-async function webOnNode(ns: string, replicas: number, node = NODE, required = false) {
-  const labels = { app: "web" };
-  const term = { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [node] }] };
-  const nodeAffinity = required
-    ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } }
-    : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: term }] };
-  await (await admin()).create(Resources.deployments, ns, {
-    metadata: { name: "web", labels },
-    spec: {
-      replicas,
-      selector: { matchLabels: labels },
-      template: {
-        metadata: { labels },
-        spec: {
-          containers: [{ name: "app", image: "fake/app:1" }],
-          affinity: { nodeAffinity },
-          tolerations: [{ key: DEDICATED.key, operator: "Exists", effect: "NoSchedule" }],
-        },
-      },
-    },
-  });
-  await waitDeploymentReady(ns, "web");
-}
+/** A Deployment `web` whose pods prefer (or must run on) `node`, tolerating the drain node's taint. */
+const webOnNode = (ns: string, replicas: number, node = NODE, required = false) =>
+  createDeployment(ns, "web", replicas, { app: "web" }, onNodeSpec(node, required));
 
 async function webPodsOn(ns: string, node = NODE): Promise<Pod[]> {
   const l = await (await admin()).list<Pod>(Resources.pods, ns, { query: { labelSelector: "app=web" } });
@@ -205,7 +119,7 @@ async function waitRestored(before: NodeSpec, node: string, timeoutMs = 15_000) 
 for (const fault of ["node-taint", "node-cordon"] as const) {
   sharedTest(`${fault} changes ${NODE} for the duration, restores it exactly, and passes`, async () => {
     await using s = await setup(fault === "node-taint" ? "nt-pass" : "nc-pass", fault);
-    if (!s.installed) throw new Error("hub fixture missing: s.installed");
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
     await webOnNode(s.ns, 1);
     await createEngine(engine(fault, s.ns, "run", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "3" }));
     await waitActive(fault, s.node);
@@ -224,7 +138,7 @@ for (const fault of ["node-taint", "node-cordon"] as const) {
 
 sharedTest("node-taint leaves a taint the node already had with that key exactly as it was", async () => {
   await using s = await setup("nt-keep", "node-taint");
-  if (!s.installed) throw new Error("hub fixture missing: s.installed");
+  if (!s.fault) throw new Error("hub fixture missing: s.fault");
   await webOnNode(s.ns, 1);
   const own = { key: TAINT_KEY, value: "mine", effect: "PreferNoSchedule" };
   await restoreNode({ ...s.before, taints: [...s.before.taints, own] }, NODE);
@@ -243,7 +157,7 @@ sharedTest(
   "node-drain cordons, evicts the pods through pods/eviction, holds, uncordons, and passes",
   async () => {
     await using s = await setup("nd-pass", "node-drain");
-    if (!s.installed) throw new Error("hub fixture missing: s.installed");
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
     await webOnNode(s.ns, 2, s.node);
     const onNode = await webPodsOn(s.ns, s.node);
     assert.ok(onNode.length >= 1, `the app prefers ${s.node}`);
@@ -274,7 +188,7 @@ sharedTest(
   "node-drain: a PodDisruptionBudget blocks eviction (429) until the timeout: Error, node uncordoned",
   async () => {
     await using s = await setup("nd-pdb", "node-drain");
-    if (!s.installed) throw new Error("hub fixture missing: s.installed");
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
     await webOnNode(s.ns, 2, s.node, true);
     const kube = await admin();
     await kube.create(PDBS, s.ns, {
@@ -309,7 +223,7 @@ for (const fault of ["node-taint", "node-cordon", "node-drain"] as const) {
   const short = fault.replace("node-", "n");
   sharedTest(`${fault}: engineState stop mid-run restores the node at once`, async () => {
     await using s = await setup(`${short}-abort`, fault);
-    if (!s.installed) throw new Error("hub fixture missing: s.installed");
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
     await webOnNode(s.ns, 1, s.node);
     await createEngine(engine(fault, s.ns, "halt", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "60" }));
     await waitActive(fault, s.node);
@@ -325,7 +239,7 @@ for (const fault of ["node-taint", "node-cordon", "node-drain"] as const) {
 
   sharedTest(`${fault}: daemon SIGKILLed mid-run; the next daemon restores the node`, async () => {
     await using s = await setup(`${short}-crash`, fault);
-    if (!s.installed) throw new Error("hub fixture missing: s.installed");
+    if (!s.fault) throw new Error("hub fixture missing: s.fault");
     await webOnNode(s.ns, 1, s.node);
     await createEngine(engine(fault, s.ns, "crash", { TARGET_NODE: s.node, TOTAL_CHAOS_DURATION: "60" }));
     await waitActive(fault, s.node);

@@ -8,6 +8,7 @@ import { toYaml } from "../src/util/yaml.ts";
 import { type ChaosWorkflow, ChaosWorkflows } from "../src/workflow/types.ts";
 import { Daemon } from "./kit/daemon.ts";
 import { chaosNamespace } from "./kit/fixture.ts";
+import { stepEngine } from "./kit/hub_workflow.ts";
 import { admin, serviceAccountWithRole, waitFor } from "./kit/kube.ts";
 
 const ENGINE_RULES = [{
@@ -18,27 +19,13 @@ const ENGINE_RULES = [{
 
 /** A one-step workflow whose pod-delete engine deletes one pod, then waits `seconds`. */
 function oneStep(ns: string, name: string, seconds: number): ChaosWorkflow {
-  const engine = {
-    apiVersion: "litmuschaos.io/v1alpha1",
-    kind: "ChaosEngine",
-    metadata: { generateName: `${name}-`, namespace: ns },
-    spec: {
-      appinfo: { appns: ns, applabel: "app=web", appkind: "deployment" },
-      engineState: "active",
-      chaosServiceAccount: "litmus-admin",
-      experiments: [{
-        name: "pod-delete",
-        spec: {
-          components: {
-            env: [
-              { name: "TOTAL_CHAOS_DURATION", value: String(seconds) },
-              { name: "CHAOS_INTERVAL", value: String(seconds) },
-            ],
-          },
-        },
-      }],
-    },
-  };
+  const engine = stepEngine({
+    name,
+    namespace: ns,
+    applabel: "app=web",
+    duration: String(seconds),
+    interval: String(seconds),
+  });
   return {
     apiVersion: "chaoslet.io/v1alpha1",
     kind: "ChaosWorkflow",

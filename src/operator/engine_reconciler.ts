@@ -22,6 +22,11 @@ export { FINALIZER, type ReconcilerDeps, withoutFinalizer } from "./reconciler_d
 /** Reconciles ChaosEngines and owns their in-process runs. */
 export class EngineReconciler {
   readonly #runs = new Map<string, EngineRun>();
+  /**
+   * Per engine key, the resourceVersions a completed run wrote before its completion: a cached copy at one
+   * of them is known stale (the completion's watch event follows), so no live read is needed to ignore it.
+   */
+  readonly #superseded = new Map<string, { uid: string; versions: Set<string> }>();
 
   constructor(readonly deps: ReconcilerDeps) {}
 
@@ -33,6 +38,11 @@ export class EngineReconciler {
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const [ns, name] = key.split("/");
     const engine = this.deps.engines.get(ns, name);
+    const superseded = this.#superseded.get(key);
+    const stale = engine !== undefined && superseded !== undefined &&
+      superseded.uid === engine.metadata.uid &&
+      superseded.versions.has(engine.metadata.resourceVersion ?? "");
+    if (superseded && !stale) this.#superseded.delete(key); // the cache has caught up (or the engine is gone)
     if (!engine) return;
     if (engine.metadata.deletionTimestamp) return await this.#onDelete(engine);
     const state = engine.spec?.engineState || "active";
@@ -48,10 +58,17 @@ export class EngineReconciler {
     if (state === "active" && status === "initialized") {
       const halt = this.deps.halt?.();
       if (halt?.halted) return await this.#stopForHalt(engine, halt);
-      if (!this.#runs.has(uid)) await this.#startIfStillActive(engine);
+      // A copy older than the completion our run just wrote: its watch event brings the next reconcile.
+      if (!this.#runs.has(uid) && !stale) await this.#startIfStillActive(engine);
       return;
     }
     if (state === "stop" && status === "initialized") return await this.#abort(engine);
+    // Stopped before it was ever initialized (ChaosCenter's stop of a just-created run): nothing ran, but it
+    // must still end `stopped`, or whoever stopped it waits forever. Its generation tells it apart from an
+    // engine created stopped (a template, generation 1), which stays untouched, as Litmus leaves it.
+    if (state === "stop" && status === "" && (engine.metadata.generation ?? 1) > 1) {
+      return await this.#abort(engine);
+    }
     if (state === "active" && (status === "stopped" || status === "completed")) {
       return await this.#restart(engine, status);
     }
@@ -59,7 +76,10 @@ export class EngineReconciler {
 
   async #initialize(engine: ChaosEngine): Promise<void> {
     const { client, events } = this.deps;
+    /** Whether the object updateEngine returns is our write: after a conflict it may be a newer one that says stop. */
+    let wrote = false;
     const updated = await updateEngine(client, engine, (e) => {
+      wrote = false;
       if (e.metadata.deletionTimestamp) return false;
       const done = e.status?.engineStatus === "initialized" && e.metadata.finalizers?.includes(FINALIZER);
       if (
@@ -71,9 +91,10 @@ export class EngineReconciler {
       e.spec.engineState ||= "active";
       e.status = { ...e.status, engineStatus: "initialized" };
       e.metadata.finalizers = [...withoutFinalizer(e), FINALIZER];
+      wrote = true;
       return true;
     });
-    if (updated && updated.metadata.resourceVersion !== engine.metadata.resourceVersion) {
+    if (wrote && updated) {
       events.record(engine, {
         reason: "ChaosEngineInitialized",
         // Litmus's text, word for word (tools match on it), though no runner pod is launched here.
@@ -103,16 +124,19 @@ export class EngineReconciler {
       if (isApiError(err, 404)) return;
       throw err;
     }
-    const active = (fresh.spec?.engineState || "active") === "active" &&
-      fresh.status?.engineStatus === "initialized";
-    if (fresh.metadata.uid !== cached.metadata.uid || !active || fresh.metadata.deletionTimestamp) return;
-    if (!fresh.metadata.finalizers?.includes(FINALIZER)) return;
+    if (fresh.metadata.uid !== cached.metadata.uid) return;
     await this.#tryStart(fresh);
   }
 
-  /** Starts a run for an engine known to be active+initialized, unless a guardrail refuses it. */
+  /**
+   * Starts a run for an engine that says active+initialized, unless a guardrail refuses it. The check is
+   * here, where every start passes, so no caller can start a run from a copy that says stop.
+   */
   async #tryStart(fresh: ChaosEngine): Promise<void> {
-    if (this.#runs.has(fresh.metadata.uid!)) return;
+    const startable = (fresh.spec?.engineState || "active") === "active" &&
+      fresh.status?.engineStatus === "initialized" && !fresh.metadata.deletionTimestamp &&
+      fresh.metadata.finalizers?.includes(FINALIZER);
+    if (!startable || this.#runs.has(fresh.metadata.uid!)) return;
     const g = this.deps.guardrails;
     // A run that had already started (we resume it after a crash) passed the guardrails back then.
     const started = (fresh.status?.experiments ?? []).some((x) => x.status !== "Waiting for Job Creation");
@@ -148,6 +172,7 @@ export class EngineReconciler {
     log.info("run started", { engine: key, uid: run.uid });
     run.done.then((end) => {
       this.#runs.delete(run.uid);
+      if (end === "completed") this.#superseded.set(key, { uid: run.uid, versions: run.versions });
       log.info("run ended", { engine: key, end });
       // A failed run (say, the API server went away mid-write) is resumed from its recorded state shortly.
       if (end === "failed") requeue(key, 2000);
@@ -165,10 +190,13 @@ export class EngineReconciler {
     } else {
       await finalizeAbandoned(this.deps.runner, engine);
     }
-    await this.#deleteChaosJobs(engine, "(chaos stop)");
+    // An engine never initialized never had a run, so it has no Jobs to delete either.
+    if (engine.status?.engineStatus) await this.#deleteChaosJobs(engine, "(chaos stop)");
     const hadRun = !!run || (engine.status?.experiments ?? []).length > 0;
     const updated = await this.#update(engine, "(chaos stop) Unable to update chaosengine", (e) => {
-      if (e.status?.engineStatus !== "initialized") return false;
+      const was = e.status?.engineStatus ?? "";
+      // Not yet initialized: stopped only if it still says stop (it may have been re-activated meanwhile).
+      if (was !== "initialized" && !(was === "" && e.spec.engineState === "stop")) return false;
       const experiments = (e.status?.experiments ?? []).map((x) =>
         x.status === "Running" || x.status === "Waiting for Job Creation"
           ? {

@@ -83,12 +83,15 @@ export class EngineRun {
   #entries: ExperimentStatusEntry[] = [];
   /** The engine as our last write returned it: the completion writes from it, with no read first. */
   #latest: ChaosEngine;
+  /** resourceVersions of the engine as this run started it and as its own writes returned it. */
+  readonly versions = new Set<string>();
   /** Set when an experiment ended with an undo record it could not clear. */
   #unreverted = false;
 
   constructor(readonly deps: RunnerDeps, readonly engine: ChaosEngine) {
     this.#runner = `chaoslet/${deps.identity}`;
     this.#latest = engine;
+    if (engine.metadata.resourceVersion) this.versions.add(engine.metadata.resourceVersion);
     this.done = this.#run().catch((err) => {
       deps.log.error("engine run failed unexpectedly", { engine: engine.metadata.name, error: String(err) });
       return (this.aborted === "shutdown" ? "interrupted" : "failed") as RunEnd;
@@ -117,7 +120,10 @@ export class EngineRun {
         metadata.name!,
         { status: { experiments: this.#entries } },
       );
-      if (patched?.metadata?.uid === metadata.uid) this.#latest = patched;
+      if (patched?.metadata?.uid === metadata.uid) {
+        this.#latest = patched;
+        if (patched.metadata.resourceVersion) this.versions.add(patched.metadata.resourceVersion);
+      }
     } catch (err) {
       if (!isApiError(err, 404)) throw err;
     }

@@ -10,19 +10,19 @@
 import { NetworkPolicies } from "../../src/faults/pod_network_partition.ts";
 import { Resources } from "../../src/kube/resources.ts";
 import type { ChaosEngine, ChaosExperiment } from "../../src/kube/types.ts";
-import { type AppSpec, chaosNamespace } from "./fixture.ts";
+import { chaosNamespace } from "./fixture.ts";
 import { busyboxPod, helperEngine, helperPods, qdiscsOf, SLOW } from "./helper_faults.ts";
 import { engineFor } from "./hub.ts";
-import { admin } from "./kube.ts";
+import { admin, createDeployment } from "./kube.ts";
 import {
   addFakeNode,
   cordonEngine,
   cordonExperiment,
-  DEDICATED,
   deleteFakeNode,
   NODE_FAULT_RULES,
   type NodeSpec,
   nodeSpec,
+  onNodeSpec,
 } from "./nodes.ts";
 import { containerPids, containerState, createRealDeployment, hogPids, podsOf } from "./real_workload.ts";
 
@@ -58,20 +58,9 @@ async function replicasLeft(ns: string, name: string, want: number): Promise<str
   return out;
 }
 
-/** A one-pod app of fake pods that prefers (or must run on) `node`, tolerating its taint. */
-function onNode(node: string, required: boolean): AppSpec {
-  const term = { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [node] }] };
-  const nodeAffinity = required
-    ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } }
-    : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: term }] };
-  return {
-    replicas: 1,
-    pod: {
-      affinity: { nodeAffinity },
-      tolerations: [{ key: DEDICATED.key, operator: "Exists", effect: "NoSchedule" }],
-    },
-  };
-}
+/** A one-pod Deployment of fake pods that prefers (or must run on) `node`, tolerating its taint. */
+const onNode = (ns: string, name: string, node: string, required: boolean) =>
+  createDeployment(ns, name, 1, { app: name }, onNodeSpec(node, required));
 
 /** pod-delete (no undo record; the pods come back), the autoscaler and the partition, on kwok pods. */
 async function podFault(fault: string, env: Record<string, string>): Promise<CrashFault> {
@@ -102,15 +91,18 @@ async function nodeFault(fault: "node-taint" | "node-cordon" | "node-drain"): Pr
   await addFakeNode(node);
   const before: NodeSpec = await nodeSpec(node);
   const s = await chaosNamespace(`crash-${fault}`, {
-    // The app under test prefers the node (litmus-go's drain checks it is running again while the node is
-    // still cordoned, so it must be able to move); an anchor pod must run there, so every drain evicts one,
-    // and it comes back once the node is uncordoned.
-    apps: { web: onNode(node, false), anchor: onNode(node, true) },
+    apps: {},
     fault: fault === "node-cordon" ? null : fault,
     experiment: fault === "node-cordon" ? (ns) => cordonExperiment(ns) as ChaosExperiment : undefined,
     clusterRules: NODE_FAULT_RULES,
     daemon: false,
-    cleanup: () => deleteFakeNode(node),
+    async prepare(ns) {
+      // The app under test prefers the node (litmus-go's drain checks it is running again while the node
+      // is still cordoned, so it must be able to move); an anchor pod must run there, so every drain evicts
+      // one, and it comes back once the node is uncordoned.
+      await onNode(ns, "web", node, false);
+      await onNode(ns, "anchor", node, true);
+    },
   });
   const env = {
     ...DURATION,
@@ -131,7 +123,10 @@ async function nodeFault(fault: "node-taint" | "node-cordon" | "node-drain"): Pr
       const out = JSON.stringify(now) === JSON.stringify(before) ? [] : [`node ${JSON.stringify(now)}`];
       return [...out, ...await replicasLeft(s.ns, "web", 1), ...await replicasLeft(s.ns, "anchor", 1)];
     },
-    dispose: () => s[Symbol.asyncDispose](),
+    async dispose() {
+      await s[Symbol.asyncDispose]();
+      await deleteFakeNode(node);
+    },
   };
 }
 

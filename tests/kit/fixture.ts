@@ -57,7 +57,7 @@ export interface ChaosNamespaceOptions {
    */
   end?: "stop" | "clean" | "kill";
   /** Runs once the namespace, the app and the fault exist, before the daemon is waited for. */
-  prepare?: (ns: string) => Promise<void>;
+  prepare?: (ns: string) => Promise<unknown>;
   /** Runs at dispose once the daemon has ended, before the cluster role goes and the namespaces are dropped. */
   cleanup?: () => Promise<void>;
 }
@@ -72,6 +72,8 @@ export interface ChaosNamespace {
   readonly daemon: Daemon;
   /** SIGKILLs the daemon (a crash) and waits for it to exit. */
   kill(): Promise<void>;
+  /** SIGTERMs the daemon (a clean shutdown) and waits for it to exit. */
+  stop(): Promise<void>;
   /** Starts a new daemon with the same flags and waits until it is ready. */
   restart(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -142,6 +144,9 @@ export async function chaosNamespace(prefix: string, o: ChaosNamespaceOptions = 
         return daemon;
       },
       kill,
+      async stop() {
+        await daemon?.stop();
+      },
       async restart() {
         daemon = newDaemon();
         await ready();

@@ -11,9 +11,9 @@ import type { ChaosEngine, Pod } from "../../src/kube/types.ts";
 import { execInPod } from "../../src/kube/exec.ts";
 import { findPidScript } from "../../src/faults/target_pid.ts";
 import { REVERT_PREFIX } from "../../src/runner/result_writer.ts";
-import { Daemon } from "./daemon.ts";
-import { admin, applyCrds, dropNamespace, newNamespace, waitFor } from "./kube.ts";
-import { engineFor, installFault } from "./hub.ts";
+import { chaosNamespace } from "./fixture.ts";
+import { admin, waitFor } from "./kube.ts";
+import { engineFor } from "./hub.ts";
 import { getResult } from "./chaos.ts";
 import { IMAGES, onRealNode, REAL_NODE_TOLERATION } from "./real_node.ts";
 
@@ -43,35 +43,14 @@ export function kernelHasQdisc(qdisc: string): boolean {
   }
 }
 
-/** A test namespace with a daemon watching it and the hub fault installed with its own RBAC. */
+/** A test namespace with a daemon watching it (ended by SIGKILL) and the hub fault with its own RBAC. */
 export async function helperSetup(prefix: string, fault: string) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  const start = async () => {
-    const d = new Daemon({ args: [`--watch-namespace=${ns}`] });
-    await d.ready(60_000).catch((err) => {
-      d.signal("SIGKILL");
-      throw new Error(`${err.message}\n${d.dump()}`);
-    });
-    return d;
-  };
-  let daemon = await start();
-  const installed = await installFault(fault, ns, `${fault}-sa`);
-  if (!installed) throw new Error(`hub fault ${fault} is missing from ../shared`);
-  return {
-    ns,
-    get daemon() {
-      return daemon;
-    },
-    async restart() {
-      daemon = await start();
-    },
-    async [Symbol.asyncDispose]() {
-      daemon.signal("SIGKILL");
-      await daemon.exited;
-      await dropNamespace(ns);
-    },
-  };
+  const s = await chaosNamespace(prefix, { apps: {}, fault, end: "kill" });
+  if (!s.fault) {
+    await s[Symbol.asyncDispose]();
+    throw new Error(`hub fault ${fault} is missing from ../shared`);
+  }
+  return s;
 }
 
 /** A busybox pod on the real node running `sleep`, labelled app=<app>; resolves once it runs. */

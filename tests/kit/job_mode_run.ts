@@ -6,8 +6,8 @@
  */
 import { Resources } from "../../src/kube/resources.ts";
 import type { ChaosEngine, Pod } from "../../src/kube/types.ts";
-import { Daemon } from "./daemon.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace } from "./kube.ts";
+import { chaosNamespace } from "./fixture.ts";
+import { admin } from "./kube.ts";
 import { engineFor } from "./hub.ts";
 import { createEngine } from "./chaos.ts";
 import { installContractFault } from "./contract.ts";
@@ -16,30 +16,18 @@ import { onRealNode } from "./real_node.ts";
 export const FAULT = "pod-dns-error"; // a fault chaoslet always runs in Job mode
 export const SA = "pod-dns-error-sa";
 
+/** The Job-mode contract fault (as SA) with a 1-replica target `web`, and a daemon ended by SIGKILL. */
 export async function setupJobMode(prefix: string, o: Parameters<typeof installContractFault>[3] = {}) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  const args = [`--watch-namespace=${ns}`];
-  let daemon = new Daemon({ args });
-  await createDeployment(ns, "web", 1); // the appinfo target (the contract program does not touch it)
-  await installContractFault(FAULT, ns, SA, { env: { PRECEDENCE_PROBE: "experiment" }, ...o });
-  const ready = () =>
-    daemon.ready(60_000).catch((err) => {
-      daemon.signal("SIGKILL");
-      throw new Error(`${err.message}\n${daemon.dump()}`);
-    });
-  await ready();
+  const s = await chaosNamespace(prefix, {
+    apps: { web: 1 }, // the appinfo target (the contract program does not touch it)
+    fault: null,
+    end: "kill",
+    prepare: (ns) => installContractFault(FAULT, ns, SA, { env: { PRECEDENCE_PROBE: "experiment" }, ...o }),
+  });
+  const { ns } = s;
   const kube = await admin();
-  return {
-    ns,
+  return Object.assign(s, {
     kube,
-    get daemon() {
-      return daemon;
-    },
-    async restart() {
-      daemon = new Daemon({ args });
-      await ready();
-    },
     /** Starts an engine whose experiment pod runs on the real node with CONTRACT_MODE=mode. */
     async run(
       name: string,
@@ -68,10 +56,5 @@ export async function setupJobMode(prefix: string, o: Parameters<typeof installC
       return (await kube.list<Pod>(Resources.pods, ns, { query: { labelSelector: `chaosUID=${uid}` } }))
         .items;
     },
-    async [Symbol.asyncDispose]() {
-      daemon.signal("SIGKILL");
-      await daemon.exited;
-      await dropNamespace(ns);
-    },
-  };
+  });
 }

@@ -94,6 +94,21 @@ export async function deleteFakeNode(name: string): Promise<void> {
   await kube.deleteIfExists(Resources.nodes, undefined, name);
 }
 
+/**
+ * Pod-spec fields (for `createDeployment`) that make pods prefer `node`, or with `required` run only there,
+ * tolerating the {@link DEDICATED} taint of a test's own node.
+ */
+export function onNodeSpec(node: string, required = false): Record<string, unknown> {
+  const term = { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [node] }] };
+  const nodeAffinity = required
+    ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } }
+    : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: term }] };
+  return {
+    affinity: { nodeAffinity },
+    tolerations: [{ key: DEDICATED.key, operator: "Exists", effect: "NoSchedule" }],
+  };
+}
+
 /** The node-cordon ChaosExperiment a user writes (chaoslet runs it natively; there is no hub file). */
 export function cordonExperiment(ns: string) {
   return {

@@ -10,16 +10,10 @@ import { callApi, requestToken } from "./api.ts";
 import type { ChaosExperiment } from "../../src/kube/types.ts";
 import { toYaml } from "../../src/util/yaml.ts";
 import { type ChaosWorkflow, type NodeStatus } from "../../src/workflow/types.ts";
-import { Daemon } from "./daemon.ts";
+import { chaosNamespace } from "./fixture.ts";
 import { hubFault } from "./hub.ts";
-import {
-  admin,
-  applyCrds,
-  createDeployment,
-  dropNamespace,
-  newNamespace,
-  serviceAccountWithRole,
-} from "./kube.ts";
+import { stepEngine } from "./hub_workflow.ts";
+import { admin, serviceAccountWithRole } from "./kube.ts";
 
 /** What the workflow's own identity may do: engines, experiments, and ConfigMaps for the alert. */
 export const STEP_RULES = [
@@ -37,28 +31,13 @@ export const STEP_RULES = [
  */
 export function verdictWorkflowSpec(fault: ChaosExperiment, duration = "3") {
   const experiment = { ...fault, metadata: { name: fault.metadata.name } };
-  const engine = {
-    apiVersion: "litmuschaos.io/v1alpha1",
-    kind: "ChaosEngine",
-    metadata: { generateName: "verdict-", namespace: "{{workflow.parameters.appNamespace}}" },
-    spec: {
-      appinfo: {
-        appns: "{{workflow.parameters.appNamespace}}",
-        applabel: "{{workflow.parameters.appLabel}}",
-        appkind: "deployment",
-      },
-      engineState: "active",
-      chaosServiceAccount: "litmus-admin",
-      experiments: [{
-        name: "pod-delete",
-        spec: {
-          components: {
-            env: [{ name: "TOTAL_CHAOS_DURATION", value: duration }, { name: "CHAOS_INTERVAL", value: "1" }],
-          },
-        },
-      }],
-    },
-  };
+  const appns = "{{workflow.parameters.appNamespace}}";
+  const engine = stepEngine({
+    name: "verdict",
+    namespace: appns,
+    applabel: "{{workflow.parameters.appLabel}}",
+    duration,
+  });
   const verdict = "{{steps.run-chaos.outputs.parameters.verdict}}";
   return {
     entrypoint: "main",
@@ -134,37 +113,22 @@ export function verdictWorkflowSpec(fault: ChaosExperiment, duration = "3") {
 
 /** A namespace with a target deployment, the step identity, the fault identity and the daemon. */
 export async function verdictSetup(prefix: string) {
-  await applyCrds();
-  const kube = await admin();
-  const ns = await newNamespace(prefix);
   const fault = hubFault("pod-delete");
-  await createDeployment(ns, "web", 2);
-  await serviceAccountWithRole(ns, "argo-chaos", STEP_RULES);
-  if (fault) await serviceAccountWithRole(ns, "litmus-admin", fault.spec.definition.permissions ?? []);
-  await serviceAccountWithRole(ns, "author", [
-    { apiGroups: ["chaoslet.io"], resources: ["chaosworkflows", "chaosschedules"], verbs: ["*"] },
-  ]);
-  const token = await requestToken(kube, ns, "author");
-  let daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  await daemon.ready();
+  const s = await chaosNamespace(prefix, {
+    apps: { web: 2 },
+    fault: null, // the workflow installs it
+    async prepare(ns) {
+      await serviceAccountWithRole(ns, "argo-chaos", STEP_RULES);
+      if (fault) await serviceAccountWithRole(ns, "litmus-admin", fault.spec.definition.permissions ?? []);
+      await serviceAccountWithRole(ns, "author", [
+        { apiGroups: ["chaoslet.io"], resources: ["chaosworkflows", "chaosschedules"], verbs: ["*"] },
+      ]);
+    },
+  });
+  const token = await requestToken(await admin(), s.ns, "author");
   const api = (method: string, path: string, body?: unknown, type?: string) =>
-    callApi(daemon.url, method, path, token, body, type);
-  return {
-    ns,
-    fault,
-    get daemon() {
-      return daemon;
-    },
-    restart() {
-      daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-      return daemon.ready();
-    },
-    api,
-    async [Symbol.asyncDispose]() {
-      await daemon.stop();
-      await dropNamespace(ns);
-    },
-  };
+    callApi(s.daemon.url, method, path, token, body, type);
+  return Object.assign(s, { fault, api });
 }
 
 export function nodeNamed(wf: ChaosWorkflow, name: string): NodeStatus {

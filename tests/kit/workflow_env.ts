@@ -14,8 +14,9 @@ import {
   type NodeStatus,
   type Template,
 } from "../../src/workflow/types.ts";
-import { Daemon } from "./daemon.ts";
-import { admin, applyCrds, dropNamespace, newNamespace, serviceAccountWithRole, waitFor } from "./kube.ts";
+import type { Daemon } from "./daemon.ts";
+import { chaosNamespace } from "./fixture.ts";
+import { admin, serviceAccountWithRole, waitFor } from "./kube.ts";
 
 export const RULES = [{
   apiGroups: [""],
@@ -23,20 +24,13 @@ export const RULES = [{
   verbs: ["get", "list", "create", "delete", "patch", "update"],
 }];
 
-export async function setup(prefix: string) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-  await serviceAccountWithRole(ns, "steps", RULES);
-  await daemon.ready();
-  return {
-    ns,
-    daemon,
-    async [Symbol.asyncDispose]() {
-      await daemon.stop();
-      await dropNamespace(ns);
-    },
-  };
+/** A namespace with the step identity `steps` (ConfigMaps only) and a daemon; no app, no fault. */
+export function setup(prefix: string) {
+  return chaosNamespace(prefix, {
+    apps: {},
+    fault: null,
+    prepare: (ns) => serviceAccountWithRole(ns, "steps", RULES),
+  });
 }
 
 export function wf(ns: string, name: string, spec: Partial<ChaosWorkflow["spec"]>): ChaosWorkflow {
@@ -74,27 +68,39 @@ export const args = (o: Record<string, string>) => ({
   parameters: Object.entries(o).map(([name, value]) => ({ name, value })),
 });
 
-export async function waitDone(
+/** Waits until workflow `ns/name` is in one of `phases`; on a timeout, says its status and the daemon's log. */
+export async function waitPhase(
   ns: string,
   name: string,
-  daemon: Daemon,
-  timeoutMs = 90_000,
+  phases: string[],
+  timeoutMs: number,
+  daemon?: Daemon,
 ): Promise<ChaosWorkflow> {
   const kube = await admin();
   try {
     return await waitFor(
-      `workflow ${name} to finish`,
+      `workflow ${name} to be ${phases.join("|")}`,
       async () => {
         const w = await kube.get<ChaosWorkflow>(ChaosWorkflows, ns, name);
-        return ["Succeeded", "Failed", "Error"].includes(w.status?.phase ?? "") ? w : undefined;
+        return phases.includes(w.status?.phase ?? "") ? w : undefined;
       },
       timeoutMs,
       200,
     );
   } catch (err) {
     const w = await kube.get<ChaosWorkflow>(ChaosWorkflows, ns, name).catch(() => undefined);
-    throw new Error(`${err}\nstatus: ${JSON.stringify(w?.status, null, 1)}\n${daemon.dump()}`);
+    throw new Error(`${err}\nstatus: ${JSON.stringify(w?.status, null, 1)}\n${daemon?.dump() ?? ""}`);
   }
+}
+
+/** Waits until workflow `ns/name` has finished: Succeeded, Failed or Error. */
+export function waitDone(
+  ns: string,
+  name: string,
+  daemon: Daemon,
+  timeoutMs = 90_000,
+): Promise<ChaosWorkflow> {
+  return waitPhase(ns, name, ["Succeeded", "Failed", "Error"], timeoutMs, daemon);
 }
 
 export const nodes = (w: ChaosWorkflow) => Object.values(w.status?.nodes ?? {});
