@@ -71,6 +71,25 @@ Deno.test("ScrapeCache renders again after a change to results, engines or Event
   assert.equal(env.cache.renders, 4);
 });
 
+Deno.test("ScrapeCache keeps its text through Events the Litmus families never read", async () => {
+  const env = setup();
+  await env.text();
+  const other = { ...makeEngineEvent(env.engine, "Scheduled", new Date(T0).toISOString()) };
+  other.metadata = { ...other.metadata, name: "pod-scheduled" };
+  (other as { involvedObject?: unknown }).involvedObject = {
+    kind: "Pod",
+    name: "web-1",
+    namespace: "default",
+  };
+  env.events.apply(other);
+  env.events.apply(makeEngineEvent(env.engine, "PreChaosCheck", new Date(T0).toISOString()));
+  await env.text();
+  assert.equal(env.cache.renders, 1, "a Pod's Event and an unindexed engine reason do not re-render");
+  env.events.apply(makeEngineEvent(env.engine, "Summary", new Date(T0).toISOString()));
+  await env.text();
+  assert.equal(env.cache.renders, 2, "an indexed engine Event does");
+});
+
 Deno.test("ScrapeCache expires the text when a verdict is due to reset, with no object changing", async () => {
   const env = setup();
   assert.match((await env.verdict())!, / 1$/);

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Connection } from "./connection.ts";
+import { InFlightLimit } from "./inflight.ts";
 import { resourcePath, type ResourceType } from "./resources.ts";
 import type { KubeObject, ObjectList } from "./types.ts";
 
@@ -40,6 +41,8 @@ export interface RequestOptions {
   watch?: boolean;
   /** Deadline of this request, answer body included; default REQUEST_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** Nothing waits on it (Events): it yields its place among the requests in flight (inflight.ts). */
+  background?: boolean;
 }
 
 /**
@@ -47,6 +50,12 @@ export interface RequestOptions {
  * a caller forever: the leader's renewals use a short one of their own, everything else this bound.
  */
 export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Requests in flight at once (see inflight.ts). 64 keeps the API server of a small cluster busy without
+ * queueing hundreds of requests inside it; past it, callers wait in FIFO order.
+ */
+export const MAX_IN_FLIGHT = 64;
 
 /** A request that got no (complete) answer within its deadline. */
 export class RequestTimeoutError extends Error {
@@ -142,6 +151,12 @@ export class KubeClient {
    */
   onRequest?: (req: RequestInfo) => ((status: number) => void) | void;
 
+  /**
+   * At most this many requests wait for the API server at once (watches, which hold no request slot on the
+   * server, and requests with a tight deadline of their own, such as the leader's renewals, are not held).
+   */
+  readonly inflight = new InFlightLimit(MAX_IN_FLIGHT);
+
   constructor(readonly conn: Connection, readonly fieldManager = "chaoslet") {}
 
   /** Sends one request and returns the raw Response (used by watch). Throws ApiError on non-2xx. */
@@ -172,7 +187,11 @@ export class KubeClient {
         ? new RequestTimeoutError(`${method} ${path}: no answer within ${timeoutMs} ms`)
         : err;
     let res: Response;
+    // Waiting for a slot counts against the request's own deadline, so a full queue times out as a slow server would.
+    const exempt = opts.watch || (opts.timeoutMs !== undefined && opts.timeoutMs < REQUEST_TIMEOUT_MS);
+    let release: (() => void) | undefined;
     try {
+      if (!exempt) release = await this.inflight.acquire(signal, opts.background);
       res = await fetch(this.conn.server + path + queryString(opts.query), {
         method,
         headers,
@@ -183,6 +202,9 @@ export class KubeClient {
     } catch (err) {
       answered?.(0);
       throw timedOut(err);
+    } finally {
+      // Released when the headers arrive: the (small) body is read right after, on the same connection.
+      release?.();
     }
     answered?.(res.status);
     if (res.ok) return res;

@@ -5,6 +5,9 @@
  * @module
  */
 import { isApiError, type KubeClient } from "./client.ts";
+
+/** Nothing waits on an Event: its requests yield to the engines' own in the client's in-flight cap. */
+const BACKGROUND = { background: true };
 import type { Logger } from "../log/log.ts";
 import { Resources } from "./resources.ts";
 import type { KubeObject } from "./types.ts";
@@ -66,7 +69,7 @@ export class EventRecorder {
       reportingInstance: this.host || this.component,
     };
     try {
-      await this.client.create(Resources.events, ns, event);
+      await this.client.create(Resources.events, ns, event, BACKGROUND);
     } catch (err) {
       if (spec.key && isApiError(err, 409)) {
         await this.#bump(ns, name, spec, now);
@@ -83,7 +86,7 @@ export class EventRecorder {
   async #bump(ns: string, name: string, spec: EventSpec, now: string): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const cur = await this.client.get(Resources.events, ns, name);
+        const cur = await this.client.get(Resources.events, ns, name, BACKGROUND);
         const count = ((cur as { count?: number }).count ?? 1) + 1;
         await this.client.update(Resources.events, ns, name, {
           ...cur,
@@ -91,7 +94,7 @@ export class EventRecorder {
           lastTimestamp: now,
           message: spec.message,
           type: spec.type ?? "Normal",
-        });
+        }, BACKGROUND);
         return;
       } catch (err) {
         if (!isApiError(err, 409)) {

@@ -1,16 +1,39 @@
 /**
- * Scale: N engines created at once across namespaces, each a single round of pod-delete on one pod,
+ * Scale: N engines created at once across namespaces, each a single round of pod-delete on its own pod,
  * timed from the first create call to the last verdict. Also the daemon's CPU and peak RSS for the batch,
  * and the requests the API server refused (priority-and-fairness 429s, read from the API server's own
  * metrics).
  */
 import { Resources } from "../../src/kube/resources.ts";
-import type { ChaosEngine } from "../../src/kube/types.ts";
+import type { ChaosEngine, Pod } from "../../src/kube/types.ts";
 import type { Daemon } from "../kit/daemon.ts";
-import { admin, dropNamespace } from "../kit/kube.ts";
+import { admin, dropNamespace, waitFor } from "../kit/kube.ts";
 import { engineNs, pdEngine } from "./latency.ts";
 import { record } from "./report.ts";
 import { counterBy, cpuClock, diff, pool, quantile, rssMb } from "./stats.ts";
+
+/** One bare pod per engine (`<engine>-target`), bound to a kwok node, Running before the clock starts. */
+async function targetPods(batch: { ns: string; name: string }[]) {
+  const kube = await admin();
+  const nodes = ["kwok-node-0", "kwok-node-1", "kwok-node-2"];
+  await pool(batch, 48, async ({ ns, name }, i) => {
+    await kube.create(Resources.pods, ns, {
+      metadata: { name: `${name}-target`, labels: { app: "tp-target" } },
+      spec: { nodeName: nodes[i % nodes.length], containers: [{ name: "app", image: "fake/app:1" }] },
+    });
+  });
+  await waitFor(
+    `${batch.length} target pods running`,
+    async () => {
+      const pods = await kube.list<Pod>(Resources.pods, undefined, {
+        query: { labelSelector: "app=tp-target" },
+      });
+      return pods.items.filter((p) => p.status?.phase === "Running").length >= batch.length;
+    },
+    300_000,
+    1000,
+  );
+}
 
 /** Requests the API server refused with 429, and those priority-and-fairness rejected, so far. */
 async function refusals(): Promise<number> {
@@ -30,9 +53,10 @@ export async function throughput(
 ) {
   const kube = await admin();
   const namespaces: string[] = [];
-  await pool([...Array(nsCount).keys()], 10, async () => void namespaces.push(await engineNs("bench-tp", 2)));
+  await pool([...Array(nsCount).keys()], 10, async () => void namespaces.push(await engineNs("bench-tp", 0)));
   try {
     const batch = [...Array(engines).keys()].map((i) => ({ ns: namespaces[i % nsCount], name: `tp-${i}` }));
+    await targetPods(batch);
     const refused0 = await refusals();
     const cpu = cpuClock(daemon.pid);
     const requests0 = counterBy(await daemon.metrics(), "chaoslet_kube_requests_total", "verb");
@@ -40,7 +64,13 @@ export async function throughput(
     const t0 = performance.now();
     await pool(batch, 50, async ({ ns, name }) => {
       const env = { TOTAL_CHAOS_DURATION: String(chaosS), CHAOS_INTERVAL: String(chaosS) };
-      await kube.create(Resources.chaosengines, ns, pdEngine(ns, name, env));
+      const engine = pdEngine(ns, name, env);
+      // Its own pod, by name: the figure is the daemon's, not the controller-manager's recreation of shared
+      // Deployments' pods (with 10 engines on one 2-replica Deployment, every run's post-chaos health check
+      // waited for all the others' deletions to heal).
+      delete engine.spec.appinfo;
+      engine.spec.selectors = { pods: [{ namespace: ns, names: `${name}-target` }] };
+      await kube.create(Resources.chaosengines, ns, engine);
     });
     const created = (performance.now() - t0) / 1000;
     const pending = new Set(batch.map((e) => `${e.ns}/${e.name}`));
@@ -50,6 +80,7 @@ export async function throughput(
       started: new Map<string, number>(),
       verdict: [] as number[],
     };
+    const verdicts: Record<string, number> = {};
     while (pending.size) {
       peak = Math.max(peak, rssMb(daemon.pid));
       const list = await kube.list<ChaosEngine>(Resources.chaosengines, undefined);
@@ -63,6 +94,7 @@ export async function throughput(
         if (v && v !== "Awaited" && v !== "N/A") {
           pending.delete(key);
           seen.verdict.push(at);
+          verdicts[v] = (verdicts[v] ?? 0) + 1;
         }
       }
       if (performance.now() - t0 > 600_000) {
@@ -77,12 +109,24 @@ export async function throughput(
       } s`;
     console.error(`bench: initialized ${spread([...seen.initialized.values()])}`);
     console.error(`bench: run started ${spread([...seen.started.values()])}`);
-    console.error(`bench: verdict ${spread(seen.verdict)}`);
+    console.error(`bench: verdict ${spread(seen.verdict)}; verdicts ${JSON.stringify(verdicts)}`);
     const requests = diff(
       requests0,
       counterBy(await daemon.metrics(), "chaoslet_kube_requests_total", "verb"),
     );
     console.error(`bench: daemon requests during the batch ${JSON.stringify(requests)}`);
+    // Where an engine's time went inside the daemon: waiting in the queue, in a reconcile, retries.
+    const text = await daemon.metrics();
+    const mean = (m: string) => {
+      const sum = Number(new RegExp(`^${m}_sum\\{[^}]*chaosengine[^}]*\\} (\\S+)`, "m").exec(text)?.[1]);
+      const n = Number(new RegExp(`^${m}_count\\{[^}]*chaosengine[^}]*\\} (\\S+)`, "m").exec(text)?.[1]);
+      return `${(sum / n * 1000).toFixed(0)} ms mean of ${n}`;
+    };
+    console.error(
+      `bench: engine queue wait ${mean("chaoslet_workqueue_queue_duration_seconds")}, reconcile ${
+        mean("chaoslet_workqueue_work_duration_seconds")
+      }, retries ${/^chaoslet_workqueue_retries_total\{[^}]*chaosengine[^}]*\} (\S+)/m.exec(text)?.[1]}`,
+    );
     record(
       `scale_${tag}_last_verdict_s`,
       `${engines} engines at once, ${chaosS} s chaos: last verdict`,

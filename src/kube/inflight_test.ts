@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { InFlightLimit } from "./inflight.ts";
+
+Deno.test("InFlightLimit admits max at once, then in FIFO order as slots free", async () => {
+  const l = new InFlightLimit(2);
+  const order: string[] = [];
+  const r1 = await l.acquire();
+  const r2 = await l.acquire();
+  const p3 = l.acquire().then((r) => (order.push("3"), r));
+  const p4 = l.acquire().then((r) => (order.push("4"), r));
+  await Promise.resolve();
+  assert.equal(l.active, 2);
+  assert.deepEqual(order, []);
+  r1();
+  r1(); // a second release of the same slot frees nothing more
+  const r3 = await p3;
+  assert.deepEqual(order, ["3"]);
+  assert.equal(l.active, 2);
+  r2();
+  const r4 = await p4;
+  assert.deepEqual(order, ["3", "4"]);
+  r3();
+  r4();
+  assert.equal(l.active, 0);
+  assert.equal(l.peak, 2);
+  assert.equal(l.queued, 2);
+});
+
+Deno.test("InFlightLimit: an aborted waiter leaves the queue and takes no slot", async () => {
+  const l = new InFlightLimit(1);
+  const r1 = await l.acquire();
+  const ctl = new AbortController();
+  const waiting = l.acquire(ctl.signal);
+  const after = l.acquire();
+  ctl.abort(new Error("deadline"));
+  await assert.rejects(waiting, /deadline/);
+  r1();
+  const r = await after;
+  assert.equal(l.active, 1);
+  r();
+  await assert.rejects(l.acquire(AbortSignal.abort(new Error("gone"))), /gone/);
+  assert.equal(l.active, 0);
+});
+
+Deno.test("InFlightLimit: background requests yield to foreground ones and take at most half the slots", async () => {
+  const l = new InFlightLimit(4);
+  const b1 = await l.acquire(undefined, true);
+  const b2 = await l.acquire(undefined, true);
+  let b3Started = false;
+  const b3 = l.acquire(undefined, true).then((r) => (b3Started = true, r));
+  await Promise.resolve();
+  assert.equal(b3Started, false, "a third background request waits: half of 4 slots are background already");
+  const f1 = await l.acquire();
+  const f2 = await l.acquire();
+  assert.equal(l.active, 4);
+  const order: string[] = [];
+  const f3 = l.acquire().then((r) => (order.push("f3"), r));
+  b1(); // frees a background slot: the waiting foreground request goes first
+  await f3;
+  assert.deepEqual(order, ["f3"]);
+  assert.equal(b3Started, false);
+  f1();
+  (await b3)();
+  assert.equal(b3Started, true);
+  for (const r of [b2, f2]) r();
+  (await f3)();
+  assert.equal(l.active, 0);
+});
