@@ -5,18 +5,8 @@ import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine } from "../src/kube/types.ts";
-import { Daemon } from "./kit/daemon.ts";
-import {
-  admin,
-  applyCrds,
-  createDeployment,
-  dropNamespace,
-  getOrUndefined,
-  newNamespace,
-  serviceAccountWithRole,
-  waitFor,
-} from "./kit/kube.ts";
-import { engineFor, hubFault } from "./kit/hub.ts";
+import { admin, getOrUndefined, waitFor } from "./kit/kube.ts";
+import { engineFor } from "./kit/hub.ts";
 import { createEngine, eventReasons, getResult, podUids, waitEngineStatus } from "./kit/chaos.ts";
 import { chaosNamespace } from "./kit/fixture.ts";
 
@@ -106,41 +96,32 @@ sharedTest("deleting a running engine stops the chaos, then removes the finalize
 sharedTest(
   "a chaosServiceAccount without delete on pods ends with Error naming the permission; pods untouched",
   async () => {
-    await applyCrds();
-    const ns = await newNamespace("rbac");
-    const daemon = new Daemon({ args: [`--watch-namespace=${ns}`] });
-    try {
-      await createDeployment(ns, "web", 3);
-      const exp = hubFault("pod-delete");
-      if (!exp) throw new Error("hub fixture missing: exp");
-      const kube = await admin();
-      exp.metadata = { ...exp.metadata, namespace: ns };
-      await kube.create(Resources.chaosexperiments, ns, exp);
+    await using s = await chaosNamespace("rbac", {
+      apps: { web: 3 },
+      serviceAccount: "weak-sa",
       // Everything the hub lists except delete on pods.
-      await serviceAccountWithRole(ns, "weak-sa", [
+      rules: () => [
         { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
         { apiGroups: ["apps"], resources: ["deployments", "replicasets"], verbs: ["get", "list"] },
-      ]);
-      await daemon.ready();
-      const before = await podUids(ns, "app=web");
-      await createEngine(
-        engineFor("pod-delete", ns, {
-          engineName: "weak",
-          serviceAccount: "weak-sa",
-          env: { TOTAL_CHAOS_DURATION: "3", CHAOS_INTERVAL: "1" },
-        })!,
-      );
-      const engine = await waitEngineStatus(ns, "weak", ["completed"], 30_000);
-      assert.equal(engine.status?.experiments?.[0].verdict, "Error", daemon.dump());
-      const r = await getResult(ns, "weak-pod-delete");
-      const reason = r?.status?.experimentStatus.errorOutput?.reason ?? "";
-      assert.match(reason, /cannot delete resource \\?"pods\\?"/, reason);
-      assert.match(reason, /system:serviceaccount:[^:]+:weak-sa/);
-      assert.deepEqual(await podUids(ns, "app=web"), before, "no pod may be deleted");
-    } finally {
-      await daemon.stop();
-      await dropNamespace(ns);
-    }
+      ],
+    });
+    const { ns, daemon } = s;
+    if (!s.fault) throw new Error("hub fixture missing: exp");
+    const before = await podUids(ns, "app=web");
+    await createEngine(
+      engineFor("pod-delete", ns, {
+        engineName: "weak",
+        serviceAccount: "weak-sa",
+        env: { TOTAL_CHAOS_DURATION: "3", CHAOS_INTERVAL: "1" },
+      })!,
+    );
+    const engine = await waitEngineStatus(ns, "weak", ["completed"], 30_000);
+    assert.equal(engine.status?.experiments?.[0].verdict, "Error", daemon.dump());
+    const r = await getResult(ns, "weak-pod-delete");
+    const reason = r?.status?.experimentStatus.errorOutput?.reason ?? "";
+    assert.match(reason, /cannot delete resource \\?"pods\\?"/, reason);
+    assert.match(reason, /system:serviceaccount:[^:]+:weak-sa/);
+    assert.deepEqual(await podUids(ns, "app=web"), before, "no pod may be deleted");
   },
 );
 

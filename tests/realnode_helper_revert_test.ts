@@ -18,7 +18,6 @@ import {
   undoRecords,
 } from "./kit/helper_faults.ts";
 import { realNode } from "./kit/real_node.ts";
-import { Daemon } from "./kit/daemon.ts";
 
 const node = realNode();
 
@@ -124,45 +123,73 @@ Deno.test({
     await using s = await helperSetup("nf-leader", "pod-network-rate-limit");
     s.daemon.signal("SIGKILL"); // this test runs two replicas of its own
     await s.daemon.exited;
-    const args = [`--watch-namespace=${s.ns}`, "--leader-elect", `--lease-namespace=${s.ns}`];
+    const election = ["--leader-elect", `--lease-namespace=${s.ns}`];
     const replicas = [
-      new Daemon({ args: [...args, "--identity=replica-a"] }),
-      new Daemon({ args: [...args, "--identity=replica-b"] }),
+      s.addDaemon([...election, "--identity=replica-a"]),
+      s.addDaemon([...election, "--identity=replica-b"]),
     ];
-    try {
-      await Promise.all(replicas.map((d) => d.ready(60_000)));
-      const leader = await waitFor("one leader", async () => {
-        const m = await Promise.all(replicas.map((d) => d.metric("chaoslet_leader")));
-        return m[0] === 1 && m[1] === 0 ? replicas[0] : m[1] === 1 && m[0] === 0 ? replicas[1] : undefined;
-      }, 30_000);
-      const standby = replicas.find((d) => d !== leader)!;
-      const target = await busyboxPod(s.ns, "target", "target");
-      await createEngine(
-        helperEngine("pod-network-rate-limit", s.ns, "ha", { ...SLOW, TOTAL_CHAOS_DURATION: "10" }),
-      );
-      await waitFor("tbf in place", async () => /tbf/.test(await qdiscsOf(target)), 60_000, 100);
-      leader.signal("SIGKILL");
-      await leader.exited;
-      const t0 = Date.now();
-      await waitFor(
-        "leftover removed by the new leader",
-        async () => !/tbf/.test(await qdiscsOf(target)),
-        17_000,
-        20,
-      )
-        .catch((err) => {
-          throw new Error(`${err.message}\n${standby.dump()}`);
-        });
-      console.log(`leader change: leftover qdisc removed ${Date.now() - t0} ms after the leader's SIGKILL`);
-      const done = await waitEngineStatus(s.ns, "ha", ["completed"], 90_000);
-      assert.equal(done.status?.experiments?.[0].verdict, "Pass", standby.dump());
-      assert.doesNotMatch(await qdiscsOf(target), /tbf/);
-      assert.deepEqual(await undoRecords(s.ns, "ha-pod-network-rate-limit"), []);
-    } finally {
-      for (const d of replicas) {
-        d.signal("SIGKILL");
-        await d.exited;
-      }
-    }
+    await Promise.all(replicas.map((d) => d.ready(60_000)));
+    const leader = await waitFor("one leader", async () => {
+      const m = await Promise.all(replicas.map((d) => d.metric("chaoslet_leader")));
+      return m[0] === 1 && m[1] === 0 ? replicas[0] : m[1] === 1 && m[0] === 0 ? replicas[1] : undefined;
+    }, 30_000);
+    const standby = replicas.find((d) => d !== leader)!;
+    const target = await busyboxPod(s.ns, "target", "target");
+    await createEngine(
+      helperEngine("pod-network-rate-limit", s.ns, "ha", { ...SLOW, TOTAL_CHAOS_DURATION: "10" }),
+    );
+    await waitFor("tbf in place", async () => /tbf/.test(await qdiscsOf(target)), 60_000, 100);
+    leader.signal("SIGKILL");
+    await leader.exited;
+    const t0 = Date.now();
+    await waitFor(
+      "leftover removed by the new leader",
+      async () => !/tbf/.test(await qdiscsOf(target)),
+      17_000,
+      20,
+    )
+      .catch((err) => {
+        throw new Error(`${err.message}\n${standby.dump()}`);
+      });
+    console.log(`leader change: leftover qdisc removed ${Date.now() - t0} ms after the leader's SIGKILL`);
+    const done = await waitEngineStatus(s.ns, "ha", ["completed"], 90_000);
+    assert.equal(done.status?.experiments?.[0].verdict, "Pass", standby.dump());
+    assert.doesNotMatch(await qdiscsOf(target), /tbf/);
+    assert.deepEqual(await undoRecords(s.ns, "ha-pod-network-rate-limit"), []);
+  },
+});
+
+Deno.test({
+  name:
+    `a helper an earlier attempt lost track of (killed before its undo record) is cleaned up when the run ends${node.skip}`,
+  ignore: node.ignore,
+  fn: async () => {
+    await using s = await helperSetup("nf-orphan", "pod-network-rate-limit");
+    const target = await busyboxPod(s.ns, "target", "target");
+    const engine = helperEngine("pod-network-rate-limit", s.ns, "orphan", {
+      ...SLOW,
+      TOTAL_CHAOS_DURATION: "6",
+    });
+    engine.spec.jobCleanUpPolicy = "delete";
+    await createEngine(engine);
+    await waitFor("tbf in place", async () => /tbf/.test(await qdiscsOf(target)), 60_000, 200);
+    // What a daemon killed after creating a helper, before writing the record that names it, leaves: a
+    // running helper of this engine and experiment that no record and no attempt knows.
+    const [helper] = await helperPods(s.ns);
+    const labels = { ...helper.metadata.labels, app: "orphan-helper" };
+    await busyboxPod(s.ns, "orphan-helper", "orphan-helper");
+    await (await admin()).patch(Resources.pods, s.ns, "orphan-helper", { metadata: { labels } });
+    const done = await waitEngineStatus(s.ns, "orphan", ["completed"], 60_000);
+    assert.equal(done.status?.experiments?.[0].verdict, "Pass", s.daemon.dump());
+    await waitFor(
+      "no helper pod left (jobCleanUpPolicy delete)",
+      async () => (await helperPods(s.ns)).every((p) => p.metadata.deletionTimestamp),
+      20_000,
+    );
+    assert.ok(
+      s.daemon.logsWith("cleaning up a helper pod an earlier attempt left").some((l) =>
+        l.pod === "orphan-helper"
+      ),
+    );
   },
 });

@@ -4,13 +4,14 @@
  * within renewDeadline, stops injecting; nobody crashes; after SIGCONT exactly one leader finishes the
  * run with a truthful verdict, and no two replicas ever inject at once. Runs alone (tests/disruptive/).
  */
+import { chaosNamespace } from "../kit/fixture.ts";
 import { sharedTest } from "../kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../../src/kube/resources.ts";
 import { testbed } from "../kit/testbed.ts";
 import { haveShared } from "../kit/env.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "../kit/kube.ts";
-import { engineFor, installFault } from "../kit/hub.ts";
+import { admin, waitFor } from "../kit/kube.ts";
+import { engineFor } from "../kit/hub.ts";
 import { createEngine, getResult, waitEngineStatus } from "../kit/chaos.ts";
 import { Daemon } from "../kit/daemon.ts";
 
@@ -30,16 +31,17 @@ sharedTest({
     }`,
   ignore,
   async fn() {
-    await applyCrds();
     const kube = await admin();
-    const ns = await newNamespace("freeze");
-    const args = [`--watch-namespace=${ns}`, "--leader-elect", `--lease-namespace=${ns}`];
-    const a = new Daemon({ args: [...args, "--identity=replica-a"] });
-    const b = new Daemon({ args: [...args, "--identity=replica-b"] });
+    await using s = await chaosNamespace("freeze", {
+      daemon: false,
+      args: (ns) => ["--leader-elect", `--lease-namespace=${ns}`],
+      end: "kill",
+    });
+    const ns = s.ns;
+    const a = s.addDaemon(["--identity=replica-a"]);
+    const b = s.addDaemon(["--identity=replica-b"]);
     let frozen = false;
     try {
-      await createDeployment(ns, "web", 3);
-      await installFault("pod-delete", ns, "pod-delete-sa");
       await Promise.all([a.ready(), b.ready()]);
       const leader = await waitFor("one leader", async () => {
         const [la, lb] = [await leads(a), await leads(b)];
@@ -113,11 +115,7 @@ sharedTest({
       }
       await kube.get(Resources.namespaces, undefined, ns);
     } finally {
-      if (frozen) await testbed("apiserver-thaw");
-      a.signal("SIGKILL");
-      b.signal("SIGKILL");
-      await Promise.all([a.exited, b.exited]);
-      await dropNamespace(ns);
+      if (frozen) await testbed("apiserver-thaw"); // before the fixture ends the replicas and drops the namespace
     }
   },
 });

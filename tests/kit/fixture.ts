@@ -76,6 +76,11 @@ export interface ChaosNamespace {
   stop(): Promise<void>;
   /** Starts a new daemon with the same flags and waits until it is ready. */
   restart(): Promise<void>;
+  /**
+   * Starts one more daemon on the namespace (a replica for leader election) with the fixture's flags plus
+   * `more`; it is not waited for, and ends at dispose as the main one does.
+   */
+  addDaemon(more?: string[]): Daemon;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -90,7 +95,8 @@ export async function chaosNamespace(prefix: string, o: ChaosNamespaceOptions = 
     ...(sys ? [`--system-namespace=${sys}`] : []),
     ...(typeof o.args === "function" ? o.args(ns) : o.args ?? []),
   ];
-  const newDaemon = () => new Daemon({ args: args(), env: o.env });
+  const newDaemon = (more: string[] = []) => new Daemon({ args: [...args(), ...more], env: o.env });
+  const replicas: Daemon[] = [];
   let unbind: (() => Promise<void>) | undefined;
   const kill = async () => {
     if (!daemon) return;
@@ -107,6 +113,10 @@ export async function chaosNamespace(prefix: string, o: ChaosNamespaceOptions = 
   const dispose = async () => {
     const last = daemon;
     const status = o.end === "kill" ? await kill() : await last?.stop();
+    for (const d of replicas) {
+      if (o.end === "kill") d.signal("SIGKILL");
+      await (o.end === "kill" ? d.exited : d.stop());
+    }
     await o.cleanup?.();
     await unbind?.();
     await Promise.all([dropNamespace(ns), ...(sys ? [dropNamespace(sys)] : [])]);
@@ -150,6 +160,11 @@ export async function chaosNamespace(prefix: string, o: ChaosNamespaceOptions = 
       async restart() {
         daemon = newDaemon();
         await ready();
+      },
+      addDaemon(more?: string[]) {
+        const d = newDaemon(more);
+        replicas.push(d);
+        return d;
       },
       [Symbol.asyncDispose]: dispose,
     };
