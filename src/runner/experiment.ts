@@ -353,7 +353,10 @@ export async function runExperiment(
   engineEvent(ended.engine.reason, ended.engine.message, ended.engine.type);
   deps.events.record(writer.object ?? engine, ended.result);
   log.info("experiment finished", { verdict: done.verdict, phase: done.phase, error: errOut?.reason });
-  const unreverted = leftover > 0 || writer.pendingReverts > 0;
+  // Left to undo is what the result still records: a leftover its first revert could not undo, but whose
+  // record this run's own revert of the same target then cleared (the same key), is undone; one still
+  // recorded keeps the engine's finalizer. (Counting `leftover` alone held a finalizer with no record.)
+  const unreverted = revertRecords(writer.object).length > 0 || writer.pendingReverts > 0;
   return { status: "Completed", verdict: done.verdict, experimentPod: runnerField, unreverted };
 }
 

@@ -8,6 +8,10 @@
 import type { FaultContext, NativeFault, RevertRecord } from "../faults/types.ts";
 import type { ChaosResult } from "../kube/types.ts";
 import { type ResultWriter, revertRecords } from "./result_writer.ts";
+import { sleep } from "../kube/backoff.ts";
+
+/** How often a leftover record's revert is tried before the record is left for the next attempt. */
+const REVERT_ATTEMPTS = 3;
 
 /** The fault that undoes `rec`: the one it names; for records written before they named one, `fallback`. */
 export function faultOf(
@@ -37,13 +41,27 @@ export async function revertRecorded(
       ctx.log.error("cannot revert leftover chaos: no native fault for its record", fields(rec));
       continue;
     }
-    try {
-      if (fault.revert) await fault.revert(ctx, rec);
-      await writer.clearRevert(rec);
-      ctx.log.info("reverted leftover chaos", { ...fields(rec), fault: fault.name });
-    } catch (err) {
-      left++;
-      ctx.log.error("cannot revert leftover chaos", { ...fields(rec), error: String(err) });
+    // A revert right after a crash may meet what the dead daemon left half-done (a helper still starting,
+    // an exec session still launching): try it again before leaving the record for the next attempt.
+    for (let attempt = 1;; attempt++) {
+      try {
+        if (fault.revert) await fault.revert(ctx, rec);
+        await writer.clearRevert(rec);
+        ctx.log.info("reverted leftover chaos", { ...fields(rec), fault: fault.name });
+        break;
+      } catch (err) {
+        if (attempt < REVERT_ATTEMPTS) {
+          ctx.log.warn("leftover chaos not reverted yet; trying again", {
+            ...fields(rec),
+            error: String(err),
+          });
+          await sleep(1000 * attempt);
+          continue;
+        }
+        left++;
+        ctx.log.error("cannot revert leftover chaos", { ...fields(rec), error: String(err) });
+        break;
+      }
     }
   }
   return left;

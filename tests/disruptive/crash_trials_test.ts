@@ -161,7 +161,12 @@ async function trials(real: boolean) {
           );
         });
         const r = (await getOrUndefined<ChaosResult>(Resources.chaosresults, f.ns, `${name}-${f.fault}`))!;
-        const what = `trial ${i} (seed ${seed}, kill at ${delay} ms, ${at[j]}): ${f.fault}`;
+        // On failure, the message ends with what the restarted daemon said about this fault's namespace.
+        const said: Record<string, unknown>[] = daemon!.logs.filter((l) => JSON.stringify(l).includes(f.ns))
+          .slice(-25);
+        const what: string = `trial ${i} (seed ${seed}, kill at ${delay} ms, ${at[j]}): ${f.fault}\n${
+          said.map((l) => JSON.stringify(l)).join("\n")
+        }\n`;
         // Truthful: the interrupted attempt is not counted; the resumed run judged the restored target.
         assert.equal(done.status?.experiments?.[0].verdict, "Pass", `${what}: ${JSON.stringify(r.status)}`);
         assert.deepEqual(
