@@ -50,6 +50,7 @@ export function recordCounts(key: string, what: string, counts: Record<string, n
       ...Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, round(v)])),
     },
   };
+  console.error(`bench: ${what}: ${JSON.stringify(figures[key].value)}`);
   return figures[key];
 }
 
