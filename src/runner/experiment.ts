@@ -1,31 +1,26 @@
 /**
- * Runs one experiment of an engine in-process, following litmus-go's lifecycle (litmus.md
- * §5.1): result SOT, health check, probes, injection, probes, EOT verdict, Events. Faults
- * chaoslet does not implement natively go to Job mode.
+ * Runs one experiment of an engine in-process, following litmus-go's lifecycle (litmus.md §5.1). This
+ * part prepares it: the ChaosExperiment, the undo of what an interrupted attempt left, a run already
+ * counted, the env merge and valueFrom, and the choice of Job mode or a dry run. The native run itself
+ * (result SOT, health check, probes, injection, probes, EOT verdict, Events) is native_run.ts.
  *
  * @module
  */
 import { asServiceAccount, isApiError } from "../kube/client.ts";
 import { liveGet } from "../kube/live.ts";
 import { Resources } from "../kube/resources.ts";
-import type { ChaosEngine, ChaosExperiment, EngineExperiment, ProbeStatus } from "../kube/types.ts";
-import { type FaultContext, FaultError } from "../faults/types.ts";
-import { parseSeconds } from "../util/duration.ts";
-import { waitWorkloadsHealthy } from "../faults/workload_health.ts";
-import { selectTargetPods } from "../faults/pod_targets.ts";
-import { type ProbeSession, ProbeSpecError } from "../probes/types.ts";
-import { type AbortReason, abortReason, type RunnerDeps } from "./deps.ts";
+import type { ChaosEngine, ChaosExperiment, EngineExperiment } from "../kube/types.ts";
+import { type AbortReason, type RunnerDeps } from "./deps.ts";
 import { engineInstanceId, resultName } from "./env.ts";
 import { engineExperimentEnv } from "./engine_env.ts";
-import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict.ts";
+import { errorOutput } from "./verdict.ts";
 import { COUNTED_RUN, ResultWriter, revertRecords, writeEndedResult } from "./result_writer.ts";
 import { revertRecorded } from "./revert_journal.ts";
 import { EnvResolveError, resolveValueFrom } from "./env_from.ts";
 import { runJobMode } from "./job_mode.ts";
 import type { ExperimentOutcome } from "./outcome.ts";
-import { awaitedEvent, endEvents, statusMessage } from "./experiment_events.ts";
+import { awaitedProbes, runNative } from "./native_run.ts";
 import { isDryRun, planExperiment } from "./dry_run.ts";
-import { waitForRecovery } from "./recovery.ts";
 
 export type { ExperimentOutcome } from "./outcome.ts";
 
@@ -43,15 +38,6 @@ async function getExperiment(
     if (isApiError(err, 404)) return undefined;
     throw err;
   }
-}
-
-function awaitedProbes(entry: EngineExperiment): ProbeStatus[] {
-  return (entry.spec?.probe ?? []).map((p) => ({
-    name: String(p.name),
-    type: String(p.type),
-    mode: String(p.mode),
-    status: { verdict: "Awaited", description: "" },
-  }));
 }
 
 /**
@@ -76,6 +62,17 @@ export async function runExperiment(
   const uid = engine.metadata.uid!;
   const engineEvent = (reason: string, message: string, type: "Normal" | "Warning" = "Normal") =>
     deps.events.record(engine, { reason, message, type, key: `${reason}${expName}${uid}` });
+  /** Bad input found before any chaos: an Error verdict with the reason, a Warning, nothing injected. */
+  const endBeforeChaos = async (event: string, reason: string): Promise<ExperimentOutcome> => {
+    engineEvent(event, reason, "Warning");
+    await writeEndedResult(deps.client, engine, expName, log, {
+      verdict: "Error",
+      probes: awaitedProbes(entry),
+      errorOutput: errorOutput("GENERIC_ERROR", reason, "PreChaos"),
+      runId,
+    });
+    return { status: "Skipped", verdict: "Error", experimentPod: "N/A" };
+  };
 
   const experiment = await getExperiment(deps, ns, expName);
   const label = String(experiment?.metadata.labels?.name ?? "");
@@ -132,14 +129,7 @@ export async function runExperiment(
     merged = engineExperimentEnv(engine, entry, experiment);
   } catch (err) {
     const reason = (err as Error).message;
-    engineEvent("EnvParseError", reason, "Warning");
-    await writeEndedResult(deps.client, engine, expName, log, {
-      verdict: "Error",
-      probes: awaitedProbes(entry),
-      errorOutput: errorOutput("GENERIC_ERROR", reason, "PreChaos"),
-      runId,
-    });
-    return { status: "Skipped", verdict: "Error", experimentPod: "N/A" };
+    return await endBeforeChaos("EnvParseError", reason);
   }
 
   let fault = resolved;
@@ -173,203 +163,24 @@ export async function runExperiment(
     }, merged.env);
   } catch (err) {
     if (!(err instanceof EnvResolveError)) throw err;
-    engineEvent("EnvResolveError", err.message, "Warning");
-    await writeEndedResult(deps.client, engine, expName, log, {
-      verdict: "Error",
-      probes: awaitedProbes(entry),
-      errorOutput: errorOutput("GENERIC_ERROR", err.message, "PreChaos"),
-      runId,
-    });
-    return { status: "Skipped", verdict: "Error", experimentPod: "N/A" };
+    return await endBeforeChaos("EnvResolveError", err.message);
   }
-  const native = fault;
-  const writer = journal;
-  writer.definitionLabels = experiment.spec.definition?.labels;
-  const env = (name: string) => fromRefs.get(name) ?? merged.lookup(name);
-  const runnerField = `chaoslet/${deps.identity}`;
-  let probes: ProbeSession | undefined;
-  let firstInjection: number | undefined;
-  const faultCtx: FaultContext = {
-    client: deps.client,
+  return await runNative({
+    deps,
+    engine,
+    entry,
+    experiment,
+    fault,
+    merged,
+    fromRefs,
     as,
     log,
-    engine,
-    experimentName: expName,
-    experiment,
-    helperImage: deps.helperImage,
-    env,
+    journal,
+    previous,
     signal,
-    rng: deps.rng ?? Math.random,
-    maxAffectedFraction: deps.maxAffectedFraction,
-    statusCheckTimeoutMs: merged.statusCheckTimeout * 1000,
-    statusCheckDelayMs: merged.statusCheckDelay * 1000,
-    onInject(message) {
-      firstInjection ??= Date.now();
-      probes?.duringChaos();
-      // litmus-go's text: "Injecting <exp> chaos on application pod" (node faults name the node). What was
-      // done exactly goes into an Event of chaoslet's own, ChaosInjectDetails.
-      const node = / chaos on \S+ node$/.test(message);
-      engineEvent("ChaosInject", node ? message : `Injecting ${expName} chaos on application pod`);
-      if (!node) engineEvent("ChaosInjectDetails", message);
-    },
-    recordTarget: (kind, name, status) => writer.recordTarget(kind, name, status),
-    saveRevert: (r) => writer.saveRevert({ ...r, fault: native.name }),
-    clearRevert: (r) => writer.clearRevert(r),
-  };
-
-  if (isDryRun(engine)) {
-    const plan = await planExperiment(faultCtx, entry, merged, true);
-    engineEvent(
-      "DryRun",
-      `Dry run of ${expName}, nothing injected: ${
-        JSON.stringify({ targets: plan.targets, error: plan.targetError })
-      }`,
-    );
-    return { status: "Completed", verdict: "N/A", experimentPod: "N/A", plan };
-  }
-  if (previous?.status?.experimentStatus?.phase === "Running") {
-    // Resuming an attempt that was cut short (crash, lost leadership, API outage): let the targets it hit
-    // recover first, so the new attempt judges the application, not the aftermath of the old one.
-    await waitForRecovery(faultCtx, previous, log).catch((err) =>
-      log.warn("targets did not recover", { error: String(err) })
-    );
-  }
-
-  // Target selection's reads (as the run's account) overlap the two state writes; the fault acts only
-  // once both have landed.
-  const resuming = previous?.status?.experimentStatus?.phase === "Running";
-  if (!entry.spec?.probe?.length && !defaultCheckWanted(env) && !resuming) native.prefetch?.(faultCtx);
-  await Promise.all([entryWritten, writer.begin(awaitedProbes(entry), previous ?? null)]);
-  deps.events.record(writer.object ?? engine, awaitedEvent(expName));
-  const defaultCheck = env("DEFAULT_HEALTH_CHECK") === "true";
-  let verdict: ExperimentVerdict = "Pass";
-  let errOut: ErrorOutput | undefined;
-  const fail = (v: ExperimentVerdict, code: string, reason: string, phase: string, target = "") => {
-    verdict = v;
-    errOut = errorOutput(code, reason, phase, target);
-  };
-  try {
-    probes = deps.probes(entry.spec?.probe ?? [], {
-      client: deps.client,
-      as,
-      namespace: ns,
-      engineName: engine.metadata.name!,
-      experimentName: expName,
-      chaosUID: uid,
-      log,
-      chaosDurationMs: safeSeconds(env("TOTAL_CHAOS_DURATION"), 30) * 1000,
-      statusCheckTimeoutMs: faultCtx.statusCheckTimeoutMs,
-      statusCheckDelayMs: faultCtx.statusCheckDelayMs,
-      allowInProcessCommands: deps.allowInProcessCommands.includes(ns),
-      signal,
-      onStopOnFailure: (probeName, reason) => {
-        log.warn("probe with stopOnFailure failed; stopping the chaos", { probe: probeName, reason });
-        abort("probe");
-      },
-    });
-    if (defaultCheck) {
-      const targets = await selectTargetPods(faultCtx).catch(() => []);
-      const owners = targets.filter((t) => t.owner).map((t) => ({
-        ...t.owner!,
-        namespace: t.pod.metadata.namespace!,
-      }));
-      await waitWorkloadsHealthy(faultCtx, owners, "PreChaos").catch((err) => {
-        engineEvent("PreChaosCheck", "AUT: Not Running", "Warning");
-        throw err;
-      });
-    }
-    const pre = await probes.preChaos();
-    const probed = probes.statuses().length ? "Successful" : "";
-    if (!pre.ok) {
-      engineEvent("PreChaosCheck", statusMessage(defaultCheck, "Unsuccessful"), "Warning");
-      fail(pre.kind === "failure" ? "Fail" : "Error", pre.code, pre.reason, "PreChaos", pre.probeName);
-    } else {
-      engineEvent("PreChaosCheck", statusMessage(defaultCheck, probed));
-      const report = await fault.run(faultCtx);
-      log.info("fault finished", { summary: report.summary });
-      if (!signal.aborted) {
-        const post = await probes.postChaos();
-        if (!post.ok) {
-          fail(
-            post.kind === "failure" ? "Fail" : "Error",
-            post.code,
-            post.reason,
-            "PostChaos",
-            post.probeName,
-          );
-        }
-        engineEvent(
-          "PostChaosCheck",
-          statusMessage(defaultCheck, post.ok ? probed : "Unsuccessful"),
-          post.ok ? "Normal" : "Warning",
-        );
-      }
-    }
-  } catch (err) {
-    if (err instanceof ProbeSpecError) fail("Error", "GENERIC_ERROR", err.message, "PreChaos", err.probeName);
-    else if (err instanceof FaultError) {
-      fail("Error", err.code, err.message, err.phase, err.target);
-      // litmus-go's end Events do not carry the reason; chaoslet's own Event does, for `kubectl describe`.
-      engineEvent("ExperimentError", `${err.code}: ${err.message}`, "Warning");
-    } else if (isApiError(err, 403)) {
-      fail("Error", "CHAOS_INJECT_ERROR", `permission denied: ${err.message}`, "ChaosInject");
-    } else if (err instanceof TypeError || err instanceof RangeError) {
-      fail("Error", "GENERIC_ERROR", err.message, "PreChaos");
-    } else if (!signal.aborted) {
-      fail("Error", "GENERIC_ERROR", String((err as Error)?.message ?? err), "ChaosInject");
-    }
-  } finally {
-    probes?.cancel();
-  }
-  if (firstInjection && engine.metadata.creationTimestamp) {
-    const latency = (firstInjection - Date.parse(engine.metadata.creationTimestamp)) / 1000;
-    deps.metrics?.injectionLatency(expName, Math.max(0, latency));
-  }
-
-  const reason = abortReason(signal);
-  if (reason === "shutdown") {
-    return { status: "Completed", verdict: "Awaited", experimentPod: runnerField, interrupted: true };
-  }
-  if (reason && reason !== "probe") {
-    verdict = "Stopped";
-    errOut = {
-      errorCode: "EXPERIMENT_ABORTED",
-      reason: reason === "halt" ? "Chaos injection stopped! (cluster-wide halt)" : "Chaos injection stopped!",
-    };
-  }
-  const done = await writer.finish({
-    verdict,
-    probes: probes?.statuses() ?? awaitedProbes(entry),
-    stoppedByProbe: probes?.stoppedByProbe,
-    errorOutput: errOut,
+    abort,
+    entryWritten,
     runId,
+    engineEvent,
   });
-  deps.metrics?.experimentFinished(expName, done.verdict);
-  const ended = endEvents(
-    expName,
-    done.verdict,
-    done.verdict === "Stopped" ? "aborted" : errOut ? "failed" : "completed",
-  );
-  engineEvent(ended.engine.reason, ended.engine.message, ended.engine.type);
-  deps.events.record(writer.object ?? engine, ended.result);
-  log.info("experiment finished", { verdict: done.verdict, phase: done.phase, error: errOut?.reason });
-  // Left to undo is what the result still records: a leftover its first revert could not undo, but whose
-  // record this run's own revert of the same target then cleared (the same key), is undone; one still
-  // recorded keeps the engine's finalizer. (Counting `leftover` alone held a finalizer with no record.)
-  const unreverted = revertRecords(writer.object).length > 0 || writer.pendingReverts > 0;
-  return { status: "Completed", verdict: done.verdict, experimentPod: runnerField, unreverted };
-}
-
-/** DEFAULT_HEALTH_CHECK: the targets are then selected for the check first, and again by the fault. */
-function defaultCheckWanted(env: (name: string) => string | undefined): boolean {
-  return env("DEFAULT_HEALTH_CHECK") === "true";
-}
-
-/** TOTAL_CHAOS_DURATION for probe timing; a bad value is reported by the fault itself, so fall back here. */
-function safeSeconds(raw: string | undefined, fallback: number): number {
-  try {
-    return parseSeconds("TOTAL_CHAOS_DURATION", raw, fallback);
-  } catch {
-    return fallback;
-  }
 }

@@ -3,11 +3,11 @@
  * API server is restarted over a compacted etcd while engines are created and deleted; afterwards
  * the daemon's cache (read through its API) must equal the API server's list exactly.
  */
+import { chaosNamespace } from "../kit/fixture.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../../src/kube/resources.ts";
 import { testbed } from "../kit/testbed.ts";
-import { admin, applyCrds, dropNamespace, newNamespace, waitFor } from "../kit/kube.ts";
-import { Daemon } from "../kit/daemon.ts";
+import { admin, waitFor } from "../kit/kube.ts";
 
 /** WATCH_GONE_RUNS=20 repeats the trial (issue 21: shown to pass 20 runs in a row). */
 const RUNS = Number(Deno.env.get("WATCH_GONE_RUNS") ?? 1);
@@ -22,10 +22,9 @@ for (let run = 1; run <= RUNS; run++) {
 }
 
 async function trial() {
-  await applyCrds();
   const kube = await admin();
-  const ns = await newNamespace("gone");
-  const daemon = new Daemon({ args: [`--watch-namespace=${ns}`, "--log-level=info"] });
+  await using s = await chaosNamespace("gone", { apps: {}, fault: null, args: ["--log-level=info"] });
+  const { ns, daemon } = s;
   const expected = new Set<string>();
   let stop = false;
   let made = 0;
@@ -100,8 +99,6 @@ async function trial() {
     assert.ok((gone ?? 0) >= 1, `the watch must have expired (410) and relisted:\n${daemon.dump()}`);
   } finally {
     stop = true;
-    await daemon.stop();
-    await dropNamespace(ns);
     // A killed API server can leave the test cluster's controller-manager behind its own writes (no default
     // ServiceAccount in new namespaces): restart it, so the tests after this one find a healthy cluster.
     await testbed("controllers-restart");
