@@ -2,7 +2,7 @@
  * Reads a kubeconfig file, or the in-cluster service account, into the few things a request
  * needs. Written here instead of using client-node's KubeConfig because importing that class
  * loads client-node's entire generated API (about 65 MB of resident memory for a daemon that
- * never uses it); client-node is still used, lazily, for pods/exec (see exec.ts).
+ * never uses it). pods/exec has its own client too (exec.ts), so client-node is not loaded at all.
  *
  * Supported: certificate-authority(-data), client-certificate(-data)/client-key(-data), token,
  * tokenFile, exec credential plugins (client.authentication.k8s.io ExecCredential), and the
