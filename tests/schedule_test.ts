@@ -12,100 +12,21 @@ import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine, KubeObject } from "../src/kube/types.ts";
-import { type ChaosSchedule, ChaosSchedules } from "../src/schedule/types.ts";
 import { type ChaosWorkflow, ChaosWorkflows } from "../src/workflow/types.ts";
-import { Daemon } from "./kit/daemon.ts";
 import { admin, getOrUndefined, waitFor } from "./kit/kube.ts";
-import { engineFor } from "./kit/hub.ts";
 import { eventReasons, waitEngineStatus } from "./kit/chaos.ts";
-
-const MINUTE = 60_000;
-/** Every schedule here fires every 5 minutes: wide enough that no test races the next fire time. */
-const EVERY = "*/5 * * * *";
-const PERIOD = 5 * MINUTE;
-/** Daemon start-up seen so far; the next daemon is given that much (and more) before its fire time. */
-let startupMs = 3_000;
-
-/** The offset that puts a daemon's clock at `daemonTime` now. */
-const offsetFor = (daemonTime: number) => daemonTime - Date.now();
-
-const childOf = (schedule: string, fireTime: number) => `${schedule}-${fireTime / MINUTE}`;
-
-async function startDaemon(ns: string, offset: number): Promise<Daemon> {
-  const started = Date.now();
-  const daemon = new Daemon({
-    args: [`--watch-namespace=${ns}`, `--schedule-clock-offset=${Math.round(offset)}`],
-  });
-  try {
-    await daemon.ready(60_000);
-  } catch (err) {
-    await daemon.stop();
-    throw err;
-  }
-  startupMs = Math.max(startupMs, Date.now() - started);
-  return daemon;
-}
-
-/**
- * A ready daemon whose clock reaches a fire time `leadMs` later. On a loaded machine the start-up can
- * outlast the lead; that daemon is stopped and another started with more room (fire times can only be
- * tested from a daemon that is up before them).
- */
-async function daemonBeforeFire(
-  ns: string,
-  leadMs = 3_000,
-): Promise<{ daemon: Daemon; offset: number; fire: number }> {
-  for (let attempt = 1;; attempt++) {
-    const target = Date.now() + startupMs * 1.5 + leadMs;
-    const fire = Math.ceil(target / PERIOD) * PERIOD;
-    const offset = fire - target;
-    const daemon = await startDaemon(ns, offset);
-    if (Date.now() + offset <= fire - leadMs / 2) return { daemon, offset, fire };
-    await daemon.stop();
-    if (attempt === 3) {
-      throw new Error(`the daemon takes ${startupMs} ms to start; cannot be up before a fire time`);
-    }
-  }
-}
-
-async function createSchedule(ns: string, name: string, spec: ChaosSchedule["spec"]): Promise<ChaosSchedule> {
-  const kube = await admin();
-  return await kube.create<ChaosSchedule>(ChaosSchedules, ns, {
-    apiVersion: "chaoslet.io/v1alpha1",
-    kind: "ChaosSchedule",
-    metadata: { name },
-    spec,
-  });
-}
-
-async function getSchedule(ns: string, name: string): Promise<ChaosSchedule> {
-  return (await getOrUndefined<ChaosSchedule>(ChaosSchedules, ns, name))!;
-}
-
-/** Names of the engines a schedule created. */
-async function children(ns: string, schedule: string): Promise<string[]> {
-  const kube = await admin();
-  const list = await kube.list<ChaosEngine>(Resources.chaosengines, ns, {
-    query: { labelSelector: `chaoslet.io/schedule=${schedule}` },
-  });
-  return list.items.filter((e) => !e.metadata.deletionTimestamp).map((e) => e.metadata.name!).sort();
-}
-
-/**
- * A namespace with the hub pod-delete and a 3-replica Deployment, without a daemon (each test starts its
- * own with the clock it needs), and an engine template that stays active there for two minutes.
- */
-async function withLongRunningTemplate(prefix: string) {
-  const fx = await chaosNamespace(prefix, { daemon: false });
-  if (!fx.fault) {
-    await fx[Symbol.asyncDispose]();
-    throw new Error("hub fixture missing: pod-delete");
-  }
-  const engine = engineFor("pod-delete", fx.ns, {
-    env: { TOTAL_CHAOS_DURATION: "120", CHAOS_INTERVAL: "60" },
-  })!;
-  return Object.assign(fx, { template: { spec: engine.spec } });
-}
+import {
+  childOf,
+  children,
+  createSchedule,
+  daemonBeforeFire,
+  EVERY,
+  getSchedule,
+  offsetFor,
+  PERIOD,
+  startDaemon,
+  withLongRunningTemplate,
+} from "./kit/schedule_clock.ts";
 
 sharedTest("a Forbid schedule fires on time, then skips its next time while the run is active", async () => {
   await using fx = await withLongRunningTemplate("sched-forbid");

@@ -11,7 +11,7 @@ import { Buffer } from "node:buffer";
 import { createHash, randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import * as tls from "node:tls";
-import type { SocketLike } from "./tls.ts";
+import type { SocketLike } from "./socket.ts";
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const CONNECTING = 0, OPEN = 1, CLOSING = 2, CLOSED = 3;

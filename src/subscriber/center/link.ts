@@ -13,7 +13,8 @@ import { Backoff, sleep } from "../../kube/backoff.ts";
 import type { Logger } from "../../log/log.ts";
 import { type InfraIdentity, OPERATIONS } from "./graphql.ts";
 import { versionError } from "./registration.ts";
-import { type SocketLike, tlsHint } from "./tls.ts";
+import type { SocketLike } from "./socket.ts";
+import { tlsHint } from "./tls.ts";
 
 /** One action pushed by the server (`ActionPayload`). */
 export interface Action {

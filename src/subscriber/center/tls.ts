@@ -17,17 +17,7 @@ import * as https from "node:https";
 import type { Logger } from "../../log/log.ts";
 import type { CenterConfig } from "./config.ts";
 import { InsecureWebSocket } from "./insecure_ws.ts";
-
-/** What the link needs from a websocket (the subset of the WHATWG one it uses). */
-export interface SocketLike {
-  readonly readyState: number;
-  onopen: ((e: unknown) => void) | null;
-  onmessage: ((e: { data: unknown }) => void) | null;
-  onclose: ((e: { code: number; reason: string }) => void) | null;
-  onerror: ((e: { message?: string }) => void) | null;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-}
+import type { SocketLike } from "./socket.ts";
 
 export interface PostAnswer {
   status: number;
