@@ -3,7 +3,7 @@
  * other takes over within the lease duration and the run ends truthfully, with no double
  * injection.
  */
-import { chaosNamespace } from "./kit/fixture.ts";
+import { chaosNamespace, leaderPair } from "./kit/fixture.ts";
 import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Daemon } from "./kit/daemon.ts";
@@ -21,20 +21,10 @@ function deleteRounds(d: Daemon): number[] {
 sharedTest(
   "two replicas: one leader injects; SIGKILL of the leader hands the run over within the lease",
   async () => {
-    await using s = await chaosNamespace("leader", {
-      daemon: false,
-      args: (ns) => ["--leader-elect", `--lease-namespace=${ns}`],
-      end: "kill",
-    });
+    await using s = await leaderPair("leader");
     const ns = s.ns;
-    const a = s.addDaemon(["--identity=replica-a"]);
-    const b = s.addDaemon(["--identity=replica-b"]);
-    await Promise.all([a.ready(), b.ready()]);
-    const leaderOf = async () => {
-      const [la, lb] = [await a.metric("chaoslet_leader"), await b.metric("chaoslet_leader")];
-      return la === 1 && lb === 0 ? a : lb === 1 && la === 0 ? b : undefined;
-    };
-    const leader = await waitFor("exactly one leader", leaderOf, 20_000);
+    const [a, b] = s.replicas;
+    const leader = await s.leader(20_000);
     const standby = leader === a ? b : a;
 
     await createEngine(

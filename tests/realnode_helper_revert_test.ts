@@ -3,6 +3,7 @@
  * SIGKILLed mid-chaos (restarted with the engine stopped, or still active) and the helper pod deleted
  * mid-chaos. The rate limit (tbf) is the fault: this machine's kernel has no netem.
  */
+import { leaderPair } from "./kit/fixture.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import { admin, waitFor } from "./kit/kube.ts";
@@ -120,19 +121,10 @@ Deno.test({
     `leader SIGKILLed mid-chaos: the standby undoes the leftover within lease + 5 s, redoes the run, Pass${node.skip}`,
   ignore: node.ignore,
   fn: async () => {
-    await using s = await helperSetup("nf-leader", "pod-network-rate-limit");
-    s.daemon.signal("SIGKILL"); // this test runs two replicas of its own
-    await s.daemon.exited;
-    const election = ["--leader-elect", `--lease-namespace=${s.ns}`];
-    const replicas = [
-      s.addDaemon([...election, "--identity=replica-a"]),
-      s.addDaemon([...election, "--identity=replica-b"]),
-    ];
-    await Promise.all(replicas.map((d) => d.ready(60_000)));
-    const leader = await waitFor("one leader", async () => {
-      const m = await Promise.all(replicas.map((d) => d.metric("chaoslet_leader")));
-      return m[0] === 1 && m[1] === 0 ? replicas[0] : m[1] === 1 && m[0] === 0 ? replicas[1] : undefined;
-    }, 30_000);
+    await using s = await leaderPair("nf-leader", { apps: {}, fault: "pod-network-rate-limit" });
+    if (!s.fault) throw new Error("hub fault pod-network-rate-limit is missing from ../shared");
+    const { replicas } = s;
+    const leader = await s.leader();
     const standby = replicas.find((d) => d !== leader)!;
     const target = await busyboxPod(s.ns, "target", "target");
     await createEngine(

@@ -4,7 +4,7 @@
  * within renewDeadline, stops injecting; nobody crashes; after SIGCONT exactly one leader finishes the
  * run with a truthful verdict, and no two replicas ever inject at once. Runs alone (tests/disruptive/).
  */
-import { chaosNamespace } from "../kit/fixture.ts";
+import { leaderPair } from "../kit/fixture.ts";
 import { sharedTest } from "../kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../../src/kube/resources.ts";
@@ -32,21 +32,12 @@ sharedTest({
   ignore,
   async fn() {
     const kube = await admin();
-    await using s = await chaosNamespace("freeze", {
-      daemon: false,
-      args: (ns) => ["--leader-elect", `--lease-namespace=${ns}`],
-      end: "kill",
-    });
+    await using s = await leaderPair("freeze");
     const ns = s.ns;
-    const a = s.addDaemon(["--identity=replica-a"]);
-    const b = s.addDaemon(["--identity=replica-b"]);
+    const [a, b] = s.replicas;
     let frozen = false;
     try {
-      await Promise.all([a.ready(), b.ready()]);
-      const leader = await waitFor("one leader", async () => {
-        const [la, lb] = [await leads(a), await leads(b)];
-        return la && !lb ? a : lb && !la ? b : undefined;
-      }, 30_000);
+      const leader = await s.leader();
       await createEngine(
         engineFor("pod-delete", ns, {
           engineName: "long",

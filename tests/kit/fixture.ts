@@ -13,7 +13,7 @@ import type { ChaosExperiment } from "../../src/kube/types.ts";
 import { clusterBinding } from "./api.ts";
 import { Daemon } from "./daemon.ts";
 import { hubFault, installExperiment, installFault, type Rule } from "./hub.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, newNamespace } from "./kube.ts";
+import { admin, applyCrds, createDeployment, dropNamespace, newNamespace, waitFor } from "./kube.ts";
 
 /** One Deployment of the target app, when more than a replica count is needed. */
 export interface AppSpec {
@@ -173,4 +173,34 @@ export async function chaosNamespace(prefix: string, o: ChaosNamespaceOptions = 
     await dispose().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * The fixture with leader election on and two replicas, replica-a and replica-b, both ready and ended by
+ * SIGKILL at dispose (unless `end` says otherwise); `leader()` waits until exactly one of them leads.
+ */
+export async function leaderPair(prefix: string, o: ChaosNamespaceOptions = {}) {
+  const s = await chaosNamespace(prefix, {
+    end: "kill",
+    ...o,
+    daemon: false,
+    args: (ns) => [
+      "--leader-elect",
+      `--lease-namespace=${ns}`,
+      ...(typeof o.args === "function" ? o.args(ns) : o.args ?? []),
+    ],
+  });
+  const replicas = [s.addDaemon(["--identity=replica-a"]), s.addDaemon(["--identity=replica-b"])];
+  try {
+    await Promise.all(replicas.map((d) => d.ready(o.readyTimeoutMs ?? 60_000)));
+  } catch (err) {
+    await s[Symbol.asyncDispose]();
+    throw err;
+  }
+  const leader = (timeoutMs = 30_000) =>
+    waitFor("exactly one leader", async () => {
+      const [a, b] = await Promise.all(replicas.map((d) => d.metric("chaoslet_leader")));
+      return a === 1 && b === 0 ? replicas[0] : b === 1 && a === 0 ? replicas[1] : undefined;
+    }, timeoutMs);
+  return Object.assign(s, { replicas, leader });
 }
