@@ -60,7 +60,12 @@ function ownerLookup(ctx: Ctx) {
 
 async function listPods(ctx: Ctx, ns: string, labelSelector?: string): Promise<Pod[]> {
   try {
-    const list = await ctx.client.list<Pod>(Resources.pods, ns, { as: ctx.as, query: { labelSelector } });
+    // resourceVersion "0": served from the API server's watch cache at once. A consistent LIST (no
+    // resourceVersion) waited for the cache to confirm it is current: ~85 ms on a quiet cluster right after
+    // our own writes, most of the gap between a run's first DELETE and the bench's floor (issue 19: p50 108 →
+    // 30 ms). The cache lags by milliseconds; a pod gone meanwhile is refused by the DELETE's uid precondition.
+    const query = { labelSelector, resourceVersion: "0" };
+    const list = await ctx.client.list<Pod>(Resources.pods, ns, { as: ctx.as, query });
     return list.items;
   } catch (err) {
     // The run's account usually has no rights in a namespace that does not exist; name the likelier mistake.

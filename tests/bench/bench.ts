@@ -21,7 +21,7 @@ import { afterExec, idle } from "./footprint.ts";
 import { latency } from "./latency.ts";
 import { startProfile } from "./profile.ts";
 import { loadCluster } from "./load.ts";
-import { record, report } from "./report.ts";
+import { failures, record, report } from "./report.ts";
 import { median, pool, quantile, rssMb } from "./stats.ts";
 import { throughput } from "./throughput.ts";
 
@@ -53,7 +53,7 @@ const newDaemon = async () => {
 };
 
 /** Runs a scenario; with BENCH_CPU_PROF=1, under a CPU profile written to bench-<name>.cpuprofile. */
-async function profiled(name: string, fn: () => Promise<void>) {
+async function profiled(name: string, fn: () => Promise<void>): Promise<void> {
   if (!PROF) return await fn();
   const p = await startProfile(INSPECT_PORT);
   try {
@@ -197,6 +197,16 @@ async function apiLatency(daemon: Daemon): Promise<number | undefined> {
   return quantile(samples, 0.99);
 }
 
+/** Runs one scenario; a failure is reported (and kept for the JSON line) instead of ending the bench. */
+async function scenario(name: string, fn: () => Promise<void>) {
+  try {
+    await profiled(name, fn);
+  } catch (err) {
+    console.error(`bench: scenario ${name} failed: ${err instanceof Error ? err.stack : err}`);
+    failures[name] = String(err instanceof Error ? err.message : err).slice(0, 300);
+  }
+}
+
 async function main() {
   await applyCrds();
   if (only.some((s) => ["idle", "latency", "exec", "scale"].includes(s))) {
@@ -205,22 +215,24 @@ async function main() {
       if (only.includes("idle")) {
         // The daemon watches every namespace: a cluster still deleting an earlier run's objects is not idle.
         await benchNamespacesGone();
-        await profiled("idle", () => idle(daemon, WARM_S, IDLE_S));
+        await scenario("idle", () => idle(daemon, WARM_S, IDLE_S));
       }
-      if (only.includes("latency")) await profiled("latency", () => latency(daemon, LATENCY_RUNS));
-      if (only.includes("exec")) await afterExec(daemon);
+      if (only.includes("latency")) await scenario("latency", () => latency(daemon, LATENCY_RUNS));
+      if (only.includes("exec")) await scenario("exec", () => afterExec(daemon));
       if (only.includes("scale")) {
-        await profiled(
+        await scenario(
           "scale",
           () => throughput(daemon, SCALE_ENGINES, SCALE_NAMESPACES, CHAOS_S, String(SCALE_ENGINES)),
         );
-        if (Deno.env.get("BENCH_SCALE_2000") === "1") await throughput(daemon, 2000, 100, CHAOS_S, "2000");
+        if (Deno.env.get("BENCH_SCALE_2000") === "1") {
+          await scenario("scale2000", () => throughput(daemon, 2000, 100, CHAOS_S, "2000"));
+        }
       }
     } finally {
       await daemon.stop();
     }
   }
-  if (only.includes("load")) await loaded();
+  if (only.includes("load")) await scenario("load", loaded);
   report(REPS);
 }
 

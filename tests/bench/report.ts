@@ -20,6 +20,8 @@ export interface Figure {
 }
 
 export const figures: Record<string, Figure> = {};
+/** Scenarios that failed, with why: in the JSON line, so a partial run says what it is missing. */
+export const failures: Record<string, string> = {};
 
 const round = (v: number) => Math.round(v * 100) / 100;
 
@@ -88,5 +90,5 @@ export function report(reps: number): void {
   }
   const met = Object.values(figures).filter((f) => f.pass === true).length;
   const missed = Object.entries(figures).filter(([, f]) => f.pass === false).map(([k]) => k);
-  console.log(JSON.stringify({ machine: m, reps, goals_met: met, goals_missed: missed, figures }));
+  console.log(JSON.stringify({ machine: m, reps, goals_met: met, goals_missed: missed, failures, figures }));
 }
