@@ -4,24 +4,23 @@
  * run's service account. These run it as a local process, so they need no real node; the Job-mode tests
  * (realnode_jobmode_test.ts) run the same program as a pod.
  */
+import { chaosNamespace } from "./kit/fixture.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosResult } from "../src/kube/types.ts";
-import {
-  admin,
-  applyCrds,
-  dropNamespace,
-  newNamespace,
-  serviceAccountWithRole,
-  waitFor,
-} from "./kit/kube.ts";
+import { admin, serviceAccountWithRole, waitFor } from "./kit/kube.ts";
 import { eventReasons, getResult } from "./kit/chaos.ts";
 import { CONTRACT_RULES, startContract } from "./kit/contract.ts";
 
+/** A namespace (no app, no daemon: the contract runs as a local process) with `exp-sa` holding `rules`. */
 async function setup(prefix: string, rules = CONTRACT_RULES) {
-  await applyCrds();
-  const ns = await newNamespace(prefix);
-  await serviceAccountWithRole(ns, "exp-sa", rules);
+  const s = await chaosNamespace(prefix, {
+    apps: {},
+    fault: null,
+    daemon: false,
+    prepare: (ns) => serviceAccountWithRole(ns, "exp-sa", rules),
+  });
+  const ns = s.ns;
   const env = (mode: string, extra: Record<string, string> = {}) => ({
     CONTRACT_MODE: mode,
     CHAOSENGINE: "eng",
@@ -32,7 +31,7 @@ async function setup(prefix: string, rules = CONTRACT_RULES) {
     TOTAL_CHAOS_DURATION: "1",
     ...extra,
   });
-  return { ns, env, [Symbol.asyncDispose]: () => dropNamespace(ns) };
+  return Object.assign(s, { env });
 }
 
 const status = (r: ChaosResult | undefined) => r?.status?.experimentStatus;
