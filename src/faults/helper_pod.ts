@@ -17,6 +17,13 @@ import { sleep } from "../kube/backoff.ts";
 import { type Impersonation, isApiError, type KubeClient } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
 import type { Pod } from "../kube/types.ts";
+import type {
+  V1Container,
+  V1LocalObjectReference,
+  V1PodSpec,
+  V1ResourceRequirements,
+  V1Toleration,
+} from "../kube/models.ts";
 import { execInContainer, type ExecOutcome, shell } from "./pod_exec.ts";
 import { CGROUP_ROOT } from "./target_pid.ts";
 import { type FaultContext, FaultError } from "./types.ts";
@@ -91,7 +98,7 @@ export function helperPodManifest(
   node: string,
   name: string,
 ): Pod & Record<string, unknown> {
-  const container: Record<string, unknown> = {
+  const container: V1Container = {
     name: HELPER_CONTAINER,
     image: spec.image,
     command: [
@@ -104,8 +111,8 @@ export function helperPodManifest(
     volumeMounts: [{ name: "cgroup", mountPath: CGROUP_ROOT }],
   };
   if (spec.imagePullPolicy) container.imagePullPolicy = spec.imagePullPolicy;
-  if (spec.resources) container.resources = spec.resources;
-  const podSpec: Record<string, unknown> = {
+  if (spec.resources) container.resources = spec.resources as V1ResourceRequirements;
+  const podSpec: V1PodSpec = {
     nodeName: node,
     hostPID: true,
     restartPolicy: "Never",
@@ -116,9 +123,11 @@ export function helperPodManifest(
     containers: [container],
     volumes: [{ name: "cgroup", hostPath: { path: "/sys/fs/cgroup" } }],
   };
-  if (spec.tolerations?.length) podSpec.tolerations = spec.tolerations;
+  if (spec.tolerations?.length) podSpec.tolerations = spec.tolerations as V1Toleration[];
   if (spec.nodeSelector && Object.keys(spec.nodeSelector).length) podSpec.nodeSelector = spec.nodeSelector;
-  if (spec.imagePullSecrets?.length) podSpec.imagePullSecrets = spec.imagePullSecrets;
+  if (spec.imagePullSecrets?.length) {
+    podSpec.imagePullSecrets = spec.imagePullSecrets as V1LocalObjectReference[];
+  }
   return {
     apiVersion: "v1",
     kind: "Pod",

@@ -90,12 +90,29 @@ function qdiscSupported(qdisc: string): boolean {
 const netem = qdiscSupported("netem delay 1ms") && qdiscSupported("handle 1: prio");
 const tbf = qdiscSupported("tbf rate 1mbit burst 32kb limit 2mb");
 
+/**
+ * Waits until `pid` has left this process's network namespace. Until unshare has made its own, nsenter
+ * would enter ours, and the qdisc would land on the test run's loopback: so a fixed sleep is not enough.
+ */
+async function inOwnNetns(pid: number): Promise<void> {
+  const own = Deno.readLinkSync("/proc/self/ns/net");
+  for (let waited = 0; waited < 10_000; waited += 20) {
+    try {
+      const theirs = Deno.readLinkSync(`/proc/${pid}/ns/net`);
+      const comm = Deno.readTextFileSync(`/proc/${pid}/comm`).trim();
+      if (theirs !== own && comm !== "unshare") return;
+    } catch { /* not there yet */ }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`unshare (pid ${pid}) made no network namespace of its own within 10 s`);
+}
+
 /** Runs the inject commands and the revert script in a scratch network namespace (loopback only). */
 async function injectAndRevert(qdisc: string, filterEnv: Record<string, string>, expect: RegExp[]) {
   const ns = new Deno.Command("unshare", { args: ["--net", "busybox", "sleep", "30"] }).spawn();
   try {
-    await new Promise((r) => setTimeout(r, 200));
     const pid = ns.pid;
+    await inOwnNetns(pid);
     const cmds = tcInjectCommands("lo", qdisc, trafficFilter((n) => filterEnv[n]));
     const inj = await sh(`${TOOLS}\npid=${pid}\n${tcScript(cmds)}`);
     assert.equal(inj.code, 0, inj.err);

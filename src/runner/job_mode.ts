@@ -17,6 +17,16 @@ import type {
   KubeObject,
   Pod,
 } from "../kube/types.ts";
+import type {
+  V1EnvVar,
+  V1Job,
+  V1LocalObjectReference,
+  V1PodSecurityContext,
+  V1PodSpec,
+  V1ResourceRequirements,
+  V1SecurityContext,
+  V1Toleration,
+} from "../kube/models.ts";
 import type { Logger } from "../log/log.ts";
 import { abortReason, type RunnerDeps } from "./deps.ts";
 import type { MergedEnv } from "./env.ts";
@@ -59,21 +69,22 @@ export function buildExperimentJob(
   const volumes = [
     ...[...cms.values()].map((c) => ({ name: c.name, configMap: { name: c.name } })),
     ...[...secrets.values()].map((s) => ({ name: s.name, secret: { secretName: s.name } })),
-    ...hostVols.map((h) => ({ name: h.name, hostPath: { path: h.nodePath, type: h.type } })),
+    // A missing nodePath goes as "" (Go's zero value, as Litmus sends it): the API server then names the field.
+    ...hostVols.map((h) => ({ name: h.name, hostPath: { path: h.nodePath ?? "", type: h.type } })),
   ];
   const mounts = [...cms.values(), ...secrets.values(), ...hostVols].map((v) => ({
     name: v.name,
     mountPath: v.mountPath,
   }));
   const grace = engine.spec.terminationGracePeriodSeconds;
-  const podSpec: Record<string, unknown> = {
+  const podSpec: V1PodSpec = {
     restartPolicy: "Never",
     serviceAccountName: engine.spec.chaosServiceAccount || undefined,
     hostPID: def.hostPID || undefined,
     nodeSelector: comps.nodeSelector,
-    tolerations: comps.tolerations,
-    imagePullSecrets: comps.experimentImagePullSecrets,
-    securityContext: def.securityContext?.podSecurityContext,
+    tolerations: comps.tolerations as V1Toleration[] | undefined,
+    imagePullSecrets: comps.experimentImagePullSecrets as V1LocalObjectReference[] | undefined,
+    securityContext: def.securityContext?.podSecurityContext as V1PodSecurityContext | undefined,
     terminationGracePeriodSeconds: grace ? grace : undefined,
     volumes: volumes.length ? volumes : undefined,
     containers: [{
@@ -82,13 +93,13 @@ export function buildExperimentJob(
       imagePullPolicy: def.imagePullPolicy || "Always",
       command: def.command,
       args: def.args,
-      env: env.env,
-      resources: comps.resources,
-      securityContext: def.securityContext?.containerSecurityContext,
+      env: env.env as V1EnvVar[],
+      resources: comps.resources as V1ResourceRequirements | undefined,
+      securityContext: def.securityContext?.containerSecurityContext as V1SecurityContext | undefined,
       volumeMounts: mounts.length ? mounts : undefined,
     }],
   };
-  return {
+  const job: V1Job & KubeObject = {
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: {
@@ -111,6 +122,7 @@ export function buildExperimentJob(
       template: { metadata: { labels, annotations: comps.experimentAnnotations }, spec: podSpec },
     },
   };
+  return job;
 }
 
 /** Runs the experiment as a Job, waits for its pod, and copies the verdict from the ChaosResult. */
