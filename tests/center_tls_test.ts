@@ -44,7 +44,7 @@ const install = (s: ChaosCenterServer) => ({
 /** Confirms over HTTP, then holds the subscription and receives one action (big when asked). */
 async function fullLink(server: ChaosCenterServer, cfg: { skipSslVerify: boolean; customCaPem: string }) {
   const { log, out } = lines();
-  const tls = centerTls({ ...cfg, serverAddr: server.url }, log);
+  const tls = await centerTls({ ...cfg, serverAddr: server.url }, log);
   const gql = new GraphQLClient({ url: server.url, tls, timeoutMs: 5_000 });
   const actions: Action[] = [];
   const ctl = new AbortController();
@@ -100,7 +100,7 @@ Deno.test("no CA: HTTP and websocket fail with an error naming the untrusted cer
   const server = tlsServer();
   const { log, out } = lines();
   for (const caPem of ["", otherCa]) {
-    const tls = centerTls({ skipSslVerify: false, customCaPem: caPem, serverAddr: server.url }, log);
+    const tls = await centerTls({ skipSslVerify: false, customCaPem: caPem, serverAddr: server.url }, log);
     const gql = new GraphQLClient({ url: server.url, tls, timeoutMs: 5_000 });
     const ctl = new AbortController();
     try {
@@ -202,7 +202,7 @@ async function* clientFrames(conn: Deno.Conn, first: Uint8Array) {
 Deno.test("SKIP_SSL_VERIFY websocket client: handshake check, ping → pong, fragments, close code", async () => {
   const listener = Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert: pki.cert, key: pki.key });
   const port = (listener.addr as Deno.NetAddr).port;
-  const tls = centerTls({ skipSslVerify: true, customCaPem: "", serverAddr: "" }, lines().log);
+  const tls = await centerTls({ skipSslVerify: true, customCaPem: "", serverAddr: "" }, lines().log);
   const got: string[] = [];
   let closed: { code: number; reason: string } | undefined;
   const ws = tls.websocket(`wss://127.0.0.1:${port}/query`, "graphql-ws");
@@ -259,7 +259,7 @@ Deno.test("SKIP_SSL_VERIFY websocket client: a refused upgrade or a wrong accept
   ] as const;
   const listener = Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert: pki.cert, key: pki.key });
   const port = (listener.addr as Deno.NetAddr).port;
-  const tls = centerTls({ skipSslVerify: true, customCaPem: "", serverAddr: "" }, lines().log);
+  const tls = await centerTls({ skipSslVerify: true, customCaPem: "", serverAddr: "" }, lines().log);
   try {
     for (const [answer, expected] of answers) {
       const result = new Promise<string>((resolve) => {

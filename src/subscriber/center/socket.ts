@@ -1,6 +1,7 @@
 /**
- * What the ChaosCenter link needs of a websocket: Deno's WebSocket, or InsecureWebSocket (insecure_ws.ts)
- * when TLS verification is off. Its own module, so tls.ts and insecure_ws.ts do not import each other.
+ * What the ChaosCenter link needs of a websocket (Deno's WebSocket, or InsecureWebSocket of insecure_ws.ts
+ * when TLS verification is off) and what a POST answers. Its own module, so tls.ts and the skip-verify
+ * transports (insecure.ts, insecure_ws.ts) do not import each other.
  *
  * @module
  */
@@ -14,4 +15,10 @@ export interface SocketLike {
   onerror: ((e: { message?: string }) => void) | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
+}
+
+/** A POST's status and body text. */
+export interface PostAnswer {
+  status: number;
+  text: string;
 }

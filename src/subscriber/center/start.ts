@@ -119,7 +119,7 @@ async function term(
     await sleep(retry.next(), signal);
     return false;
   }
-  const tls = centerTls(cfg, log);
+  const tls = await centerTls(cfg, log);
   const gql = new GraphQLClient({ url: cfg.serverAddr, tls });
   try {
     let key: string;

@@ -8,21 +8,20 @@
  * `--unsafely-ignore-certificate-errors` would turn it off for the whole daemon (the API server
  * too). Deno's `node:tls`/`node:https` do honour `rejectUnauthorized: false` per connection
  * (checked on Deno 2.9.6), so skip-verify POSTs go through `node:https` and the websocket through
- * the small RFC 6455 client in insecure_ws.ts over `node:tls`.
+ * the small RFC 6455 client in insecure_ws.ts over `node:tls`. Those node: modules are imported only when
+ * SKIP_SSL_VERIFY is set (insecure.ts, loaded by centerTls): imported statically they cost every daemon
+ * several MiB of resident memory, link on or off (issue 19, measured in notes/19-rss.md).
  *
  * @module
  */
-import { Buffer } from "node:buffer";
-import * as https from "node:https";
 import type { Logger } from "../../log/log.ts";
 import type { CenterConfig } from "./config.ts";
-import { InsecureWebSocket } from "./insecure_ws.ts";
-import type { SocketLike } from "./socket.ts";
+import type { PostAnswer, SocketLike } from "./socket.ts";
 
-export interface PostAnswer {
-  status: number;
-  text: string;
-}
+export type { PostAnswer } from "./socket.ts";
+
+/** The skip-verify transports (insecure.ts), loaded on demand. */
+export type InsecureTransports = typeof import("./insecure.ts");
 
 /** Why a TLS connection failed, in words that say what to change. */
 export function tlsHint(message: string): string {
@@ -49,7 +48,9 @@ function causeChain(err: unknown): string {
 export class CenterTls {
   readonly #http: Deno.HttpClient | undefined;
 
-  constructor(readonly o: { skipVerify?: boolean; caPem?: string } = {}) {
+  /** With `skipVerify`, `o.insecure` must hold insecure.ts (centerTls loads it). */
+  constructor(readonly o: { skipVerify?: boolean; caPem?: string; insecure?: InsecureTransports } = {}) {
+    if (o.skipVerify && !o.insecure) throw new Error("CenterTls: skipVerify needs the insecure transports");
     this.#http = !o.skipVerify && o.caPem ? Deno.createHttpClient({ caCerts: [o.caPem] }) : undefined;
   }
 
@@ -59,7 +60,9 @@ export class CenterTls {
 
   /** POSTs a JSON body; rejects with the TLS problem spelled out when the connection fails. */
   async post(url: string, body: string, signal: AbortSignal): Promise<PostAnswer> {
-    if (this.o.skipVerify && url.startsWith("https:")) return insecurePost(url, body, signal);
+    if (this.o.skipVerify && url.startsWith("https:")) {
+      return this.o.insecure!.insecurePost(url, body, signal);
+    }
     try {
       const res = await fetch(url, {
         method: "POST",
@@ -76,7 +79,9 @@ export class CenterTls {
 
   /** Opens a websocket offering `protocol`. */
   websocket(url: string, protocol: string): SocketLike {
-    if (this.o.skipVerify && url.startsWith("wss:")) return new InsecureWebSocket(url, protocol);
+    if (this.o.skipVerify && url.startsWith("wss:")) {
+      return new this.o.insecure!.InsecureWebSocket(url, protocol);
+    }
     return new WebSocket(url, { protocols: [protocol], client: this.#http }) as unknown as SocketLike;
   }
 
@@ -85,42 +90,17 @@ export class CenterTls {
   }
 }
 
-function insecurePost(url: string, body: string, signal: AbortSignal): Promise<PostAnswer> {
-  return new Promise((resolve, reject) => {
-    const data = Buffer.from(body);
-    const req = https.request(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Content-Length": String(data.length) },
-      rejectUnauthorized: false,
-      agent: false,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on(
-        "end",
-        () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }),
-      );
-      res.on("error", reject);
-    });
-    const onAbort = () => req.destroy(new Error(String(signal.reason ?? "aborted")));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    req.on("close", () => signal.removeEventListener("abort", onAbort));
-    req.on("error", reject);
-    req.end(data);
-  });
-}
-
 /** The link's TLS settings; says loudly when verification is off (the Go subscriber does not). */
-export function centerTls(
+export async function centerTls(
   cfg: Pick<CenterConfig, "skipSslVerify" | "customCaPem" | "serverAddr">,
   log: Logger,
-) {
+): Promise<CenterTls> {
   if (cfg.skipSslVerify) {
     log.warn("SKIP_SSL_VERIFY=true: ChaosCenter's TLS certificate is NOT verified (HTTP and websocket)", {
       server: cfg.serverAddr,
       customTlsCertIgnored: !!cfg.customCaPem,
     });
   }
-  return new CenterTls({ skipVerify: cfg.skipSslVerify, caPem: cfg.customCaPem || undefined });
+  const insecure = cfg.skipSslVerify ? await import("./insecure.ts") : undefined;
+  return new CenterTls({ skipVerify: cfg.skipSslVerify, caPem: cfg.customCaPem || undefined, insecure });
 }
