@@ -75,4 +75,6 @@ async function sample(spec: string, rep: number): Promise<void> {
   }
 }
 
-for (let rep = 0; rep < reps; rep++) await Promise.all(dirs.map((d) => sample(d, rep)));
+if (import.meta.main) {
+  for (let rep = 0; rep < reps; rep++) await Promise.all(dirs.map((d) => sample(d, rep)));
+}
