@@ -9,21 +9,12 @@
  */
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
-import { ChaosCenterServer } from "./kit/chaoscenter_server.ts";
-import { centerNamespace } from "./kit/center_fixture.ts";
+import { centerSetup, centerTest } from "./kit/center_fixture.ts";
 import { Daemon } from "./kit/daemon.ts";
-import { admin, applyCrds, createDeployment, dropNamespace, waitFor } from "./kit/kube.ts";
+import { createDeployment, waitFor } from "./kit/kube.ts";
 
 Deno.test("ChaosCenter COMPONENTS: replaced components resolve to chaoslet, others are waited for", async () => {
-  await applyCrds();
-  const server = new ChaosCenterServer({ kaMs: 1_000 });
-  server.start();
-  const { ns } = await centerNamespace("centercomp", {
-    url: server.url,
-    infraId: server.state.infraId,
-    key: server.state.key,
-  }, false);
-  const kube = await admin();
+  const { server, ns, kube } = await centerSetup("centercomp");
   // ChaosCenter's default list plus a component chaoslet does not replace.
   await kube.patch(Resources.configmaps, ns, "subscriber-config", {
     data: {
@@ -45,7 +36,7 @@ Deno.test("ChaosCenter COMPONENTS: replaced components resolve to chaoslet, othe
       "--center-component-check-interval=1",
     ],
   });
-  try {
+  await centerTest({ server, ns }, () => [daemon], async () => {
     await daemon.ready();
     const refused = await waitFor(
       "link refused",
@@ -106,11 +97,5 @@ Deno.test("ChaosCenter COMPONENTS: replaced components resolve to chaoslet, othe
     assert.equal(errRun.events.at(-1)!.phase, "Error");
     assert.ok(server.live, "the link stays up");
     assert.deepEqual(server.state.violations, []);
-  } catch (err) {
-    throw new Error(`${err}\n${daemon.dump()}`);
-  } finally {
-    await daemon.stop();
-    await server.stop();
-    await dropNamespace(ns);
-  }
+  });
 });

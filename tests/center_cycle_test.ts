@@ -18,10 +18,10 @@ import { base64UrlRaw } from "../src/subscriber/center/graphql.ts";
 import { secretValues } from "../src/subscriber/center/config.ts";
 import { ChaosCenterServer } from "./kit/chaoscenter_server.ts";
 import type { RunRecord } from "./kit/chaoscenter_state.ts";
-import { centerCronWorkflow, centerNamespace, centerWorkflow } from "./kit/center_fixture.ts";
+import { centerCronWorkflow, centerSetup, centerTest, centerWorkflow } from "./kit/center_fixture.ts";
 import { Daemon } from "./kit/daemon.ts";
 import { REPO } from "./kit/env.ts";
-import { admin, applyCrds, dropNamespace, waitDeploymentReady, waitFor } from "./kit/kube.ts";
+import { waitDeploymentReady, waitFor } from "./kit/kube.ts";
 
 type Node = { name: string; phase: string; type: string; chaosData?: Record<string, unknown> };
 
@@ -39,23 +39,15 @@ function nodes(ev: Record<string, unknown>): Node[] {
 }
 
 Deno.test("ChaosCenter cycle: register, subscribe, run, restart, logs, stop, cron, bad input", async () => {
-  await applyCrds();
-  const server = new ChaosCenterServer({ kaMs: 2_000 });
-  server.start();
+  const { server, ns, ok, kube } = await centerSetup("center", { kaMs: 2_000 });
   const install = server.state.key;
-  const { ns, ok } = await centerNamespace("center", {
-    url: server.url,
-    infraId: server.state.infraId,
-    key: install,
-  }, false);
-  const kube = await admin();
   const args = [`--watch-namespace=${ns}`, `--center-infra-namespace=${ns}`];
   let daemon = new Daemon({ args });
   const ids = { infraId: server.state.infraId, revisionID: "rev-1" };
   for (const e of ["exp-run", "exp-stop", "exp-cron", "exp-bad"]) {
     server.state.experiments.set(e, new Map([["rev-1", { "pod-delete": 10 }]]));
   }
-  try {
+  await centerTest({ server, ns }, () => [daemon], async () => {
     await daemon.ready();
     // 1. Registration: one confirm, the rotated key in the Secret (with the marker), then the flag.
     await waitFor("link live", () => server.live, 30_000, 50);
@@ -263,11 +255,5 @@ Deno.test("ChaosCenter cycle: register, subscribe, run, restart, logs, stop, cro
     await new Promise((r) => setTimeout(r, 3_000));
     assert.equal(reports(), before, "no run was reported again");
     assert.equal(server.state.confirmCalls, 1, "no second confirmation after a restart");
-  } catch (err) {
-    throw new Error(`${err}\n${daemon.dump()}`);
-  } finally {
-    await daemon.stop();
-    await server.stop();
-    await dropNamespace(ns);
-  }
+  });
 });

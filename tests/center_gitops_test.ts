@@ -10,10 +10,9 @@ import { Resources } from "../src/kube/resources.ts";
 import type { KubeObject } from "../src/kube/types.ts";
 import { toYaml } from "../src/util/yaml.ts";
 import { base64UrlRaw } from "../src/subscriber/center/graphql.ts";
-import { ChaosCenterServer } from "./kit/chaoscenter_server.ts";
-import { centerNamespace, centerWorkflow } from "./kit/center_fixture.ts";
+import { centerSetup, centerTest, centerWorkflow } from "./kit/center_fixture.ts";
 import { Daemon } from "./kit/daemon.ts";
-import { admin, applyCrds, dropNamespace, waitFor } from "./kit/kube.ts";
+import { admin, waitFor } from "./kit/kube.ts";
 
 async function eventsWith(ns: string, reason: string): Promise<KubeObject[]> {
   const list = await (await admin()).list(Resources.events, ns);
@@ -21,17 +20,8 @@ async function eventsWith(ns: string, reason: string): Promise<KubeObject[]> {
 }
 
 Deno.test("GitOps: a tracker trigger on a ChaosCenter-linked workload goes through gitopsNotifier", async () => {
-  await applyCrds();
-  const server = new ChaosCenterServer({ kaMs: 2_000 });
-  server.start();
+  const { server, ns, ok, kube } = await centerSetup("centergit", { kaMs: 2_000, confirmed: true });
   const st = server.state;
-  assert.ok("data" in st.confirm({ infraID: st.infraId, accessKey: st.key, version: "3.31.0" }));
-  const { ns, ok } = await centerNamespace(
-    "centergit",
-    { url: server.url, infraId: st.infraId, key: st.key },
-    true,
-  );
-  const kube = await admin();
   st.experiments.set("exp-git", new Map([["rev-1", { "pod-delete": 10 }]]));
   st.onGitops = (id) => {
     const wf = centerWorkflow(ns, { infraId: st.infraId, experimentID: id, revisionID: "rev-1" }, 4);
@@ -42,7 +32,7 @@ Deno.test("GitOps: a tracker trigger on a ChaosCenter-linked workload goes throu
   const daemon = new Daemon({
     args: [`--watch-namespace=${ns}`, `--center-infra-namespace=${ns}`, "--tracker-cooldown=0"],
   });
-  try {
+  await centerTest({ server, ns }, () => [daemon], async () => {
     await daemon.ready();
     await waitFor("link live", () => server.live, 30_000, 50);
     await kube.create(Resources.eventtrackerpolicies, ns, {
@@ -94,11 +84,5 @@ Deno.test("GitOps: a tracker trigger on a ChaosCenter-linked workload goes throu
     );
     assert.equal(calls.length, 2);
     assert.deepEqual(st.violations, []);
-  } catch (err) {
-    throw new Error(`${err}\n${daemon.dump()}`);
-  } finally {
-    await daemon.stop();
-    await server.stop();
-    await dropNamespace(ns);
-  }
+  });
 });

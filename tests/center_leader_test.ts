@@ -8,27 +8,18 @@
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import { secretValues } from "../src/subscriber/center/config.ts";
-import { ChaosCenterServer } from "./kit/chaoscenter_server.ts";
-import { centerNamespace } from "./kit/center_fixture.ts";
+import { centerSetup, centerTest } from "./kit/center_fixture.ts";
 import { Daemon } from "./kit/daemon.ts";
-import { admin, applyCrds, dropNamespace, waitFor } from "./kit/kube.ts";
+import { waitFor } from "./kit/kube.ts";
 
 type Secret = { data?: Record<string, string>; metadata: { annotations?: Record<string, string> } };
 
 Deno.test("ChaosCenter registration: version clash, crash-safe key, one link across a leader change", async () => {
-  await applyCrds();
-  const server = new ChaosCenterServer({ kaMs: 1_000 });
-  server.start();
+  const { server, ns, kube } = await centerSetup("centerlead");
   const install = server.state.key;
-  const { ns } = await centerNamespace("centerlead", {
-    url: server.url,
-    infraId: server.state.infraId,
-    key: install,
-  }, false);
-  const kube = await admin();
   const base = [`--watch-namespace=${ns}`, `--center-infra-namespace=${ns}`];
   const daemons: Daemon[] = [];
-  try {
+  await centerTest({ server, ns }, () => daemons, async () => {
     // 1. VERSION 3.30.0 against a 3.31.0 server: a clear error, nothing rotated, nothing written.
     const old = new Daemon({ args: [...base, "--center-version=3.30.0"] });
     daemons.push(old);
@@ -77,11 +68,5 @@ Deno.test("ChaosCenter registration: version clash, crash-safe key, one link acr
     assert.equal(server.maxOpenSubscriptions, 1, "never two subscriptions at once");
     assert.equal(server.alreadyConnected, 0);
     assert.deepEqual(server.state.violations, []);
-  } catch (err) {
-    throw new Error(`${err}\n${daemons.map((d) => d.dump()).join("\n-----\n")}`);
-  } finally {
-    for (const d of daemons) await d.stop();
-    await server.stop();
-    await dropNamespace(ns);
-  }
+  });
 });

@@ -12,10 +12,10 @@ import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine } from "../src/kube/types.ts";
 import { ChaosCenterServer } from "./kit/chaoscenter_server.ts";
 import type { RunRecord } from "./kit/chaoscenter_state.ts";
-import { centerNamespace } from "./kit/center_fixture.ts";
+import { centerSetup, centerTest } from "./kit/center_fixture.ts";
 import { Daemon } from "./kit/daemon.ts";
 import { engineFor, hubFault } from "./kit/hub.ts";
-import { admin, applyCrds, dropNamespace, waitFor } from "./kit/kube.ts";
+import { waitFor } from "./kit/kube.ts";
 
 type Node = {
   name: string;
@@ -41,15 +41,7 @@ Deno.test({
   name: "ChaosCenter standalone ChaosEngine: chaosengine events, two nodes, final once, scored",
   ignore: !hubFault("pod-delete"),
   async fn() {
-    await applyCrds();
-    const server = new ChaosCenterServer({ kaMs: 1_000 });
-    server.start();
-    const { ns } = await centerNamespace("centeralone", {
-      url: server.url,
-      infraId: server.state.infraId,
-      key: server.state.key,
-    }, false);
-    const kube = await admin();
+    const { server, ns, kube } = await centerSetup("centeralone");
     const fault = hubFault("pod-delete")!;
     fault.metadata = { ...fault.metadata, namespace: ns };
     await kube.create(Resources.chaosexperiments, ns, fault);
@@ -79,7 +71,7 @@ Deno.test({
       return kube.create<ChaosEngine>(Resources.chaosengines, ns, e);
     };
     const daemon = new Daemon({ args: [`--watch-namespace=${ns}`, `--center-infra-namespace=${ns}`] });
-    try {
+    await centerTest({ server, ns }, () => [daemon], async () => {
       await daemon.ready();
       await waitFor("link live", () => server.live, 30_000, 50);
 
@@ -160,12 +152,6 @@ Deno.test({
       );
       assert.equal(runOf(server, "exp-other"), undefined, "other engines are not reported");
       assert.deepEqual(server.state.violations, []);
-    } catch (err) {
-      throw new Error(`${err}\n${daemon.dump()}`);
-    } finally {
-      await daemon.stop();
-      await server.stop();
-      await dropNamespace(ns);
-    }
+    });
   },
 });

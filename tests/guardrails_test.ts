@@ -54,7 +54,12 @@ sharedTest(
     for (const name of ["one", "two"]) {
       const e = await waitEngineStatus(s.ns, name, ["stopped"], 5000);
       assert.equal(e.spec.engineState, "stop", "a halted engine stays stopped when the halt is lifted");
-      assert.ok((await eventReasons(s.ns, name)).has("ChaosHalted"));
+      // The Event is written after the status and not awaited by the daemon: wait for it, never read once.
+      await waitFor(
+        `${name}: ChaosHalted Event`,
+        async () => (await eventReasons(s.ns, name)).has("ChaosHalted"),
+        5000,
+      );
     }
 
     // While halted, a new run is refused before any injection.

@@ -12,7 +12,17 @@ import { Resources } from "../../src/kube/resources.ts";
 import { toYaml } from "../../src/util/yaml.ts";
 import { sharedFile } from "./env.ts";
 import { hubFault } from "./hub.ts";
-import { admin, createDeployment, newNamespace, parseYaml, serviceAccountWithRole } from "./kube.ts";
+import { ChaosCenterServer } from "./chaoscenter_server.ts";
+import type { Daemon } from "./daemon.ts";
+import {
+  admin,
+  applyCrds,
+  createDeployment,
+  dropNamespace,
+  newNamespace,
+  parseYaml,
+  serviceAccountWithRole,
+} from "./kube.ts";
 
 const ENGINE_RULES = [{
   apiGroups: ["litmuschaos.io"],
@@ -151,4 +161,56 @@ export function centerCronWorkflow(
       workflowMetadata: { labels: labelsOf(l) },
     },
   };
+}
+
+/** A protocol test server on 127.0.0.1 and an infra namespace laid out for it, on the test cluster. */
+export interface CenterSetup extends CenterNamespace {
+  server: ChaosCenterServer;
+  kube: Awaited<ReturnType<typeof admin>>;
+}
+
+/**
+ * Starts the protocol server (keepalive every `kaMs`) and lays out the infra namespace. With `confirmed`,
+ * the server has already confirmed the infra (its key rotated), as after a first start.
+ */
+export async function centerSetup(
+  prefix: string,
+  opts: { kaMs?: number; confirmed?: boolean } = {},
+): Promise<CenterSetup> {
+  await applyCrds();
+  const server = new ChaosCenterServer({ kaMs: opts.kaMs ?? 1_000 });
+  server.start();
+  const st = server.state;
+  if (opts.confirmed) {
+    const confirmed = st.confirm({ infraID: st.infraId, accessKey: st.key, version: "3.31.0" });
+    if (!("data" in confirmed)) {
+      throw new Error(`the server refused to confirm: ${JSON.stringify(confirmed)}`);
+    }
+  }
+  const { ns, ok } = await centerNamespace(
+    prefix,
+    { url: server.url, infraId: st.infraId, key: st.key },
+    !!opts.confirmed,
+  );
+  return { server, ns, ok, kube: await admin() };
+}
+
+/**
+ * Runs `body`. A failure carries the log of every daemon `daemons()` names then; the daemons, the server and
+ * the namespace end either way.
+ */
+export async function centerTest(
+  c: { server: ChaosCenterServer; ns: string },
+  daemons: () => Daemon[],
+  body: () => Promise<void>,
+): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    throw new Error(`${err}\n${daemons().map((d) => d.dump()).join("\n-----\n")}`);
+  } finally {
+    for (const d of daemons()) await d.stop();
+    await c.server.stop();
+    await dropNamespace(c.ns);
+  }
 }
