@@ -14,7 +14,6 @@ import {
   helperEngine,
   helperPods,
   helperSetup,
-  kernelHasQdisc,
   pingMs,
   podExec,
   qdiscsOf,
@@ -23,6 +22,7 @@ import {
   undoRecords,
 } from "./kit/helper_faults.ts";
 import { realNode } from "./kit/real_node.ts";
+import { kernelHasQdisc } from "./kit/host_shell.ts";
 
 const node = realNode();
 const netem = kernelHasQdisc("netem delay 1ms") && kernelHasQdisc("handle 1: prio");

@@ -6,26 +6,9 @@
 import assert from "node:assert/strict";
 import { anyTaggedScript, containerIdOf, findPidScript, killTaggedScript, TOOLS } from "./target_pid.ts";
 import { tcInjectCommands, tcRevertScript, tcScript, trafficFilter } from "./network_chaos.ts";
+import { busyboxSh, hasCommand, kernelHasQdisc } from "../../tests/kit/host_shell.ts";
 
-const have = (bin: string) => {
-  try {
-    return new Deno.Command("sh", { args: ["-c", `command -v ${bin}`] }).outputSync().code === 0;
-  } catch {
-    return false;
-  }
-};
-const busybox = have("busybox");
-
-async function sh(script: string): Promise<{ code: number; out: string; err: string }> {
-  const o = await new Deno.Command("busybox", {
-    args: ["sh", "-c", script],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  const d = new TextDecoder();
-  return { code: o.code, out: d.decode(o.stdout).trim(), err: d.decode(o.stderr).trim() };
-}
+const busybox = hasCommand("busybox");
 
 Deno.test("containerIdOf: strips the runtime prefix, refuses what is not a container ID", () => {
   assert.equal(containerIdOf(`containerd://${"ab12".repeat(16)}`, "c"), "ab12".repeat(16));
@@ -47,7 +30,7 @@ Deno.test({
       // one that ended before its cgroup file was read is looked up again, a wrong one never passes.
       let cgroup: string | undefined;
       for (let attempt = 0; attempt < 5 && cgroup === undefined; attempt++) {
-        const r = await sh(`${findPidScript(own)}\necho "$pid"`);
+        const r = await busyboxSh(`${findPidScript(own)}\necho "$pid"`);
         assert.equal(r.code, 0, r.err);
         try {
           cgroup = Deno.readTextFileSync(`/proc/${r.out}/cgroup`);
@@ -57,7 +40,7 @@ Deno.test({
       }
       assert.match(cgroup ?? "(every process found ended before it was read)", new RegExp(own));
     } else console.warn("this process has no cgroup path to look for; lookup part skipped");
-    const missing = await sh(findPidScript("f".repeat(64)));
+    const missing = await busyboxSh(findPidScript("f".repeat(64)));
     assert.equal(missing.code, 3);
     assert.match(missing.err, /no process of container f{64} on this node/);
   },
@@ -72,11 +55,11 @@ Deno.test({
     const other = new Deno.Command("busybox", { args: ["sleep", "30"], env: { CHAOSLET_RUN: `${tag}x` } })
       .spawn();
     try {
-      assert.equal((await sh(anyTaggedScript(tag))).code, 1, "the tagged process is seen");
-      const r = await sh(killTaggedScript(tag));
+      assert.equal((await busyboxSh(anyTaggedScript(tag))).code, 1, "the tagged process is seen");
+      const r = await busyboxSh(killTaggedScript(tag));
       assert.equal(r.out, "killed 1", r.err);
       assert.equal((await tagged.status).signal, "SIGKILL");
-      assert.equal((await sh(anyTaggedScript(tag))).code, 0, "none left");
+      assert.equal((await busyboxSh(anyTaggedScript(tag))).code, 0, "none left");
     } finally {
       other.kill("SIGKILL");
       await other.status;
@@ -89,13 +72,7 @@ Deno.test({
 
 /** Whether this kernel has a qdisc (the test machine's has tbf and htb but neither netem nor prio). */
 function qdiscSupported(qdisc: string): boolean {
-  if (!have("unshare") || !have("tc") || Deno.uid?.() !== 0) return false;
-  const o = new Deno.Command("unshare", {
-    args: ["--net", "sh", "-c", `tc qdisc replace dev lo root ${qdisc}`],
-    stdout: "null",
-    stderr: "null",
-  }).outputSync();
-  return o.code === 0;
+  return hasCommand("unshare") && hasCommand("tc") && Deno.uid?.() === 0 && kernelHasQdisc(qdisc);
 }
 const netem = qdiscSupported("netem delay 1ms") && qdiscSupported("handle 1: prio");
 const tbf = qdiscSupported("tbf rate 1mbit burst 32kb limit 2mb");
@@ -124,9 +101,9 @@ async function injectAndRevert(qdisc: string, filterEnv: Record<string, string>,
     const pid = ns.pid;
     await inOwnNetns(pid);
     const cmds = tcInjectCommands("lo", qdisc, trafficFilter((n) => filterEnv[n]));
-    const inj = await sh(`${TOOLS}\npid=${pid}\n${tcScript(cmds)}`);
+    const inj = await busyboxSh(`${TOOLS}\npid=${pid}\n${tcScript(cmds)}`);
     assert.equal(inj.code, 0, inj.err);
-    const show = await sh(
+    const show = await busyboxSh(
       `${TOOLS}\n$NSENTER -t ${pid} -n $TC qdisc show dev lo; $NSENTER -t ${pid} -n $TC filter show dev lo`,
     );
     for (const re of expect) assert.match(show.out, re);
@@ -135,14 +112,14 @@ async function injectAndRevert(qdisc: string, filterEnv: Record<string, string>,
       .replace(/^pid=\$\(find_pid .*$/m, `pid=${pid}`);
     assert.match(revert, new RegExp(`^pid=${pid}$`, "m"), "the lookup line was replaced");
     for (let i = 0; i < 2; i++) { // the second run finds nothing to delete, and still succeeds
-      const r = await sh(revert);
+      const r = await busyboxSh(revert);
       assert.equal(r.code, 0, r.err);
     }
     assert.doesNotMatch(
-      (await sh(`${TOOLS}\n$NSENTER -t ${pid} -n $TC qdisc show dev lo`)).out,
+      (await busyboxSh(`${TOOLS}\n$NSENTER -t ${pid} -n $TC qdisc show dev lo`)).out,
       /netem|prio|tbf/,
     );
-    const bad = await sh(`${TOOLS}\n$NSENTER -t ${pid} -n $TC qdisc replace dev eth9 root ${qdisc}`);
+    const bad = await busyboxSh(`${TOOLS}\n$NSENTER -t ${pid} -n $TC qdisc replace dev eth9 root ${qdisc}`);
     assert.match(bad.err, /Cannot find device "eth9"/, "what an unknown NETWORK_INTERFACE looks like");
   } finally {
     try {

@@ -16,6 +16,7 @@ import { admin, waitFor } from "./kube.ts";
 import { engineFor } from "./hub.ts";
 import { getResult } from "./chaos.ts";
 import { IMAGES, onRealNode, REAL_NODE_TOLERATION } from "./real_node.ts";
+import { busyboxSh } from "./host_shell.ts";
 
 /** 8 kbit/s with a 2 kB bucket: back-to-back 1 kB pings queue about a second each once the bucket is empty. */
 export const SLOW = { NETWORK_BANDWIDTH: "8kbit", BURST: "2kb", LIMIT: "20kb" };
@@ -26,20 +27,6 @@ export function reasonOf(raw: string | undefined): string {
     return String(JSON.parse(raw ?? "").reason);
   } catch {
     return String(raw);
-  }
-}
-
-/** Whether this machine's kernel has a qdisc; the real node shares it. */
-export function kernelHasQdisc(qdisc: string): boolean {
-  try {
-    const o = new Deno.Command("unshare", {
-      args: ["--net", "sh", "-c", `tc qdisc replace dev lo root ${qdisc}`],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync();
-    return o.code === 0;
-  } catch {
-    return false;
   }
 }
 
@@ -114,22 +101,11 @@ export async function pingMs(ns: string, from: string, ip: string, count = 3, si
   return avg === undefined ? undefined : Number(avg);
 }
 
-async function sh(script: string): Promise<{ code: number; out: string; err: string }> {
-  const o = await new Deno.Command("busybox", {
-    args: ["sh", "-c", script],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  const d = new TextDecoder();
-  return { code: o.code, out: d.decode(o.stdout).trim(), err: d.decode(o.stderr).trim() };
-}
-
 /** `tc qdisc show dev eth0` inside the network namespace of pod `pod`, read from this process. */
 export async function qdiscsOf(pod: Pod): Promise<string> {
   const status = pod.status?.containerStatuses?.[0] as { containerID?: string } | undefined;
   const id = (status?.containerID ?? "").replace(/^.*:\/\//, "");
-  const r = await sh(`${findPidScript(id)}\n$NSENTER -t "$pid" -n $TC qdisc show dev eth0`);
+  const r = await busyboxSh(`${findPidScript(id)}\n$NSENTER -t "$pid" -n $TC qdisc show dev eth0`);
   if (r.code !== 0) throw new Error(`cannot read the qdiscs of ${pod.metadata.name}: ${r.err}`);
   return r.out;
 }
