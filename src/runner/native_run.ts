@@ -123,11 +123,12 @@ export async function runNative(r: NativeRun): Promise<ExperimentOutcome> {
 
   // Target selection's reads (as the run's account) overlap the two state writes; the fault acts only
   // once both have landed.
+  // With DEFAULT_HEALTH_CHECK the targets are selected for the check first, and again by the fault.
+  const defaultCheck = env("DEFAULT_HEALTH_CHECK") === "true";
   const resuming = previous?.status?.experimentStatus?.phase === "Running";
-  if (!entry.spec?.probe?.length && !defaultCheckWanted(env) && !resuming) native.prefetch?.(faultCtx);
+  if (!entry.spec?.probe?.length && !defaultCheck && !resuming) native.prefetch?.(faultCtx);
   await Promise.all([entryWritten, writer.begin(awaitedProbes(entry), previous ?? null)]);
   deps.events.record(writer.object ?? engine, awaitedEvent(expName));
-  const defaultCheck = env("DEFAULT_HEALTH_CHECK") === "true";
   let verdict: ExperimentVerdict = "Pass";
   let errOut: ErrorOutput | undefined;
   const fail = (v: ExperimentVerdict, code: string, reason: string, phase: string, target = "") => {
@@ -244,11 +245,6 @@ export async function runNative(r: NativeRun): Promise<ExperimentOutcome> {
   // recorded keeps the engine's finalizer. (Counting `leftover` alone held a finalizer with no record.)
   const unreverted = revertRecords(writer.object).length > 0 || writer.pendingReverts > 0;
   return { status: "Completed", verdict: done.verdict, experimentPod: runnerField, unreverted };
-}
-
-/** DEFAULT_HEALTH_CHECK: the targets are then selected for the check first, and again by the fault. */
-function defaultCheckWanted(env: (name: string) => string | undefined): boolean {
-  return env("DEFAULT_HEALTH_CHECK") === "true";
 }
 
 /** TOTAL_CHAOS_DURATION for probe timing; a bad value is reported by the fault itself, so fall back here. */
