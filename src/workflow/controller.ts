@@ -40,6 +40,8 @@ export interface WorkflowControllerOptions {
 
 export class WorkflowController {
   readonly #runs = new Map<string, WorkflowRun>();
+  /** key → uid of a workflow whose run ended "finished" here: nothing is left for another run to do. */
+  readonly #finished = new Map<string, string>();
   readonly #deps: WorkflowDeps;
   readonly #controller: Controller<ChaosWorkflow>;
   #shuttingDown = false;
@@ -102,9 +104,15 @@ export class WorkflowController {
     const wf = this.opts.workflows.get(ns, name);
     // A run of a workflow that is gone (deleted, or re-created under the same name) stops.
     for (const r of this.#runs.values()) if (r.key === key && r.uid !== wf?.metadata.uid) r.abort("deleted");
-    if (!wf) return;
+    if (!wf) {
+      this.#finished.delete(key);
+      return;
+    }
     const uid = wf.metadata.uid!;
     const run = this.#runs.get(uid);
+    // The cache can lag the run's own last writes (its status, then the finalizer's removal): a
+    // reconcile of that older copy must not start a second run for a workflow already released.
+    if (!run && this.#finished.get(key) === uid) return;
     if (wf.metadata.deletionTimestamp) {
       if (run) return run.abort("deleted");
       // Only a run may remove the finalizer: it first stops what the workflow left running.
@@ -134,6 +142,7 @@ export class WorkflowController {
     this.opts.log.info("workflow run started", { workflow: key, uid, reason });
     run.done.then((end) => {
       this.#runs.delete(uid);
+      if (end === "finished") this.#finished.set(key, uid);
       this.opts.log.info("workflow run ended", { workflow: key, end });
       if (end === "retry" && !this.#shuttingDown) this.#controller.addAfter(key, this.opts.retryMs ?? 5000);
     });
