@@ -182,7 +182,7 @@ async function candidates(ctx: Ctx): Promise<{ pods: TargetPod[]; filterable: bo
 }
 
 type Candidates = Awaited<ReturnType<typeof candidates>>;
-/** Prefetched candidate lists, by what they read (see readKey), with when the reads were sent. */
+/** Prefetched candidate lists, by what they read (see readKey), with when they were answered. */
 const prefetched = new Map<string, { at: number; list: Promise<Candidates> }>();
 /** How old a prefetched candidate list may be when selection takes it. */
 const PREFETCH_FRESH_MS = 2_000;
@@ -211,15 +211,19 @@ export function prefetchTargetPods(ctx: Ctx): void {
   const key = readKey(ctx);
   if (prefetched.has(key)) return;
   const list = candidates(ctx);
-  list.catch(() => {}); // a failure surfaces where the list is taken (or not at all, if it never is)
-  prefetched.set(key, { at: now, list });
+  // Age counts from the answer: under load a run's state writes can take seconds, and a list still on its
+  // way is as fresh as a new one would be (500 engines at once re-read half their targets when it counted
+  // from the send).
+  const entry = { at: Infinity, list };
+  list.then(() => entry.at = Date.now(), () => entry.at = Date.now());
+  prefetched.set(key, entry);
 }
 
 function takePrefetched(ctx: Ctx): Promise<Candidates> | undefined {
   const key = readKey(ctx);
   const p = prefetched.get(key);
   prefetched.delete(key);
-  return p && Date.now() - p.at <= PREFETCH_FRESH_MS ? p.list : undefined;
+  return p && !(Date.now() - p.at > PREFETCH_FRESH_MS) ? p.list : undefined;
 }
 
 /**

@@ -6,8 +6,8 @@
  * rate limiter makes them wait, but bounded by concurrency rather than by a fixed QPS.
  *
  * Two lanes: Kubernetes Events (10 of a run's 20 requests, none awaited on the injection path) go in the
- * background lane, which takes a free slot only when no foreground request waits, and at most half the
- * slots, so a burst of Events never delays an engine's own writes. A background request also holds back
+ * background lane, which takes a free slot only when no foreground request waits, and at most an eighth of
+ * the slots, so a burst of Events never delays an engine's own writes. A background request also holds back
  * while any foreground request is in flight, for up to BACKGROUND_HOLD_MS: a run sends four Events right
  * before its first DELETE, and sent with it they delayed its answer (issue 19).
  *
@@ -33,7 +33,17 @@ export class InFlightLimit {
   peak = 0;
   queued = 0;
 
-  constructor(readonly max: number, readonly holdMs = BACKGROUND_HOLD_MS) {}
+  /**
+   * `backgroundMax`: the most background requests in flight at once. An eighth of the slots by default:
+   * 500 runs at once send 5,000 Events, and with half the slots (32) they took so much of the API server that
+   * the runs' own writes waited (last verdict 24 s against 19 s with 8, same machine and load). client-go
+   * writes a recorder's Events one at a time.
+   */
+  constructor(
+    readonly max: number,
+    readonly holdMs = BACKGROUND_HOLD_MS,
+    readonly backgroundMax = Math.max(1, max >> 3),
+  ) {}
 
   get active(): number {
     return this.#active;
@@ -41,7 +51,7 @@ export class InFlightLimit {
 
   /** `overdue`: held long enough to go even while foreground requests are in flight. */
   #backgroundMayStart(overdue: boolean): boolean {
-    return this.#active < this.max && this.#background < Math.max(1, this.max >> 1) &&
+    return this.#active < this.max && this.#background < this.backgroundMax &&
       !this.#waiting.length &&
       (overdue || this.#active === this.#background);
   }

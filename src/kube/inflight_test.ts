@@ -42,14 +42,14 @@ Deno.test("InFlightLimit: an aborted waiter leaves the queue and takes no slot",
   assert.equal(l.active, 0);
 });
 
-Deno.test("InFlightLimit: background requests yield to foreground ones and take at most half the slots", async () => {
-  const l = new InFlightLimit(4);
+Deno.test("InFlightLimit: background requests yield to foreground ones and take at most their share", async () => {
+  const l = new InFlightLimit(4, 0, 2);
   const b1 = await l.acquire(undefined, true);
   const b2 = await l.acquire(undefined, true);
   let b3Started = false;
   const b3 = l.acquire(undefined, true).then((r) => (b3Started = true, r));
   await Promise.resolve();
-  assert.equal(b3Started, false, "a third background request waits: half of 4 slots are background already");
+  assert.equal(b3Started, false, "a third background request waits: its share of 2 slots is taken");
   const f1 = await l.acquire();
   const f2 = await l.acquire();
   assert.equal(l.active, 4);
@@ -89,4 +89,17 @@ Deno.test("InFlightLimit: a held background request goes after its hold, foregro
   assert.ok(waited >= 25, `went after ${waited} ms, before its 30 ms hold`);
   assert.equal(l.active, 1);
   f();
+});
+
+Deno.test("InFlightLimit: by default an eighth of the slots carry background requests", async () => {
+  const l = new InFlightLimit(64, 0);
+  const held = await Promise.all([...Array(8)].map(() => l.acquire(undefined, true)));
+  let ninth = false;
+  const p = l.acquire(undefined, true).then((r) => (ninth = true, r));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(ninth, false, "a ninth background request waits though 56 slots are free");
+  held[0]();
+  (await p)();
+  for (const r of held.slice(1)) r();
+  assert.equal(l.active, 0);
 });
