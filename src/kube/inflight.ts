@@ -35,9 +35,10 @@ export class InFlightLimit {
 
   /**
    * `backgroundMax`: the most background requests in flight at once. An eighth of the slots by default:
-   * 500 runs at once send 5,000 Events, and with half the slots (32) they took so much of the API server that
-   * the runs' own writes waited (last verdict 24 s against 19 s with 8, same machine and load). client-go
-   * writes a recorder's Events one at a time.
+   * 500 runs at once send 5,000 Events, and with half the slots (32) they held more connections (peak RSS of
+   * the 500-engine bench 244–249 MiB against 211–230 MiB with 8, the limit being 250) and, on a loaded
+   * machine, more of the API server (last verdict 24 s against 19 s, load 5–6). client-go writes a
+   * recorder's Events one at a time.
    */
   constructor(
     readonly max: number,
