@@ -157,6 +157,11 @@ async function main(): Promise<number> {
     scrapeIntervalSeconds: config.scrapeIntervalSeconds,
   });
   const litmusScrape = new ScrapeCache(litmusRegistry, litmusMetrics);
+  metrics.counter(
+    "chaoslet_metrics_renders_total",
+    "Renders of the Litmus families' text; between two, scrapes are served from the cached text.",
+    () => litmusScrape.renders,
+  );
 
   // The HTTP API authenticates callers with TokenReview and authorizes each action with a SubjectAccessReview.
   const access = new KubeAccessControl(client);
