@@ -1,25 +1,15 @@
 /**
  * Issue 5 on the real test cluster: the /api/v1 HTTP API with real TokenReview and SubjectAccessReview,
  * ServiceAccount tokens from the TokenRequest API, a hub pod-delete run started through the API and seen
- * to completion through GET and the SSE stream, dry runs, YAML fault.yaml uploads, validation errors, the
- * /metrics gate, and the p99 latency of GET /api/v1/runs under 50 concurrent clients.
+ * to completion through GET and the SSE stream, dry runs, YAML fault.yaml uploads, validation errors, and a
+ * clean shutdown with open watch streams. The load figure and the /metrics gate: api_load_test.ts.
  */
 import { chaosNamespace } from "./kit/fixture.ts";
 import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosEngine } from "../src/kube/types.ts";
-import {
-  bucketQuantile,
-  callApi,
-  clusterBinding,
-  histogramBuckets,
-  loadLatencies,
-  percentile,
-  requestToken,
-  sseFrames,
-} from "./kit/api.ts";
-import { Daemon } from "./kit/daemon.ts";
+import { callApi, requestToken, sseFrames } from "./kit/api.ts";
 import { admin, scratchNamespace, serviceAccountWithRole, waitFor } from "./kit/kube.ts";
 import { sharedFile } from "./kit/env.ts";
 
@@ -27,17 +17,11 @@ const LITMUS = ["chaosengines", "chaosexperiments", "chaosresults"];
 const READ = [{ apiGroups: ["litmuschaos.io"], resources: LITMUS, verbs: ["get", "list", "watch"] }];
 const ADMIN = [{ apiGroups: ["litmuschaos.io"], resources: LITMUS, verbs: ["*"] }];
 
-sharedTest("API: authentication, RBAC, runs, dry runs, experiments, watch and latency", async (t) => {
+sharedTest("API: authentication, RBAC, runs, dry runs, experiments, watch and shutdown", async (t) => {
   const kube = await admin();
   await using otherNs = await scratchNamespace("api-other");
   const other = otherNs.name;
-  const cleanups: (() => Promise<void>)[] = [];
-  await using s = await chaosNamespace("api", {
-    end: "clean",
-    cleanup: async () => {
-      for (const c of cleanups) await c().catch(() => {});
-    },
-  });
+  await using s = await chaosNamespace("api", { end: "clean" });
   const { ns, daemon, fault } = s;
   await serviceAccountWithRole(ns, "reader", READ);
   await serviceAccountWithRole(ns, "nsadmin", ADMIN);
@@ -295,77 +279,11 @@ sharedTest("API: authentication, RBAC, runs, dry runs, experiments, watch and la
     assert.equal((await api("DELETE", `/api/v1/namespaces/${ns}/runs/nope`, nsadmin)).status, 404);
   });
 
-  await t.step("p99 of GET /api/v1/runs under 50 concurrent clients", async () => {
-    cleanups.push(
-      await clusterBinding(kube, ns, "lister", `chaoslet-api-lister-${ns}`, [
-        { apiGroups: ["litmuschaos.io"], resources: ["chaosengines"], verbs: ["list"] },
-      ]),
-    );
-    const lister = await requestToken(kube, ns, "lister");
-    const N = 200;
-    for (let i = 0; i < N; i += 20) {
-      await Promise.all(Array.from({ length: 20 }, (_, j) =>
-        kube.create(Resources.chaosengines, ns, {
-          apiVersion: "litmuschaos.io/v1alpha1",
-          kind: "ChaosEngine",
-          metadata: { name: `idle-${i + j}` },
-          spec: { engineState: "stop", experiments: [{ name: "no-such-fault" }] },
-        })));
-    }
-    await waitFor(
-      "idle runs cached",
-      async () => {
-        const r = await api("GET", "/api/v1/runs?limit=1000", lister);
-        return r.status === 200 && r.body.items.length >= N;
-      },
-      30_000,
-      200,
-    );
-    const series = ["chaoslet_api_request_duration_seconds", 'route="/api/v1/runs",method="GET"'] as const;
-    const before = histogramBuckets(await daemon.metrics(), ...series);
-    const { latencies, seconds } = await loadLatencies(`${daemon.url}/api/v1/runs`, lister, 50, 40);
-    const server = bucketQuantile(before, histogramBuckets(await daemon.metrics(), ...series), 0.99) * 1000;
-    const p50 = percentile(latencies, 50), p99 = percentile(latencies, 99);
-    const rate = (latencies.length / seconds).toFixed(0);
-    console.log(
-      `GET /api/v1/runs (${N}+ runs, page of 100), 50 clients x 40 requests: p50 ${p50.toFixed(1)} ms, ` +
-        `p99 ${p99.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms, ${rate} req/s; ` +
-        `server-side p99 <= ${server} ms (histogram bucket)`,
-    );
-    assert.ok(p99 < 1000, `p99 ${p99} ms`);
-  });
-
-  await t.step("--metrics-require-auth gates /metrics with TokenReview and SAR", async () => {
-    cleanups.push(
-      await clusterBinding(kube, ns, "scraper", `chaoslet-api-scraper-${ns}`, [
-        { nonResourceURLs: ["/metrics"], verbs: ["get"] },
-      ]),
-    );
-    const scraper = await requestToken(kube, ns, "scraper");
-    const gated = new Daemon({ args: [`--watch-namespace=${ns}`, "--metrics-require-auth"] });
-    try {
-      await gated.ready(60_000).catch((err) => {
-        throw new Error(`${err.message}\n${gated.dump()}`);
-      });
-      assert.equal((await callApi(gated.url, "GET", "/metrics")).status, 401);
-      assert.equal((await callApi(gated.url, "GET", "/metrics", reader)).status, 403);
-      const ok = await fetch(`${gated.url}/metrics`, { headers: { authorization: `Bearer ${scraper}` } });
-      assert.equal(ok.status, 200);
-      assert.match(
-        await ok.text(),
-        /chaoslet_api_requests_total\{route="\/metrics",method="GET",status="403"\} 1/,
-      );
-    } finally {
-      await gated.stop();
-    }
-  });
-
   const text = await daemon.metrics();
   assert.match(
     text,
     /chaoslet_api_requests_total\{route="\/api\/v1\/namespaces\/:ns\/runs",method="POST",status="201"\}/,
   );
-  assert.match(text, /chaoslet_api_request_duration_seconds_count\{route="\/api\/v1\/runs",method="GET"\}/);
 
   await t.step("shutdown ends open watch streams and the daemon exits cleanly", async () => {
     const res = await fetch(`${daemon.url}/api/v1/watch?namespace=${ns}`, {

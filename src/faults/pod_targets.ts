@@ -36,26 +36,50 @@ function isLive(p: Pod): boolean {
   return !p.metadata.deletionTimestamp && p.status?.phase === "Running";
 }
 
-/** Resolves owners through ReplicaSets (one GET each, cached for the call). */
-function ownerLookup(ctx: Ctx) {
+/**
+ * Resolves owners through ReplicaSets: from `listed` (ReplicaSets read by LISTs sent together with the
+ * pods' LISTs) when one holds the name, else one GET each, cached for the call.
+ */
+function ownerLookup(ctx: Ctx, listed: Promise<Map<string, KubeObject>>[]) {
   const cache = new Map<string, Promise<OwnerReference[] | undefined>>();
+  const get = (rt: ResourceType, ns: string, name: string) =>
+    ctx.client.get<KubeObject>(rt, ns, name, { as: ctx.as }).then(
+      (o) => o.metadata.ownerReferences,
+      (err) => {
+        if (isApiError(err, 404)) return undefined;
+        throw err;
+      },
+    );
   return (kind: string, ns: string, name: string): Promise<OwnerReference[] | undefined> => {
     const rt = OWNER_TYPES[kind];
     if (!rt) return Promise.resolve(undefined);
     const key = `${kind}/${ns}/${name}`;
     let p = cache.get(key);
     if (!p) {
-      p = ctx.client.get<KubeObject>(rt, ns, name, { as: ctx.as }).then(
-        (o) => o.metadata.ownerReferences,
-        (err) => {
-          if (isApiError(err, 404)) return undefined;
-          throw err;
-        },
-      );
+      p = kind === "ReplicaSet" && listed.length
+        ? Promise.all(listed).then((maps) => {
+          const rs = maps.find((m) => m.has(`${ns}/${name}`))?.get(`${ns}/${name}`);
+          return rs ? rs.metadata.ownerReferences : get(rt, ns, name);
+        })
+        : get(rt, ns, name);
       cache.set(key, p);
     }
     return p;
   };
+}
+
+/**
+ * LISTs the ReplicaSets that `labelSelector` matches, as the run's account, from the watch cache
+ * (resourceVersion "0"), so owners resolve without a GET sent after the pods' LIST answered (issue 19: one
+ * round trip less before the first DELETE). A Deployment's ReplicaSets carry its pod template's labels, so
+ * the pods' selector finds them; one it misses, or an account that may not list, falls back to a GET.
+ */
+function listReplicaSets(ctx: Ctx, ns: string, labelSelector?: string): Promise<Map<string, KubeObject>> {
+  const query = { labelSelector, resourceVersion: "0" };
+  return ctx.client.list<KubeObject>(Resources.replicasets, ns, { as: ctx.as, query }).then(
+    (list) => new Map(list.items.map((rs) => [`${ns}/${rs.metadata.name}`, rs])),
+    () => new Map(),
+  );
 }
 
 async function listPods(ctx: Ctx, ns: string, labelSelector?: string): Promise<Pod[]> {
@@ -101,7 +125,13 @@ async function getPods(ctx: Ctx, ns: string, names: string[]): Promise<Pod[]> {
 async function candidates(ctx: Ctx): Promise<{ pods: TargetPod[]; filterable: boolean }> {
   const targets = parseTargets(ctx.env("TARGETS") ?? "");
   const engineNs = ctx.engine.metadata.namespace!;
-  const lookup = ownerLookup(ctx);
+  const rsLists: Promise<Map<string, KubeObject>>[] = [];
+  const lookup = ownerLookup(ctx, rsLists);
+  /** The pods' LIST, with the ReplicaSets' LIST sent alongside (their owners are looked up next). */
+  const podsAndOwners = (ns: string, labelSelector?: string) => {
+    rsLists.push(listReplicaSets(ctx, ns, labelSelector));
+    return listPods(ctx, ns, labelSelector);
+  };
   const withOwner = async (pod: Pod): Promise<TargetPod> => {
     const o = await resolveOwnerKind(pod as Parameters<typeof resolveOwnerKind>[0], lookup);
     return { pod, owner: o };
@@ -123,13 +153,13 @@ async function candidates(ctx: Ctx): Promise<{ pods: TargetPod[]; filterable: bo
     }
     if (t.labels?.length) {
       for (const label of t.labels) {
-        for (const p of await listPods(ctx, ns, label)) {
+        for (const p of await podsAndOwners(ns, label)) {
           const tp = await withOwner(p);
           if (t.kind === "KIND" || tp.owner?.kind === t.kind.toLowerCase()) out.set(p.metadata.uid!, tp);
         }
       }
     } else if (t.names?.length) {
-      const all = await Promise.all((await listPods(ctx, ns)).map(withOwner));
+      const all = await Promise.all((await podsAndOwners(ns)).map(withOwner));
       for (const name of t.names) {
         const hits = all.filter((tp) => tp.owner?.kind === t.kind.toLowerCase() && tp.owner?.name === name);
         if (!hits.length) {
@@ -142,7 +172,7 @@ async function candidates(ctx: Ctx): Promise<{ pods: TargetPod[]; filterable: bo
       }
     } else {
       // appinfo without a label: any application pod, but never chaos infrastructure.
-      for (const p of await listPods(ctx, ns)) {
+      for (const p of await podsAndOwners(ns)) {
         if (p.metadata.labels?.chaosUID || p.metadata.labels?.name === "chaos-operator") continue;
         out.set(p.metadata.uid!, await withOwner(p));
       }
@@ -152,24 +182,43 @@ async function candidates(ctx: Ctx): Promise<{ pods: TargetPod[]; filterable: bo
 }
 
 type Candidates = Awaited<ReturnType<typeof candidates>>;
-const prefetched = new WeakMap<object, { at: number; list: Promise<Candidates> }>();
+/** Prefetched candidate lists, by what they read (see readKey), with when the reads were sent. */
+const prefetched = new Map<string, { at: number; list: Promise<Candidates> }>();
 /** How old a prefetched candidate list may be when selection takes it. */
 const PREFETCH_FRESH_MS = 2_000;
 
 /**
- * Starts reading the candidates of the next selection with `ctx` (the same reads, as the run's account),
- * so they overlap the runner's state writes. The next {@link selectTargetPods} with this `ctx` takes them
- * if they are younger than PREFETCH_FRESH_MS, else reads again.
+ * Everything {@link candidates} reads depends on: the engine (its uid and namespace), the account the reads
+ * are made as, and the env that names the targets. Two contexts with the same key make the same reads, so
+ * a list prefetched with one (the reconciler's, sent with the engine's init write) serves the other (the
+ * run's).
+ */
+function readKey(ctx: Ctx): string {
+  const { uid, namespace } = ctx.engine.metadata;
+  const env = ["TARGETS", "TARGET_PODS", "CHAOS_NAMESPACE"].map((k) => ctx.env(k) ?? null);
+  return JSON.stringify([uid, namespace, ctx.as.user, ...env]);
+}
+
+/**
+ * Starts reading the candidates of the next selection (the same reads, as the run's account), so they
+ * overlap the runner's state writes. The next {@link selectTargetPods} with the same reads (readKey) takes
+ * them if they are younger than PREFETCH_FRESH_MS, else reads again. A fresh prefetch already under way
+ * for the same reads is kept, not repeated.
  */
 export function prefetchTargetPods(ctx: Ctx): void {
+  const now = Date.now();
+  for (const [k, p] of prefetched) if (now - p.at > PREFETCH_FRESH_MS) prefetched.delete(k);
+  const key = readKey(ctx);
+  if (prefetched.has(key)) return;
   const list = candidates(ctx);
   list.catch(() => {}); // a failure surfaces where the list is taken (or not at all, if it never is)
-  prefetched.set(ctx, { at: Date.now(), list });
+  prefetched.set(key, { at: now, list });
 }
 
 function takePrefetched(ctx: Ctx): Promise<Candidates> | undefined {
-  const p = prefetched.get(ctx);
-  prefetched.delete(ctx);
+  const key = readKey(ctx);
+  const p = prefetched.get(key);
+  prefetched.delete(key);
   return p && Date.now() - p.at <= PREFETCH_FRESH_MS ? p.list : undefined;
 }
 

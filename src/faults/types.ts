@@ -72,6 +72,12 @@ export interface FaultContext {
   clearRevert(record: RevertRecord): Promise<void>;
 }
 
+/** What a prefetch may use: reads only, as the run's account. */
+export type PrefetchContext = Pick<
+  FaultContext,
+  "client" | "as" | "env" | "engine" | "rng" | "maxAffectedFraction"
+>;
+
 /** What a fault reports about what it did, for the result and the logs. */
 export interface FaultReport {
   /** A short human summary, e.g. "deleted 6 pods in 3 rounds". */
@@ -92,7 +98,7 @@ export interface NativeFault {
    * Starts the reads the first injection needs (as the run's account) while the runner writes its state;
    * `run` uses them if they are still fresh. Nothing may be changed here.
    */
-  prefetch?(ctx: FaultContext): void;
+  prefetch?(ctx: PrefetchContext): void;
   /** Undoes a persisted record after a crash, abort or completion. Must be idempotent. */
   revert?(ctx: Pick<FaultContext, "client" | "as" | "log">, record: RevertRecord): Promise<void>;
 }

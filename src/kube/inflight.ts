@@ -5,30 +5,45 @@
  * server, saturated, answered all of them slower. Past the cap, requests wait in FIFO order, as client-go's
  * rate limiter makes them wait, but bounded by concurrency rather than by a fixed QPS.
  *
- * Two lanes: Kubernetes Events (8 of a run's ~12 writes, none awaited on the injection path) go in the
+ * Two lanes: Kubernetes Events (10 of a run's 20 requests, none awaited on the injection path) go in the
  * background lane, which takes a free slot only when no foreground request waits, and at most half the
- * slots, so a burst of Events never delays an engine's own writes.
+ * slots, so a burst of Events never delays an engine's own writes. A background request also holds back
+ * while any foreground request is in flight, for up to BACKGROUND_HOLD_MS: a run sends four Events right
+ * before its first DELETE, and sent with it they delayed its answer (issue 19).
  *
  * @module
  */
+
+/** How long a background request waits for the foreground requests in flight to be answered. */
+export const BACKGROUND_HOLD_MS = 50;
+
+interface Held {
+  go: () => void;
+  deadline: number;
+}
 
 export class InFlightLimit {
   #active = 0;
   #background = 0;
   readonly #waiting: (() => void)[] = [];
-  readonly #waitingBackground: (() => void)[] = [];
+  readonly #waitingBackground: Held[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #kick: ReturnType<typeof setTimeout> | undefined;
   /** The most requests ever in flight at once, and how many had to wait, for the metrics and the bench. */
   peak = 0;
   queued = 0;
 
-  constructor(readonly max: number) {}
+  constructor(readonly max: number, readonly holdMs = BACKGROUND_HOLD_MS) {}
 
   get active(): number {
     return this.#active;
   }
 
-  #backgroundMayStart(): boolean {
-    return this.#active < this.max && this.#background < Math.max(1, this.max >> 1) && !this.#waiting.length;
+  /** `overdue`: held long enough to go even while foreground requests are in flight. */
+  #backgroundMayStart(overdue: boolean): boolean {
+    return this.#active < this.max && this.#background < Math.max(1, this.max >> 1) &&
+      !this.#waiting.length &&
+      (overdue || this.#active === this.#background);
   }
 
   /**
@@ -37,24 +52,44 @@ export class InFlightLimit {
    */
   acquire(signal?: AbortSignal, background = false): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (background ? this.#backgroundMayStart() : this.#active < this.max) {
-      return Promise.resolve(this.#take(background));
-    }
-    this.queued++;
-    const queue = background ? this.#waitingBackground : this.#waiting;
+    // A background request never starts at once: a run records its Events right before it sends the request
+    // they describe (the first DELETE), which then counts as in flight when the background lane is looked at.
+    if (!background && this.#active < this.max) return Promise.resolve(this.#take(false));
+    if (!background) this.queued++;
     return new Promise((resolve, reject) => {
       const go = () => {
         signal?.removeEventListener("abort", onAbort);
         resolve(this.#take(background));
       };
+      const held: Held = { go, deadline: Date.now() + this.holdMs };
       const onAbort = () => {
-        const i = queue.indexOf(go);
+        const queue: unknown[] = background ? this.#waitingBackground : this.#waiting;
+        const i = queue.indexOf(background ? held : go);
         if (i >= 0) queue.splice(i, 1);
         reject(signal!.reason);
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      queue.push(go);
+      if (!background) return this.#waiting.push(go);
+      this.#waitingBackground.push(held);
+      this.#kick ??= setTimeout(() => {
+        this.#kick = undefined;
+        this.#next();
+      }, 0);
     });
+  }
+
+  /**
+   * Wakes the background lane when its oldest request will have been held long enough. Once it has, only
+   * a release can let it start (every release runs #next), so no timer spins meanwhile.
+   */
+  #armTimer(): void {
+    const head = this.#waitingBackground[0];
+    const wait = head ? head.deadline - Date.now() : 0;
+    if (this.#timer !== undefined || wait <= 0) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#next();
+    }, wait);
   }
 
   #take(background: boolean): () => void {
@@ -73,6 +108,14 @@ export class InFlightLimit {
 
   #next(): void {
     while (this.#active < this.max && this.#waiting.length) this.#waiting.shift()!();
-    while (this.#waitingBackground.length && this.#backgroundMayStart()) this.#waitingBackground.shift()!();
+    const now = Date.now();
+    while (
+      this.#waitingBackground.length && this.#backgroundMayStart(now >= this.#waitingBackground[0].deadline)
+    ) this.#waitingBackground.shift()!.go();
+    if (!this.#waitingBackground.length && this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    this.#armTimer();
   }
 }

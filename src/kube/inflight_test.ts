@@ -66,3 +66,27 @@ Deno.test("InFlightLimit: background requests yield to foreground ones and take 
   (await f3)();
   assert.equal(l.active, 0);
 });
+
+Deno.test("InFlightLimit: a background request holds back while foreground ones are in flight", async () => {
+  const l = new InFlightLimit(8, 60_000);
+  const f = await l.acquire();
+  let started = false;
+  const b = l.acquire(undefined, true).then((r) => (started = true, r));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(started, false, "a slot is free, but a foreground request is in flight");
+  f(); // the foreground is idle: the held Event goes at once
+  (await b)();
+  assert.equal(started, true);
+  assert.equal(l.active, 0);
+});
+
+Deno.test("InFlightLimit: a held background request goes after its hold, foreground still in flight", async () => {
+  const l = new InFlightLimit(8, 30);
+  const f = await l.acquire();
+  const t0 = Date.now();
+  (await l.acquire(undefined, true))();
+  const waited = Date.now() - t0;
+  assert.ok(waited >= 25, `went after ${waited} ms, before its 30 ms hold`);
+  assert.equal(l.active, 1);
+  f();
+});

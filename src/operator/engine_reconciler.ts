@@ -11,6 +11,7 @@ import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine } from "../kube/types.ts";
 import { EngineRun, updateEngine } from "../runner/engine_run.ts";
 import { finalizeAbandoned } from "../runner/abandoned.ts";
+import { prefetchAtInit } from "../runner/early_prefetch.ts";
 import type { ReconcileResult } from "../kube/workqueue.ts";
 import { concurrencyRefusal, namespaceRefusal, touchedNamespaces } from "./guardrails.ts";
 import type { HaltState } from "./halt.ts";
@@ -76,6 +77,8 @@ export class EngineReconciler {
 
   async #initialize(engine: ChaosEngine): Promise<void> {
     const { client, events } = this.deps;
+    // The first injection's reads go out with the init write, not after it (issue 19); never when halted.
+    if (!engine.status?.engineStatus && !this.deps.halt?.().halted) prefetchAtInit(this.deps.runner, engine);
     /** Whether the object updateEngine returns is our write: after a conflict it may be a newer one that says stop. */
     let wrote = false;
     const updated = await updateEngine(client, engine, (e) => {
