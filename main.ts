@@ -29,7 +29,7 @@ import type { ChaosEngine, ChaosExperiment, ChaosResult, KubeObject, Pod } from 
 import type { StoreReader } from "./src/kube/store.ts";
 import { registerLitmusMetrics } from "./src/exporter/litmus_metrics.ts";
 import { ScrapeCache } from "./src/exporter/scrape_cache.ts";
-import { Registry } from "prom-client";
+import { Registry } from "./src/util/prom.ts";
 import { EventTracker } from "./src/tracker/tracker.ts";
 import { WorkflowController } from "./src/workflow/controller.ts";
 import { type ChaosWorkflow, ChaosWorkflows } from "./src/workflow/types.ts";

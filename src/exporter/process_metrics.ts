@@ -11,7 +11,7 @@
  *
  * @module
  */
-import client from "prom-client";
+import * as client from "../util/prom.ts";
 
 /** The families prom-client cannot fill under Deno's permissions. */
 export const PROC_FAMILIES = [

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Registry } from "prom-client";
+import type { Registry } from "../util/prom.ts";
 // prom-client's own collectors, each a function of (registry, config); the package has no types for them.
 import processCpuTotal from "prom-client/lib/metrics/processCpuTotal.js";
 import processStartTime from "prom-client/lib/metrics/processStartTime.js";

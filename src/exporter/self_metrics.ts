@@ -4,7 +4,7 @@
  *
  * @module
  */
-import client from "prom-client";
+import * as client from "../util/prom.ts";
 import { liveReadCounts } from "../kube/live.ts";
 import { registerProcessMetrics } from "./process_metrics.ts";
 import { registerRuntimeMetrics } from "./runtime_metrics.ts";
