@@ -29,7 +29,7 @@ import type { ChaosEngine, ChaosExperiment, ChaosResult, KubeObject, Pod } from 
 import type { StoreReader } from "./src/kube/store.ts";
 import { registerLitmusMetrics } from "./src/exporter/litmus_metrics.ts";
 import { ScrapeCache } from "./src/exporter/scrape_cache.ts";
-import { Registry } from "prom-client";
+import { Registry } from "./src/util/prom.ts";
 import { EventTracker } from "./src/tracker/tracker.ts";
 import { WorkflowController } from "./src/workflow/controller.ts";
 import { type ChaosWorkflow, ChaosWorkflows } from "./src/workflow/types.ts";
@@ -157,6 +157,11 @@ async function main(): Promise<number> {
     scrapeIntervalSeconds: config.scrapeIntervalSeconds,
   });
   const litmusScrape = new ScrapeCache(litmusRegistry, litmusMetrics);
+  metrics.counter(
+    "chaoslet_metrics_renders_total",
+    "Renders of the Litmus families' text; between two, scrapes are served from the cached text.",
+    () => litmusScrape.renders,
+  );
 
   // The HTTP API authenticates callers with TokenReview and authorizes each action with a SubjectAccessReview.
   const access = new KubeAccessControl(client);

@@ -6,7 +6,7 @@
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { Registry } from "prom-client";
+import type { Registry } from "../util/prom.ts";
 import type { Logger } from "../log/log.ts";
 import { httpMetrics } from "./http_metrics.ts";
 import { type DeflatedPart, gzipJoin } from "../exporter/scrape_cache.ts";

@@ -6,7 +6,8 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
-import client, { type Registry } from "prom-client";
+import * as client from "../util/prom.ts";
+import type { Registry } from "../util/prom.ts";
 
 /** Label of requests that matched no handler (404s and anything rejected before routing). */
 export const UNMATCHED = "unmatched";

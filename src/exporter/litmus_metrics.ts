@@ -7,7 +7,7 @@
  *
  * @module
  */
-import client from "prom-client";
+import * as client from "../util/prom.ts";
 import type { StoreReader } from "../kube/store.ts";
 import type { ChaosEngine, ChaosResult, KubeObject } from "../kube/types.ts";
 import { EngineEventIndex } from "./litmus_events.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import client from "prom-client";
-import { parseProcOutput, registerProcessMetrics } from "./process_metrics.ts";
+import { parseProcOutput, type ProcSample, registerProcessMetrics } from "./process_metrics.ts";
 
 const value = (text: string, name: string) => {
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
@@ -49,4 +49,29 @@ Deno.test("the /proc reader works under the daemon's permissions (no --allow-all
   assert.ok(value(text, "process_open_fds")! > 0, text);
   assert.ok(value(text, "process_max_fds")! > 0, text);
   assert.ok(value(text, "process_virtual_memory_bytes")! > 0, text);
+});
+
+Deno.test("a scrape never waits for the /proc child once a first sample exists", async () => {
+  const registry = new client.Registry();
+  const clock = { ms: 0 };
+  const children: { resolve: (s: ProcSample) => void }[] = [];
+  registerProcessMetrics(
+    registry,
+    () => new Promise<ProcSample>((resolve) => children.push({ resolve })),
+    () => clock.ms,
+  );
+  const first = registry.metrics();
+  assert.equal(children.length, 1, "one child for the five families");
+  children[0].resolve({ openFds: 7 });
+  assert.equal(value(await first, "process_open_fds"), 7, "the first scrape waits for the first sample");
+  clock.ms = 10_000;
+  // The second child never answers: a scrape that waited for it would hang here.
+  const second = await registry.metrics();
+  assert.equal(children.length, 2, "a new sample is due and started");
+  assert.equal(value(second, "process_open_fds"), 7, "served from the previous sample");
+  await registry.metrics();
+  assert.equal(children.length, 2, "one child at a time");
+  children[1].resolve({ openFds: 9 });
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(value(await registry.metrics(), "process_open_fds"), 9);
 });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Registry } from "prom-client";
+import type { Registry } from "../util/prom.ts";
 import zlib from "node:zlib";
 
 /** What tells the cache its text is stale: a change counter and a time-based expiry. */

@@ -4,7 +4,7 @@ import { Store } from "../kube/store.ts";
 import type { ChaosEngine, ChaosResult, KubeObject } from "../kube/types.ts";
 import { makeEngine, makeEngineEvent, makeResult } from "../../tests/kit/litmus_fixtures.ts";
 import { registerLitmusMetrics } from "./litmus_metrics.ts";
-import { measureLitmusScrape } from "../../tests/bench/litmus_metrics_bench.ts";
+import { measureLitmusScrape, measureServedScrape } from "../../tests/bench/litmus_metrics_bench.ts";
 import { gzipJoin, ScrapeCache } from "./scrape_cache.ts";
 import { gunzipSync } from "node:zlib";
 import { Buffer } from "node:buffer";
@@ -147,4 +147,18 @@ Deno.test("/metrics answers gzip from the cached deflate, and identity otherwise
   // The app counts its own requests, so leave those series out of the comparison.
   const steady = (t: string) => t.split("\n").filter((l) => !l.includes("chaoslet_api_")).join("\n");
   assert.equal(steady(decoder.decode(gunzipSync(raw))), steady(text));
+});
+
+// The daemon's whole answer, every scrape: an uncached render (~300 ms) or a child process awaited per scrape
+// fails this. Its p50, because client and server share this test's one thread on a machine other jobs load;
+// the p99 goal (≤ 50 ms) is the bench's (scrape_p99_ms), measured from outside the daemon.
+Deno.test("a whole /metrics answer over HTTP (gzip, own registry too), 10,000 results: p50 under 25 ms", async () => {
+  const t = await measureServedScrape(10_000, 101);
+  console.log(
+    `served /metrics, ${t.results} results, ${t.bytes} bytes: p50 ${t.p50.toFixed(2)} ms, p99 ${
+      t.p99.toFixed(2)
+    } ms`,
+  );
+  assert.ok(t.bytes > 500_000, `a gzip answer of every result (${t.bytes} bytes)`);
+  assert.ok(t.p50 < 25, `p50 ${t.p50} ms`);
 });

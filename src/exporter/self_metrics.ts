@@ -4,9 +4,10 @@
  *
  * @module
  */
-import client from "prom-client";
+import * as client from "../util/prom.ts";
 import { liveReadCounts } from "../kube/live.ts";
 import { registerProcessMetrics } from "./process_metrics.ts";
+import { registerRuntimeMetrics } from "./runtime_metrics.ts";
 import type { ReflectorMetrics } from "../kube/reflector.ts";
 import type { RunnerMetrics } from "../runner/deps.ts";
 
@@ -98,10 +99,9 @@ export class SelfMetrics implements ReflectorMetrics, RunnerMetrics {
     // Unprefixed, as dashboards and alerts expect on every target (process_cpu_seconds_total,
     // process_resident_memory_bytes, process_start_time_seconds, process_open_fds, ...); the ones prom-client
     // cannot read under Deno's permissions are supplied by process_metrics.ts. chaoslet's own keep the prefix.
-    // The event-loop-lag family samples on a timer every `eventLoopMonitoringPrecision` ms (prom-client's default
-    // 10 ms: 100 wakeups/s, 3.5 ms of CPU per second while idle, measured). Under Deno it under-reports anyway
-    // (deno-stack.md §0), so it samples once a second.
-    client.collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1000 });
+    // Only the runtime families that are true under Deno (runtime_metrics.ts): prom-client's event-loop-lag
+    // family under-reported, woke the daemon every second, and its percentiles took ~3 ms of every scrape.
+    registerRuntimeMetrics(this.registry);
     registerProcessMetrics(this.registry);
   }
 
@@ -113,6 +113,18 @@ export class SelfMetrics implements ReflectorMetrics, RunnerMetrics {
       registers: [this.registry],
       collect() {
         this.set(read());
+      },
+    });
+  }
+  /** Adds a counter whose total is read at scrape time. */
+  counter(name: string, help: string, read: () => number): void {
+    new client.Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read());
       },
     });
   }

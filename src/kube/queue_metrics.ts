@@ -5,7 +5,7 @@
  *
  * @module
  */
-import client from "prom-client";
+import * as client from "../util/prom.ts";
 import type { QueueObserver, WorkQueue } from "./workqueue.ts";
 
 // controller-runtime uses 10 ns .. 1000 s in decades; below 10 µs nothing here is measurable.

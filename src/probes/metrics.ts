@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Counter, Histogram, type Registry } from "prom-client";
+import { Counter, Histogram, type Registry } from "../util/prom.ts";
 
 export type ProbeResult = "passed" | "failed" | "error";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import client from "prom-client";
+import * as client from "../util/prom.ts";
 
 /** What the schedule controller reports. */
 export interface ScheduleMetrics {

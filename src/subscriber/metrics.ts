@@ -6,7 +6,7 @@
  *
  * @module
  */
-import client from "prom-client";
+import * as client from "../util/prom.ts";
 
 export type DeliveryOutcome = "success" | "rejected" | "coalesced" | "dropped";
 

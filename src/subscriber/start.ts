@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type client from "prom-client";
+import type * as client from "../util/prom.ts";
 import type { StoreReader } from "../kube/store.ts";
 import type { ChaosEngine } from "../kube/types.ts";
 import type { Logger } from "../log/log.ts";

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import client from "prom-client";
+import * as client from "../util/prom.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { SharedCache } from "../kube/cache.ts";
 import { Controller, keyOf } from "../kube/controller.ts";

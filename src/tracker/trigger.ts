@@ -5,7 +5,7 @@
  *
  * @module
  */
-import client from "prom-client";
+import * as client from "../util/prom.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { EventRecorder, EventSpec } from "../kube/events.ts";
 import type { StoreReader } from "../kube/store.ts";

@@ -71,3 +71,9 @@ export async function afterExec(daemon: Daemon) {
     await dropNamespace(ns);
   }
 }
+
+/** RSS once `runs` latency runs are over and their namespaces gone: what the runs left resident (reported). */
+export async function rssAfterRuns(daemon: Daemon, runs: number) {
+  await sleep(5000);
+  record("rss_after_runs_mib", `daemon RSS after the ${runs} latency runs`, await rss(daemon), "MiB");
+}
