@@ -36,7 +36,7 @@ export class InFlightLimit {
   /**
    * `backgroundMax`: the most background requests in flight at once. An eighth of the slots by default:
    * 500 runs at once send 5,000 Events, and with half the slots (32) they held more connections (peak RSS of
-   * the 500-engine bench 244–249 MiB against 211–230 MiB with 8, the limit being 250) and, on a loaded
+   * the 500-engine bench 217–249 MiB against 211–230 MiB with 8, the limit being 250) and, on a loaded
    * machine, more of the API server (last verdict 24 s against 19 s, load 5–6). client-go writes a
    * recorder's Events one at a time.
    */
