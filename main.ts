@@ -8,6 +8,7 @@ import { ConfigError, helpText, loadConfig } from "./src/config/config.ts";
 import { createLogger } from "./src/log/log.ts";
 import { connect, loadCredentials } from "./src/kube/connection.ts";
 import { KubeClient } from "./src/kube/client.ts";
+import { observeRequests } from "./src/kube/request_log.ts";
 import { SharedCache } from "./src/kube/cache.ts";
 import { trimPod } from "./src/kube/reflector.ts";
 import { Resources } from "./src/kube/resources.ts";
@@ -16,14 +17,16 @@ import { createApp } from "./src/api/app.ts";
 import { closeWatchStreams, createApiRoutes } from "./src/api/routes.ts";
 import { KubeAccessControl, metricsGate } from "./src/api/auth.ts";
 import { EventRecorder } from "./src/kube/events.ts";
-import { nativeFaults } from "./src/faults/registry.ts";
-import { configureProbes, createProbeSession } from "./src/probes/session.ts";
+import { configureProbes } from "./src/probes/session.ts";
 import { registerProbeMetrics } from "./src/probes/metrics.ts";
-import { EngineReconciler } from "./src/operator/engine_reconciler.ts";
-import { engineController } from "./src/operator/controller.ts";
-import { LeaderElector } from "./src/operator/leader.ts";
+import { LeaderElector, leaderOptionsFromConfig } from "./src/operator/leader.ts";
 import { HALT_CONFIGMAP, HaltSwitch } from "./src/operator/halt.ts";
-import { commaList, deniedNamespaces, type Guardrails, systemNamespace } from "./src/operator/guardrails.ts";
+import {
+  commaList,
+  deniedNamespaces,
+  guardrailsFromConfig,
+  systemNamespace,
+} from "./src/operator/guardrails.ts";
 import { QueueMetrics } from "./src/kube/queue_metrics.ts";
 import type { ChaosEngine, ChaosExperiment, ChaosResult, KubeObject, Pod } from "./src/kube/types.ts";
 import type { StoreReader } from "./src/kube/store.ts";
@@ -31,13 +34,13 @@ import { registerLitmusMetrics } from "./src/exporter/litmus_metrics.ts";
 import { ScrapeCache } from "./src/exporter/scrape_cache.ts";
 import { Registry } from "./src/util/prom.ts";
 import { EventTracker } from "./src/tracker/tracker.ts";
-import { WorkflowController } from "./src/workflow/controller.ts";
 import { type ChaosWorkflow, ChaosWorkflows } from "./src/workflow/types.ts";
 import { OptionalInformers } from "./src/schedule/discovery.ts";
 import { registerScheduleMetrics } from "./src/schedule/metrics.ts";
 import { startSchedules } from "./src/schedule/start.ts";
 import { ChaosSchedules } from "./src/schedule/types.ts";
 import { startSubscriber } from "./src/subscriber/start.ts";
+import { LeaderWork } from "./src/daemon/leader_work.ts";
 import { centerLink } from "./src/subscriber/center/start.ts";
 
 async function main(): Promise<number> {
@@ -69,23 +72,12 @@ async function main(): Promise<number> {
 
   let cache: SharedCache | undefined = undefined;
   const metrics = new SelfMetrics(() => cache?.sizes() ?? {}, () => cache?.synced ?? false);
-  const requestLog = log.child({ component: "kube" });
-  client.onRequest = (req) => {
-    metrics.kubeRequest(req.verb, req.resource);
-    // At debug level every request is logged with its timing, so a test can see which were awaited in turn.
-    if (config.logLevel !== "debug" || req.verb === "WATCH") return;
-    return (status) =>
-      requestLog.debug("kube request", {
-        verb: req.verb,
-        resource: req.resource,
-        namespace: req.namespace,
-        path: req.path,
-        as: req.impersonated || undefined,
-        start: req.start,
-        end: Date.now(),
-        status,
-      });
-  };
+  observeRequests(
+    client,
+    (verb, resource) => metrics.kubeRequest(verb, resource),
+    log.child({ component: "kube" }),
+    config.logLevel === "debug",
+  );
   cache = new SharedCache(client, log.child({ component: "cache" }), config.watchNamespace, metrics);
   const engines = cache.informer<ChaosEngine>(Resources.chaosengines);
   const experiments = cache.informer<ChaosExperiment>(Resources.chaosexperiments);
@@ -105,13 +97,7 @@ async function main(): Promise<number> {
     fieldSelector: `metadata.name=${HALT_CONFIGMAP}`,
   });
   const halt = new HaltSwitch(haltStore, systemNs);
-  const guardrails: Guardrails = {
-    allow: commaList(config.namespaceAllowlist),
-    deny: deniedNamespaces(commaList(config.namespaceDenylist), systemNs).map((d) => d.namespace),
-    maxRuns: config.maxConcurrentRuns,
-    maxRunsPerNamespace: config.maxConcurrentRunsPerNamespace,
-    maxAffectedFraction: config.maxAffectedFraction,
-  };
+  const guardrails = guardrailsFromConfig(config, systemNs);
   if (config.allowInProcessCommands.length) {
     // Anyone who can create a ChaosEngine in these namespaces runs commands as this daemon's service account.
     log.warn("DANGEROUS: in-process commands enabled; cmdProbes without a source run inside the daemon", {
@@ -215,113 +201,42 @@ async function main(): Promise<number> {
       queueMetrics,
     })
     : undefined;
-  let reconciler: EngineReconciler | undefined;
-  const engineCtl = engineController({
+  const leader = new LeaderWork({
+    config,
+    client,
+    log,
+    events: recorder,
+    metrics,
+    queueMetrics,
     engines,
-    halt: haltStore,
-    reconcile: (key) => reconciler?.reconcile(key) ?? Promise.resolve(),
-    log: log.child({ component: "operator" }),
-    metrics: queueMetrics,
-    onReconciled: (ms, ok) => metrics.reconciled("chaosengine", ms / 1000, ok),
+    experiments,
+    results,
+    pods,
+    workflows,
+    haltStore,
+    halt,
+    guardrails,
+    alsoLead: [
+      (signal) =>
+        startSchedules({
+          client,
+          optional,
+          engines,
+          workflows,
+          events: recorder,
+          log: log.child({ component: "schedule" }),
+          metrics: scheduleMetrics,
+          queueMetrics,
+          clockOffsetMs: config.scheduleClockOffsetMs,
+        }, signal),
+      // Webhook deliveries come from the leader only; each term starts with the current state of every run.
+      (signal) => subscriber.lead(signal),
+      // The ChaosCenter subscription is held by the leader only: one link per infra at a time.
+      (signal) => center.lead(signal),
+      // Triggers create objects, so only the leader starts them; the tracker stops with this signal.
+      (signal) => tracker?.run(signal) ?? Promise.resolve(),
+    ],
   });
-  let workflowController: WorkflowController | undefined;
-  metrics.gauge(
-    "chaoslet_workflow_runs",
-    "ChaosWorkflow runs in progress in this replica.",
-    () => workflowController?.activeRuns ?? 0,
-  );
-  metrics.gauge(
-    "chaoslet_active_runs",
-    "Engine runs in progress in this replica.",
-    () => reconciler?.activeRuns ?? 0,
-  );
-  metrics.gauge(
-    "chaoslet_leader",
-    "1 while this replica leads and may inject chaos.",
-    // 0 from the moment leadership is lost, while the runs are still being interrupted and reverted.
-    () => reconciler && !leadSignal?.aborted ? 1 : 0,
-  );
-  let leadSignal: AbortSignal | undefined;
-
-  /** Everything that changes the cluster runs only while this replica leads; `signal` aborts when it stops leading. */
-  const leaderWork = (signal: AbortSignal): Promise<void> => {
-    leadSignal = signal;
-    const rec = new EngineReconciler({
-      client,
-      engines,
-      events: recorder,
-      log: log.child({ component: "operator" }),
-      requeue: (key, afterMs) => afterMs ? engineCtl.addAfter(key, afterMs) : engineCtl.add(key),
-      guardrails,
-      halt: () => halt.state,
-      runner: {
-        client,
-        log: log.child({ component: "runner" }),
-        events: recorder,
-        experiments,
-        results,
-        pods,
-        faults: nativeFaults(),
-        probes: createProbeSession,
-        allowInProcessCommands: config.allowInProcessCommands,
-        helperImage: config.helperImage || undefined,
-        identity: config.identity,
-        metrics,
-        maxAffectedFraction: config.maxAffectedFraction,
-      },
-    });
-    reconciler = rec;
-    const engineDone = engineCtl.start(signal);
-    // Workflows create engines and Jobs: leader only, like engine runs.
-    const wfc = new WorkflowController({
-      client,
-      workflows,
-      engines,
-      pods,
-      events: recorder,
-      log: log.child({ component: "workflow" }),
-      onReconciled: (ms, ok) => metrics.reconciled("chaosworkflow", ms / 1000, ok),
-      queueMetrics,
-    });
-    workflowController = wfc;
-    const workflowDone = wfc.start(signal);
-    startSchedules({
-      client,
-      optional,
-      engines,
-      workflows,
-      events: recorder,
-      log: log.child({ component: "schedule" }),
-      metrics: scheduleMetrics,
-      queueMetrics,
-      clockOffsetMs: config.scheduleClockOffsetMs,
-    }, signal);
-    // Webhook deliveries come from the leader only; each term starts with the current state of every run.
-    const subscriberDone = subscriber.lead(signal);
-    // The ChaosCenter subscription is held by the leader only: one link per infra at a time.
-    const centerDone = center.lead(signal);
-    // Triggers create objects, so only the leader starts them; the tracker stops with this signal.
-    const trackerDone = tracker?.run(signal) ?? Promise.resolve();
-    // On losing leadership or shutting down: interrupt runs (their faults revert) and leave state to the next leader.
-    return new Promise((resolve) =>
-      signal.addEventListener("abort", () => {
-        Promise.allSettled([
-          rec.shutdown(),
-          engineDone,
-          trackerDone,
-          wfc.shutdown(),
-          workflowDone,
-          subscriberDone,
-          centerDone,
-        ]).finally(() => {
-          if (reconciler === rec) reconciler = undefined;
-          if (workflowController === wfc) workflowController = undefined;
-          resolve();
-        });
-      }, { once: true })
-    );
-  };
-
   // The kill switch: stop every run at once, then let the reconciler keep the engines stopped.
   halt.onChange((state) => {
     log.warn(state.halted ? "chaos halted cluster-wide" : "halt lifted", {
@@ -329,7 +244,7 @@ async function main(): Promise<number> {
       by: state.by,
     });
     // The engine controller watches the halt ConfigMap too, and re-queues every engine.
-    if (state.halted) reconciler?.haltAll();
+    if (state.halted) leader.haltAll();
   });
 
   const work = new AbortController();
@@ -338,21 +253,13 @@ async function main(): Promise<number> {
     log.info("caches synced", { ms: Math.round(performance.now() - startedAt), objects: cache!.sizes() });
     if (work.signal.aborted) return;
     if (!config.leaderElect) {
-      leaderDone = leaderWork(work.signal);
+      leaderDone = leader.term(work.signal);
       return;
     }
-    const elector = new LeaderElector({
-      client,
-      log: log.child({ component: "leader" }),
-      namespace: config.leaseNamespace || systemNs,
-      name: config.leaseName,
-      identity: config.identity,
-      leaseDurationMs: config.leaseDurationSeconds * 1000,
-      renewDeadlineMs: config.renewDeadlineSeconds * 1000,
-      retryPeriodMs: config.retryPeriodSeconds * 1000,
-      now: () => Date.now() + config.leaseClockOffsetMs,
-    });
-    leaderDone = elector.run(leaderWork, work.signal);
+    const elector = new LeaderElector(
+      leaderOptionsFromConfig(config, client, log.child({ component: "leader" }), systemNs),
+    );
+    leaderDone = elector.run((signal) => leader.term(signal), work.signal);
   });
 
   const shutdown = (signal: string) => {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Config } from "../config/config.ts";
 import type { ChaosEngine } from "../kube/types.ts";
 import { buildTargetsString, parseTargets } from "../faults/targets.ts";
 
@@ -52,6 +53,17 @@ export function deniedNamespaces(
 /** Parses a comma list ("a, b,,c" → ["a","b","c"]). */
 export function commaList(s: string): string[] {
   return s.split(",").map((x) => x.trim()).filter(Boolean);
+}
+
+/** The guardrails the daemon's flags configure; the system namespace is always denied. */
+export function guardrailsFromConfig(config: Config, systemNs: string): Guardrails {
+  return {
+    allow: commaList(config.namespaceAllowlist),
+    deny: deniedNamespaces(commaList(config.namespaceDenylist), systemNs).map((d) => d.namespace),
+    maxRuns: config.maxConcurrentRuns,
+    maxRunsPerNamespace: config.maxConcurrentRunsPerNamespace,
+    maxAffectedFraction: config.maxAffectedFraction,
+  };
 }
 
 /** The namespaces a run would touch: its own, and every target namespace. */

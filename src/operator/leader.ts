@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { Config } from "../config/config.ts";
 import { sleep } from "../kube/backoff.ts";
 import { isApiError, type KubeClient } from "../kube/client.ts";
 import { Resources } from "../kube/resources.ts";
@@ -29,6 +30,26 @@ export interface LeaderOptions {
   now?: () => number;
   /** Monotonic clock for elapsed time: expiry and the renew deadline. */
   elapsed?: () => number;
+}
+
+/** The elector's options from the daemon's flags: the Lease lives in the system namespace unless configured. */
+export function leaderOptionsFromConfig(
+  config: Config,
+  client: KubeClient,
+  log: Logger,
+  systemNs: string,
+): LeaderOptions {
+  return {
+    client,
+    log,
+    namespace: config.leaseNamespace || systemNs,
+    name: config.leaseName,
+    identity: config.identity,
+    leaseDurationMs: config.leaseDurationSeconds * 1000,
+    renewDeadlineMs: config.renewDeadlineSeconds * 1000,
+    retryPeriodMs: config.retryPeriodSeconds * 1000,
+    now: () => Date.now() + config.leaseClockOffsetMs,
+  };
 }
 
 /** Work that runs only while this replica leads; its signal aborts when leadership is lost. */

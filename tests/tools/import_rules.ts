@@ -15,6 +15,7 @@ export const LAYERS: string[][] = [
   ["operator", "workflow"], // the ChaosEngine and ChaosWorkflow controllers
   ["schedule", "tracker", "exporter"], // components that create runs or observe them
   ["api", "subscriber"], // the edges: the HTTP API and the control-plane link, which may reach every component
+  ["daemon"], // wiring only, like main.ts: what a leader term starts
 ];
 
 /** Module edges: importer path -> imported paths (repo-relative, e.g. "src/kube/cache.ts"). */
