@@ -17,8 +17,9 @@ import { readsTargetsAhead } from "./native_run.ts";
 
 /**
  * Starts the prefetch of `engine`'s first experiment when its run would start with one: a native fault,
- * no valueFrom to resolve, and what the run itself asks ({@link readsTargetsAhead}). Anything unknown from the caches skips it: this is an
- * optimisation only, and the run reads for itself whatever was not prefetched.
+ * no valueFrom to resolve, and what the run itself asks ({@link readsTargetsAhead}). Anything unknown from
+ * the caches skips it: this is an optimisation only, and the run reads for itself whatever was not
+ * prefetched.
  */
 export function prefetchAtInit(deps: RunnerDeps, engine: ChaosEngine): void {
   try {
