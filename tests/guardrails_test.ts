@@ -11,9 +11,19 @@ import { callApi, requestToken } from "./kit/api.ts";
 import { engineFor } from "./kit/hub.ts";
 import { createEngine, eventReasons, getResult, podUids, waitEngineStatus } from "./kit/chaos.ts";
 import { chaosNamespace } from "./kit/fixture.ts";
+import type { Daemon } from "./kit/daemon.ts";
 
 const setup = (prefix: string, extraArgs: string[] = []) =>
   chaosNamespace(prefix, { apps: { web: 4 }, systemNamespace: true, args: extraArgs });
+
+/**
+ * The requests a run's target selection makes about namespace `ns` ("kube request" log lines): those in it
+ * as a run's account, and reads of the Namespace itself (the daemon's own, e.g. its ConfigMaps, are not).
+ */
+const readsIn = (daemon: Daemon, ns: string) =>
+  daemon.logsWith("kube request")
+    .filter((l) => (l.namespace === ns && l.as) || String(l.path).endsWith(`/namespaces/${ns}`))
+    .map((l) => `${l.verb} ${l.path} as ${l.as ?? "the daemon"} -> ${l.status}`);
 
 const running = async (ns: string, name: string) => {
   const r = await getResult(ns, `${name}-pod-delete`);
@@ -123,6 +133,8 @@ sharedTest("guardrails refuse a run before injection: denylist, blast radius, co
     const r = await getResult(s.ns, "sys-pod-delete");
     assert.match(r?.status?.experimentStatus.errorOutput?.reason ?? "", /denylist/);
     assert.ok((await eventReasons(s.ns, "sys")).has("GuardrailViolation"));
+    // A refused run reads nothing there, not even ahead of its init write (issue 19's early prefetch).
+    assert.deepEqual(readsIn(s.daemon, s.sys), [], "requests about the denied namespace");
   });
 
   await t.step("a second concurrent run in the namespace is refused", async () => {
@@ -142,6 +154,20 @@ sharedTest("guardrails refuse a run before injection: denylist, blast radius, co
       (await getResult(s.ns, "second-pod-delete"))?.status?.experimentStatus.errorOutput?.reason ?? "",
       /at most 1 per namespace/,
     );
+    // Refused by the same limit, it sends none of its target reads ahead either.
+    const elsewhere = engineFor("pod-delete", s.ns, {
+      engineName: "third",
+      env: { TOTAL_CHAOS_DURATION: "2" },
+    })!;
+    elsewhere.spec.appinfo!.appns = `${s.ns}-elsewhere`;
+    await createEngine(elsewhere);
+    const third = await waitEngineStatus(s.ns, "third", ["completed"], 20_000);
+    assert.equal(third.status?.experiments?.[0].verdict, "Error");
+    assert.match(
+      (await getResult(s.ns, "third-pod-delete"))?.status?.experimentStatus.errorOutput?.reason ?? "",
+      /at most 1 per namespace/,
+    );
+    assert.deepEqual(readsIn(s.daemon, `${s.ns}-elsewhere`), [], "requests about the refused run's targets");
     await kube.patch(Resources.chaosengines, s.ns, "first", { spec: { engineState: "stop" } });
     await waitEngineStatus(s.ns, "first", ["stopped"], 10_000);
   });

@@ -92,11 +92,33 @@ async function listPods(ctx: Ctx, ns: string, labelSelector?: string): Promise<P
     const list = await ctx.client.list<Pod>(Resources.pods, ns, { as: ctx.as, query });
     return list.items;
   } catch (err) {
-    // The run's account usually has no rights in a namespace that does not exist; name the likelier mistake.
-    if (isApiError(err, 403) && !(await namespaceExists(ctx, ns))) {
-      throw new FaultError("TARGET_SELECTION_ERROR", `target namespace "${ns}" does not exist`);
-    }
+    // Whether the namespace exists is asked by the run (namingMissingNamespace), not here: these reads may
+    // be a prefetch, sent before the run's guardrails passed, and that read is the daemon's own.
+    if (isApiError(err, 403)) forbiddenIn.set(err, ns);
     throw err;
+  }
+}
+
+/** The namespace whose pods a refused LIST asked for, by the refusal. */
+const forbiddenIn = new WeakMap<object, string>();
+
+/**
+ * `err`, or, for a pods' LIST the run's account was refused in a namespace that does not exist, the
+ * likelier mistake named: that account usually has no rights there. The namespace is read as the daemon:
+ * a chaosServiceAccount seldom may read Namespaces (cluster-scoped), and its refusal would tell nothing.
+ */
+async function namingMissingNamespace(ctx: Ctx, err: unknown): Promise<unknown> {
+  const ns = isApiError(err, 403) ? forbiddenIn.get(err) : undefined;
+  if (ns === undefined || await namespaceExists(ctx, ns)) return err;
+  return new FaultError("TARGET_SELECTION_ERROR", `target namespace "${ns}" does not exist`);
+}
+
+/** The candidates, from `prefetched` when given, else read now. */
+async function readCandidates(ctx: Ctx, prefetched?: Promise<Candidates>): Promise<Candidates> {
+  try {
+    return await (prefetched ?? candidates(ctx));
+  } catch (err) {
+    throw await namingMissingNamespace(ctx, err);
   }
 }
 
@@ -231,7 +253,7 @@ function takePrefetched(ctx: Ctx): Promise<Candidates> | undefined {
  * and POD_TERMINATION_ORDER. Throws TARGET_SELECTION_ERROR when nothing matches.
  */
 export async function selectTargetPods(ctx: Ctx & Partial<Waiting>): Promise<TargetPod[]> {
-  let { pods, filterable } = await (takePrefetched(ctx) ?? candidates(ctx));
+  let { pods, filterable } = await readCandidates(ctx, takePrefetched(ctx));
   let live = pods.filter((tp) => isLive(tp.pod));
   // Pods that exist but do not run yet are a workload recovering (from our last round, or an outage):
   // wait for them like Litmus's status checks do, rather than calling the targets missing.
@@ -239,7 +261,7 @@ export async function selectTargetPods(ctx: Ctx & Partial<Waiting>): Promise<Tar
   while (!live.length && pods.some((tp) => !tp.pod.metadata.deletionTimestamp) && Date.now() < deadline) {
     if (ctx.signal?.aborted) break;
     await sleep(Math.max(100, Math.min(ctx.statusCheckDelayMs ?? 500, 500)), ctx.signal);
-    ({ pods, filterable } = await candidates(ctx));
+    ({ pods, filterable } = await readCandidates(ctx));
     live = pods.filter((tp) => isLive(tp.pod));
   }
   if (!filterable) {

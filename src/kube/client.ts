@@ -115,8 +115,8 @@ export interface RequestInfo {
   path: string;
   /** Date.now() when the request was sent. */
   start: number;
-  /** Sent as another identity (a run's service account). */
-  impersonated: boolean;
+  /** The identity it was sent as (a run's service account), when not the daemon's own. */
+  as: string | undefined;
 }
 
 /**
@@ -171,7 +171,7 @@ export class KubeClient {
       ...requestResource(path),
       path,
       start: Date.now(),
-      impersonated: !!opts.as,
+      as: opts.as?.user,
     });
     let body: string | undefined;
     if (opts.body !== undefined) {

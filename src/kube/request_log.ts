@@ -23,7 +23,7 @@ export function observeRequests(
         resource: req.resource,
         namespace: req.namespace,
         path: req.path,
-        as: req.impersonated || undefined,
+        as: req.as,
         start: req.start,
         end: Date.now(),
         status,

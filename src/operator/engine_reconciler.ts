@@ -6,14 +6,15 @@
  * @module
  */
 import { isApiError } from "../kube/client.ts";
-import { liveGet, liveList } from "../kube/live.ts";
+import { liveGet } from "../kube/live.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine } from "../kube/types.ts";
 import { EngineRun, updateEngine } from "../runner/engine_run.ts";
 import { finalizeAbandoned } from "../runner/abandoned.ts";
 import { prefetchAtInit } from "../runner/early_prefetch.ts";
 import type { ReconcileResult } from "../kube/workqueue.ts";
-import { concurrencyRefusal, namespaceRefusal, touchedNamespaces } from "./guardrails.ts";
+import { deleteChaosJobs } from "./chaos_jobs.ts";
+import { startRefusal } from "./guardrails.ts";
 import type { HaltState } from "./halt.ts";
 import { refuseRun } from "./refusal.ts";
 import { FINALIZER, type ReconcilerDeps, withoutFinalizer } from "./reconciler_deps.ts";
@@ -29,7 +30,14 @@ export class EngineReconciler {
    */
   readonly #superseded = new Map<string, { uid: string; versions: Set<string> }>();
 
+  /** Engines whose init write is under way with their first reads sent ahead, by uid. */
+  readonly #initializing = new Map<string, { namespace: string }>();
+
   constructor(readonly deps: ReconcilerDeps) {}
+
+  #running(): { namespace: string }[] {
+    return [...this.#runs.values()].map((r) => ({ namespace: r.engine.metadata.namespace! }));
+  }
 
   /** Runs in flight, for metrics and tests. */
   get activeRuns(): number {
@@ -76,9 +84,20 @@ export class EngineReconciler {
   }
 
   async #initialize(engine: ChaosEngine): Promise<void> {
+    const uid = engine.metadata.uid!;
+    // The first injection's reads go out with the init write, not after it (issue 19); never when halted or
+    // when a guardrail would refuse the run (a refused run reads nothing). Initializations that sent their
+    // reads count as runs here: each of them starts one unless its write fails.
+    const early = !engine.status?.engineStatus && !this.deps.halt?.().halted &&
+      !startRefusal(this.deps.guardrails, engine, [...this.#running(), ...this.#initializing.values()]);
+    if (!early) return await this.#initializeAndStart(engine);
+    this.#initializing.set(uid, { namespace: engine.metadata.namespace! });
+    prefetchAtInit(this.deps.runner, engine);
+    await this.#initializeAndStart(engine).finally(() => this.#initializing.delete(uid));
+  }
+
+  async #initializeAndStart(engine: ChaosEngine): Promise<void> {
     const { client, events } = this.deps;
-    // The first injection's reads go out with the init write, not after it (issue 19); never when halted.
-    if (!engine.status?.engineStatus && !this.deps.halt?.().halted) prefetchAtInit(this.deps.runner, engine);
     /** Whether the object updateEngine returns is our write: after a conflict it may be a newer one that says stop. */
     let wrote = false;
     const updated = await updateEngine(client, engine, (e) => {
@@ -140,14 +159,7 @@ export class EngineReconciler {
       fresh.status?.engineStatus === "initialized" && !fresh.metadata.deletionTimestamp &&
       fresh.metadata.finalizers?.includes(FINALIZER);
     if (!startable || this.#runs.has(fresh.metadata.uid!)) return;
-    const g = this.deps.guardrails;
-    // A run that had already started (we resume it after a crash) passed the guardrails back then.
-    const started = (fresh.status?.experiments ?? []).some((x) => x.status !== "Waiting for Job Creation");
-    const running = [...this.#runs.values()].map((r) => ({ namespace: r.engine.metadata.namespace! }));
-    const refusal = g && !started
-      ? namespaceRefusal(g, touchedNamespaces(fresh)) ??
-        concurrencyRefusal(g, running, fresh.metadata.namespace!)
-      : undefined;
+    const refusal = startRefusal(this.deps.guardrails, fresh, this.#running());
     if (refusal) {
       return await refuseRun(this.deps, fresh, "GuardrailViolation", "GUARDRAIL_VIOLATION", refusal);
     }
@@ -194,7 +206,7 @@ export class EngineReconciler {
       await finalizeAbandoned(this.deps.runner, engine);
     }
     // An engine never initialized never had a run, so it has no Jobs to delete either.
-    if (engine.status?.engineStatus) await this.#deleteChaosJobs(engine, "(chaos stop)");
+    if (engine.status?.engineStatus) await deleteChaosJobs(this.deps, engine, "(chaos stop)");
     const hadRun = !!run || (engine.status?.experiments ?? []).length > 0;
     const updated = await this.#update(engine, "(chaos stop) Unable to update chaosengine", (e) => {
       const was = e.status?.engineStatus ?? "";
@@ -233,7 +245,7 @@ export class EngineReconciler {
 
   async #restart(engine: ChaosEngine, from: string): Promise<void> {
     const { events } = this.deps;
-    await this.#deleteChaosJobs(engine, "(chaos restart)");
+    await deleteChaosJobs(this.deps, engine, "(chaos restart)");
     const updated = await this.#update(engine, "(chaos restart) Unable to update chaosengine", (e) => {
       if ((e.spec.engineState || "active") !== "active" || e.status?.engineStatus !== from) return false;
       e.status = { ...e.status, engineStatus: "initialized", experiments: [] };
@@ -259,7 +271,7 @@ export class EngineReconciler {
     } else if (engine.status?.engineStatus === "initialized") {
       await finalizeAbandoned(this.deps.runner, engine);
     }
-    await this.#deleteChaosJobs(engine);
+    await deleteChaosJobs(this.deps, engine);
     await updateEngine(client, engine, (e) => {
       if (!e.metadata.finalizers?.includes(FINALIZER)) return false;
       e.metadata.finalizers = withoutFinalizer(e);
@@ -269,35 +281,6 @@ export class EngineReconciler {
       engine: engine.metadata.name,
       namespace: engine.metadata.namespace,
     });
-  }
-
-  /**
-   * Job-mode leftovers: every Job labelled with the engine's chaosUID. Background propagation lets the
-   * garbage collector remove their pods, so the daemon needs no delete right on pods of its own.
-   */
-  async #deleteChaosJobs(engine: ChaosEngine, when = "(chaos stop)"): Promise<void> {
-    const { client } = this.deps;
-    const ns = engine.metadata.namespace!;
-    const labelSelector = `chaosUID=${engine.metadata.uid}`;
-    try {
-      // No Job informer (Jobs are few and short-lived): read them live, right before deleting.
-      const jobs = await liveList(client, Resources.jobs, ns, "delete-chaos-jobs", {
-        query: { labelSelector },
-      });
-      for (const o of jobs.items) {
-        await client.deleteIfExists(Resources.jobs, ns, o.metadata.name!, {
-          propagationPolicy: "Background",
-        });
-      }
-    } catch (err) {
-      // The event Litmus's operator emits when forceRemoveChaosResources fails; the reconcile is retried.
-      this.deps.events.record(engine, {
-        reason: "ChaosResourcesOperationFailed",
-        message: `${when} Unable to delete chaos resources: Jobs, allocated to chaosengine`,
-        type: "Warning",
-      });
-      throw err;
-    }
   }
 
   /** updateEngine, with Litmus's ChaosResourcesOperationFailed Event when the write fails. */

@@ -101,3 +101,18 @@ export function concurrencyRefusal(
   }
   return undefined;
 }
+
+/**
+ * Why a guardrail refuses to start `engine`'s run, given the runs in progress, or undefined. A run that had
+ * already started (resumed after a crash) passed the guardrails back then.
+ */
+export function startRefusal(
+  g: Guardrails | undefined,
+  engine: ChaosEngine,
+  running: { namespace: string }[],
+): string | undefined {
+  const started = (engine.status?.experiments ?? []).some((x) => x.status !== "Waiting for Job Creation");
+  if (!g || started) return undefined;
+  return namespaceRefusal(g, touchedNamespaces(engine)) ??
+    concurrencyRefusal(g, running, engine.metadata.namespace!);
+}

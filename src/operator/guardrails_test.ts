@@ -6,6 +6,7 @@ import {
   deniedNamespaces,
   type Guardrails,
   namespaceRefusal,
+  startRefusal,
   systemNamespace,
   touchedNamespaces,
 } from "./guardrails.ts";
@@ -65,4 +66,24 @@ Deno.test("deniedNamespaces() says why each namespace is denied", () => {
   const same = deniedNamespaces(["ops"], "ops");
   assert.equal(same.length, 1);
   assert.match(same[0].why, /denylist.*also.*own namespace/);
+});
+
+Deno.test("startRefusal() refuses by namespace, then by concurrency, and never a run that already started", () => {
+  const e = (experiments: { status: string }[] = []) =>
+    ({
+      metadata: { name: "e", namespace: "team" },
+      spec: { appinfo: { appns: "kube-system", applabel: "app=web", appkind: "deployment" } },
+      status: { experiments },
+    }) as unknown as ChaosEngine;
+  assert.equal(startRefusal(undefined, e(), []), undefined);
+  assert.match(startRefusal(g(), e(), []) ?? "", /"kube-system" is on the daemon's denylist/);
+  const team = e();
+  team.spec.appinfo!.appns = "team";
+  assert.equal(startRefusal(g({ maxRunsPerNamespace: 1 }), team, [{ namespace: "shop" }]), undefined);
+  assert.match(
+    startRefusal(g({ maxRunsPerNamespace: 1 }), team, [{ namespace: "team" }]) ?? "",
+    /at most 1 per namespace/,
+  );
+  assert.equal(startRefusal(g(), e([{ status: "Waiting for Job Creation" }]), []) !== undefined, true);
+  assert.equal(startRefusal(g(), e([{ status: "Running" }]), []), undefined, "resumed: passed back then");
 });
