@@ -13,18 +13,19 @@ import type { RunnerDeps } from "./deps.ts";
 import { engineExperimentEnv } from "./engine_env.ts";
 import { engineInstanceId, resultName } from "./env.ts";
 import { isDryRun } from "./dry_run.ts";
+import { readsTargetsAhead } from "./native_run.ts";
 
 /**
- * Starts the prefetch of `engine`'s first experiment when its run would start with one (the conditions of
- * native_run.ts's own prefetch): a native fault, no probes, no DEFAULT_HEALTH_CHECK, no valueFrom to
- * resolve, no earlier attempt to resume. Anything unknown from the caches skips it: this is an
- * optimisation only, and the run reads for itself whatever was not prefetched.
+ * Starts the prefetch of `engine`'s first experiment when its run would start with one: a native fault,
+ * no valueFrom to resolve, and what the run itself asks ({@link readsTargetsAhead}). Anything unknown from
+ * the caches skips it: this is an optimisation only, and the run reads for itself whatever was not
+ * prefetched.
  */
 export function prefetchAtInit(deps: RunnerDeps, engine: ChaosEngine): void {
   try {
     const entry = engine.spec.experiments?.[0];
     const ns = engine.metadata.namespace!;
-    if (!entry || engine.status?.experiments?.length || isDryRun(engine) || entry.spec?.probe?.length) return;
+    if (!entry || engine.status?.experiments?.length || isDryRun(engine)) return;
     const experiment = deps.experiments.get(ns, entry.name);
     if (!experiment) return;
     const fault = deps.faults.get(entry.name) ??
@@ -32,12 +33,12 @@ export function prefetchAtInit(deps: RunnerDeps, engine: ChaosEngine): void {
     if (!fault?.prefetch) return;
     const merged = engineExperimentEnv(engine, entry, experiment);
     if (merged.env.some((v) => v.valueFrom !== undefined && v.name !== "POD_NAME")) return;
-    if (fault.jobModeReason?.(merged.lookup) || merged.lookup("DEFAULT_HEALTH_CHECK") === "true") return;
-    const result = deps.results?.get(
+    if (!deps.results || fault.jobModeReason?.(merged.lookup)) return;
+    const result = deps.results.get(
       ns,
       resultName(engine.metadata.name!, entry.name, engineInstanceId(engine, entry.name)),
     );
-    if (!deps.results || result?.status?.experimentStatus?.phase === "Running") return;
+    if (!readsTargetsAhead(entry, merged.lookup, result)) return;
     fault.prefetch({
       client: deps.client,
       as: asServiceAccount(ns, engine.spec.chaosServiceAccount || "default"),

@@ -51,6 +51,24 @@ export interface NativeRun {
   engineEvent: (reason: string, message: string, type?: "Normal" | "Warning") => void;
 }
 
+/**
+ * Whether a run reads its first targets ahead, overlapping its state writes: not with probes or
+ * DEFAULT_HEALTH_CHECK (the targets are selected for the check first), and not when `previous` is an
+ * attempt being resumed (its targets recover first). The run and the reconciler's early prefetch both ask.
+ */
+export function readsTargetsAhead(
+  entry: EngineExperiment,
+  env: (name: string) => string | undefined,
+  previous: ChaosResult | undefined,
+): boolean {
+  return !entry.spec?.probe?.length && env("DEFAULT_HEALTH_CHECK") !== "true" && !isResuming(previous);
+}
+
+/** An attempt cut short (crash, lost leadership, API outage) left its result Running. */
+function isResuming(previous: ChaosResult | undefined): previous is ChaosResult {
+  return previous?.status?.experimentStatus?.phase === "Running";
+}
+
 /** The probes of an entry, all Awaited (what a result shows before they ran). */
 export function awaitedProbes(entry: EngineExperiment): ProbeStatus[] {
   return (entry.spec?.probe ?? []).map((p) => ({
@@ -113,7 +131,7 @@ export async function runNative(r: NativeRun): Promise<ExperimentOutcome> {
     );
     return { status: "Completed", verdict: "N/A", experimentPod: "N/A", plan };
   }
-  if (previous?.status?.experimentStatus?.phase === "Running") {
+  if (isResuming(previous)) {
     // Resuming an attempt that was cut short (crash, lost leadership, API outage): let the targets it hit
     // recover first, so the new attempt judges the application, not the aftermath of the old one.
     await waitForRecovery(faultCtx, previous, log).catch((err) =>
@@ -125,8 +143,7 @@ export async function runNative(r: NativeRun): Promise<ExperimentOutcome> {
   // once both have landed.
   // With DEFAULT_HEALTH_CHECK the targets are selected for the check first, and again by the fault.
   const defaultCheck = env("DEFAULT_HEALTH_CHECK") === "true";
-  const resuming = previous?.status?.experimentStatus?.phase === "Running";
-  if (!entry.spec?.probe?.length && !defaultCheck && !resuming) native.prefetch?.(faultCtx);
+  if (readsTargetsAhead(entry, env, previous)) native.prefetch?.(faultCtx);
   await Promise.all([entryWritten, writer.begin(awaitedProbes(entry), previous ?? null)]);
   deps.events.record(writer.object ?? engine, awaitedEvent(expName));
   let verdict: ExperimentVerdict = "Pass";
