@@ -75,7 +75,7 @@ sharedTest(
         assert.ok(r, `ChaosResult ${resultName}`);
         const reason = r.status?.experimentStatus.errorOutput?.reason ?? "";
         assert.match(reason, c.reason);
-        assert.ok((await eventReasons(ns, c.name)).has(c.event), `Event ${c.event} on ${c.name}`);
+        assert.ok((await eventReasons(ns, c.name, [c.event])).has(c.event), `Event ${c.event} on ${c.name}`);
       });
     }
     const reconciles = await daemon.metric(

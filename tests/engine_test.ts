@@ -52,16 +52,15 @@ for (
     const deployment = await (await admin()).get(Resources.deployments, s.ns, "web");
     assert.equal(deployment.status.readyReplicas, 3);
 
-    const reasons = await eventReasons(s.ns, "web-chaos");
-    for (
-      const r of [
-        "ChaosEngineInitialized",
-        "ExperimentDependencyCheck",
-        "ChaosInject",
-        "PreChaosCheck",
-        "Summary",
-      ]
-    ) {
+    const want = [
+      "ChaosEngineInitialized",
+      "ExperimentDependencyCheck",
+      "ChaosInject",
+      "PreChaosCheck",
+      "Summary",
+    ];
+    const reasons = await eventReasons(s.ns, "web-chaos", want);
+    for (const r of want) {
       assert.ok(reasons.has(r), `missing Event ${r}; have ${[...reasons.keys()]}`);
     }
     // Nothing left to revert: a completed engine keeps no finalizer (issue 21 item 5).

@@ -80,9 +80,10 @@ sharedTest(
     // The command really ran (as kwok's exec user), and what it said is kept in the result.
     assert.match(reason, /the command said: .*(Operation not permitted|not permitted)/i);
     assert.deepEqual(r?.status?.history.targets?.map((t) => [t.kind, t.chaosStatus]), [["pod", "injected"]]);
-    const inject = (await eventReasons(s.ns, "kill")).get("ChaosInjectDetails")?.[0] as
-      | { message?: string }
-      | undefined;
+    const inject = (await eventReasons(s.ns, "kill", ["ChaosInjectDetails"])).get("ChaosInjectDetails")
+      ?.[0] as
+        | { message?: string }
+        | undefined;
     assert.match(
       String(inject?.message),
       /^Injecting container-kill chaos on web-[\w-]+\/app: pods\/exec "kill -s TERM 1" in the container/,
@@ -171,7 +172,9 @@ sharedTest(
       30_000,
     );
     assert.equal(job.metadata.labels?.name, "container-kill");
-    const why = (await eventReasons(s.ns, "hard")).get("JobMode")?.[0] as { message?: string } | undefined;
+    const why = (await eventReasons(s.ns, "hard", ["JobMode"])).get("JobMode")?.[0] as
+      | { message?: string }
+      | undefined;
     assert.match(String(why?.message), /SIGKILL cannot be delivered/);
   },
 );

@@ -95,7 +95,7 @@ sharedTest(
     const r = await getResult(s.ns, "cpu-pod-cpu-hog-exec");
     assert.deepEqual(r?.status?.history.targets?.map((t) => [t.kind, t.chaosStatus]), [["pod", "reverted"]]);
     assert.deepEqual(revertAnnotations(r), []);
-    const inject = (await eventReasons(s.ns, "cpu")).get("ChaosInjectDetails")?.[0] as
+    const inject = (await eventReasons(s.ns, "cpu", ["ChaosInjectDetails"])).get("ChaosInjectDetails")?.[0] as
       | { message?: string }
       | undefined;
     assert.match(String(inject?.message), /1 exec session\(s\) of "md5sum \/dev\/zero" in container "app"/);

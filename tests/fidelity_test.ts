@@ -178,7 +178,7 @@ sharedTest(
       "N/A",
     ]);
     assert.equal(await getResult(s.ns, "missing-no-such-fault"), undefined);
-    const mev = await eventReasons(s.ns, "missing");
+    const mev = await eventReasons(s.ns, "missing", ["ExperimentNotFound"]);
     assert.match(texts(mev, "ExperimentNotFound")[0] ?? "", /^Warning: .*no-such-fault/);
 
     const cases: [string, (e: ReturnType<typeof engineFor> & object) => void, RegExp][] = [

@@ -132,7 +132,7 @@ sharedTest("guardrails refuse a run before injection: denylist, blast radius, co
     assert.equal(e.status?.experiments?.[0].verdict, "Error");
     const r = await getResult(s.ns, "sys-pod-delete");
     assert.match(r?.status?.experimentStatus.errorOutput?.reason ?? "", /denylist/);
-    assert.ok((await eventReasons(s.ns, "sys")).has("GuardrailViolation"));
+    assert.ok((await eventReasons(s.ns, "sys", ["GuardrailViolation"])).has("GuardrailViolation"));
     // A refused run reads nothing there, not even ahead of its init write (issue 19's early prefetch).
     assert.deepEqual(readsIn(s.daemon, s.sys), [], "requests about the denied namespace");
   });
@@ -191,7 +191,7 @@ sharedTest("a dry-run engine records its plan and injects nothing", async () => 
   assert.equal(entry.verdict, "N/A");
   assert.equal(entry.plan?.targets.length, 2, JSON.stringify(entry));
   assert.equal(entry.plan?.env.TOTAL_CHAOS_DURATION, "2");
-  assert.ok((await eventReasons(s.ns, "plan")).has("DryRun"));
+  assert.ok((await eventReasons(s.ns, "plan", ["DryRun"])).has("DryRun"));
   assert.deepEqual(await podUids(s.ns, "app=web"), before);
   assert.equal(
     await getOrUndefined<ChaosEngine>(Resources.chaosresults, s.ns, "plan-pod-delete"),

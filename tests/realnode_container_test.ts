@@ -67,7 +67,10 @@ sharedTest({
     assert.equal(after.metadata.uid, before.metadata.uid, "the same pod: a container restart, not a new pod");
     assert.notEqual(containerState(after).id, b.id, "a new container");
     assert.deepEqual(lastTerminated(after)?.exitCode, 0, "PID 1 ran its TERM trap (exit 0)");
-    assert.ok((await eventReasons(s.ns, "term")).has("ChaosInject"), "ChaosInject Event on the engine");
+    assert.ok(
+      (await eventReasons(s.ns, "term", ["ChaosInject"])).has("ChaosInject"),
+      "ChaosInject Event on the engine",
+    );
   },
 });
 

@@ -135,7 +135,7 @@ Deno.test({
       const out = (await getResult(s.ns, `${name}-pod-network-rate-limit`))?.status?.experimentStatus
         .errorOutput;
       assert.match(reasonOf(out?.reason), reason, `${name}: ${out?.reason}`);
-      const events = await eventReasons(s.ns, name);
+      const events = await eventReasons(s.ns, name, ["ExperimentError"]);
       const texts = (events.get("ExperimentError") ?? []).map((e) =>
         String((e as { message?: string }).message)
       );

@@ -114,12 +114,12 @@ sharedTest(
       daemon = await startDaemon(ns, offsetFor(boundary + PERIOD + 3_000));
       const second = childOf("hourly", boundary + PERIOD);
       await waitEngineStatus(ns, second, ["initialized"], 20_000);
-      const reasons = await eventReasons(ns, "hourly");
+      const reasons = await eventReasons(ns, "hourly", ["SuccessfulStop"]);
       assert.ok(reasons.has("SuccessfulStop"), `events: ${[...reasons.keys()]}`);
       // The replaced run is stopped (its engine says so), then deleted: failedJobsHistoryLimit 0 keeps no stopped run.
       await waitFor(`${first} pruned`, async () => !(await children(ns, "hourly")).includes(first), 30_000);
       assert.deepEqual(await children(ns, "hourly"), [second], daemon.dump());
-      assert.ok((await eventReasons(ns, "hourly")).has("SuccessfulDelete"));
+      assert.ok((await eventReasons(ns, "hourly", ["SuccessfulDelete"])).has("SuccessfulDelete"));
       // status.active is written on the schedule's next reconcile after the prune.
       await waitFor(
         "status.active to hold only the new run",
@@ -194,7 +194,9 @@ sharedTest(
         assert.equal(st.status, "False");
         assert.equal(st.reason, reason);
         assert.ok(st.message.includes(quoted), st.message);
-        const ev = (await eventReasons(ns, s)).get(reason)?.[0] as KubeObject & { type?: string } | undefined;
+        const ev = (await eventReasons(ns, s, [reason])).get(reason)?.[0] as
+          | KubeObject & { type?: string }
+          | undefined;
         assert.equal(ev?.type, "Warning", `${s}: ${daemon.dump()}`);
       }
       await daemon.stop();
@@ -248,7 +250,7 @@ sharedTest(
       const strict = await getSchedule(ns, "strict");
       assert.equal(new Date(strict.status!.lastMissedTime!).getTime(), last);
       assert.equal(new Date(strict.status!.lastScheduleTime!).getTime(), b1);
-      assert.ok((await eventReasons(ns, "strict")).has("MissSchedule"));
+      assert.ok((await eventReasons(ns, "strict", ["MissSchedule"])).has("MissSchedule"));
       const m = (s: string, what: string) =>
         daemon.metric(`chaoslet_schedule_${what}_total{schedule="${ns}/${s}"}`);
       assert.equal(await m("tolerant", "fires"), 1);

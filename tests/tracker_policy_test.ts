@@ -108,7 +108,7 @@ sharedTest("invalid policies show their error in the policy; the other policies 
       "EventTrackerPolicy",
       name,
     ]);
-    assert.ok((await eventReasons(s.ns, name)).has("InvalidPolicy"), name);
+    assert.ok((await eventReasons(s.ns, name, ["InvalidPolicy"])).has("InvalidPolicy"), name);
   }
   assert.equal(await errorOf("good"), undefined);
   await scale(s.ns, 3);
@@ -150,7 +150,7 @@ sharedTest(
     await failure("web", /ChaosEngine template "no-such-template" not found in namespace/);
     await waitCount(s.daemon, s.ns, "scaled", "failed", 1);
     assert.deepEqual((await statuses(s.ns, "scaled")).map((e) => e.is_triggered), ["false"]);
-    assert.ok((await eventReasons(s.ns, "scaled")).has("ChaosTriggerFailed"));
+    assert.ok((await eventReasons(s.ns, "scaled", ["ChaosTriggerFailed"])).has("ChaosTriggerFailed"));
 
     await annotate(s.ns, { "chaoslet.io/chaos-engine": "plain" });
     await scale(s.ns, 4);

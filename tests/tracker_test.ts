@@ -84,8 +84,8 @@ sharedTest(
       Number(entry.resource_version) >= Number(patched.metadata.resourceVersion),
       JSON.stringify(entry),
     );
-    assert.ok((await eventReasons(s.ns, "image")).has("ChaosTriggered"));
-    assert.ok((await eventReasons(s.ns, "web")).has("ChaosTriggered"));
+    assert.ok((await eventReasons(s.ns, "image", ["ChaosTriggered"])).has("ChaosTriggered"));
+    assert.ok((await eventReasons(s.ns, "web", ["ChaosTriggered"])).has("ChaosTriggered"));
     await waitCount(s.daemon, s.ns, "image", "triggered", 1);
 
     // Changes the policy does not match, then a matching one inside the default 60 s cooldown (the sentinel).
@@ -94,7 +94,7 @@ sharedTest(
     await setImage(s.ns, "fake/app:3");
     await waitCount(s.daemon, s.ns, "image", "cooldown", 1);
     assert.equal((await runs(s.ns)).length, 1);
-    assert.ok((await eventReasons(s.ns, "web")).has("ChaosTriggerCooldown"));
+    assert.ok((await eventReasons(s.ns, "web", ["ChaosTriggerCooldown"])).has("ChaosTriggerCooldown"));
     assert.equal((await statuses(s.ns, "image")).length, 1);
   },
 );

@@ -14,13 +14,12 @@
  *
  * Only 127.0.0.1 is ever dialled: the API server of the test cluster and the daemon.
  */
-import { Resources } from "../../src/kube/resources.ts";
 import { Daemon } from "../kit/daemon.ts";
 import { admin, applyCrds, waitFor } from "../kit/kube.ts";
 import { afterExec, idle, rssAfterRuns } from "./footprint.ts";
 import { latency } from "./latency.ts";
 import { startProfile } from "./profile.ts";
-import { loadCluster } from "./load.ts";
+import { benchNamespacesGone, loadCluster } from "./load.ts";
 import { failures, record, report } from "./report.ts";
 import { median, pool, quantile, rssMb } from "./stats.ts";
 import { throughput } from "./throughput.ts";
@@ -63,21 +62,8 @@ async function profiled(name: string, fn: () => Promise<void>): Promise<void> {
   }
 }
 
-/** Waits until the namespaces of earlier scenarios are gone, so a fresh daemon's cache holds only the load. */
-async function benchNamespacesGone() {
-  await waitFor(
-    "earlier scenarios cleaned up",
-    async () => {
-      const nss = await (await admin()).list(Resources.namespaces, undefined);
-      return !nss.items.some((n) => n.metadata.name!.startsWith("bench-"));
-    },
-    300_000,
-    1000,
-  );
-}
-
 async function loaded() {
-  await benchNamespacesGone();
+  await benchNamespacesGone(300_000);
   let daemon = await newDaemon();
   const load = await loadCluster({ pods: LOAD_PODS, engines: LOAD_ENGINES, results: LOAD_RESULTS });
   try {
@@ -217,7 +203,7 @@ async function main() {
     // The daemon watches every namespace: a cluster still deleting an earlier run's objects is not idle. Waited
     // for before the daemon starts: its first LISTs would hold those objects, and the heap they grew stays
     // resident (an earlier load run's 10k pods still terminating read as idle RSS; idle_after_load.ts).
-    if (only.includes("idle")) await benchNamespacesGone();
+    if (only.includes("idle")) await benchNamespacesGone(300_000);
     const daemon = await newDaemon();
     try {
       if (only.includes("idle")) await scenario("idle", () => idle(daemon, WARM_S, IDLE_S));

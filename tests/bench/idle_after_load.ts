@@ -9,35 +9,22 @@
  * @module
  */
 import { Daemon } from "../kit/daemon.ts";
-import { admin, applyCrds, waitFor } from "../kit/kube.ts";
-import { Resources } from "../../src/kube/resources.ts";
-import { loadCluster } from "./load.ts";
+import { applyCrds } from "../kit/kube.ts";
+import { benchNamespacesGone, loadCluster } from "./load.ts";
 import { memory } from "./idle_rss.ts";
 
 const pods = Number(Deno.args[0] ?? 3000);
 const pairs = Number(Deno.args[1] ?? 500);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function benchNamespacesGone() {
-  await waitFor(
-    "bench namespaces gone",
-    async () => {
-      const nss = await (await admin()).list(Resources.namespaces, undefined);
-      return !nss.items.some((n) => n.metadata.name!.startsWith("bench-"));
-    },
-    600_000,
-    1000,
-  );
-}
-
 async function measure(label: string, beforeStart: boolean) {
-  if (beforeStart) await benchNamespacesGone();
+  if (beforeStart) await benchNamespacesGone(600_000);
   const d = new Daemon({ args: ["--log-level=warn"] });
   try {
     await d.ready(120_000);
     const ready = performance.now();
     const pods = await d.metric('chaoslet_cache_objects{resource="pods"}');
-    if (!beforeStart) await benchNamespacesGone();
+    if (!beforeStart) await benchNamespacesGone(600_000);
     await sleep(30_000);
     console.log(JSON.stringify({
       label,

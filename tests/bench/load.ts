@@ -4,7 +4,7 @@
  * ChaosResults.
  */
 import { Resources } from "../../src/kube/resources.ts";
-import { admin, dropNamespace, newNamespace } from "../kit/kube.ts";
+import { admin, dropNamespace, newNamespace, waitFor } from "../kit/kube.ts";
 import { pool } from "./stats.ts";
 
 const SPREAD = 20;
@@ -71,4 +71,20 @@ export async function loadCluster(o: { pods: number; engines: number; results: n
     addResults: (n) => addPairs(n, true),
     cleanup: () => pool(namespaces, 5, dropNamespace),
   };
+}
+
+/**
+ * Waits until every `bench-*` namespace of earlier scenarios is gone, so a fresh daemon's cache holds only
+ * what the next scenario creates (a daemon started amid terminating objects keeps the heap they grew).
+ */
+export async function benchNamespacesGone(timeoutMs: number): Promise<void> {
+  await waitFor(
+    "earlier scenarios' bench-* namespaces gone",
+    async () => {
+      const nss = await (await admin()).list(Resources.namespaces, undefined);
+      return !nss.items.some((n) => n.metadata.name!.startsWith("bench-"));
+    },
+    timeoutMs,
+    1000,
+  );
 }

@@ -29,15 +29,34 @@ export async function getResult(ns: string, name: string): Promise<ChaosResult |
   return await getOrUndefined<ChaosResult>(Resources.chaosresults, ns, name);
 }
 
-/** Events in `ns` whose involved object is `name`, by reason. */
-export async function eventReasons(ns: string, name: string): Promise<Map<string, KubeObject[]>> {
+/**
+ * Events in `ns` whose involved object is `name`, by reason. Events are best-effort and written after the
+ * state they describe (in the client's background lane, behind the engines' own requests), so a test that
+ * expects some reasons names them in `awaiting`: the read is repeated until all are there or `timeoutMs`
+ * passes, and the caller's assertion then reports what was missing.
+ */
+export async function eventReasons(
+  ns: string,
+  name: string,
+  awaiting: string[] = [],
+  timeoutMs = 15_000,
+): Promise<Map<string, KubeObject[]>> {
   const kube = await admin();
-  const list = await kube.list(Resources.events, ns);
-  const out = new Map<string, KubeObject[]>();
-  for (const e of list.items) {
-    const ev = e as KubeObject & { involvedObject?: { name?: string }; reason?: string };
-    if (ev.involvedObject?.name !== name) continue;
-    out.set(ev.reason!, [...(out.get(ev.reason!) ?? []), ev]);
+  const read = async () => {
+    const list = await kube.list(Resources.events, ns);
+    const out = new Map<string, KubeObject[]>();
+    for (const e of list.items) {
+      const ev = e as KubeObject & { involvedObject?: { name?: string }; reason?: string };
+      if (ev.involvedObject?.name !== name) continue;
+      out.set(ev.reason!, [...(out.get(ev.reason!) ?? []), ev]);
+    }
+    return out;
+  };
+  let out = await read();
+  const deadline = Date.now() + timeoutMs;
+  while (!awaiting.every((r) => out.has(r)) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    out = await read();
   }
   return out;
 }
