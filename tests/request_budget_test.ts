@@ -9,7 +9,8 @@
  * The daemon logs every request at debug level with its send and answer times ("kube request"); the
  * requests of the run are those in the test's namespace. "Awaited one after another" is the longest chain
  * of requests that do not overlap in time and are answered before the DELETE is sent: requests sent in
- * parallel count once. Event POSTs are never awaited by the run, so they count in the total only.
+ * parallel count once. Event POSTs are never awaited by the run, so they count in the total only. The
+ * target reads must start before the engine's init write is answered, as the run's account.
  */
 import assert from "node:assert/strict";
 import { sharedTest } from "./kit/env.ts";
@@ -27,6 +28,8 @@ interface Req {
   verb: string;
   resource: string;
   path: string;
+  /** The identity impersonated, if any. */
+  as?: string;
   start: number;
   end: number;
   status: number;
@@ -64,12 +67,11 @@ sharedTest(
     assert.equal(before.size, 1);
     const t0 = Date.now();
     // One round: the chaos duration is over once the first interval has passed.
-    await createEngine(
-      engineFor("pod-delete", s.ns, {
-        engineName: "budget",
-        env: { TOTAL_CHAOS_DURATION: "1", CHAOS_INTERVAL: "1" },
-      })!,
-    );
+    const engine = engineFor("pod-delete", s.ns, {
+      engineName: "budget",
+      env: { TOTAL_CHAOS_DURATION: "1", CHAOS_INTERVAL: "1" },
+    })!;
+    await createEngine(engine);
     const done = await waitEngineStatus(s.ns, "budget", ["completed", "stopped"], 60_000);
     assert.equal(done.status?.experiments?.[0]?.verdict, "Pass", s.daemon.dump());
     await waitFor(
@@ -109,6 +111,19 @@ sharedTest(
     // The counter on /metrics carries the same verb and resource labels (the bench reads it).
     const metrics = await s.daemon.metrics();
     assert.match(metrics, /^chaoslet_kube_requests_total\{verb="DELETE",resource="pods"\} [1-9]/m);
+
+    // The target reads go out with the engine's init write (early_prefetch.ts), as the run's account: the
+    // pods' LIST starts before the init PUT is answered. (Without them, the budget above still holds: the
+    // run's own prefetch overlaps its state writes; this is what tells the two apart.)
+    const initPut = reqs.find((r) => r.verb === "PUT" && r.resource === "chaosengines.litmuschaos.io");
+    assert.ok(initPut, `no engine PUT among the run's requests:\n${show(reqs)}`);
+    const sa = `system:serviceaccount:${s.ns}:${engine.spec.chaosServiceAccount}`;
+    const podLists = reqs.filter((r) => r.verb === "GET" && r.path === `/api/v1/namespaces/${s.ns}/pods`);
+    assert.ok(
+      podLists.some((r) => r.start < initPut.end && r.as === sa),
+      `no pods LIST as ${sa} sent before the init PUT was answered (+${initPut.end - t} ms):\n` +
+        podLists.map((r) => `+${r.start - t} ms as ${r.as ?? "the daemon"}`).join("\n"),
+    );
 
     const besidesEvents = reqs.filter((r) => r.resource !== "events");
     assert.ok(
