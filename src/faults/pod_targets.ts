@@ -15,6 +15,8 @@ import {
   podsAffected,
   resolveOwnerKind,
 } from "./targets.ts";
+import { checkBlastRadius } from "./blast_radius.ts";
+import { PrefetchCache } from "./prefetch_cache.ts";
 import { type FaultContext, FaultError } from "./types.ts";
 
 /** A selected pod and the workload that owns it (lowercase kind, as Litmus prints it). */
@@ -204,10 +206,10 @@ async function candidates(ctx: Ctx): Promise<{ pods: TargetPod[]; filterable: bo
 }
 
 type Candidates = Awaited<ReturnType<typeof candidates>>;
-/** Prefetched candidate lists, by what they read (see readKey), with when they were answered. */
-const prefetched = new Map<string, { at: number; list: Promise<Candidates> }>();
 /** How old a prefetched candidate list may be when selection takes it. */
 const PREFETCH_FRESH_MS = 2_000;
+/** Prefetched candidate lists, by what they read (see readKey). */
+const prefetched = new PrefetchCache<Candidates>(PREFETCH_FRESH_MS);
 
 /**
  * Everything {@link candidates} reads depends on: the engine (its uid and namespace), the account the reads
@@ -228,24 +230,7 @@ function readKey(ctx: Ctx): string {
  * for the same reads is kept, not repeated.
  */
 export function prefetchTargetPods(ctx: Ctx): void {
-  const now = Date.now();
-  for (const [k, p] of prefetched) if (now - p.at > PREFETCH_FRESH_MS) prefetched.delete(k);
-  const key = readKey(ctx);
-  if (prefetched.has(key)) return;
-  const list = candidates(ctx);
-  // Age counts from the answer: under load a run's state writes can take seconds, and a list still on its
-  // way is as fresh as a new one would be (500 engines at once re-read half their targets when it counted
-  // from the send).
-  const entry = { at: Infinity, list };
-  list.then(() => entry.at = Date.now(), () => entry.at = Date.now());
-  prefetched.set(key, entry);
-}
-
-function takePrefetched(ctx: Ctx): Promise<Candidates> | undefined {
-  const key = readKey(ctx);
-  const p = prefetched.get(key);
-  prefetched.delete(key);
-  return p && !(Date.now() - p.at > PREFETCH_FRESH_MS) ? p.list : undefined;
+  prefetched.start(readKey(ctx), () => candidates(ctx));
 }
 
 /**
@@ -253,7 +238,7 @@ function takePrefetched(ctx: Ctx): Promise<Candidates> | undefined {
  * and POD_TERMINATION_ORDER. Throws TARGET_SELECTION_ERROR when nothing matches.
  */
 export async function selectTargetPods(ctx: Ctx & Partial<Waiting>): Promise<TargetPod[]> {
-  let { pods, filterable } = await readCandidates(ctx, takePrefetched(ctx));
+  let { pods, filterable } = await readCandidates(ctx, prefetched.take(readKey(ctx)));
   let live = pods.filter((tp) => isLive(tp.pod));
   // Pods that exist but do not run yet are a workload recovering (from our last round, or an outage):
   // wait for them like Litmus's status checks do, rather than calling the targets missing.
@@ -298,31 +283,4 @@ export async function selectTargetPods(ctx: Ctx & Partial<Waiting>): Promise<Tar
     tp,
   }));
   return orderForTermination(wrapped, order).map((w) => w.tp);
-}
-
-/**
- * Refuses a selection that would hit more than `maxFraction` of one workload's running pods at
- * once (the daemon's --max-affected-fraction guardrail), before anything is touched.
- */
-export function checkBlastRadius(live: TargetPod[], picked: TargetPod[], maxFraction = 1): void {
-  if (maxFraction >= 1) return;
-  const key = (tp: TargetPod) =>
-    tp.owner ? `${tp.owner.kind}/${tp.owner.name}` : `pod/${tp.pod.metadata.name}`;
-  const total = new Map<string, number>();
-  for (const tp of live) total.set(key(tp), (total.get(key(tp)) ?? 0) + 1);
-  const hit = new Map<string, number>();
-  for (const tp of picked) hit.set(key(tp), (hit.get(key(tp)) ?? 0) + 1);
-  for (const [k, n] of hit) {
-    const of = total.get(k) ?? n;
-    if (n / of > maxFraction) {
-      throw new FaultError(
-        "GUARDRAIL_VIOLATION",
-        `refused: ${n} of ${of} running pods of ${k} would be hit at once; the daemon allows at most ${
-          Math.round(maxFraction * 100)
-        }% (--max-affected-fraction)`,
-        "PreChaos",
-        k,
-      );
-    }
-  }
 }

@@ -1,0 +1,34 @@
+/**
+ * The --max-affected-fraction guardrail, applied to a target selection before anything is touched.
+ *
+ * @module
+ */
+import type { TargetPod } from "./pod_targets.ts";
+import { FaultError } from "./types.ts";
+
+/**
+ * Refuses a selection that would hit more than `maxFraction` of one workload's running pods at
+ * once (the daemon's --max-affected-fraction guardrail), before anything is touched.
+ */
+export function checkBlastRadius(live: TargetPod[], picked: TargetPod[], maxFraction = 1): void {
+  if (maxFraction >= 1) return;
+  const key = (tp: TargetPod) =>
+    tp.owner ? `${tp.owner.kind}/${tp.owner.name}` : `pod/${tp.pod.metadata.name}`;
+  const total = new Map<string, number>();
+  for (const tp of live) total.set(key(tp), (total.get(key(tp)) ?? 0) + 1);
+  const hit = new Map<string, number>();
+  for (const tp of picked) hit.set(key(tp), (hit.get(key(tp)) ?? 0) + 1);
+  for (const [k, n] of hit) {
+    const of = total.get(k) ?? n;
+    if (n / of > maxFraction) {
+      throw new FaultError(
+        "GUARDRAIL_VIOLATION",
+        `refused: ${n} of ${of} running pods of ${k} would be hit at once; the daemon allows at most ${
+          Math.round(maxFraction * 100)
+        }% (--max-affected-fraction)`,
+        "PreChaos",
+        k,
+      );
+    }
+  }
+}
