@@ -16,7 +16,7 @@ import { SelfMetrics } from "./src/exporter/self_metrics.ts";
 import { createApp } from "./src/api/app.ts";
 import { closeWatchStreams, createApiRoutes } from "./src/api/routes.ts";
 import { KubeAccessControl, metricsGate } from "./src/api/auth.ts";
-import { EventRecorder } from "./src/kube/events.ts";
+import { EVENT_DRAIN_MS, EventRecorder } from "./src/kube/events.ts";
 import { configureProbes } from "./src/probes/session.ts";
 import { registerProbeMetrics } from "./src/probes/metrics.ts";
 import { LeaderElector, leaderOptionsFromConfig } from "./src/operator/leader.ts";
@@ -278,6 +278,9 @@ async function main(): Promise<number> {
   Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
 
   await server.finished;
+  // The runs' last Events wait in the background lane: let them go before the connection closes (bounded).
+  const unwritten = await recorder.drain(EVENT_DRAIN_MS);
+  if (unwritten) log.warn("events not written at shutdown", { unwritten, waitedMs: EVENT_DRAIN_MS });
   conn.close();
   log.info("stopped");
   return 0;

@@ -32,6 +32,9 @@ function eventName(obj: KubeObject, key?: string): string {
   return `${obj.metadata.name}.${Date.now().toString(16)}${rand}`.slice(0, 253);
 }
 
+/** How long shutdown waits for the Events being written (EventRecorder.drain). */
+export const EVENT_DRAIN_MS = 2_000;
+
 /** Writes Events as `source.component` (default "chaoslet"). */
 export class EventRecorder {
   constructor(
@@ -41,8 +44,35 @@ export class EventRecorder {
     readonly host = "",
   ) {}
 
+  /** Events being written, so shutdown can wait for them (drain). */
+  readonly #pending = new Set<Promise<void>>();
+
   /** Records an event on `obj` and resolves when it is written (or failed and was logged). */
-  async record(obj: KubeObject, spec: EventSpec): Promise<void> {
+  record(obj: KubeObject, spec: EventSpec): Promise<void> {
+    const p = this.#write(obj, spec);
+    this.#pending.add(p);
+    const done = () => void this.#pending.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  /**
+   * Waits, for at most `ms`, until every Event recorded so far (and any recorded meanwhile) is written or
+   * has failed; resolves with how many are left. At shutdown, before the connection closes: the last
+   * Events of the runs just interrupted wait in the background lane (inflight.ts), and would be dropped.
+   */
+  async drain(ms: number): Promise<number> {
+    const deadline = Date.now() + ms;
+    while (this.#pending.size && Date.now() < deadline) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise((r) => timer = setTimeout(r, deadline - Date.now()));
+      await Promise.race([Promise.allSettled([...this.#pending]), timeout]);
+      clearTimeout(timer);
+    }
+    return this.#pending.size;
+  }
+
+  async #write(obj: KubeObject, spec: EventSpec): Promise<void> {
     const ns = obj.metadata.namespace ?? "default";
     const name = eventName(obj, spec.key);
     const now = new Date().toISOString();

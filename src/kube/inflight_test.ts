@@ -103,3 +103,20 @@ Deno.test("InFlightLimit: by default an eighth of the slots carry background req
   for (const r of held.slice(1)) r();
   assert.equal(l.active, 0);
 });
+
+Deno.test("InFlightLimit: a background acquire never resolves in the turn it was asked, every slot free", async () => {
+  const l = new InFlightLimit(8, 0);
+  let started = false;
+  const b = l.acquire(undefined, true).then((r) => (started = true, r));
+  // Every microtask of this turn runs first, so the request an Event describes, sent right after it was
+  // recorded, is in flight before the Event is looked at.
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  assert.equal(started, false);
+  assert.equal(l.active, 0, "no slot taken in this turn");
+  const f = await l.acquire(); // a foreground request of the same turn takes its slot at once
+  assert.equal(l.active, 1);
+  f();
+  (await b)();
+  assert.equal(started, true);
+  assert.equal(l.active, 0);
+});
