@@ -3,16 +3,19 @@
  *
  * @module
  */
-import type { TargetPod } from "./pod_targets.ts";
+import type { Pod } from "../kube/types.ts";
 import { FaultError } from "./types.ts";
+
+/** A selected pod and its owner: pod_targets.ts's TargetPod, named by shape so neither file imports the other. */
+type Selected = { pod: Pod; owner?: { kind: string; name: string } };
 
 /**
  * Refuses a selection that would hit more than `maxFraction` of one workload's running pods at
  * once (the daemon's --max-affected-fraction guardrail), before anything is touched.
  */
-export function checkBlastRadius(live: TargetPod[], picked: TargetPod[], maxFraction = 1): void {
+export function checkBlastRadius(live: Selected[], picked: Selected[], maxFraction = 1): void {
   if (maxFraction >= 1) return;
-  const key = (tp: TargetPod) =>
+  const key = (tp: Selected) =>
     tp.owner ? `${tp.owner.kind}/${tp.owner.name}` : `pod/${tp.pod.metadata.name}`;
   const total = new Map<string, number>();
   for (const tp of live) total.set(key(tp), (total.get(key(tp)) ?? 0) + 1);
