@@ -12,7 +12,7 @@ import type { KubeObject, Pod, WatchEvent } from "../../src/kube/types.ts";
  * Opens a watch (resolves once the API server answered with its headers) and streams its events to `on`
  * in the background until the signal aborts.
  */
-async function watchEach<T extends KubeObject>(
+export async function watchEach<T extends KubeObject>(
   kube: KubeClient,
   path: string,
   signal: AbortSignal,
