@@ -8,14 +8,22 @@
  * Two lanes: Kubernetes Events (10 of a run's 20 requests, none awaited on the injection path) go in the
  * background lane, which takes a free slot only when no foreground request waits, and at most an eighth of
  * the slots, so a burst of Events never delays an engine's own writes. A background request also holds back
- * while any foreground request is in flight, for up to BACKGROUND_HOLD_MS: a run sends four Events right
- * before its first DELETE, and sent with it they delayed its answer (issue 19).
+ * while any foreground request is in flight, and until none has started or ended for BACKGROUND_QUIET_MS, for
+ * up to BACKGROUND_HOLD_MS: a run records Events between its awaited writes (after the init PUT is answered,
+ * before the PATCH and POST it sends a few ms later; before the first DELETE), and sent in those gaps they
+ * reached the API server together with the run's next requests and delayed their answers (issue 19).
  *
  * @module
  */
 
 /** How long a background request waits for the foreground requests in flight to be answered. */
 export const BACKGROUND_HOLD_MS = 50;
+
+/**
+ * How long the foreground must have been idle (nothing started or answered) before a held background request
+ * goes: the JavaScript between a run's answer and its next request takes 1–7 ms.
+ */
+export const BACKGROUND_QUIET_MS = 8;
 
 interface Held {
   go: () => void;
@@ -28,6 +36,9 @@ export class InFlightLimit {
   readonly #waiting: (() => void)[] = [];
   readonly #waitingBackground: Held[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = 0;
+  /** When a foreground request last started or ended (Date.now()). */
+  #lastForeground = -Infinity;
   #kick: ReturnType<typeof setTimeout> | undefined;
   /** The most requests ever in flight at once, and how many had to wait, for the metrics and the bench. */
   peak = 0;
@@ -44,6 +55,7 @@ export class InFlightLimit {
     readonly max: number,
     readonly holdMs = BACKGROUND_HOLD_MS,
     readonly backgroundMax = Math.max(1, max >> 3),
+    readonly quietMs = BACKGROUND_QUIET_MS,
   ) {}
 
   get active(): number {
@@ -51,10 +63,15 @@ export class InFlightLimit {
   }
 
   /** `overdue`: held long enough to go even while foreground requests are in flight. */
-  #backgroundMayStart(overdue: boolean): boolean {
+  #backgroundMayStart(overdue: boolean, now: number): boolean {
     return this.#active < this.max && this.#background < this.backgroundMax &&
       !this.#waiting.length &&
-      (overdue || this.#active === this.#background);
+      (overdue || this.#quietSince(now));
+  }
+
+  /** No foreground request in flight, and none started or ended for quietMs. */
+  #quietSince(now: number): boolean {
+    return this.#active === this.#background && now - this.#lastForeground >= this.quietMs;
   }
 
   /**
@@ -90,22 +107,31 @@ export class InFlightLimit {
   }
 
   /**
-   * Wakes the background lane when its oldest request will have been held long enough. Once it has, only
-   * a release can let it start (every release runs #next), so no timer spins meanwhile.
+   * Wakes the background lane when its oldest request will have been held long enough, or when the
+   * foreground, idle now, will have been quiet long enough. Past both, only a release can let it start
+   * (every release runs #next), so no timer spins meanwhile.
    */
-  #armTimer(): void {
+  #armTimer(now: number): void {
     const head = this.#waitingBackground[0];
-    const wait = head ? head.deadline - Date.now() : 0;
-    if (this.#timer !== undefined || wait <= 0) return;
+    if (!head) return;
+    let at = head.deadline;
+    if (this.#active === this.#background) at = Math.min(at, this.#lastForeground + this.quietMs);
+    if (at <= now) return;
+    if (this.#timer !== undefined) {
+      if (this.#timerAt <= at) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timerAt = at;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#next();
-    }, wait);
+    }, at - now);
   }
 
   #take(background: boolean): () => void {
     this.#active++;
     if (background) this.#background++;
+    else this.#lastForeground = Date.now();
     this.peak = Math.max(this.peak, this.#active);
     let released = false;
     return () => {
@@ -113,6 +139,7 @@ export class InFlightLimit {
       released = true;
       this.#active--;
       if (background) this.#background--;
+      else this.#lastForeground = Date.now();
       this.#next();
     };
   }
@@ -121,12 +148,13 @@ export class InFlightLimit {
     while (this.#active < this.max && this.#waiting.length) this.#waiting.shift()!();
     const now = Date.now();
     while (
-      this.#waitingBackground.length && this.#backgroundMayStart(now >= this.#waitingBackground[0].deadline)
+      this.#waitingBackground.length &&
+      this.#backgroundMayStart(now >= this.#waitingBackground[0].deadline, now)
     ) this.#waitingBackground.shift()!.go();
     if (!this.#waitingBackground.length && this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    this.#armTimer();
+    this.#armTimer(now);
   }
 }

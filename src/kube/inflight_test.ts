@@ -120,3 +120,23 @@ Deno.test("InFlightLimit: a background acquire never resolves in the turn it was
   assert.equal(started, true);
   assert.equal(l.active, 0);
 });
+
+Deno.test("InFlightLimit: a background request waits for the foreground to be quiet, not merely idle", async () => {
+  const l = new InFlightLimit(8, 60_000, 1, 40);
+  const f1 = await l.acquire();
+  let started = 0;
+  const b = l.acquire(undefined, true).then((r) => (started = Date.now(), r));
+  f1(); // a run's write answered; its next request follows after some JavaScript
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(started, 0, "went in the gap between two foreground requests");
+  const f2 = await l.acquire();
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(started, 0, "went while a foreground request was in flight");
+  const t1 = Date.now();
+  f2();
+  (await b)();
+  assert.ok(started - t1 >= 35, `went ${started - t1} ms after the foreground ended, before its 40 ms quiet`);
+  assert.ok(started - t0 >= 100, "the hold counts from the request, the quiet from the last foreground");
+  assert.equal(l.active, 0);
+});
