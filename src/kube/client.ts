@@ -8,6 +8,8 @@ import type { Connection } from "./connection.ts";
 import { InFlightLimit } from "./inflight.ts";
 import { resourcePath, type ResourceType } from "./resources.ts";
 import type { KubeObject, ObjectList } from "./types.ts";
+import { ApiError, isApiError, RequestTimeoutError } from "./api_error.ts";
+export { ApiError, isApiError, RequestTimeoutError } from "./api_error.ts";
 
 /** Who a request acts as. Impersonating a service account makes the API server apply its RBAC. */
 export interface Impersonation {
@@ -56,45 +58,6 @@ export const REQUEST_TIMEOUT_MS = 30_000;
  * queueing hundreds of requests inside it; past it, callers wait in FIFO order.
  */
 export const MAX_IN_FLIGHT = 64;
-
-/** A request that got no (complete) answer within its deadline. */
-export class RequestTimeoutError extends Error {
-  override name = "RequestTimeoutError";
-}
-
-/** A non-2xx answer from the API server, carrying its Status reason. */
-export class ApiError extends Error {
-  override name = "ApiError";
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    message: string,
-    readonly verb: string,
-    readonly path: string,
-  ) {
-    super(message);
-  }
-  get notFound(): boolean {
-    return this.status === 404;
-  }
-  get conflict(): boolean {
-    return this.status === 409 && this.reason !== "AlreadyExists";
-  }
-  get alreadyExists(): boolean {
-    return this.status === 409 && this.reason === "AlreadyExists";
-  }
-  get forbidden(): boolean {
-    return this.status === 403;
-  }
-  get gone(): boolean {
-    return this.status === 410;
-  }
-}
-
-/** True when `err` is an ApiError with the given HTTP status. */
-export function isApiError(err: unknown, status?: number): err is ApiError {
-  return err instanceof ApiError && (status === undefined || err.status === status);
-}
 
 function queryString(q?: Query): string {
   if (!q) return "";
