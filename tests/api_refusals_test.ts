@@ -132,9 +132,11 @@ sharedTest(
     await t.step("403 names the per-namespace concurrency cap while a run is in progress", async () => {
       const first = await post(run({ name: "first" }));
       assert.equal(first.status, 201, JSON.stringify(first.body));
-      await waitFor("first initialized", async () => {
-        const e = (await engines()).find((x) => x.metadata.name === "first");
-        return e?.status?.engineStatus === "initialized";
+      // Initialized as the daemon's cache has it (what the API counts), not merely in the API server: the
+      // daemon's watch may deliver the status a moment after a LIST shows it.
+      await waitFor("first initialized in the daemon's cache", async () => {
+        const got = await callApi(daemon.url, "GET", `/api/v1/namespaces/${ns}/runs/first`, nsadmin);
+        return got.status === 200 && got.body.run.phase === "initialized";
       }, 30_000);
       const second = await post(run({ name: "second" }));
       assert.equal(second.status, 403, JSON.stringify(second.body));

@@ -219,10 +219,15 @@ sharedTest("API: authentication, RBAC, runs, dry runs, experiments, watch and sh
     assert.equal(got.body.run.verdict, "Pass");
     assert.equal(got.body.run.id, created.body.id);
     assert.equal(got.body.results[0].status.experimentStatus.verdict, "Pass");
-    const reasons = new Set(got.body.events.map((e: { reason: string }) => e.reason));
-    for (const r of ["ChaosEngineInitialized", "ChaosInject", "Summary"]) {
-      assert.ok(reasons.has(r), `no Event ${r}: ${[...reasons]}`);
-    }
+    // Events are written after the state they describe (in the client's background lane): wait for them.
+    const want = ["ChaosEngineInitialized", "ChaosInject", "Summary"];
+    let reasons = new Set<string>();
+    await waitFor("the run's Events", async () => {
+      const again = await api("GET", `/api/v1/namespaces/${ns}/runs/${name}`, reader);
+      reasons = new Set(again.body.events.map((e: { reason: string }) => e.reason));
+      return want.every((r) => reasons.has(r));
+    }, 15_000).catch(() => {});
+    for (const r of want) assert.ok(reasons.has(r), `no Event ${r}: ${[...reasons]}`);
     const filtered = await api(
       "GET",
       `/api/v1/namespaces/${ns}/runs?phase=completed&verdict=Pass&experiment=pod-delete`,
