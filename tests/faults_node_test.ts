@@ -12,7 +12,7 @@ import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources, type ResourceType } from "../src/kube/resources.ts";
 import type { ChaosEngine, ChaosExperiment, ChaosResult, KubeObject, Pod } from "../src/kube/types.ts";
-import { REVERT_PREFIX } from "../src/runner/result_writer.ts";
+import { REVERT_PREFIX } from "../src/runner/revert_records.ts";
 import { admin, createDeployment, waitFor } from "./kit/kube.ts";
 import { engineFor, hubFault } from "./kit/hub.ts";
 import { createEngine, getResult, waitEngineStatus } from "./kit/chaos.ts";

@@ -7,7 +7,7 @@ import { sharedTest } from "./kit/env.ts";
 import assert from "node:assert/strict";
 import { Resources } from "../src/kube/resources.ts";
 import type { ChaosResult, KubeObject } from "../src/kube/types.ts";
-import { REVERT_PREFIX } from "../src/runner/result_writer.ts";
+import { REVERT_PREFIX } from "../src/runner/revert_records.ts";
 import { chaosNamespace } from "./kit/fixture.ts";
 import { admin, waitFor } from "./kit/kube.ts";
 import { engineFor, type Rule } from "./kit/hub.ts";

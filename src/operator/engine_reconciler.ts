@@ -10,6 +10,8 @@ import { liveGet } from "../kube/live.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine } from "../kube/types.ts";
 import { EngineRun, updateEngine } from "../runner/engine_run.ts";
+import { writeInit } from "./init_write.ts";
+import { openingEntries, type OpeningWrite, opensInOneWrite } from "../runner/opening.ts";
 import { finalizeAbandoned } from "../runner/abandoned.ts";
 import { prefetchAtInit } from "../runner/early_prefetch.ts";
 import type { ReconcileResult } from "../kube/workqueue.ts";
@@ -91,41 +93,31 @@ export class EngineReconciler {
     const early = !engine.status?.engineStatus && !this.deps.halt?.().halted &&
       !startRefusal(this.deps.guardrails, engine, [...this.#running(), ...this.#initializing.values()]);
     if (!early) return await this.#initializeAndStart(engine);
-    this.#initializing.set(uid, { namespace: engine.metadata.namespace! });
     prefetchAtInit(this.deps.runner, engine);
+    if (opensInOneWrite(engine)) return await this.#open(engine);
+    this.#initializing.set(uid, { namespace: engine.metadata.namespace! });
     await this.#initializeAndStart(engine).finally(() => this.#initializing.delete(uid));
   }
 
   async #initializeAndStart(engine: ChaosEngine): Promise<void> {
-    const { client, events } = this.deps;
-    /** Whether the object updateEngine returns is our write: after a conflict it may be a newer one that says stop. */
-    let wrote = false;
-    const updated = await updateEngine(client, engine, (e) => {
-      wrote = false;
-      if (e.metadata.deletionTimestamp) return false;
-      const done = e.status?.engineStatus === "initialized" && e.metadata.finalizers?.includes(FINALIZER);
-      if (
-        done || (e.spec.engineState || "active") !== "active" ||
-        (e.status?.engineStatus ?? "") !== (engine.status?.engineStatus ?? "")
-      ) {
-        return false;
-      }
-      e.spec.engineState ||= "active";
-      e.status = { ...e.status, engineStatus: "initialized" };
-      e.metadata.finalizers = [...withoutFinalizer(e), FINALIZER];
-      wrote = true;
-      return true;
-    });
-    if (wrote && updated) {
-      events.record(engine, {
-        reason: "ChaosEngineInitialized",
-        // Litmus's text, word for word (tools match on it), though no runner pod is launched here.
-        message: `Identifying app under test & launching ${engine.metadata.name}-runner`,
-      });
-      // The object our write returned is the freshest there is: start now instead of waiting for the
-      // watch to bring the update back (saves a round trip on every run's injection latency).
-      if (!this.deps.halt?.().halted) await this.#tryStart(updated);
-    }
+    const updated = await writeInit(this.deps, engine);
+    // The object our write returned is the freshest there is: start now instead of waiting for the
+    // watch to bring the update back (saves a round trip on every run's injection latency).
+    if (updated && !this.deps.halt?.().halted) await this.#tryStart(updated);
+  }
+
+  /**
+   * A fresh engine opens in one write (opening.ts): the init carries the first "Running" entry, and the run
+   * starts alongside it, acting only once it has landed. The caller has checked the halt and guardrails.
+   */
+  async #open(engine: ChaosEngine): Promise<void> {
+    const entries = openingEntries(engine, `chaoslet/${this.deps.runner.identity}`);
+    const written = writeInit(this.deps, engine, entries);
+    const run = this.#start(engine, { entries, written });
+    const landed = await written.catch((err) => err as Error);
+    // Not written: the run ends without acting; wait for it, so the engine's next state finds no run.
+    if (!landed || landed instanceof Error) await run.done;
+    if (landed instanceof Error) throw landed;
   }
 
   /**
@@ -179,20 +171,21 @@ export class EngineReconciler {
     for (const run of this.#runs.values()) run.abort("halt");
   }
 
-  #start(engine: ChaosEngine): void {
+  #start(engine: ChaosEngine, opening?: OpeningWrite): EngineRun {
     const { log, requeue } = this.deps;
     const key = `${engine.metadata.namespace}/${engine.metadata.name}`;
-    const run = new EngineRun(this.deps.runner, engine);
+    const run = new EngineRun(this.deps.runner, engine, opening);
     this.#runs.set(run.uid, run);
     log.info("run started", { engine: key, uid: run.uid });
     run.done.then((end) => {
-      this.#runs.delete(run.uid);
+      if (this.#runs.get(run.uid) === run) this.#runs.delete(run.uid);
       if (end === "completed") this.#superseded.set(key, { uid: run.uid, versions: run.versions });
       log.info("run ended", { engine: key, end });
       // A failed run (say, the API server went away mid-write) is resumed from its recorded state shortly.
       if (end === "failed") requeue(key, 2000);
       else if (end !== "interrupted") requeue(key);
     });
+    return run;
   }
 
   /** engineState stop while running (or after a crash): end the run as Stopped, then mark the engine stopped. */

@@ -11,19 +11,19 @@ import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ExperimentStatusEntry } from "../kube/types.ts";
 import type { AbortReason, RunnerDeps } from "./deps.ts";
 import { type ExperimentOutcome, runExperiment } from "./experiment.ts";
-import { validateAppInfo } from "../faults/targets.ts";
-import { annotationProblem } from "./dry_run.ts";
+import { engineProblem, newEntry, OpeningNotWritten, type OpeningWrite } from "./opening.ts";
 import { errorOutput } from "./verdict.ts";
 import { writeEndedResult } from "./result_writer.ts";
 
-/**
- * How a run ended: `interrupted` (shutdown or lost leadership: the next leader resumes) or `failed` (an
- * error the run could not even record, e.g. the API server is down: the reconciler retries shortly).
- */
 /** The finalizer an engine holds while its chaos may need undoing (Litmus's name for it). */
 export const ENGINE_FINALIZER = "chaosengine.litmuschaos.io/finalizer";
 
-export type RunEnd = "completed" | "aborted" | "interrupted" | "failed";
+/**
+ * How a run ended: `interrupted` (shutdown or lost leadership: the next leader resumes), `failed` (an
+ * error the run could not even record, e.g. the API server is down: the reconciler retries shortly) or
+ * `not-started` (its opening write did not land: nothing was done, and the engine's next state decides).
+ */
+export type RunEnd = "completed" | "aborted" | "interrupted" | "failed" | "not-started";
 
 /** Statuses after which an experiment is not run again when a run resumes. */
 const FINISHED = new Set(["Completed", "ChaosExperiment Not Found", "Skipped", "Forcefully Aborted"]);
@@ -64,17 +64,6 @@ export async function updateEngine(
   throw new Error(`engine ${ns}/${name}: too many update conflicts`);
 }
 
-function newEntry(name: string, runner: string): ExperimentStatusEntry {
-  return {
-    name,
-    runner,
-    experimentPod: "Yet to be launched",
-    status: "Waiting for Job Creation",
-    verdict: "N/A",
-    lastUpdateTime: new Date().toISOString(),
-  };
-}
-
 /** Runs an engine's experiments; `done` resolves with how the run ended. */
 export class EngineRun {
   readonly #ctl = new AbortController();
@@ -88,11 +77,19 @@ export class EngineRun {
   /** Set when an experiment ended with an undo record it could not clear. */
   #unreverted = false;
 
-  constructor(readonly deps: RunnerDeps, readonly engine: ChaosEngine) {
+  /**
+   * `opening`, for a fresh engine: the reconciler's init write, which carries this run's first "Running"
+   * entry (opening.ts). Without it the engine is already initialized, and the run writes its entries.
+   */
+  constructor(readonly deps: RunnerDeps, readonly engine: ChaosEngine, readonly opening?: OpeningWrite) {
     this.#runner = `chaoslet/${deps.identity}`;
     this.#latest = engine;
     if (engine.metadata.resourceVersion) this.versions.add(engine.metadata.resourceVersion);
     this.done = this.#run().catch((err) => {
+      if (err instanceof OpeningNotWritten) {
+        deps.log.info("run not started", { engine: engine.metadata.name, reason: err.message });
+        return "not-started" as RunEnd;
+      }
       deps.log.error("engine run failed unexpectedly", { engine: engine.metadata.name, error: String(err) });
       return (this.aborted === "shutdown" ? "interrupted" : "failed") as RunEnd;
     });
@@ -127,6 +124,19 @@ export class EngineRun {
     } catch (err) {
       if (!isApiError(err, 404)) throw err;
     }
+  }
+
+  /** The opening write, as the "Running" entry's write: it must land, or the run does nothing. */
+  async #opened(opening: OpeningWrite): Promise<void> {
+    let written: ChaosEngine | undefined;
+    try {
+      written = await opening.written;
+    } catch (err) {
+      throw new OpeningNotWritten(this.engine, err);
+    }
+    if (!written) throw new OpeningNotWritten(this.engine);
+    this.#latest = written;
+    if (written.metadata.resourceVersion) this.versions.add(written.metadata.resourceVersion);
   }
 
   async #setEntry(i: number, patch: Partial<ExperimentStatusEntry>): Promise<void> {
@@ -176,15 +186,10 @@ export class EngineRun {
     const experiments = engine.spec.experiments ?? [];
     const existing = new Map((engine.status?.experiments ?? []).map((e) => [e.name, e]));
     // Written with the first experiment's "Running" entry below (or by #failAll): one write, before any action.
-    this.#entries = experiments.map((e) => existing.get(e.name) ?? newEntry(e.name, this.#runner));
+    this.#entries = this.opening?.entries.map((e) => ({ ...e })) ??
+      experiments.map((e) => existing.get(e.name) ?? newEntry(e.name, this.#runner));
 
-    const names = experiments.map((e) => e.name);
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    const invalid = !experiments.length
-      ? "spec.experiments is empty: nothing to run"
-      : dup
-      ? `spec.experiments: experiment "${dup}" is listed twice; each experiment may appear once per engine`
-      : validateAppInfo(engine.spec as never) ?? annotationProblem(engine);
+    const invalid = engineProblem(engine);
     /** Entries changed since the last write (left for the completion write to carry). */
     let pendingEntries = false;
     if (invalid) {
@@ -197,8 +202,9 @@ export class EngineRun {
         // A resumed attempt (the entry is Running) continues the same run; a new run gets a new id.
         const prev = this.#entries[i];
         const runId = prev.status === "Running" && prev.runId ? prev.runId : crypto.randomUUID();
-        // Sent, not awaited: the experiment overlaps its reads with it and acts only once it has landed.
-        const running = this.#setEntry(i, {
+        // Sent, not awaited: the experiment overlaps its reads with it and acts only once it has landed. The
+        // first entry of an opening run is in the reconciler's init write already.
+        const running = i === 0 && this.opening ? this.#opened(this.opening) : this.#setEntry(i, {
           status: "Running",
           verdict: "Awaited",
           runner: this.#runner,
@@ -207,7 +213,9 @@ export class EngineRun {
         running.catch(() => {}); // awaited below; this only keeps a failure from being "unhandled" meanwhile
         let outcome: ExperimentOutcome;
         try {
-          outcome = await runExperiment(deps, engine, exp, signal, (r) => this.abort(r), running, runId);
+          const opening = i === 0 && !!this.opening;
+          const abort = (r: AbortReason) => this.abort(r);
+          outcome = await runExperiment(deps, engine, exp, signal, abort, running, runId, opening);
           await running; // a failed write fails the run (it is retried), as when it was awaited first
         } catch (err) {
           await running;

@@ -14,7 +14,8 @@ import { type AbortReason, type RunnerDeps } from "./deps.ts";
 import { engineInstanceId, resultName } from "./env.ts";
 import { engineExperimentEnv } from "./engine_env.ts";
 import { errorOutput } from "./verdict.ts";
-import { COUNTED_RUN, ResultWriter, revertRecords, writeEndedResult } from "./result_writer.ts";
+import { COUNTED_RUN, ResultWriter, writeEndedResult } from "./result_writer.ts";
+import { revertRecords } from "./revert_records.ts";
 import { revertRecorded } from "./revert_journal.ts";
 import { EnvResolveError, resolveValueFrom } from "./env_from.ts";
 import { runJobMode } from "./job_mode.ts";
@@ -45,7 +46,8 @@ async function getExperiment(
  * `entryWritten` is the write of the engine's "Running" entry, sent by the caller but not awaited: reads
  * and the ChaosResult's creation overlap it, and nothing acts on the cluster before it has landed.
  * `runId` is the engine entry's run (kept by every attempt that resumes it): a result that already
- * counted it is not run again.
+ * counted it is not run again. `opening`: `entryWritten` is the engine's opening write (opening.ts), which
+ * may not land; then this run records no Event and leaves no result behind.
  */
 export async function runExperiment(
   deps: RunnerDeps,
@@ -55,15 +57,23 @@ export async function runExperiment(
   abort: (reason: AbortReason) => void,
   entryWritten: Promise<void> = Promise.resolve(),
   runId?: string,
+  opening = false,
 ): Promise<ExperimentOutcome> {
   const ns = engine.metadata.namespace!;
   const expName = entry.name;
   const log = deps.log.child({ engine: engine.metadata.name, namespace: ns, experiment: expName });
   const uid = engine.metadata.uid!;
-  const engineEvent = (reason: string, message: string, type: "Normal" | "Warning" = "Normal") =>
+  const recordEvent = (reason: string, message: string, type: "Normal" | "Warning") =>
     deps.events.record(engine, { reason, message, type, key: `${reason}${expName}${uid}` });
+  // An opening run's Events wait for its write (not awaited: they never delay the run), so they follow
+  // ChaosEngineInitialized and are never recorded for a run that did not begin.
+  const engineEvent = (reason: string, message: string, type: "Normal" | "Warning" = "Normal") =>
+    opening
+      ? void entryWritten.then(() => recordEvent(reason, message, type), () => {})
+      : recordEvent(reason, message, type);
   /** Bad input found before any chaos: an Error verdict with the reason, a Warning, nothing injected. */
   const endBeforeChaos = async (event: string, reason: string): Promise<ExperimentOutcome> => {
+    await entryWritten; // the ended result is for a run that began
     engineEvent(event, reason, "Warning");
     await writeEndedResult(deps.client, engine, expName, log, {
       verdict: "Error",
@@ -180,6 +190,7 @@ export async function runExperiment(
     signal,
     abort,
     entryWritten,
+    opening,
     runId,
     engineEvent,
   });

@@ -21,11 +21,13 @@ import { type ProbeSession, ProbeSpecError } from "../probes/types.ts";
 import { type AbortReason, abortReason, type RunnerDeps } from "./deps.ts";
 import type { MergedEnv } from "./env.ts";
 import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict.ts";
-import { type ResultWriter, revertRecords } from "./result_writer.ts";
+import type { ResultWriter } from "./result_writer.ts";
+import { revertRecords } from "./revert_records.ts";
 import type { ExperimentOutcome } from "./outcome.ts";
 import { awaitedEvent, endEvents, statusMessage } from "./experiment_events.ts";
 import { isDryRun, planExperiment } from "./dry_run.ts";
 import { waitForRecovery } from "./recovery.ts";
+import { OpeningNotWritten } from "./opening.ts";
 
 /** What experiment.ts hands over: the prepared run. */
 export interface NativeRun {
@@ -47,6 +49,8 @@ export interface NativeRun {
   abort: (reason: AbortReason) => void;
   /** The engine's "Running" entry write; nothing acts on the cluster before it has landed. */
   entryWritten: Promise<void>;
+  /** `entryWritten` is the engine's opening write, which may not land (opening.ts). */
+  opening?: boolean;
   runId?: string;
   engineEvent: (reason: string, message: string, type?: "Normal" | "Warning") => void;
 }
@@ -82,7 +86,7 @@ export function awaitedProbes(entry: EngineExperiment): ProbeStatus[] {
 /** Runs the prepared experiment natively. Never throws for experiment failures; they become verdicts. */
 export async function runNative(r: NativeRun): Promise<ExperimentOutcome> {
   const { deps, engine, entry, experiment, fault, merged, fromRefs, as, log, journal, previous } = r;
-  const { signal, abort, entryWritten, runId, engineEvent } = r;
+  const { signal, abort, runId, engineEvent } = r;
   const ns = engine.metadata.namespace!;
   const expName = entry.name;
   const uid = engine.metadata.uid!;
@@ -144,7 +148,7 @@ export async function runNative(r: NativeRun): Promise<ExperimentOutcome> {
   // With DEFAULT_HEALTH_CHECK the targets are selected for the check first, and again by the fault.
   const defaultCheck = env("DEFAULT_HEALTH_CHECK") === "true";
   if (readsTargetsAhead(entry, env, previous)) native.prefetch?.(faultCtx);
-  await Promise.all([entryWritten, writer.begin(awaitedProbes(entry), previous ?? null)]);
+  await beginAlongside(r, writer, awaitedProbes(entry));
   deps.events.record(writer.object ?? engine, awaitedEvent(expName));
   let verdict: ExperimentVerdict = "Pass";
   let errOut: ErrorOutput | undefined;
@@ -262,6 +266,28 @@ export async function runNative(r: NativeRun): Promise<ExperimentOutcome> {
   // recorded keeps the engine's finalizer. (Counting `leftover` alone held a finalizer with no record.)
   const unreverted = revertRecords(writer.object).length > 0 || writer.pendingReverts > 0;
   return { status: "Completed", verdict: done.verdict, experimentPod: runnerField, unreverted };
+}
+
+/**
+ * Writes the result's SOT alongside the engine's entry write, and returns once both have landed. An opening
+ * write may not land: then a result this run created is removed again, and a result an earlier run left is
+ * only touched once the opening has landed (what it said before could not be put back).
+ */
+async function beginAlongside(r: NativeRun, writer: ResultWriter, probes: ProbeStatus[]): Promise<void> {
+  const { entryWritten, previous, opening } = r;
+  const begun = opening && previous
+    ? entryWritten.then(() => writer.begin(probes, previous))
+    : writer.begin(probes, previous ?? null);
+  try {
+    await Promise.all([entryWritten, begun]);
+  } catch (err) {
+    if (err instanceof OpeningNotWritten && !previous) {
+      await begun.then(() => writer.discardCreated(), () => {}).catch((e) =>
+        r.log.warn("cannot remove the result of a run that did not begin", { error: String(e) })
+      );
+    }
+    throw err;
+  }
 }
 
 /** TOTAL_CHAOS_DURATION for probe timing; a bad value is reported by the fault itself, so fall back here. */

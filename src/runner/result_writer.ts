@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { isApiError, type KubeClient } from "../kube/client.ts";
 import { liveGet } from "../kube/live.ts";
 import type { StoreReader } from "../kube/store.ts";
@@ -13,6 +12,7 @@ import type { Logger } from "../log/log.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosResult, ProbeStatus, ResultHistoryTarget } from "../kube/types.ts";
 import type { RevertRecord } from "../faults/types.ts";
+import { legacyRevertKey, revertKey, revertRecords } from "./revert_records.ts";
 import { engineInstanceId, resultName } from "./env.ts";
 import { replaceLabelsPatch, resultLabels } from "./result_labels.ts";
 import {
@@ -22,48 +22,12 @@ import {
   type ProbeStatus as VerdictProbe,
 } from "./verdict.ts";
 
-/** Annotation prefix of undo records; one annotation per record so writers never clobber each other. */
-export const REVERT_PREFIX = "revert.chaoslet.io/";
-
 /**
  * Annotation naming the run (the engine entry's `runId`) whose verdict the result's counters include:
  * written with the counters, so a daemon killed between the verdict and the engine's own update finds,
  * on resume, that this run is already counted.
  */
 export const COUNTED_RUN = "chaoslet.io/counted-run";
-
-/**
- * The annotation key of an undo record: the action (readable) and a hash of the full identity, so
- * records of targets whose names share a long prefix never collide. The record itself, stored as the
- * value, keeps the identity in full.
- */
-export function revertKey(r: Pick<RevertRecord, "action" | "kind" | "namespace" | "name">): string {
-  const identity = JSON.stringify([r.action, r.kind, r.namespace ?? "", r.name]);
-  const hash = createHash("sha256").update(identity).digest("hex").slice(0, 40);
-  const action = r.action.toLowerCase().replace(/[^a-z0-9]+/g, "-").slice(0, 20).replace(/^-+|-+$/g, "");
-  return REVERT_PREFIX + (action ? `${action}.${hash}` : hash);
-}
-
-/** The key versions before the hash used (cut at 63 characters): cleared too, so an upgrade mid-fault works. */
-function legacyRevertKey(r: RevertRecord): string {
-  const raw = `${r.action}.${r.kind}.${r.namespace ?? ""}.${r.name}`.toLowerCase().replace(
-    /[^a-z0-9.-]/g,
-    "-",
-  );
-  return REVERT_PREFIX + raw.slice(0, 63).replace(/[-.]+$/, "");
-}
-
-/** Reads the undo records left on a result (e.g. by a run that crashed). */
-export function revertRecords(result: ChaosResult | undefined): RevertRecord[] {
-  const out: RevertRecord[] = [];
-  for (const [k, v] of Object.entries(result?.metadata.annotations ?? {})) {
-    if (!k.startsWith(REVERT_PREFIX)) continue;
-    try {
-      out.push(JSON.parse(v));
-    } catch { /* a corrupt record cannot be acted on; it stays visible for a human */ }
-  }
-  return out;
-}
 
 export interface FinishArgs {
   verdict: ExperimentVerdict;
@@ -86,6 +50,8 @@ export class ResultWriter {
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** Keys of undo records this writer saved and has not cleared yet. */
   readonly #pending = new Set<string>();
+  /** The uid of the result this writer created (not one it found), if any. */
+  #createdUid: string | undefined;
 
   constructor(
     readonly client: KubeClient,
@@ -137,7 +103,7 @@ export class ResultWriter {
     let existing = known === undefined ? await this.read() : known ?? undefined;
     if (!existing) {
       try {
-        return this.object = await this.client.create<ChaosResult>(Resources.chaosresults, this.namespace, {
+        this.object = await this.client.create<ChaosResult>(Resources.chaosresults, this.namespace, {
           apiVersion: "litmuschaos.io/v1alpha1",
           kind: "ChaosResult",
           metadata: { name: this.name, namespace: this.namespace, labels },
@@ -148,6 +114,8 @@ export class ResultWriter {
             history: { passedRuns: 0, failedRuns: 0, stoppedRuns: 0, targets: [] },
           },
         });
+        this.#createdUid = this.object.metadata.uid;
+        return this.object;
       } catch (err) {
         if (!isApiError(err, 409)) throw err;
         // It exists after all (the cache had not seen it yet): read it, and never start over undo records
@@ -181,6 +149,23 @@ export class ResultWriter {
         },
       },
     );
+  }
+
+  /**
+   * Deletes the result this writer created, for a run that did not begin after all (opening.ts); the uid
+   * precondition spares one created since by someone else.
+   */
+  async discardCreated(): Promise<void> {
+    if (!this.#createdUid) return;
+    try {
+      await this.client.deleteIfExists(Resources.chaosresults, this.namespace, this.name, {
+        uid: this.#createdUid,
+      });
+    } catch (err) {
+      if (!isApiError(err, 409)) throw err; // a precondition failure: not ours any more
+    }
+    this.#createdUid = undefined;
+    this.object = undefined;
   }
 
   /** Records a target's chaos status; writes are batched so a round of deletes costs one patch. */

@@ -7,7 +7,8 @@
  */
 import type { FaultContext, NativeFault, RevertRecord } from "../faults/types.ts";
 import type { ChaosResult } from "../kube/types.ts";
-import { type ResultWriter, revertRecords } from "./result_writer.ts";
+import type { ResultWriter } from "./result_writer.ts";
+import { revertRecords } from "./revert_records.ts";
 import { sleep } from "../kube/backoff.ts";
 
 /** How often a leftover record's revert is tried before the record is left for the next attempt. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { REVERT_PREFIX, revertKey } from "./result_writer.ts";
+import { REVERT_PREFIX, revertKey } from "./revert_records.ts";
 
 const PREFIX = "w".repeat(59) + "-";
 

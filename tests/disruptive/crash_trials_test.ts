@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { Resources } from "../../src/kube/resources.ts";
 import type { ChaosEngine, ChaosResult } from "../../src/kube/types.ts";
-import { REVERT_PREFIX } from "../../src/runner/result_writer.ts";
+import { REVERT_PREFIX } from "../../src/runner/revert_records.ts";
 import { Daemon } from "../kit/daemon.ts";
 import { sharedTest } from "../kit/env.ts";
 import { admin, getOrUndefined, waitFor } from "../kit/kube.ts";

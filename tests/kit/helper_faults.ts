@@ -10,7 +10,7 @@ import { Resources } from "../../src/kube/resources.ts";
 import type { ChaosEngine, Pod } from "../../src/kube/types.ts";
 import { execInPod } from "../../src/kube/exec.ts";
 import { findPidScript } from "../../src/faults/target_pid.ts";
-import { REVERT_PREFIX } from "../../src/runner/result_writer.ts";
+import { REVERT_PREFIX } from "../../src/runner/revert_records.ts";
 import { chaosNamespace } from "./fixture.ts";
 import { admin, waitFor } from "./kube.ts";
 import { engineFor } from "./hub.ts";
