@@ -219,10 +219,11 @@ export class ResultWriter {
   async finish(
     args: FinishArgs,
   ): Promise<{ verdict: string; phase: string; probeSuccessPercentage: string }> {
+    // A batch of targets not written yet goes with the EOT write below (it writes every target): one
+    // write, not two, for a run that ends within the batching delay.
     if (this.#flushTimer !== undefined) {
       clearTimeout(this.#flushTimer);
       this.#flushTimer = undefined;
-      this.#flush = this.#flush.then(() => this.#writeTargets());
     }
     await this.#flush;
     // The result as our own last write returned it: no other writer touches its history during a run.
