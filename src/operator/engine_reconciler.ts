@@ -87,6 +87,8 @@ export class EngineReconciler {
 
   async #initialize(engine: ChaosEngine): Promise<void> {
     const uid = engine.metadata.uid!;
+    // A copy that predates a running run's opening write (the cache has not caught up yet).
+    if (!engine.status?.engineStatus && this.#runs.has(uid)) return;
     // The first injection's reads go out with the init write, not after it (issue 19); never when halted or
     // when a guardrail would refuse the run (a refused run reads nothing). Initializations that sent their
     // reads count as runs here: each of them starts one unless its write fails.
