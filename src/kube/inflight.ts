@@ -5,7 +5,7 @@
  * server, saturated, answered all of them slower. Past the cap, requests wait in FIFO order, as client-go's
  * rate limiter makes them wait, but bounded by concurrency rather than by a fixed QPS.
  *
- * Two lanes: Kubernetes Events (10 of a run's 20 requests, none awaited on the injection path) go in the
+ * Two lanes: Kubernetes Events (10 of a run's 19 requests, none awaited on the injection path) go in the
  * background lane, which takes a free slot only when no foreground request waits, and at most an eighth of
  * the slots, so a burst of Events never delays an engine's own writes. A background request also holds back
  * while any foreground request is in flight, and until none has started or ended for BACKGROUND_QUIET_MS, for
