@@ -14,6 +14,7 @@ import { writeInit } from "./init_write.ts";
 import { openingEntries, type OpeningWrite, opensInOneWrite } from "../runner/opening.ts";
 import { finalizeAbandoned } from "../runner/abandoned.ts";
 import { prefetchAtInit } from "../runner/early_prefetch.ts";
+import { runnerName } from "../runner/deps.ts";
 import type { ReconcileResult } from "../kube/workqueue.ts";
 import { deleteChaosJobs } from "./chaos_jobs.ts";
 import { startRefusal } from "./guardrails.ts";
@@ -113,7 +114,7 @@ export class EngineReconciler {
    * starts alongside it, acting only once it has landed. The caller has checked the halt and guardrails.
    */
   async #open(engine: ChaosEngine): Promise<void> {
-    const entries = openingEntries(engine, `chaoslet/${this.deps.runner.identity}`);
+    const entries = openingEntries(engine, runnerName(this.deps.runner.identity));
     const written = writeInit(this.deps, engine, entries);
     const run = this.#start(engine, { entries, written });
     const landed = await written.catch((err) => err as Error);

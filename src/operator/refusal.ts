@@ -8,6 +8,7 @@
 import type { ChaosEngine } from "../kube/types.ts";
 import { updateEngine } from "../runner/engine_run.ts";
 import { writeEndedResult } from "../runner/result_writer.ts";
+import { runnerName } from "../runner/deps.ts";
 import { type ReconcilerDeps, withoutFinalizer } from "./reconciler_deps.ts";
 
 export async function refuseRun(
@@ -42,7 +43,7 @@ export async function refuseRun(
       engineStatus: halted ? "stopped" : "completed",
       experiments: names.map((name) => ({
         name,
-        runner: `chaoslet/${runner.identity}`,
+        runner: runnerName(runner.identity),
         experimentPod: "N/A",
         status: "Skipped",
         verdict,

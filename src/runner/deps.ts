@@ -40,6 +40,11 @@ export interface RunnerDeps {
   maxAffectedFraction?: number;
 }
 
+/** What a replica writes as `status.experiments[].runner` (and as experimentPod of a native run). */
+export function runnerName(identity: string): string {
+  return `chaoslet/${identity}`;
+}
+
 /** Why a run was aborted. `shutdown` leaves state for the next leader to resume; the others end it as Stopped. */
 export type AbortReason = "stop" | "halt" | "probe" | "shutdown" | "deleted";
 

@@ -9,7 +9,7 @@ import { isApiError, type KubeClient } from "../kube/client.ts";
 import { liveGet } from "../kube/live.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ExperimentStatusEntry } from "../kube/types.ts";
-import type { AbortReason, RunnerDeps } from "./deps.ts";
+import { type AbortReason, type RunnerDeps, runnerName } from "./deps.ts";
 import { type ExperimentOutcome, runExperiment } from "./experiment.ts";
 import { engineProblem, newEntry, OpeningNotWritten, type OpeningWrite } from "./opening.ts";
 import { errorOutput } from "./verdict.ts";
@@ -82,7 +82,7 @@ export class EngineRun {
    * entry (opening.ts). Without it the engine is already initialized, and the run writes its entries.
    */
   constructor(readonly deps: RunnerDeps, readonly engine: ChaosEngine, readonly opening?: OpeningWrite) {
-    this.#runner = `chaoslet/${deps.identity}`;
+    this.#runner = runnerName(deps.identity);
     this.#latest = engine;
     if (engine.metadata.resourceVersion) this.versions.add(engine.metadata.resourceVersion);
     this.done = this.#run().catch((err) => {

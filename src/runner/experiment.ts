@@ -10,7 +10,7 @@ import { asServiceAccount, isApiError } from "../kube/client.ts";
 import { liveGet } from "../kube/live.ts";
 import { Resources } from "../kube/resources.ts";
 import type { ChaosEngine, ChaosExperiment, EngineExperiment } from "../kube/types.ts";
-import { type AbortReason, type RunnerDeps } from "./deps.ts";
+import { type AbortReason, type RunnerDeps, runnerName } from "./deps.ts";
 import { engineInstanceId, resultName } from "./env.ts";
 import { engineExperimentEnv } from "./engine_env.ts";
 import { errorOutput } from "./verdict.ts";
@@ -117,7 +117,7 @@ export async function runExperiment(
     return {
       status: "Completed",
       verdict,
-      experimentPod: `chaoslet/${deps.identity}`,
+      experimentPod: runnerName(deps.identity),
       unreverted: leftover > 0,
     };
   }

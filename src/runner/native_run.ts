@@ -18,7 +18,7 @@ import { parseSeconds } from "../util/duration.ts";
 import { waitWorkloadsHealthy } from "../faults/workload_health.ts";
 import { selectTargetPods } from "../faults/pod_targets.ts";
 import { type ProbeSession, ProbeSpecError } from "../probes/types.ts";
-import { type AbortReason, abortReason, type RunnerDeps } from "./deps.ts";
+import { type AbortReason, abortReason, type RunnerDeps, runnerName } from "./deps.ts";
 import type { MergedEnv } from "./env.ts";
 import { type ErrorOutput, errorOutput, type ExperimentVerdict } from "./verdict.ts";
 import type { ResultWriter } from "./result_writer.ts";
@@ -94,7 +94,7 @@ export async function runNative(r: NativeRun): Promise<ExperimentOutcome> {
   const writer = journal;
   writer.definitionLabels = experiment.spec.definition?.labels;
   const env = (name: string) => fromRefs.get(name) ?? merged.lookup(name);
-  const runnerField = `chaoslet/${deps.identity}`;
+  const runnerField = runnerName(deps.identity);
   let probes: ProbeSession | undefined;
   let firstInjection: number | undefined;
   const faultCtx: FaultContext = {
