@@ -9,9 +9,9 @@
  * background lane, which takes a free slot only when no foreground request waits, and at most an eighth of
  * the slots, so a burst of Events never delays an engine's own writes. A background request also holds back
  * while any foreground request is in flight, and until none has started or ended for BACKGROUND_QUIET_MS, for
- * up to BACKGROUND_HOLD_MS: a run records Events between its awaited writes (after the init PUT is answered,
- * before the PATCH and POST it sends a few ms later; before the first DELETE), and sent in those gaps they
- * reached the API server together with the run's next requests and delayed their answers (issue 19).
+ * up to BACKGROUND_HOLD_MS: a run records Events between its awaited requests (once its opening write is
+ * answered, in the few ms before its first DELETE), and sent in those gaps they reached the API server
+ * together with the run's next requests and delayed their answers (issue 19).
  *
  * @module
  */
